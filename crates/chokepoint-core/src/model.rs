@@ -1,0 +1,288 @@
+//! The validated supply-chain network the engine runs on.
+//!
+//! A [`World`] holds [`Region`]s, [`Product`]s (with element content), [`Recipe`]s (bills of
+//! materials, several per output product for substitution), [`Facility`]s (capacity per region and
+//! product), [`Link`]s (supplier → buyer for a product with a baseline share, transit days and a
+//! tariff), [`Demand`]s (final demand by end use), [`InventoryPolicy`]s (initial and target days of
+//! cover), [`Stockpile`]s and price [`Segment`]s. Every entity is referred to by a dense index
+//! ([`RegionId`], [`ProductId`]) so the engine can use flat arrays; codes and names are kept for
+//! output. A [`Scenario`] is a world plus dated [`Event`](crate::event::Event)s and [`Settings`].
+//!
+//! Quantities are in the product's own unit (`t REO`, `t metal`, `t product`, ...), rates per day,
+//! prices in USD/kg. Nothing here is validated on construction: [`crate::scenario`] builds these
+//! values from TOML and checks them, and tests may build them directly.
+
+use crate::event::Event;
+use jiff::civil::Date;
+
+/// Dense index of a region in [`World::regions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RegionId(pub u32);
+/// Dense index of a product in [`World::products`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProductId(pub u32);
+
+impl RegionId {
+    pub fn ix(self) -> usize {
+        self.0 as usize
+    }
+}
+impl ProductId {
+    pub fn ix(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// How reliable a number is (DESIGN: every number carries a source and a confidence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    High,
+    Medium,
+    Low,
+    Assumption,
+}
+
+impl Confidence {
+    pub const ALL: [(&'static str, Confidence); 4] = [
+        ("high", Confidence::High),
+        ("medium", Confidence::Medium),
+        ("low", Confidence::Low),
+        ("assumption", Confidence::Assumption),
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+            Confidence::Assumption => "assumption",
+        }
+    }
+}
+
+/// A cited source, referred to by id from numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
+/// Where one number of the world came from: `what` names the number in the domain's words
+/// (for example `facility CHN ndfeb-magnet capacity`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provenance {
+    pub what: String,
+    pub value: f64,
+    pub unit: String,
+    pub source: Option<String>,
+    pub confidence: Option<Confidence>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    /// ISO 3166-1 alpha-3 or a user-assigned aggregate (`EUU`, `XRW`).
+    pub code: String,
+    pub name: String,
+    /// Named groups this region belongs to (for example `allies`).
+    pub groups: Vec<String>,
+}
+
+/// Stage of a product in the chain, upstream first; the engine produces in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    Mining,
+    Separation,
+    Metal,
+    Magnet,
+    Component,
+    EndUse,
+}
+
+impl Stage {
+    pub const ALL: [(&'static str, Stage); 6] = [
+        ("mining", Stage::Mining),
+        ("separation", Stage::Separation),
+        ("metal", Stage::Metal),
+        ("magnet", Stage::Magnet),
+        ("component", Stage::Component),
+        ("end-use", Stage::EndUse),
+    ];
+    pub fn as_str(self) -> &'static str {
+        Stage::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("?")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    pub code: String,
+    pub name: String,
+    /// Unit of one quantity of this product, e.g. `t REO`, `t metal`, `t product`.
+    pub unit: String,
+    pub stage: Stage,
+    /// kg of element per kg (or per unit) of product, by element symbol, sorted by symbol.
+    pub content: Vec<(String, f64)>,
+    /// Baseline price, USD/kg.
+    pub price: f64,
+    /// Scarcity response κ of the price: P* = P0 · (1 + τ̄) · exp(κ · gap).
+    pub price_response: f64,
+    /// Days for the price to close the distance to its target (first-order lag).
+    pub price_adjust_days: f64,
+}
+
+impl Product {
+    pub fn contains_any(&self, elements: &[String]) -> bool {
+        self.content.iter().any(|(e, c)| *c > 0.0 && elements.iter().any(|x| x == e))
+    }
+}
+
+/// A bill of materials: one unit of `output` consumes `coef` units of each input. Recipes for the
+/// same output are tried in ascending `priority` (substitution: the first recipe whose inputs are
+/// there is used, then the next one for the remainder).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipe {
+    pub output: ProductId,
+    pub inputs: Vec<(ProductId, f64)>,
+    pub priority: u32,
+    /// Regions the recipe is restricted to; empty means everywhere.
+    pub regions: Vec<RegionId>,
+}
+
+/// Production capacity of one (region, product); a named plant is folded into its region's
+/// aggregate, keeping the plant name for reporting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facility {
+    pub region: RegionId,
+    pub product: ProductId,
+    /// Units per day.
+    pub capacity: f64,
+    pub plants: Vec<String>,
+}
+
+/// A supply route for `product` from `from` to `to`. `from == to` is domestic supply. The shares of
+/// all links into one (buyer, product) sum to one at baseline and adapt during a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub from: RegionId,
+    pub to: RegionId,
+    pub product: ProductId,
+    pub share: f64,
+    pub transit_days: u32,
+    /// Baseline ad-valorem tariff (0.25 = 25%).
+    pub tariff: f64,
+}
+
+/// Final demand of a region for an end-use product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    pub region: RegionId,
+    pub product: ProductId,
+    /// End-use category (ev, wind, defence, electronics, other): licence rules may depend on it.
+    pub end_use: String,
+    /// Units per day at the start of the run.
+    pub quantity: f64,
+    /// Compound growth per year (0.1 = +10%/yr).
+    pub growth: f64,
+    /// Price elasticity ε ≥ 0: D = D0 · (P/P0)^(−ε).
+    pub elasticity: f64,
+}
+
+/// Initial and target inventory of a (region, product) as days of its baseline need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventoryPolicy {
+    pub region: RegionId,
+    pub product: ProductId,
+    pub initial_days: f64,
+    pub target_days: f64,
+}
+
+/// A strategic stockpile held apart from commercial stock; events release it or buy into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stockpile {
+    pub region: RegionId,
+    pub product: ProductId,
+    pub quantity: f64,
+}
+
+/// A price segment: the regions whose prices move together. Regions not in any segment form the
+/// implicit segment `world`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub regions: Vec<RegionId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct World {
+    pub regions: Vec<Region>,
+    pub products: Vec<Product>,
+    pub recipes: Vec<Recipe>,
+    pub facilities: Vec<Facility>,
+    pub links: Vec<Link>,
+    pub demands: Vec<Demand>,
+    pub inventories: Vec<InventoryPolicy>,
+    pub stockpiles: Vec<Stockpile>,
+    pub segments: Vec<Segment>,
+    pub sources: Vec<Source>,
+    pub provenance: Vec<Provenance>,
+    /// Target and initial days of cover where no [`InventoryPolicy`] is given.
+    pub default_cover_days: f64,
+}
+
+impl World {
+    pub fn region(&self, code: &str) -> Option<RegionId> {
+        self.regions.iter().position(|r| r.code == code).map(|i| RegionId(i as u32))
+    }
+    pub fn product(&self, code: &str) -> Option<ProductId> {
+        self.products.iter().position(|p| p.code == code).map(|i| ProductId(i as u32))
+    }
+    pub fn in_group(&self, region: RegionId, group: &str) -> bool {
+        self.regions[region.ix()].groups.iter().any(|g| g == group)
+    }
+}
+
+/// How a supplier shares out output when orders exceed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rationing {
+    /// Every buyer gets the same fraction of its outstanding orders.
+    Proportional,
+    /// The supplier's own region first, then everyone else proportionally.
+    DomesticFirst,
+    /// Own region, then members of the named group, then the rest; proportional within a tier.
+    AllyPriority(String),
+}
+
+/// Run settings of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub name: String,
+    pub start: Date,
+    pub days: u32,
+    pub seed: u64,
+    pub rationing: Rationing,
+    /// λ in the daily share update s ← (1−λ)·s + λ·w/Σw.
+    pub adaptation_rate: f64,
+    /// Smoothing of the fill rate that drives supplier switching, in days.
+    pub fill_memory_days: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            name: String::new(),
+            start: Date::constant(2025, 1, 1),
+            days: 365,
+            seed: 1,
+            rationing: Rationing::Proportional,
+            adaptation_rate: 0.02,
+            fill_memory_days: 14.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub settings: Settings,
+    pub world: World,
+    pub events: Vec<Event>,
+}
