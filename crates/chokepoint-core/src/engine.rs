@@ -1,11 +1,1536 @@
-//! The daily engine (work in progress).
+//! The daily engine: moves goods through the network one integer day at a time.
+//!
+//! [`Engine::new`] turns a [`Scenario`] into a [`Network`] (dense indices, a topological product
+//! order, the baseline flows that put the network in a steady state) and an initial [`State`]
+//! (stocks at their initial days of cover, pipelines full of baseline shipments, one day of
+//! baseline orders in every supplier's inbox). [`Engine::step`] advances one day and emits
+//! [`Record`]s through a [`Sink`]; [`simulate`] runs the whole horizon and returns the
+//! [`RunSummary`]. A *node* is one (region, product) pair; a *link* is one supply route.
+//!
+//! ## One day
+//! 1. **Events**: on days where an event starts or ends, link policies (bans, licensing, quotas,
+//!    tariffs), capacity ramps, demand multipliers, stockpile flows, offtakes and rationing
+//!    rules are recomputed.
+//! 2. **Arrivals**: shipments due today enter the buyer's commercial stock.
+//! 3. **Orders received**: yesterday's orders reach their suppliers. An order to a banned
+//!    destination or beyond an export quota is rejected; one under export licensing becomes a
+//!    licence application (or joins the current batch), with its decision day and outcome drawn
+//!    now from the path's generator; other orders join the supplier's order book.
+//! 4. **Licence decisions** due today: an approval puts the licensed quantity in the order book,
+//!    a denial cancels it (the buyer re-sources through step 8).
+//! 5. **Production and shipping**, products in topological order (inputs first): a facility makes
+//!    `q = min(order book, capacity, inputs/recipe)` trying recipes by priority, consumes its
+//!    inputs from its region's stock and shares `q` out over its order book (offtakes first, then
+//!    by the rationing rule: proportional, domestic-first or ally-priority; FIFO within a link).
+//!    Shipments leave today and arrive after the link's transit days (0 = today).
+//! 6. **Stockpile release**, then **final demand** is served from stock (lost if unmet), then
+//!    **stockpile purchases** move stock into the strategic stockpile.
+//! 7. **Orders placed**: every node orders up to `S = N̂ · (target_days + L̄)` against its position
+//!    (stock + in transit + on order, including pending licences), where `N̂` is the smoothed need
+//!    and `L̄ = Σ s_l · (transit_l + 1)`; offtake volumes first, the rest split by current shares.
+//! 8. **Shares** move toward suppliers that deliver: with fill rate `f_l = min(1, S̄_l / Ō_l)`
+//!    (smoothed shipped over smoothed ordered), `F = Σ s_l f_l`, and `G` the links with
+//!    `f_l ≥ ½`, the weights are `w_l = s_l f_l + (1 − F)·[l ∈ G]/|G|` and
+//!    `s_l ← (1 − λ) s_l + λ w_l`.
+//! 9. **Prices** per (segment, product) follow `P ← P + (P* − P)/adjust_days` with
+//!    `P* = P0 · (1 + τ̄) · exp(κ · gap)`, where `gap` is the segment's inventory shortfall
+//!    against target stock as a fraction of target stock and `τ̄` its need-weighted tariff.
+//! 10. **Records** for the day are emitted.
+//!
+//! Mass balance per node and day: `Δstock = arrivals + release − consumption − purchase`, and a
+//! facility ships exactly what it produces (no finished-goods stock): `production = Σ shipments`.
 
-use crate::model::Scenario;
-use crate::record::Sink;
-use crate::summary::RunSummary;
+use crate::event::{Day, EventKind, LeadTime, LicenceTerms, ProductSelector};
+use crate::model::{ProductId, Rationing, RegionId, Scenario, World};
+use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
+use crate::summary::{RunSummary, SummaryRow};
+use rand::RngExt;
+use rand_distr::{Distribution, Triangular};
+use rand_pcg::Pcg64;
+use std::collections::VecDeque;
 
-/// Runs `scenario` with the given seed, streaming records to `sink`.
+/// Quantities below this are treated as zero when deciding whether anything is left to do.
+const EPS: f64 = 1e-12;
+
+/// The generator for one Monte Carlo path: PCG-64 with a state derived from the run seed and a
+/// stream selected by the path index, so paths are independent and reproducible on any machine.
+pub fn path_rng(seed: u64, path: u64) -> Pcg64 {
+    Pcg64::new(splitmix(seed) as u128 | ((splitmix(seed ^ 0x9E37_79B9) as u128) << 64), path as u128)
+}
+
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Runs `scenario` for its whole horizon as path 0 of `seed`, streaming records to `sink`.
 pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn Sink) -> RunSummary {
-    let _ = (scenario, sink);
-    RunSummary { days: 0, seed, rows: vec![] }
+    let mut engine = Engine::new(scenario, seed, 0);
+    while !engine.finished() {
+        engine.step(sink);
+    }
+    engine.finish(sink)
+}
+
+/// Immutable structure derived from the world once per run.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub nr: usize,
+    pub np: usize,
+    /// Products, inputs before outputs (stage order breaks ties and cycles).
+    pub order: Vec<ProductId>,
+    /// Facility index per node.
+    pub facility_of: Vec<Option<usize>>,
+    /// Recipe indices per product, by priority.
+    pub recipes_for: Vec<Vec<usize>>,
+    /// Links into each node.
+    pub links_into: Vec<Vec<usize>>,
+    /// Links out of each node (the facility's customers).
+    pub links_from: Vec<Vec<usize>>,
+    /// Baseline daily need per node (final demand + inputs for baseline production).
+    pub need0: Vec<f64>,
+    /// Baseline daily flow per link.
+    pub flow0: Vec<f64>,
+    /// Baseline need per node by end-use index (for end-use licence rules).
+    pub end_use_need0: Vec<Vec<f64>>,
+    pub end_uses: Vec<String>,
+    /// Target commercial stock per node.
+    pub target_stock: Vec<f64>,
+    pub target_days: Vec<f64>,
+    pub initial_stock: Vec<f64>,
+    /// Segment index per region (the last segment is the implicit `world`).
+    pub segment_of: Vec<usize>,
+    pub n_segments: usize,
+    /// Nodes reported in the time series.
+    pub active: Vec<bool>,
+    pub max_transit: usize,
+}
+
+impl Network {
+    pub fn node(&self, r: RegionId, p: ProductId) -> usize {
+        r.ix() * self.np + p.ix()
+    }
+
+    pub fn new(world: &World) -> Network {
+        let nr = world.regions.len();
+        let np = world.products.len();
+        let node = |r: RegionId, p: ProductId| r.ix() * np + p.ix();
+        let mut facility_of = vec![None; nr * np];
+        for (i, f) in world.facilities.iter().enumerate() {
+            facility_of[node(f.region, f.product)] = Some(i);
+        }
+        let mut recipes_for = vec![Vec::new(); np];
+        for (i, r) in world.recipes.iter().enumerate() {
+            recipes_for[r.output.ix()].push(i);
+        }
+        for v in &mut recipes_for {
+            v.sort_by_key(|&i| (world.recipes[i].priority, i));
+        }
+        let mut links_into = vec![Vec::new(); nr * np];
+        let mut links_from = vec![Vec::new(); nr * np];
+        for (i, l) in world.links.iter().enumerate() {
+            links_into[node(l.to, l.product)].push(i);
+            links_from[node(l.from, l.product)].push(i);
+        }
+        let order = topological_products(world);
+
+        // End uses, sorted for determinism.
+        let mut end_uses: Vec<String> = world.demands.iter().map(|d| d.end_use.clone()).collect();
+        end_uses.sort();
+        end_uses.dedup();
+        let ne = end_uses.len();
+
+        // Baseline pass, outputs before inputs: need → flows → production → input needs.
+        let mut need0 = vec![0.0; nr * np];
+        let mut eu_need = vec![vec![0.0; ne]; nr * np];
+        for d in &world.demands {
+            let n = node(d.region, d.product);
+            need0[n] += d.quantity;
+            let e = end_uses.iter().position(|x| *x == d.end_use).unwrap_or(0);
+            eu_need[n][e] += d.quantity;
+        }
+        let mut flow0 = vec![0.0; world.links.len()];
+        for &p in order.iter().rev() {
+            for r in 0..nr {
+                let n = node(RegionId(r as u32), p);
+                for &l in &links_into[n] {
+                    flow0[l] = world.links[l].share * need0[n];
+                }
+            }
+            // Production of p in each region, and the input needs it creates.
+            for r in 0..nr {
+                let rid = RegionId(r as u32);
+                let n = node(rid, p);
+                let Some(_) = facility_of[n] else { continue };
+                let prod: f64 = links_from[n].iter().map(|&l| flow0[l]).sum();
+                if prod <= 0.0 {
+                    continue;
+                }
+                let mut eu_prod = vec![0.0; ne];
+                for &l in &links_from[n] {
+                    let to = node(world.links[l].to, p);
+                    if need0[to] > 0.0 {
+                        for (e, v) in eu_prod.iter_mut().enumerate() {
+                            *v += flow0[l] * eu_need[to][e] / need0[to];
+                        }
+                    }
+                }
+                if let Some(rec) = primary_recipe(world, &recipes_for[p.ix()], rid) {
+                    for &(input, coef) in &world.recipes[rec].inputs {
+                        let ni = node(rid, input);
+                        need0[ni] += coef * prod;
+                        for (e, v) in eu_prod.iter().enumerate() {
+                            eu_need[ni][e] += coef * v;
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut target_days = vec![world.default_cover_days; nr * np];
+        let mut initial_days = vec![world.default_cover_days; nr * np];
+        for inv in &world.inventories {
+            let n = node(inv.region, inv.product);
+            target_days[n] = inv.target_days;
+            initial_days[n] = inv.initial_days;
+        }
+        let target_stock: Vec<f64> = (0..nr * np).map(|n| target_days[n] * need0[n]).collect();
+        let initial_stock: Vec<f64> = (0..nr * np).map(|n| initial_days[n] * need0[n]).collect();
+
+        let n_segments = world.segments.len() + 1;
+        let mut segment_of = vec![world.segments.len(); nr];
+        for (s, seg) in world.segments.iter().enumerate() {
+            for r in &seg.regions {
+                segment_of[r.ix()] = s;
+            }
+        }
+        let mut active = vec![false; nr * np];
+        for n in 0..nr * np {
+            active[n] = need0[n] > 0.0 || facility_of[n].is_some() || !links_into[n].is_empty();
+        }
+        for s in &world.stockpiles {
+            active[node(s.region, s.product)] = true;
+        }
+        let max_transit = world.links.iter().map(|l| l.transit_days as usize).max().unwrap_or(0);
+        Network {
+            nr,
+            np,
+            order,
+            facility_of,
+            recipes_for,
+            links_into,
+            links_from,
+            need0,
+            flow0,
+            end_use_need0: eu_need,
+            end_uses,
+            target_stock,
+            target_days,
+            initial_stock,
+            segment_of,
+            n_segments,
+            active,
+            max_transit,
+        }
+    }
+}
+
+/// The first recipe for a product that applies in `region`.
+fn primary_recipe(world: &World, recipes: &[usize], region: RegionId) -> Option<usize> {
+    recipes.iter().copied().find(|&i| recipe_applies(world, i, region))
+}
+
+fn recipe_applies(world: &World, recipe: usize, region: RegionId) -> bool {
+    let r = &world.recipes[recipe];
+    r.regions.is_empty() || r.regions.contains(&region)
+}
+
+/// Products ordered so that every recipe input comes before its output (Kahn's algorithm with a
+/// (stage, index) priority); products caught in a cycle follow in stage order.
+fn topological_products(world: &World) -> Vec<ProductId> {
+    let np = world.products.len();
+    let mut indeg = vec![0usize; np];
+    let mut succ = vec![Vec::new(); np];
+    for r in &world.recipes {
+        for &(i, _) in &r.inputs {
+            if i != r.output {
+                succ[i.ix()].push(r.output.ix());
+                indeg[r.output.ix()] += 1;
+            }
+        }
+    }
+    let key = |p: usize| (world.products[p].stage, p);
+    let mut ready: Vec<usize> = (0..np).filter(|&p| indeg[p] == 0).collect();
+    let mut out = Vec::with_capacity(np);
+    let mut done = vec![false; np];
+    while !ready.is_empty() {
+        ready.sort_by_key(|&p| std::cmp::Reverse(key(p)));
+        let p = ready.pop().unwrap_or_default();
+        done[p] = true;
+        out.push(ProductId(p as u32));
+        for &q in &succ[p] {
+            indeg[q] -= 1;
+            if indeg[q] == 0 {
+                ready.push(q);
+            }
+        }
+    }
+    let mut rest: Vec<usize> = (0..np).filter(|&p| !done[p]).collect();
+    rest.sort_by_key(|&p| key(p));
+    out.extend(rest.into_iter().map(|p| ProductId(p as u32)));
+    out
+}
+
+/// One line of a supplier's order book.
+#[derive(Debug, Clone)]
+struct Order {
+    qty: f64,
+    licence: Option<usize>,
+    offtake: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Licence {
+    record: LicenceRecord,
+    link: usize,
+    decide: Day,
+    approve: bool,
+    remaining: f64,
+}
+
+/// What applies to one link today.
+#[derive(Debug, Clone, Default)]
+struct LinkPolicy {
+    banned: bool,
+    /// Index of the export-licence event that governs this link, if any.
+    licensing: Option<usize>,
+    /// Export-quota events that count this link.
+    quotas: Vec<usize>,
+    tariff: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ramp {
+    from: f64,
+    to: f64,
+    start: Day,
+    days: u32,
+}
+
+impl Ramp {
+    fn at(&self, day: Day) -> f64 {
+        if self.days == 0 || day + 1 >= self.start + self.days {
+            return self.to;
+        }
+        let k = (day + 1 - self.start) as f64 / self.days as f64;
+        self.from + (self.to - self.from) * k
+    }
+}
+
+/// Flows of one node on the current day, kept for invariant checks and records.
+#[derive(Debug, Clone, Default)]
+pub struct NodeDay {
+    pub stock_start: f64,
+    pub arrivals: f64,
+    pub release: f64,
+    pub consumption: f64,
+    pub purchase: f64,
+    pub production: f64,
+    pub shipped: f64,
+    pub need: f64,
+    pub unmet: f64,
+    /// Largest capacity in force today (for the flow ≤ capacity invariant).
+    pub capacity: f64,
+}
+
+/// Mutable state of one path.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub day: Day,
+    pub stock: Vec<f64>,
+    pub strategic: Vec<f64>,
+    /// ring[(day) % len][link] = quantity arriving that day.
+    ring: Vec<Vec<f64>>,
+    in_transit: Vec<f64>,
+    inbox: Vec<Vec<Order>>,
+    book: Vec<VecDeque<Order>>,
+    /// Outstanding quantity per link: inbox + order book + pending licences and batches.
+    pub on_order: Vec<f64>,
+    pub shares: Vec<f64>,
+    ordered_avg: Vec<f64>,
+    shipped_avg: Vec<f64>,
+    pub price: Vec<f64>,
+    price0: Vec<f64>,
+    need_avg: Vec<f64>,
+    pub capacity: Vec<f64>,
+    ramps: Vec<Option<Ramp>>,
+    /// Capacity before each capacity event started (to ramp back at its end).
+    cap_before: Vec<f64>,
+    policy: Vec<LinkPolicy>,
+    demand_mult: Vec<f64>,
+    rationing: Vec<Rationing>,
+    quota_used: Vec<f64>,
+    quota_period: Vec<u32>,
+    licences: Vec<Licence>,
+    /// Pending licence indices by decision day.
+    decisions: VecDeque<Vec<usize>>,
+    /// Batched applications per (link, end-use slot): quantity.
+    batches: Vec<f64>,
+    pub nodes: Vec<NodeDay>,
+    shipped_today: Vec<f64>,
+    arrived_today: Vec<f64>,
+    lic_applied: Vec<u32>,
+    lic_approved: Vec<u32>,
+    lic_denied: Vec<u32>,
+    lic_pending: Vec<u32>,
+    lic_seen: Vec<bool>,
+    topup_today: Vec<f64>,
+    rng: Pcg64,
+    // Summary accumulators per node.
+    sum_need: Vec<f64>,
+    sum_unmet: Vec<f64>,
+    first_stockout: Vec<Option<Day>>,
+    min_cover: Vec<f64>,
+    peak_price: Vec<(f64, Day)>,
+}
+
+pub struct Engine<'a> {
+    pub scenario: &'a Scenario,
+    pub net: Network,
+    pub state: State,
+    change_days: Vec<Day>,
+    seed: u64,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(scenario: &'a Scenario, seed: u64, path: u64) -> Engine<'a> {
+        let world = &scenario.world;
+        let net = Network::new(world);
+        let nn = net.nr * net.np;
+        let nl = world.links.len();
+        let ring_len = net.max_transit + 1;
+        let mut ring = vec![vec![0.0; nl]; ring_len];
+        let mut in_transit = vec![0.0; nl];
+        let mut inbox = vec![Vec::new(); nl];
+        let mut on_order = vec![0.0; nl];
+        for (l, link) in world.links.iter().enumerate() {
+            // Pipeline full of baseline shipments arriving on days 0..transit-1.
+            for d in 0..link.transit_days as usize {
+                ring[d % ring_len][l] += net.flow0[l];
+                in_transit[l] += net.flow0[l];
+            }
+            if net.flow0[l] > 0.0 {
+                inbox[l].push(Order { qty: net.flow0[l], licence: None, offtake: false });
+                on_order[l] = net.flow0[l];
+            }
+        }
+        let mut strategic = vec![0.0; nn];
+        for s in &world.stockpiles {
+            strategic[net.node(s.region, s.product)] += s.quantity;
+        }
+        let capacity: Vec<f64> = world.facilities.iter().map(|f| f.capacity).collect();
+        let price0: Vec<f64> = (0..net.n_segments * net.np)
+            .map(|i| world.products[i % net.np].price)
+            .collect();
+        let ne = net.end_uses.len().max(1);
+        let mut change_days: Vec<Day> = scenario
+            .events
+            .iter()
+            .flat_map(|e| std::iter::once(e.start).chain(e.end))
+            .collect();
+        // Day 0 is applied below; later changes are applied at the start of their day.
+        change_days.retain(|&d| d > 0);
+        change_days.sort_unstable();
+        change_days.dedup();
+        change_days.reverse();
+        let state = State {
+            day: 0,
+            stock: net.initial_stock.clone(),
+            strategic,
+            ring,
+            in_transit,
+            inbox,
+            book: vec![VecDeque::new(); nl],
+            on_order,
+            shares: world.links.iter().map(|l| l.share).collect(),
+            ordered_avg: net.flow0.clone(),
+            shipped_avg: net.flow0.clone(),
+            price: price0.clone(),
+            price0,
+            need_avg: net.need0.clone(),
+            cap_before: capacity.clone(),
+            capacity,
+            ramps: vec![None; world.facilities.len()],
+            policy: vec![LinkPolicy::default(); nl],
+            demand_mult: vec![1.0; world.demands.len()],
+            rationing: vec![scenario.settings.rationing.clone(); net.nr],
+            quota_used: vec![0.0; scenario.events.len()],
+            quota_period: vec![0; scenario.events.len()],
+            licences: Vec::new(),
+            decisions: VecDeque::new(),
+            batches: vec![0.0; nl * ne],
+            nodes: vec![NodeDay::default(); nn],
+            shipped_today: vec![0.0; nl],
+            arrived_today: vec![0.0; nl],
+            lic_applied: vec![0; nl],
+            lic_approved: vec![0; nl],
+            lic_denied: vec![0; nl],
+            lic_pending: vec![0; nl],
+            lic_seen: vec![false; nl],
+            topup_today: vec![0.0; nl],
+            rng: path_rng(seed, path),
+            sum_need: vec![0.0; nn],
+            sum_unmet: vec![0.0; nn],
+            first_stockout: vec![None; nn],
+            min_cover: vec![f64::INFINITY; nn],
+            peak_price: vec![(0.0, 0); nn],
+        };
+        let mut engine = Engine { scenario, net, state, change_days, seed };
+        engine.apply_events();
+        // Prices start at base price with the baseline tariffs folded in.
+        let p = engine.target_prices(true);
+        engine.state.price0.clone_from(&p);
+        engine.state.price = p;
+        engine
+    }
+
+    pub fn finished(&self) -> bool {
+        self.state.day >= self.scenario.settings.days
+    }
+
+    fn world(&self) -> &'a World {
+        &self.scenario.world
+    }
+
+    /// Advances one day.
+    pub fn step(&mut self, sink: &mut dyn Sink) {
+        let day = self.state.day;
+        if self.change_days.last() == Some(&day) {
+            self.change_days.pop();
+            self.apply_events();
+        }
+        self.advance_ramps();
+        for (n, nd) in self.state.nodes.iter_mut().enumerate() {
+            *nd = NodeDay { stock_start: self.state.stock[n], ..NodeDay::default() };
+        }
+        self.state.shipped_today.iter_mut().for_each(|v| *v = 0.0);
+        self.state.arrived_today.iter_mut().for_each(|v| *v = 0.0);
+        self.state.topup_today.iter_mut().for_each(|v| *v = 0.0);
+        for v in [
+            &mut self.state.lic_applied,
+            &mut self.state.lic_approved,
+            &mut self.state.lic_denied,
+        ] {
+            v.iter_mut().for_each(|x| *x = 0);
+        }
+        self.receive_arrivals();
+        self.receive_orders();
+        self.decide_licences();
+        self.produce_and_ship();
+        self.serve_final_demand();
+        self.place_orders();
+        self.adapt_shares();
+        self.update_prices();
+        self.accumulate_summary();
+        self.emit(sink);
+        self.state.day += 1;
+    }
+
+    // ---- 1. events -------------------------------------------------------------------------
+
+    /// Recomputes everything that depends on which events are active today.
+    fn apply_events(&mut self) {
+        let day = self.state.day;
+        let world = self.world();
+        let events = &self.scenario.events;
+        // Link policies.
+        for (l, link) in world.links.iter().enumerate() {
+            let p = link.product;
+            let mut pol = LinkPolicy { tariff: link.tariff, ..LinkPolicy::default() };
+            let mut general = false;
+            for (i, e) in events.iter().enumerate() {
+                if !e.active(day) {
+                    continue;
+                }
+                let foreign = link.from != link.to;
+                match &e.kind {
+                    EventKind::ExportLicence(lic) => {
+                        if foreign && lic.exporter == link.from && selects(world, &lic.products, p)
+                        {
+                            pol.licensing = Some(i);
+                        }
+                    }
+                    EventKind::GeneralLicence { exporter, products, destinations } => {
+                        if foreign
+                            && *exporter == link.from
+                            && selects(world, products, p)
+                            && destinations.contains(link.to)
+                        {
+                            general = true;
+                        }
+                    }
+                    EventKind::ExportBan { exporter, products, destinations } => {
+                        if foreign
+                            && *exporter == link.from
+                            && selects(world, products, p)
+                            && destinations.contains(link.to)
+                        {
+                            pol.banned = true;
+                        }
+                    }
+                    EventKind::ExportQuota { exporter, products, destinations, .. } => {
+                        if foreign
+                            && *exporter == link.from
+                            && selects(world, products, p)
+                            && destinations.contains(link.to)
+                        {
+                            pol.quotas.push(i);
+                        }
+                    }
+                    EventKind::Tariff { importer, exporters, products, rate } => {
+                        if foreign
+                            && *importer == link.to
+                            && exporters.contains(link.from)
+                            && selects(world, products, p)
+                        {
+                            pol.tariff += rate;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if general {
+                pol.licensing = None;
+            }
+            self.state.policy[l] = pol;
+        }
+        // Demand multipliers.
+        for (i, d) in world.demands.iter().enumerate() {
+            let mut m = 1.0;
+            for e in events.iter().filter(|e| e.active(day)) {
+                if let EventKind::DemandShock { regions, products, end_use, factor } = &e.kind
+                    && regions.contains(d.region)
+                    && selects(world, products, d.product)
+                    && end_use.as_ref().is_none_or(|u| *u == d.end_use)
+                {
+                    m *= factor;
+                }
+            }
+            self.state.demand_mult[i] = m;
+        }
+        // Rationing rules: scenario default, then active rationing events in order.
+        for r in 0..self.net.nr {
+            self.state.rationing[r] = self.scenario.settings.rationing.clone();
+        }
+        for e in events.iter().filter(|e| e.active(day)) {
+            if let EventKind::Rationing { region, rule } = &e.kind {
+                self.state.rationing[region.ix()] = rule.clone();
+            }
+        }
+        // Capacity events starting or ending today.
+        for (i, e) in events.iter().enumerate() {
+            let EventKind::Capacity { region, product, capacity, ramp_days } = &e.kind else {
+                continue;
+            };
+            let Some(f) = self.net.facility_of[self.net.node(*region, *product)] else {
+                continue;
+            };
+            let _ = i;
+            if e.start == day {
+                self.state.cap_before[f] = self.state.capacity[f];
+                self.state.ramps[f] = Some(Ramp {
+                    from: self.state.capacity[f],
+                    to: *capacity,
+                    start: day,
+                    days: *ramp_days,
+                });
+            } else if e.end == Some(day) {
+                self.state.ramps[f] = Some(Ramp {
+                    from: self.state.capacity[f],
+                    to: self.state.cap_before[f],
+                    start: day,
+                    days: *ramp_days,
+                });
+            }
+        }
+    }
+
+    fn advance_ramps(&mut self) {
+        let day = self.state.day;
+        for (f, ramp) in self.state.ramps.iter_mut().enumerate() {
+            if let Some(r) = ramp {
+                self.state.capacity[f] = r.at(day).max(0.0);
+                if day + 1 >= r.start + r.days {
+                    *ramp = None;
+                }
+            }
+        }
+    }
+
+    // ---- 2. arrivals -----------------------------------------------------------------------
+
+    fn receive_arrivals(&mut self) {
+        let world = self.world();
+        let len = self.state.ring.len();
+        let slot = self.state.day as usize % len;
+        for l in 0..world.links.len() {
+            let q = std::mem::take(&mut self.state.ring[slot][l]);
+            if q > 0.0 {
+                let link = &world.links[l];
+                let n = self.net.node(link.to, link.product);
+                self.state.stock[n] += q;
+                self.state.in_transit[l] -= q;
+                self.state.nodes[n].arrivals += q;
+                self.state.arrived_today[l] += q;
+            }
+        }
+    }
+
+    // ---- 3. orders received ----------------------------------------------------------------
+
+    fn receive_orders(&mut self) {
+        let day = self.state.day;
+        let world = self.world();
+        for l in 0..world.links.len() {
+            if self.state.inbox[l].is_empty() {
+                continue;
+            }
+            let orders = std::mem::take(&mut self.state.inbox[l]);
+            for mut o in orders {
+                let pol = &self.state.policy[l];
+                if pol.banned {
+                    self.state.on_order[l] -= o.qty;
+                    continue;
+                }
+                // Quotas: accept up to the tightest remaining allowance.
+                let mut allowed = o.qty;
+                for &qi in &pol.quotas {
+                    if let EventKind::ExportQuota { quantity, period_days, .. } =
+                        &self.scenario.events[qi].kind
+                    {
+                        let start = self.scenario.events[qi].start;
+                        let period = (day - start) / (*period_days).max(1);
+                        if period != self.state.quota_period[qi] {
+                            self.state.quota_period[qi] = period;
+                            self.state.quota_used[qi] = 0.0;
+                        }
+                        allowed = allowed.min((quantity - self.state.quota_used[qi]).max(0.0));
+                    }
+                }
+                if allowed < o.qty {
+                    self.state.on_order[l] -= o.qty - allowed;
+                    o.qty = allowed;
+                }
+                if o.qty <= EPS {
+                    self.state.on_order[l] -= o.qty;
+                    continue;
+                }
+                for &qi in &self.state.policy[l].quotas.clone() {
+                    self.state.quota_used[qi] += o.qty;
+                }
+                // Licensing applies to every export order, offtakes included.
+                match self.state.policy[l].licensing {
+                    Some(ei) => self.file_applications(l, ei, o.qty),
+                    None => self.state.book[l].push_back(o),
+                }
+            }
+        }
+        // Batches are filed at the end of each batch window since the regime started.
+        for l in 0..world.links.len() {
+            let Some(ei) = self.state.policy[l].licensing else { continue };
+            let ev = &self.scenario.events[ei];
+            let EventKind::ExportLicence(lic) = &ev.kind else { continue };
+            if lic.batch_days == 0 || (day - ev.start + 1) % lic.batch_days != 0 {
+                continue;
+            }
+            let ne = self.net.end_uses.len().max(1);
+            for e in 0..ne {
+                let q = std::mem::take(&mut self.state.batches[l * ne + e]);
+                if q > EPS {
+                    self.file_one(l, ei, q, e);
+                }
+            }
+        }
+    }
+
+    /// Splits an order by the buyer's end-use mix when the regime has end-use rules, and files
+    /// (or batches) one application per part.
+    fn file_applications(&mut self, link: usize, event: usize, qty: f64) {
+        let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else { return };
+        let l = &self.world().links[link];
+        let n = self.net.node(l.to, l.product);
+        let ne = self.net.end_uses.len().max(1);
+        let parts: Vec<(usize, f64)> = if lic.end_uses.is_empty() || self.net.need0[n] <= 0.0 {
+            vec![(usize::MAX, qty)]
+        } else {
+            let mix = &self.net.end_use_need0[n];
+            let tot: f64 = mix.iter().sum();
+            mix.iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(e, v)| (e, qty * v / tot))
+                .collect()
+        };
+        for (e, q) in parts {
+            if lic.batch_days > 0 {
+                let slot = if e == usize::MAX { 0 } else { e };
+                self.state.batches[link * ne + slot] += q;
+            } else {
+                self.file_one(link, event, q, e);
+            }
+        }
+    }
+
+    fn file_one(&mut self, link: usize, event: usize, qty: f64, end_use: usize) {
+        let day = self.state.day;
+        let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else { return };
+        let l = &self.world().links[link];
+        let end_use_name = if end_use == usize::MAX || lic.end_uses.is_empty() {
+            "any".to_string()
+        } else {
+            self.net.end_uses[end_use].clone()
+        };
+        let terms = lic.terms_for(l.to, &end_use_name);
+        let (approve, wait) = draw_decision(terms, &mut self.state.rng);
+        let decide = day + wait;
+        let idx = self.state.licences.len();
+        self.state.licences.push(Licence {
+            record: LicenceRecord {
+                id: idx as u64 + 1,
+                exporter: l.from,
+                importer: l.to,
+                product: l.product,
+                quantity: qty,
+                end_use: end_use_name,
+                filed: day,
+                decided: Some(decide),
+                outcome: LicenceOutcome::Pending,
+                shipped: None,
+            },
+            link,
+            decide,
+            approve,
+            remaining: qty,
+        });
+        let k = wait as usize;
+        while self.state.decisions.len() <= k {
+            self.state.decisions.push_back(Vec::new());
+        }
+        self.state.decisions[k].push(idx);
+        self.state.lic_applied[link] += 1;
+        self.state.lic_pending[link] += 1;
+        self.state.lic_seen[link] = true;
+    }
+
+    // ---- 4. licence decisions --------------------------------------------------------------
+
+    fn decide_licences(&mut self) {
+        let Some(due) = self.state.decisions.pop_front() else { return };
+        for idx in due {
+            let lic = &mut self.state.licences[idx];
+            debug_assert_eq!(lic.decide, self.state.day);
+            let l = lic.link;
+            self.state.lic_pending[l] -= 1;
+            if lic.approve {
+                lic.record.outcome = LicenceOutcome::Approved;
+                self.state.lic_approved[l] += 1;
+                self.state.book[l].push_back(Order {
+                    qty: lic.remaining,
+                    licence: Some(idx),
+                    offtake: false,
+                });
+            } else {
+                lic.record.outcome = LicenceOutcome::Denied;
+                self.state.lic_denied[l] += 1;
+                self.state.on_order[l] -= lic.remaining;
+                lic.remaining = 0.0;
+            }
+        }
+    }
+
+    // ---- 5. production and shipping --------------------------------------------------------
+
+    fn produce_and_ship(&mut self) {
+        let day = self.state.day;
+        for k in 0..self.net.order.len() {
+            let p = self.net.order[k];
+            for r in 0..self.net.nr {
+                let rid = RegionId(r as u32);
+                let n = self.net.node(rid, p);
+                // Cancel order-book lines that a ban now forbids.
+                for &l in &self.net.links_from[n] {
+                    if self.state.policy[l].banned {
+                        let q: f64 = self.state.book[l].iter().map(|o| o.qty).sum();
+                        self.state.book[l].clear();
+                        self.state.on_order[l] -= q;
+                    }
+                }
+                let Some(f) = self.net.facility_of[n] else { continue };
+                let wanted: f64 = self.net.links_from[n]
+                    .iter()
+                    .flat_map(|&l| self.state.book[l].iter())
+                    .map(|o| o.qty)
+                    .sum();
+                let cap = self.state.capacity[f];
+                self.state.nodes[n].capacity = cap;
+                let target = wanted.min(cap);
+                if target <= EPS {
+                    continue;
+                }
+                let made = self.make(rid, p, target);
+                self.state.nodes[n].production = made;
+                if made > EPS {
+                    self.allocate(rid, p, made, day);
+                }
+            }
+        }
+    }
+
+    /// Produces up to `target` of `p` in `r`, recipe by recipe, consuming inputs. Returns the
+    /// quantity made and books the inputs that ran short as unmet need.
+    fn make(&mut self, r: RegionId, p: ProductId, target: f64) -> f64 {
+        let world = self.world();
+        let np = self.net.np;
+        let recipes = &self.net.recipes_for[p.ix()];
+        let applicable: Vec<usize> =
+            recipes.iter().copied().filter(|&i| recipe_applies(world, i, r)).collect();
+        if applicable.is_empty() {
+            return target; // primary production (mining): no inputs
+        }
+        let mut left = target;
+        for &ri in &applicable {
+            if left <= EPS {
+                break;
+            }
+            let rec = &world.recipes[ri];
+            let mut q = left;
+            for &(i, c) in &rec.inputs {
+                q = q.min(self.state.stock[r.ix() * np + i.ix()] / c);
+            }
+            let q = q.max(0.0);
+            if q > 0.0 {
+                for &(i, c) in &rec.inputs {
+                    let ni = r.ix() * np + i.ix();
+                    let use_ = (c * q).min(self.state.stock[ni]);
+                    self.state.stock[ni] -= use_;
+                    self.state.nodes[ni].consumption += use_;
+                }
+                left -= q;
+            }
+        }
+        // Needs are booked against the primary recipe.
+        let primary = &world.recipes[applicable[0]];
+        let made = target - left.max(0.0);
+        for &(i, c) in &primary.inputs {
+            let ni = r.ix() * np + i.ix();
+            self.state.nodes[ni].need += c * target;
+            if left > EPS && self.state.stock[ni] <= EPS * c * target.max(1.0) {
+                self.state.nodes[ni].unmet += c * left;
+            }
+        }
+        made
+    }
+
+    /// Shares `made` of product `p` from region `r` over the order book and ships it.
+    fn allocate(&mut self, r: RegionId, p: ProductId, made: f64, day: Day) {
+        let world = self.world();
+        let n = self.net.node(r, p);
+        let links = self.net.links_from[n].clone();
+        // Tier of each link: 0 offtake (handled per order), then by rationing rule.
+        let rule = self.state.rationing[r.ix()].clone();
+        let tier_of = |l: usize| -> u8 {
+            let to = world.links[l].to;
+            match &rule {
+                Rationing::Proportional => 1,
+                Rationing::DomesticFirst => {
+                    if to == r {
+                        1
+                    } else {
+                        2
+                    }
+                }
+                Rationing::AllyPriority(g) => {
+                    if to == r {
+                        1
+                    } else if world.in_group(to, g) {
+                        2
+                    } else {
+                        3
+                    }
+                }
+            }
+        };
+        let mut left = made;
+        // Offtake orders first, proportionally.
+        let offtake_claims: Vec<(usize, f64)> = links
+            .iter()
+            .map(|&l| (l, self.state.book[l].iter().filter(|o| o.offtake).map(|o| o.qty).sum()))
+            .collect();
+        left -= self.serve_tier(&offtake_claims, left, true, day, p);
+        for tier in 1..=3u8 {
+            if left <= EPS {
+                break;
+            }
+            let claims: Vec<(usize, f64)> = links
+                .iter()
+                .filter(|&&l| tier_of(l) == tier)
+                .map(|&l| (l, self.state.book[l].iter().map(|o| o.qty).sum()))
+                .collect();
+            left -= self.serve_tier(&claims, left, false, day, p);
+        }
+    }
+
+    /// Serves the claims of one tier proportionally from `avail`; returns the quantity shipped.
+    fn serve_tier(
+        &mut self,
+        claims: &[(usize, f64)],
+        avail: f64,
+        offtake_only: bool,
+        day: Day,
+        p: ProductId,
+    ) -> f64 {
+        let total: f64 = claims.iter().map(|c| c.1).sum();
+        if total <= EPS || avail <= EPS {
+            return 0.0;
+        }
+        let frac = (avail / total).min(1.0);
+        let mut shipped_total = 0.0;
+        for &(l, claim) in claims {
+            if claim <= 0.0 {
+                continue;
+            }
+            let (floor, price) = if offtake_only {
+                let from = self.world().links[l].from;
+                (self.offtake_floor(l), self.state.price[self.segment_price_ix(from, p)])
+            } else {
+                (0.0, 0.0)
+            };
+            // Whole lines when the tier is fully served, otherwise FIFO up to the link's share.
+            let mut give = claim * frac;
+            let mut sent = 0.0;
+            let mut i = 0;
+            while i < self.state.book[l].len() && (frac >= 1.0 || give > 0.0) {
+                let o = &mut self.state.book[l][i];
+                if offtake_only && !o.offtake {
+                    i += 1;
+                    continue;
+                }
+                let take = if frac >= 1.0 { o.qty } else { o.qty.min(give) };
+                o.qty -= take;
+                give -= take;
+                sent += take;
+                if o.offtake {
+                    self.state.topup_today[l] += (floor - price).max(0.0) * take * 1000.0;
+                }
+                let (done, licence) = (o.qty <= 0.0, o.licence);
+                if let Some(li) = licence {
+                    let lic = &mut self.state.licences[li];
+                    lic.remaining -= take;
+                    if done {
+                        lic.remaining = 0.0;
+                        lic.record.shipped = Some(day);
+                    }
+                }
+                if done {
+                    self.state.book[l].remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            self.ship(l, sent);
+            shipped_total += sent;
+        }
+        shipped_total
+    }
+
+    fn ship(&mut self, l: usize, q: f64) {
+        if q <= 0.0 {
+            return;
+        }
+        let link = &self.world().links[l];
+        let from = self.net.node(link.from, link.product);
+        self.state.on_order[l] -= q;
+        self.state.shipped_today[l] += q;
+        self.state.nodes[from].shipped += q;
+        if link.transit_days == 0 {
+            let to = self.net.node(link.to, link.product);
+            self.state.stock[to] += q;
+            self.state.nodes[to].arrivals += q;
+            self.state.arrived_today[l] += q;
+        } else {
+            let len = self.state.ring.len();
+            let slot = (self.state.day as usize + link.transit_days as usize) % len;
+            self.state.ring[slot][l] += q;
+            self.state.in_transit[l] += q;
+        }
+    }
+
+    fn offtake_floor(&self, l: usize) -> f64 {
+        let link = &self.world().links[l];
+        let day = self.state.day;
+        self.scenario
+            .events
+            .iter()
+            .filter(|e| e.active(day))
+            .filter_map(|e| match &e.kind {
+                EventKind::Offtake { buyer, supplier, product, floor, .. }
+                    if *buyer == link.to && *supplier == link.from && *product == link.product =>
+                {
+                    Some(*floor)
+                }
+                _ => None,
+            })
+            .fold(0.0, f64::max)
+    }
+
+    fn segment_price_ix(&self, r: RegionId, p: ProductId) -> usize {
+        self.net.segment_of[r.ix()] * self.net.np + p.ix()
+    }
+
+    // ---- 6. stockpiles and final demand ----------------------------------------------------
+
+    fn serve_final_demand(&mut self) {
+        let world = self.world();
+        let day = self.state.day;
+        // Releases.
+        for e in self.scenario.events.iter().filter(|e| e.active(day)) {
+            if let EventKind::StockpileRelease { region, product, rate, trigger_days } = &e.kind {
+                let n = self.net.node(*region, *product);
+                if let Some(t) = trigger_days {
+                    let cover = self.cover(n, self.state.stock[n]);
+                    if cover >= *t {
+                        continue;
+                    }
+                }
+                let q = rate.min(self.state.strategic[n]);
+                if q > 0.0 {
+                    self.state.strategic[n] -= q;
+                    self.state.stock[n] += q;
+                    self.state.nodes[n].release += q;
+                }
+            }
+        }
+        // Final demand per node, served proportionally across end uses.
+        let years = day as f64 / 365.0;
+        let mut wanted = vec![0.0; self.net.nr * self.net.np];
+        for (i, d) in world.demands.iter().enumerate() {
+            let n = self.net.node(d.region, d.product);
+            let pi = self.segment_price_ix(d.region, d.product);
+            let rel = self.state.price[pi] / self.state.price0[pi];
+            let q = d.quantity
+                * (1.0 + d.growth).powf(years)
+                * self.state.demand_mult[i]
+                * rel.powf(-d.elasticity);
+            wanted[n] += q;
+        }
+        for (n, &w) in wanted.iter().enumerate() {
+            if w <= 0.0 {
+                continue;
+            }
+            let served = w.min(self.state.stock[n]);
+            self.state.stock[n] -= served;
+            let nd = &mut self.state.nodes[n];
+            nd.consumption += served;
+            nd.need += w;
+            nd.unmet += w - served;
+        }
+        // Purchases into strategic stockpiles.
+        for e in self.scenario.events.iter().filter(|e| e.active(day)) {
+            if let EventKind::StockpilePurchase { region, product, rate } = &e.kind {
+                let n = self.net.node(*region, *product);
+                let q = rate.min(self.state.stock[n]);
+                if q > 0.0 {
+                    self.state.stock[n] -= q;
+                    self.state.strategic[n] += q;
+                    self.state.nodes[n].purchase += q;
+                }
+            }
+        }
+    }
+
+    /// Days of cover of a stock at node `n` against its baseline need.
+    fn cover(&self, n: usize, stock: f64) -> f64 {
+        if self.net.need0[n] > 0.0 { stock / self.net.need0[n] } else { f64::INFINITY }
+    }
+
+    // ---- 7. orders placed ------------------------------------------------------------------
+
+    fn place_orders(&mut self) {
+        let world = self.world();
+        let day = self.state.day;
+        let alpha = 1.0 / 7.0;
+        for n in 0..self.net.nr * self.net.np {
+            let links = &self.net.links_into[n];
+            if links.is_empty() {
+                continue;
+            }
+            let region = RegionId((n / self.net.np) as u32);
+            let product = ProductId((n % self.net.np) as u32);
+            // Today's wanted usage: final demand and inputs for the wanted output, plus purchases.
+            let mut usage = self.state.nodes[n].need;
+            for e in self.scenario.events.iter().filter(|e| e.active(day)) {
+                if let EventKind::StockpilePurchase { region: r, product: p, rate } = &e.kind
+                    && *r == region
+                    && *p == product
+                {
+                    usage += rate;
+                }
+            }
+            self.state.need_avg[n] += alpha * (usage - self.state.need_avg[n]);
+            let lead: f64 = links
+                .iter()
+                .map(|&l| self.state.shares[l] * (world.links[l].transit_days as f64 + 1.0))
+                .sum();
+            let level = self.state.need_avg[n] * (self.net.target_days[n] + lead);
+            let pipeline: f64 =
+                links.iter().map(|&l| self.state.in_transit[l] + self.state.on_order[l]).sum();
+            let position = self.state.stock[n] + pipeline;
+            let mut gap = (level - position).max(0.0);
+            // Offtakes are ordered regardless of position.
+            for e in self.scenario.events.iter().filter(|e| e.active(day)) {
+                if let EventKind::Offtake { buyer, supplier, product: p, rate, .. } = &e.kind
+                    && *buyer == region
+                    && *p == product
+                    && let Some(&l) = links.iter().find(|&&l| world.links[l].from == *supplier)
+                {
+                    self.state.inbox[l].push(Order { qty: *rate, licence: None, offtake: true });
+                    self.state.on_order[l] += rate;
+                    self.state.ordered_avg[l] += rate;
+                    gap = (gap - rate).max(0.0);
+                }
+            }
+            let fill_alpha = 1.0 / self.scenario.settings.fill_memory_days.max(1.0);
+            for &l in links {
+                let q = gap * self.state.shares[l];
+                if q > EPS {
+                    self.state.inbox[l].push(Order { qty: q, licence: None, offtake: false });
+                    self.state.on_order[l] += q;
+                }
+                let shipped = self.state.shipped_today[l];
+                self.state.ordered_avg[l] += fill_alpha * (q - self.state.ordered_avg[l]);
+                self.state.shipped_avg[l] += fill_alpha * (shipped - self.state.shipped_avg[l]);
+            }
+        }
+    }
+
+    // ---- 8. shares -------------------------------------------------------------------------
+
+    fn adapt_shares(&mut self) {
+        let lambda = self.scenario.settings.adaptation_rate;
+        if lambda <= 0.0 {
+            return;
+        }
+        for n in 0..self.net.nr * self.net.np {
+            let links = &self.net.links_into[n];
+            if links.len() < 2 {
+                continue;
+            }
+            let fill: Vec<f64> = links
+                .iter()
+                .map(|&l| {
+                    let o = self.state.ordered_avg[l];
+                    if o <= 1e-9 * (1.0 + self.net.need0[n]) {
+                        1.0
+                    } else {
+                        (self.state.shipped_avg[l] / o).min(1.0)
+                    }
+                })
+                .collect();
+            let big_f: f64 = links.iter().zip(&fill).map(|(&l, f)| self.state.shares[l] * f).sum();
+            let good = fill.iter().filter(|&&f| f >= 0.5).count();
+            if good == 0 {
+                continue;
+            }
+            for (k, &l) in links.iter().enumerate() {
+                let bonus = if fill[k] >= 0.5 { (1.0 - big_f) / good as f64 } else { 0.0 };
+                let w = self.state.shares[l] * fill[k] + bonus;
+                self.state.shares[l] = (1.0 - lambda) * self.state.shares[l] + lambda * w;
+            }
+        }
+    }
+
+    // ---- 9. prices -------------------------------------------------------------------------
+
+    /// Target prices per (segment, product); with `baseline`, the scarcity term is left out.
+    fn target_prices(&self, baseline: bool) -> Vec<f64> {
+        let world = self.world();
+        let np = self.net.np;
+        let ns = self.net.n_segments;
+        let mut gap_num = vec![0.0; ns * np];
+        let mut gap_den = vec![0.0; ns * np];
+        let mut tar_num = vec![0.0; ns * np];
+        for n in 0..self.net.nr * np {
+            let r = n / np;
+            let p = n % np;
+            let s = self.net.segment_of[r] * np + p;
+            let t = self.net.target_stock[n];
+            if t > 0.0 {
+                gap_num[s] += (t - self.state.stock[n]).max(0.0);
+                gap_den[s] += t;
+            }
+            for &l in &self.net.links_into[n] {
+                tar_num[s] += self.net.need0[n] * self.state.shares[l] * self.state.policy[l].tariff;
+            }
+        }
+        let mut need_den = vec![0.0; ns * np];
+        for n in 0..self.net.nr * np {
+            need_den[self.net.segment_of[n / np] * np + n % np] += self.net.need0[n];
+        }
+        (0..ns * np)
+            .map(|s| {
+                let prod = &world.products[s % np];
+                let tau = if need_den[s] > 0.0 { tar_num[s] / need_den[s] } else { 0.0 };
+                let gap = if baseline || gap_den[s] <= 0.0 { 0.0 } else { gap_num[s] / gap_den[s] };
+                prod.price * (1.0 + tau) * (prod.price_response * gap).exp()
+            })
+            .collect()
+    }
+
+    fn update_prices(&mut self) {
+        let target = self.target_prices(false);
+        let np = self.net.np;
+        for (s, t) in target.into_iter().enumerate() {
+            let adj = self.world().products[s % np].price_adjust_days.max(1.0);
+            self.state.price[s] += (t - self.state.price[s]) / adj;
+        }
+    }
+
+    // ---- 10. summary and records -----------------------------------------------------------
+
+    fn accumulate_summary(&mut self) {
+        let day = self.state.day;
+        for n in 0..self.net.nr * self.net.np {
+            if !self.net.active[n] {
+                continue;
+            }
+            let nd = &self.state.nodes[n];
+            self.state.sum_need[n] += nd.need;
+            self.state.sum_unmet[n] += nd.unmet;
+            if nd.unmet > 1e-9 * nd.need.max(EPS) && self.state.first_stockout[n].is_none() {
+                self.state.first_stockout[n] = Some(day);
+            }
+            let cover = self.cover(n, self.state.stock[n]);
+            if cover < self.state.min_cover[n] {
+                self.state.min_cover[n] = cover;
+            }
+            let price = self.state.price[self.net.segment_of[n / self.net.np] * self.net.np
+                + n % self.net.np];
+            if price > self.state.peak_price[n].0 {
+                self.state.peak_price[n] = (price, day);
+            }
+        }
+    }
+
+    fn emit(&self, sink: &mut dyn Sink) {
+        let world = self.world();
+        let day = self.state.day;
+        let np = self.net.np;
+        let node_ids = |n: usize| (RegionId((n / np) as u32), ProductId((n % np) as u32));
+        let mut rec = |region, partner, product, variable, value| {
+            sink.record(&Record { day, region, partner, product, variable, value })
+        };
+        for v in Variable::ALL {
+            match v {
+                Variable::Production => {
+                    for n in 0..self.net.nr * np {
+                        if self.net.facility_of[n].is_some() {
+                            let (r, p) = node_ids(n);
+                            rec(r, None, p, v, self.state.nodes[n].production);
+                        }
+                    }
+                }
+                Variable::Shipments | Variable::Arrivals | Variable::LandedCost => {
+                    for (l, link) in world.links.iter().enumerate() {
+                        let value = match v {
+                            Variable::Shipments => self.state.shipped_today[l],
+                            Variable::Arrivals => self.state.arrived_today[l],
+                            _ => {
+                                if link.from == link.to {
+                                    continue;
+                                }
+                                self.state.price[self.segment_price_ix(link.from, link.product)]
+                                    * (1.0 + self.state.policy[l].tariff)
+                            }
+                        };
+                        // Shipments: region = exporter; arrivals and landed cost: region = importer.
+                        let (region, partner) = match v {
+                            Variable::Shipments => (link.from, link.to),
+                            _ => (link.to, link.from),
+                        };
+                        rec(region, Some(partner), link.product, v, value);
+                    }
+                }
+                Variable::Inventory
+                | Variable::DaysOfCover
+                | Variable::Consumption
+                | Variable::UnmetDemand
+                | Variable::Price
+                | Variable::Stockpile => {
+                    for n in 0..self.net.nr * np {
+                        if !self.net.active[n] {
+                            continue;
+                        }
+                        let (r, p) = node_ids(n);
+                        let value = match v {
+                            Variable::Inventory => self.state.stock[n],
+                            Variable::DaysOfCover => {
+                                if self.net.need0[n] <= 0.0 {
+                                    continue;
+                                }
+                                self.cover(n, self.state.stock[n])
+                            }
+                            Variable::Consumption => self.state.nodes[n].consumption,
+                            Variable::UnmetDemand => self.state.nodes[n].unmet,
+                            Variable::Price => {
+                                self.state.price[self.segment_price_ix(r, p)]
+                            }
+                            _ => {
+                                if self.state.strategic[n] <= 0.0
+                                    && !world.stockpiles.iter().any(|s| {
+                                        self.net.node(s.region, s.product) == n
+                                    })
+                                {
+                                    continue;
+                                }
+                                self.state.strategic[n]
+                            }
+                        };
+                        rec(r, None, p, v, value);
+                    }
+                }
+                Variable::LicencesApplied
+                | Variable::LicencesApproved
+                | Variable::LicencesDenied
+                | Variable::LicencesPending => {
+                    for (l, link) in world.links.iter().enumerate() {
+                        if !self.state.lic_seen[l] {
+                            continue;
+                        }
+                        let value = match v {
+                            Variable::LicencesApplied => self.state.lic_applied[l],
+                            Variable::LicencesApproved => self.state.lic_approved[l],
+                            Variable::LicencesDenied => self.state.lic_denied[l],
+                            _ => self.state.lic_pending[l],
+                        };
+                        rec(link.from, Some(link.to), link.product, v, value as f64);
+                    }
+                }
+                Variable::OfftakeTopUp => {
+                    for (l, link) in world.links.iter().enumerate() {
+                        if self.state.topup_today[l] > 0.0 {
+                            rec(link.to, Some(link.from), link.product, v, self.state.topup_today[l]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Emits the licence table and returns the run summary.
+    pub fn finish(self, sink: &mut dyn Sink) -> RunSummary {
+        let st = &self.state;
+        for lic in &st.licences {
+            let mut rec = lic.record.clone();
+            if rec.outcome == LicenceOutcome::Pending {
+                // Decision lies beyond the horizon: not known at the end of the run.
+                rec.decided = None;
+            }
+            sink.licence(&rec);
+        }
+        let np = self.net.np;
+        let mut rows = Vec::new();
+        for n in 0..self.net.nr * np {
+            if !self.net.active[n] {
+                continue;
+            }
+            let region = RegionId((n / np) as u32);
+            let product = ProductId((n % np) as u32);
+            let mine: Vec<&Licence> = st
+                .licences
+                .iter()
+                .filter(|l| l.record.importer == region && l.record.product == product)
+                .collect();
+            let count = |o: LicenceOutcome| mine.iter().filter(|l| l.record.outcome == o).count() as u64;
+            let waits: Vec<f64> = mine
+                .iter()
+                .filter(|l| l.record.outcome != LicenceOutcome::Pending)
+                .map(|l| (l.decide - l.record.filed) as f64)
+                .collect();
+            rows.push(SummaryRow {
+                region,
+                product,
+                need_total: st.sum_need[n],
+                shortfall: st.sum_unmet[n],
+                first_stockout: st.first_stockout[n],
+                min_days_of_cover: if st.min_cover[n].is_finite() { st.min_cover[n] } else { 0.0 },
+                final_days_of_cover: {
+                    let c = self.cover(n, st.stock[n]);
+                    if c.is_finite() { c } else { 0.0 }
+                },
+                price_peak: st.peak_price[n].0,
+                price_peak_day: st.peak_price[n].1,
+                licences_applied: mine.len() as u64,
+                licences_approved: count(LicenceOutcome::Approved),
+                licences_denied: count(LicenceOutcome::Denied),
+                licences_pending: count(LicenceOutcome::Pending),
+                mean_wait_days: if waits.is_empty() {
+                    None
+                } else {
+                    Some(waits.iter().sum::<f64>() / waits.len() as f64)
+                },
+            });
+        }
+        RunSummary { days: self.state.day, seed: self.seed, rows }
+    }
+
+    /// In-transit quantity per link (for invariant checks).
+    pub fn in_transit(&self) -> &[f64] {
+        &self.state.in_transit
+    }
+
+    /// Licences filed so far.
+    pub fn licences(&self) -> impl Iterator<Item = &LicenceRecord> {
+        self.state.licences.iter().map(|l| &l.record)
+    }
+
+    /// Quantity shipped on each link today.
+    pub fn shipped_today(&self) -> &[f64] {
+        &self.state.shipped_today
+    }
+}
+
+/// Does the selector pick product `p`?
+pub fn selects(world: &World, sel: &ProductSelector, p: ProductId) -> bool {
+    match sel {
+        ProductSelector::All => true,
+        ProductSelector::Ids(v) => v.contains(&p),
+        ProductSelector::Elements(els) => world.products[p.ix()].contains_any(els),
+    }
+}
+
+/// Draws approval and decision delay (whole days, capped) for one application.
+fn draw_decision(terms: &LicenceTerms, rng: &mut Pcg64) -> (bool, Day) {
+    let u: f64 = rng.random();
+    let approve = u < terms.approval;
+    let raw = match terms.lead_time {
+        LeadTime::Fixed(v) => v,
+        LeadTime::Uniform(a, b) => {
+            let u: f64 = rng.random();
+            a + (b - a) * u
+        }
+        LeadTime::Triangular(a, m, b) => {
+            if b > a {
+                Triangular::new(a, b, m).map(|t| t.sample(rng)).unwrap_or(m)
+            } else {
+                a
+            }
+        }
+    };
+    let mut days = raw.round().max(0.0);
+    if let Some(cap) = terms.cap_days {
+        days = days.min(cap as f64);
+    }
+    (approve, days as Day)
 }

@@ -7,6 +7,7 @@
 //! every problem found; [`engine::simulate`] runs it day by day and returns a
 //! [`summary::RunSummary`] while streaming [`record::Record`]s to the sink.
 
+pub mod build;
 pub mod engine;
 pub mod event;
 pub mod model;

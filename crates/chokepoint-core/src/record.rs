@@ -21,6 +21,8 @@ pub enum Variable {
     Inventory,
     /// Inventory divided by the baseline daily need, days.
     DaysOfCover,
+    /// Taken from stock today as production input or by final demand, units/day.
+    Consumption,
     /// Final demand plus production inputs that could not be served today, units/day.
     UnmetDemand,
     /// Price in the region's segment, USD/kg.
@@ -40,12 +42,13 @@ pub enum Variable {
 }
 
 impl Variable {
-    pub const ALL: [Variable; 14] = [
+    pub const ALL: [Variable; 15] = [
         Variable::Production,
         Variable::Shipments,
         Variable::Arrivals,
         Variable::Inventory,
         Variable::DaysOfCover,
+        Variable::Consumption,
         Variable::UnmetDemand,
         Variable::Price,
         Variable::LandedCost,
@@ -64,6 +67,7 @@ impl Variable {
             Variable::Arrivals => "arrivals",
             Variable::Inventory => "inventory",
             Variable::DaysOfCover => "days_of_cover",
+            Variable::Consumption => "consumption",
             Variable::UnmetDemand => "unmet_demand",
             Variable::Price => "price",
             Variable::LandedCost => "landed_cost",
@@ -83,6 +87,7 @@ impl Variable {
             Variable::Production
             | Variable::Shipments
             | Variable::Arrivals
+            | Variable::Consumption
             | Variable::UnmetDemand => format!("{pu}/day"),
             Variable::Inventory | Variable::Stockpile => pu.clone(),
             Variable::DaysOfCover => "days".into(),
