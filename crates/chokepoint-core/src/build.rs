@@ -16,7 +16,12 @@ pub struct WorldBuilder {
 
 impl WorldBuilder {
     pub fn new(default_cover_days: f64) -> Self {
-        WorldBuilder { world: World { default_cover_days, ..World::default() } }
+        WorldBuilder {
+            world: World {
+                default_cover_days,
+                ..World::default()
+            },
+        }
     }
 
     pub fn region(&mut self, code: &str, groups: &[&str]) -> RegionId {
@@ -55,11 +60,30 @@ impl WorldBuilder {
     }
 
     pub fn facility(&mut self, region: RegionId, product: ProductId, capacity: f64) {
-        self.world.facilities.push(Facility { region, product, capacity, plants: vec![] });
+        self.world.facilities.push(Facility {
+            region,
+            product,
+            capacity,
+            plants: vec![],
+        });
     }
 
-    pub fn link(&mut self, from: RegionId, to: RegionId, product: ProductId, share: f64, transit: u32) {
-        self.world.links.push(Link { from, to, product, share, transit_days: transit, tariff: 0.0 });
+    pub fn link(
+        &mut self,
+        from: RegionId,
+        to: RegionId,
+        product: ProductId,
+        share: f64,
+        transit: u32,
+    ) {
+        self.world.links.push(Link {
+            from,
+            to,
+            product,
+            share,
+            transit_days: transit,
+            tariff: 0.0,
+        });
     }
 
     pub fn demand(&mut self, region: RegionId, product: ProductId, end_use: &str, per_day: f64) {
@@ -84,7 +108,11 @@ impl WorldBuilder {
 
     pub fn scenario(self, days: u32, events: Vec<Event>) -> Scenario {
         Scenario {
-            settings: Settings { name: "built".into(), days, ..Settings::default() },
+            settings: Settings {
+                name: "built".into(),
+                days,
+                ..Settings::default()
+            },
             world: self.world,
             events,
         }
@@ -93,7 +121,12 @@ impl WorldBuilder {
 
 /// An event active from `start` (until `end`).
 pub fn event(start: Day, end: Option<Day>, kind: EventKind) -> Event {
-    Event { start, end, label: format!("{}@{start}", kind.name()), kind }
+    Event {
+        start,
+        end,
+        label: format!("{}@{start}", kind.name()),
+        kind,
+    }
 }
 
 pub mod synthetic {
@@ -108,7 +141,10 @@ pub mod synthetic {
     struct Lcg(u64);
     impl Lcg {
         fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             self.0 >> 11
         }
         fn unit(&mut self) -> f64 {
@@ -123,9 +159,21 @@ pub mod synthetic {
     pub fn world(regions: usize, chains: usize, seed: u64) -> World {
         let mut rng = Lcg(seed ^ 0x5DEE_CE66_D1CE_4E5B);
         let mut b = WorldBuilder::new(20.0 + 40.0 * rng.unit());
-        let rs: Vec<RegionId> =
-            (0..regions).map(|i| b.region(&format!("R{i:02}"), if i % 2 == 0 { &["allies"] } else { &[] })).collect();
-        let stages = [Stage::Mining, Stage::Separation, Stage::Metal, Stage::Magnet, Stage::Component];
+        let rs: Vec<RegionId> = (0..regions)
+            .map(|i| {
+                b.region(
+                    &format!("R{i:02}"),
+                    if i % 2 == 0 { &["allies"] } else { &[] },
+                )
+            })
+            .collect();
+        let stages = [
+            Stage::Mining,
+            Stage::Separation,
+            Stage::Metal,
+            Stage::Magnet,
+            Stage::Component,
+        ];
         let elements = ["Nd", "Dy", "Tb", "Sm", "Y"];
         for c in 0..chains {
             let el = elements[c % elements.len()];
@@ -160,15 +208,28 @@ pub mod synthetic {
                     let sum: f64 = w.iter().sum();
                     let mut acc = 0.0;
                     for (i, &from) in producers.iter().enumerate() {
-                        let share = if i + 1 == producers.len() { 1.0 - acc } else { w[i] / sum };
+                        let share = if i + 1 == producers.len() {
+                            1.0 - acc
+                        } else {
+                            w[i] / sum
+                        };
                         acc += share;
-                        let transit = if from == to { 0 } else { 3 + rng.below(40) as u32 };
+                        let transit = if from == to {
+                            0
+                        } else {
+                            3 + rng.below(40) as u32
+                        };
                         b.link(from, to, p, share, transit);
                     }
                 }
                 if k + 1 == stages.len() {
                     for &r in &rs {
-                        b.demand(r, p, ["ev", "wind", "defence", "electronics"][rng.below(4)], 1.0 + 9.0 * rng.unit());
+                        b.demand(
+                            r,
+                            p,
+                            ["ev", "wind", "defence", "electronics"][rng.below(4)],
+                            1.0 + 9.0 * rng.unit(),
+                        );
                     }
                 }
                 prev = Some(p);

@@ -55,7 +55,10 @@ const EPS: f64 = 1e-12;
 /// The generator for one Monte Carlo path: PCG-64 with a state derived from the run seed and a
 /// stream selected by the path index, so paths are independent and reproducible on any machine.
 pub fn path_rng(seed: u64, path: u64) -> Pcg64 {
-    Pcg64::new(splitmix(seed) as u128 | ((splitmix(seed ^ 0x9E37_79B9) as u128) << 64), path as u128)
+    Pcg64::new(
+        splitmix(seed) as u128 | ((splitmix(seed ^ 0x9E37_79B9) as u128) << 64),
+        path as u128,
+    )
 }
 
 fn splitmix(x: u64) -> u64 {
@@ -213,7 +216,12 @@ impl Network {
         for s in &world.stockpiles {
             active[node(s.region, s.product)] = true;
         }
-        let max_transit = world.links.iter().map(|l| l.transit_days as usize).max().unwrap_or(0);
+        let max_transit = world
+            .links
+            .iter()
+            .map(|l| l.transit_days as usize)
+            .max()
+            .unwrap_or(0);
         Network {
             nr,
             np,
@@ -239,7 +247,10 @@ impl Network {
 
 /// The first recipe for a product that applies in `region`.
 fn primary_recipe(world: &World, recipes: &[usize], region: RegionId) -> Option<usize> {
-    recipes.iter().copied().find(|&i| recipe_applies(world, i, region))
+    recipes
+        .iter()
+        .copied()
+        .find(|&i| recipe_applies(world, i, region))
 }
 
 fn recipe_applies(world: &World, recipe: usize, region: RegionId) -> bool {
@@ -379,6 +390,8 @@ pub struct State {
     /// Batched applications per (link, end-use slot): quantity.
     batches: Vec<f64>,
     pub nodes: Vec<NodeDay>,
+    /// Indices of the events active today.
+    active: Vec<usize>,
     shipped_today: Vec<f64>,
     arrived_today: Vec<f64>,
     lic_applied: Vec<u32>,
@@ -422,7 +435,11 @@ impl<'a> Engine<'a> {
                 in_transit[l] += net.flow0[l];
             }
             if net.flow0[l] > 0.0 {
-                inbox[l].push(Order { qty: net.flow0[l], licence: None, offtake: false });
+                inbox[l].push(Order {
+                    qty: net.flow0[l],
+                    licence: None,
+                    offtake: false,
+                });
                 on_order[l] = net.flow0[l];
             }
         }
@@ -472,6 +489,7 @@ impl<'a> Engine<'a> {
             decisions: VecDeque::new(),
             batches: vec![0.0; nl * ne],
             nodes: vec![NodeDay::default(); nn],
+            active: Vec::new(),
             shipped_today: vec![0.0; nl],
             arrived_today: vec![0.0; nl],
             lic_applied: vec![0; nl],
@@ -487,7 +505,13 @@ impl<'a> Engine<'a> {
             min_cover: vec![f64::INFINITY; nn],
             peak_price: vec![(0.0, 0); nn],
         };
-        let mut engine = Engine { scenario, net, state, change_days, seed };
+        let mut engine = Engine {
+            scenario,
+            net,
+            state,
+            change_days,
+            seed,
+        };
         engine.apply_events();
         // Prices start at base price with the baseline tariffs folded in.
         let p = engine.target_prices(true);
@@ -504,6 +528,13 @@ impl<'a> Engine<'a> {
         &self.scenario.world
     }
 
+    /// Events active today (recomputed on change days), in scenario order.
+    fn active_events(&self) -> impl Iterator<Item = &'a crate::event::Event> + use<'a> {
+        let events = &self.scenario.events;
+        let ids = self.state.active.clone();
+        ids.into_iter().map(move |i| &events[i])
+    }
+
     /// Advances one day.
     pub fn step(&mut self, sink: &mut dyn Sink) {
         let day = self.state.day;
@@ -513,7 +544,10 @@ impl<'a> Engine<'a> {
         }
         self.advance_ramps();
         for (n, nd) in self.state.nodes.iter_mut().enumerate() {
-            *nd = NodeDay { stock_start: self.state.stock[n], ..NodeDay::default() };
+            *nd = NodeDay {
+                stock_start: self.state.stock[n],
+                ..NodeDay::default()
+            };
         }
         self.state.shipped_today.iter_mut().for_each(|v| *v = 0.0);
         self.state.arrived_today.iter_mut().for_each(|v| *v = 0.0);
@@ -545,10 +579,16 @@ impl<'a> Engine<'a> {
         let day = self.state.day;
         let world = self.world();
         let events = &self.scenario.events;
+        self.state.active = (0..events.len())
+            .filter(|&i| events[i].active(day))
+            .collect();
         // Link policies.
         for (l, link) in world.links.iter().enumerate() {
             let p = link.product;
-            let mut pol = LinkPolicy { tariff: link.tariff, ..LinkPolicy::default() };
+            let mut pol = LinkPolicy {
+                tariff: link.tariff,
+                ..LinkPolicy::default()
+            };
             let mut general = false;
             for (i, e) in events.iter().enumerate() {
                 if !e.active(day) {
@@ -562,7 +602,11 @@ impl<'a> Engine<'a> {
                             pol.licensing = Some(i);
                         }
                     }
-                    EventKind::GeneralLicence { exporter, products, destinations } => {
+                    EventKind::GeneralLicence {
+                        exporter,
+                        products,
+                        destinations,
+                    } => {
                         if foreign
                             && *exporter == link.from
                             && selects(world, products, p)
@@ -571,7 +615,11 @@ impl<'a> Engine<'a> {
                             general = true;
                         }
                     }
-                    EventKind::ExportBan { exporter, products, destinations } => {
+                    EventKind::ExportBan {
+                        exporter,
+                        products,
+                        destinations,
+                    } => {
                         if foreign
                             && *exporter == link.from
                             && selects(world, products, p)
@@ -580,7 +628,12 @@ impl<'a> Engine<'a> {
                             pol.banned = true;
                         }
                     }
-                    EventKind::ExportQuota { exporter, products, destinations, .. } => {
+                    EventKind::ExportQuota {
+                        exporter,
+                        products,
+                        destinations,
+                        ..
+                    } => {
                         if foreign
                             && *exporter == link.from
                             && selects(world, products, p)
@@ -589,7 +642,12 @@ impl<'a> Engine<'a> {
                             pol.quotas.push(i);
                         }
                     }
-                    EventKind::Tariff { importer, exporters, products, rate } => {
+                    EventKind::Tariff {
+                        importer,
+                        exporters,
+                        products,
+                        rate,
+                    } => {
                         if foreign
                             && *importer == link.to
                             && exporters.contains(link.from)
@@ -610,7 +668,12 @@ impl<'a> Engine<'a> {
         for (i, d) in world.demands.iter().enumerate() {
             let mut m = 1.0;
             for e in events.iter().filter(|e| e.active(day)) {
-                if let EventKind::DemandShock { regions, products, end_use, factor } = &e.kind
+                if let EventKind::DemandShock {
+                    regions,
+                    products,
+                    end_use,
+                    factor,
+                } = &e.kind
                     && regions.contains(d.region)
                     && selects(world, products, d.product)
                     && end_use.as_ref().is_none_or(|u| *u == d.end_use)
@@ -631,7 +694,13 @@ impl<'a> Engine<'a> {
         }
         // Capacity events starting or ending today.
         for (i, e) in events.iter().enumerate() {
-            let EventKind::Capacity { region, product, capacity, ramp_days } = &e.kind else {
+            let EventKind::Capacity {
+                region,
+                product,
+                capacity,
+                ramp_days,
+            } = &e.kind
+            else {
                 continue;
             };
             let Some(f) = self.net.facility_of[self.net.node(*region, *product)] else {
@@ -707,8 +776,11 @@ impl<'a> Engine<'a> {
                 // Quotas: accept up to the tightest remaining allowance.
                 let mut allowed = o.qty;
                 for &qi in &pol.quotas {
-                    if let EventKind::ExportQuota { quantity, period_days, .. } =
-                        &self.scenario.events[qi].kind
+                    if let EventKind::ExportQuota {
+                        quantity,
+                        period_days,
+                        ..
+                    } = &self.scenario.events[qi].kind
                     {
                         let start = self.scenario.events[qi].start;
                         let period = (day - start) / (*period_days).max(1);
@@ -739,9 +811,13 @@ impl<'a> Engine<'a> {
         }
         // Batches are filed at the end of each batch window since the regime started.
         for l in 0..world.links.len() {
-            let Some(ei) = self.state.policy[l].licensing else { continue };
+            let Some(ei) = self.state.policy[l].licensing else {
+                continue;
+            };
             let ev = &self.scenario.events[ei];
-            let EventKind::ExportLicence(lic) = &ev.kind else { continue };
+            let EventKind::ExportLicence(lic) = &ev.kind else {
+                continue;
+            };
             if lic.batch_days == 0 || (day - ev.start + 1) % lic.batch_days != 0 {
                 continue;
             }
@@ -758,7 +834,9 @@ impl<'a> Engine<'a> {
     /// Splits an order by the buyer's end-use mix when the regime has end-use rules, and files
     /// (or batches) one application per part.
     fn file_applications(&mut self, link: usize, event: usize, qty: f64) {
-        let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else { return };
+        let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else {
+            return;
+        };
         let l = &self.world().links[link];
         let n = self.net.node(l.to, l.product);
         let ne = self.net.end_uses.len().max(1);
@@ -785,7 +863,9 @@ impl<'a> Engine<'a> {
 
     fn file_one(&mut self, link: usize, event: usize, qty: f64, end_use: usize) {
         let day = self.state.day;
-        let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else { return };
+        let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else {
+            return;
+        };
         let l = &self.world().links[link];
         let end_use_name = if end_use == usize::MAX || lic.end_uses.is_empty() {
             "any".to_string()
@@ -827,7 +907,9 @@ impl<'a> Engine<'a> {
     // ---- 4. licence decisions --------------------------------------------------------------
 
     fn decide_licences(&mut self) {
-        let Some(due) = self.state.decisions.pop_front() else { return };
+        let Some(due) = self.state.decisions.pop_front() else {
+            return;
+        };
         for idx in due {
             let lic = &mut self.state.licences[idx];
             debug_assert_eq!(lic.decide, self.state.day);
@@ -867,7 +949,9 @@ impl<'a> Engine<'a> {
                         self.state.on_order[l] -= q;
                     }
                 }
-                let Some(f) = self.net.facility_of[n] else { continue };
+                let Some(f) = self.net.facility_of[n] else {
+                    continue;
+                };
                 let wanted: f64 = self.net.links_from[n]
                     .iter()
                     .flat_map(|&l| self.state.book[l].iter())
@@ -894,8 +978,11 @@ impl<'a> Engine<'a> {
         let world = self.world();
         let np = self.net.np;
         let recipes = &self.net.recipes_for[p.ix()];
-        let applicable: Vec<usize> =
-            recipes.iter().copied().filter(|&i| recipe_applies(world, i, r)).collect();
+        let applicable: Vec<usize> = recipes
+            .iter()
+            .copied()
+            .filter(|&i| recipe_applies(world, i, r))
+            .collect();
         if applicable.is_empty() {
             return target; // primary production (mining): no inputs
         }
@@ -966,7 +1053,16 @@ impl<'a> Engine<'a> {
         // Offtake orders first, proportionally.
         let offtake_claims: Vec<(usize, f64)> = links
             .iter()
-            .map(|&l| (l, self.state.book[l].iter().filter(|o| o.offtake).map(|o| o.qty).sum()))
+            .map(|&l| {
+                (
+                    l,
+                    self.state.book[l]
+                        .iter()
+                        .filter(|o| o.offtake)
+                        .map(|o| o.qty)
+                        .sum(),
+                )
+            })
             .collect();
         left -= self.serve_tier(&offtake_claims, left, true, day, p);
         for tier in 1..=3u8 {
@@ -1003,7 +1099,10 @@ impl<'a> Engine<'a> {
             }
             let (floor, price) = if offtake_only {
                 let from = self.world().links[l].from;
-                (self.offtake_floor(l), self.state.price[self.segment_price_ix(from, p)])
+                (
+                    self.offtake_floor(l),
+                    self.state.price[self.segment_price_ix(from, p)],
+                )
             } else {
                 (0.0, 0.0)
             };
@@ -1069,15 +1168,15 @@ impl<'a> Engine<'a> {
 
     fn offtake_floor(&self, l: usize) -> f64 {
         let link = &self.world().links[l];
-        let day = self.state.day;
-        self.scenario
-            .events
-            .iter()
-            .filter(|e| e.active(day))
+        self.active_events()
             .filter_map(|e| match &e.kind {
-                EventKind::Offtake { buyer, supplier, product, floor, .. }
-                    if *buyer == link.to && *supplier == link.from && *product == link.product =>
-                {
+                EventKind::Offtake {
+                    buyer,
+                    supplier,
+                    product,
+                    floor,
+                    ..
+                } if *buyer == link.to && *supplier == link.from && *product == link.product => {
                     Some(*floor)
                 }
                 _ => None,
@@ -1095,8 +1194,14 @@ impl<'a> Engine<'a> {
         let world = self.world();
         let day = self.state.day;
         // Releases.
-        for e in self.scenario.events.iter().filter(|e| e.active(day)) {
-            if let EventKind::StockpileRelease { region, product, rate, trigger_days } = &e.kind {
+        for e in self.active_events() {
+            if let EventKind::StockpileRelease {
+                region,
+                product,
+                rate,
+                trigger_days,
+            } = &e.kind
+            {
                 let n = self.net.node(*region, *product);
                 if let Some(t) = trigger_days {
                     let cover = self.cover(n, self.state.stock[n]);
@@ -1137,8 +1242,13 @@ impl<'a> Engine<'a> {
             nd.unmet += w - served;
         }
         // Purchases into strategic stockpiles.
-        for e in self.scenario.events.iter().filter(|e| e.active(day)) {
-            if let EventKind::StockpilePurchase { region, product, rate } = &e.kind {
+        for e in self.active_events() {
+            if let EventKind::StockpilePurchase {
+                region,
+                product,
+                rate,
+            } = &e.kind
+            {
                 let n = self.net.node(*region, *product);
                 let q = rate.min(self.state.stock[n]);
                 if q > 0.0 {
@@ -1152,14 +1262,17 @@ impl<'a> Engine<'a> {
 
     /// Days of cover of a stock at node `n` against its baseline need.
     fn cover(&self, n: usize, stock: f64) -> f64 {
-        if self.net.need0[n] > 0.0 { stock / self.net.need0[n] } else { f64::INFINITY }
+        if self.net.need0[n] > 0.0 {
+            stock / self.net.need0[n]
+        } else {
+            f64::INFINITY
+        }
     }
 
     // ---- 7. orders placed ------------------------------------------------------------------
 
     fn place_orders(&mut self) {
         let world = self.world();
-        let day = self.state.day;
         let alpha = 1.0 / 7.0;
         for n in 0..self.net.nr * self.net.np {
             let links = &self.net.links_into[n];
@@ -1170,8 +1283,12 @@ impl<'a> Engine<'a> {
             let product = ProductId((n % self.net.np) as u32);
             // Today's wanted usage: final demand and inputs for the wanted output, plus purchases.
             let mut usage = self.state.nodes[n].need;
-            for e in self.scenario.events.iter().filter(|e| e.active(day)) {
-                if let EventKind::StockpilePurchase { region: r, product: p, rate } = &e.kind
+            for e in self.active_events() {
+                if let EventKind::StockpilePurchase {
+                    region: r,
+                    product: p,
+                    rate,
+                } = &e.kind
                     && *r == region
                     && *p == product
                 {
@@ -1184,18 +1301,30 @@ impl<'a> Engine<'a> {
                 .map(|&l| self.state.shares[l] * (world.links[l].transit_days as f64 + 1.0))
                 .sum();
             let level = self.state.need_avg[n] * (self.net.target_days[n] + lead);
-            let pipeline: f64 =
-                links.iter().map(|&l| self.state.in_transit[l] + self.state.on_order[l]).sum();
+            let pipeline: f64 = links
+                .iter()
+                .map(|&l| self.state.in_transit[l] + self.state.on_order[l])
+                .sum();
             let position = self.state.stock[n] + pipeline;
             let mut gap = (level - position).max(0.0);
             // Offtakes are ordered regardless of position.
-            for e in self.scenario.events.iter().filter(|e| e.active(day)) {
-                if let EventKind::Offtake { buyer, supplier, product: p, rate, .. } = &e.kind
+            for e in self.active_events() {
+                if let EventKind::Offtake {
+                    buyer,
+                    supplier,
+                    product: p,
+                    rate,
+                    ..
+                } = &e.kind
                     && *buyer == region
                     && *p == product
                     && let Some(&l) = links.iter().find(|&&l| world.links[l].from == *supplier)
                 {
-                    self.state.inbox[l].push(Order { qty: *rate, licence: None, offtake: true });
+                    self.state.inbox[l].push(Order {
+                        qty: *rate,
+                        licence: None,
+                        offtake: true,
+                    });
                     self.state.on_order[l] += rate;
                     self.state.ordered_avg[l] += rate;
                     gap = (gap - rate).max(0.0);
@@ -1205,7 +1334,11 @@ impl<'a> Engine<'a> {
             for &l in links {
                 let q = gap * self.state.shares[l];
                 if q > EPS {
-                    self.state.inbox[l].push(Order { qty: q, licence: None, offtake: false });
+                    self.state.inbox[l].push(Order {
+                        qty: q,
+                        licence: None,
+                        offtake: false,
+                    });
                     self.state.on_order[l] += q;
                 }
                 let shipped = self.state.shipped_today[l];
@@ -1238,13 +1371,21 @@ impl<'a> Engine<'a> {
                     }
                 })
                 .collect();
-            let big_f: f64 = links.iter().zip(&fill).map(|(&l, f)| self.state.shares[l] * f).sum();
+            let big_f: f64 = links
+                .iter()
+                .zip(&fill)
+                .map(|(&l, f)| self.state.shares[l] * f)
+                .sum();
             let good = fill.iter().filter(|&&f| f >= 0.5).count();
             if good == 0 {
                 continue;
             }
             for (k, &l) in links.iter().enumerate() {
-                let bonus = if fill[k] >= 0.5 { (1.0 - big_f) / good as f64 } else { 0.0 };
+                let bonus = if fill[k] >= 0.5 {
+                    (1.0 - big_f) / good as f64
+                } else {
+                    0.0
+                };
                 let w = self.state.shares[l] * fill[k] + bonus;
                 self.state.shares[l] = (1.0 - lambda) * self.state.shares[l] + lambda * w;
             }
@@ -1271,7 +1412,8 @@ impl<'a> Engine<'a> {
                 gap_den[s] += t;
             }
             for &l in &self.net.links_into[n] {
-                tar_num[s] += self.net.need0[n] * self.state.shares[l] * self.state.policy[l].tariff;
+                tar_num[s] +=
+                    self.net.need0[n] * self.state.shares[l] * self.state.policy[l].tariff;
             }
         }
         let mut need_den = vec![0.0; ns * np];
@@ -1281,8 +1423,16 @@ impl<'a> Engine<'a> {
         (0..ns * np)
             .map(|s| {
                 let prod = &world.products[s % np];
-                let tau = if need_den[s] > 0.0 { tar_num[s] / need_den[s] } else { 0.0 };
-                let gap = if baseline || gap_den[s] <= 0.0 { 0.0 } else { gap_num[s] / gap_den[s] };
+                let tau = if need_den[s] > 0.0 {
+                    tar_num[s] / need_den[s]
+                } else {
+                    0.0
+                };
+                let gap = if baseline || gap_den[s] <= 0.0 {
+                    0.0
+                } else {
+                    gap_num[s] / gap_den[s]
+                };
                 prod.price * (1.0 + tau) * (prod.price_response * gap).exp()
             })
             .collect()
@@ -1315,8 +1465,8 @@ impl<'a> Engine<'a> {
             if cover < self.state.min_cover[n] {
                 self.state.min_cover[n] = cover;
             }
-            let price = self.state.price[self.net.segment_of[n / self.net.np] * self.net.np
-                + n % self.net.np];
+            let price = self.state.price
+                [self.net.segment_of[n / self.net.np] * self.net.np + n % self.net.np];
             if price > self.state.peak_price[n].0 {
                 self.state.peak_price[n] = (price, day);
             }
@@ -1329,7 +1479,14 @@ impl<'a> Engine<'a> {
         let np = self.net.np;
         let node_ids = |n: usize| (RegionId((n / np) as u32), ProductId((n % np) as u32));
         let mut rec = |region, partner, product, variable, value| {
-            sink.record(&Record { day, region, partner, product, variable, value })
+            sink.record(&Record {
+                day,
+                region,
+                partner,
+                product,
+                variable,
+                value,
+            })
         };
         for v in Variable::ALL {
             match v {
@@ -1383,14 +1540,13 @@ impl<'a> Engine<'a> {
                             }
                             Variable::Consumption => self.state.nodes[n].consumption,
                             Variable::UnmetDemand => self.state.nodes[n].unmet,
-                            Variable::Price => {
-                                self.state.price[self.segment_price_ix(r, p)]
-                            }
+                            Variable::Price => self.state.price[self.segment_price_ix(r, p)],
                             _ => {
                                 if self.state.strategic[n] <= 0.0
-                                    && !world.stockpiles.iter().any(|s| {
-                                        self.net.node(s.region, s.product) == n
-                                    })
+                                    && !world
+                                        .stockpiles
+                                        .iter()
+                                        .any(|s| self.net.node(s.region, s.product) == n)
                                 {
                                     continue;
                                 }
@@ -1420,7 +1576,13 @@ impl<'a> Engine<'a> {
                 Variable::OfftakeTopUp => {
                     for (l, link) in world.links.iter().enumerate() {
                         if self.state.topup_today[l] > 0.0 {
-                            rec(link.to, Some(link.from), link.product, v, self.state.topup_today[l]);
+                            rec(
+                                link.to,
+                                Some(link.from),
+                                link.product,
+                                v,
+                                self.state.topup_today[l],
+                            );
                         }
                     }
                 }
@@ -1452,7 +1614,8 @@ impl<'a> Engine<'a> {
                 .iter()
                 .filter(|l| l.record.importer == region && l.record.product == product)
                 .collect();
-            let count = |o: LicenceOutcome| mine.iter().filter(|l| l.record.outcome == o).count() as u64;
+            let count =
+                |o: LicenceOutcome| mine.iter().filter(|l| l.record.outcome == o).count() as u64;
             let waits: Vec<f64> = mine
                 .iter()
                 .filter(|l| l.record.outcome != LicenceOutcome::Pending)
@@ -1464,7 +1627,11 @@ impl<'a> Engine<'a> {
                 need_total: st.sum_need[n],
                 shortfall: st.sum_unmet[n],
                 first_stockout: st.first_stockout[n],
-                min_days_of_cover: if st.min_cover[n].is_finite() { st.min_cover[n] } else { 0.0 },
+                min_days_of_cover: if st.min_cover[n].is_finite() {
+                    st.min_cover[n]
+                } else {
+                    0.0
+                },
                 final_days_of_cover: {
                     let c = self.cover(n, st.stock[n]);
                     if c.is_finite() { c } else { 0.0 }
@@ -1482,7 +1649,11 @@ impl<'a> Engine<'a> {
                 },
             });
         }
-        RunSummary { days: self.state.day, seed: self.seed, rows }
+        RunSummary {
+            days: self.state.day,
+            seed: self.seed,
+            rows,
+        }
     }
 
     /// In-transit quantity per link (for invariant checks).

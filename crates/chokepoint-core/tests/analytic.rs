@@ -1,9 +1,11 @@
 //! Analytic checks of the engine on networks small enough to work out by hand (issue 2).
 
 use chokepoint_core::build::{WorldBuilder, event};
-use chokepoint_core::event::{Day, EventKind, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector};
-use chokepoint_core::model::{ProductId, RegionId, Scenario, Stage};
 use chokepoint_core::engine::simulate;
+use chokepoint_core::event::{
+    Day, EventKind, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector,
+};
+use chokepoint_core::model::{ProductId, RegionId, Scenario, Stage};
 use chokepoint_core::record::{LicenceOutcome, Variable, VecSink};
 
 /// One supplier S, buyers; magnets with no inputs; demand 1 t/day at each buyer.
@@ -43,8 +45,17 @@ fn run(s: &Scenario) -> VecSink {
     sink
 }
 
-fn licensing(exporter: RegionId, approval: f64, lead: f64, dest: Vec<(RegionId, f64)>) -> EventKind {
-    let terms = |a: f64| LicenceTerms { approval: a, lead_time: LeadTime::Fixed(lead), cap_days: None };
+fn licensing(
+    exporter: RegionId,
+    approval: f64,
+    lead: f64,
+    dest: Vec<(RegionId, f64)>,
+) -> EventKind {
+    let terms = |a: f64| LicenceTerms {
+        approval: a,
+        lead_time: LeadTime::Fixed(lead),
+        cap_days: None,
+    };
     EventKind::ExportLicence(Licensing {
         exporter,
         products: ProductSelector::Elements(vec!["Dy".into()]),
@@ -66,7 +77,12 @@ fn steady_state_without_events() {
 
 #[test]
 fn ban_runs_buyer_out_on_the_day_its_cover_predicts() {
-    for (transit, cover, ban) in [(5u32, 10.0, 20u32), (0, 7.0, 3), (35, 60.0, 40), (12, 0.0, 30)] {
+    for (transit, cover, ban) in [
+        (5u32, 10.0, 20u32),
+        (0, 7.0, 3),
+        (35, 60.0, 40),
+        (12, 0.0, 30),
+    ] {
         let (b, s, buyers, m) = star(&[("USA", transit)], cover);
         let ev = event(
             ban,
@@ -81,7 +97,11 @@ fn ban_runs_buyer_out_on_the_day_its_cover_predicts() {
         // The last order shipped the day before the ban arrives on ban - 1 + transit; stock then
         // lasts exactly `cover` days.
         let expected = ban + transit + cover as u32;
-        assert_eq!(first_stockout(&sink, buyers[0]), Some(expected), "T={transit} C={cover} d={ban}");
+        assert_eq!(
+            first_stockout(&sink, buyers[0]),
+            Some(expected),
+            "T={transit} C={cover} d={ban}"
+        );
     }
 }
 
@@ -101,13 +121,21 @@ fn approval_one_with_fixed_lead_time_shifts_deliveries_by_exactly_l_days() {
         } else if day < gap.start {
             assert_eq!(a1[day], a0[day], "day {day}");
         } else {
-            assert!((a1[day] - a0[day - lead as usize]).abs() < 1e-12, "day {day}: {} vs {}", a1[day], a0[day - lead as usize]);
+            assert!(
+                (a1[day] - a0[day - lead as usize]).abs() < 1e-12,
+                "day {day}: {} vs {}",
+                a1[day],
+                a0[day - lead as usize]
+            );
         }
     }
     for l in lic.licences.iter().filter(|l| l.filed + lead < 90) {
         assert_eq!(l.outcome, LicenceOutcome::Approved);
         assert_eq!(l.decided, Some(l.filed + lead));
-        assert_eq!(l.shipped, l.decided, "approved licences ship on their decision day");
+        assert_eq!(
+            l.shipped, l.decided,
+            "approved licences ship on their decision day"
+        );
     }
 }
 
@@ -116,7 +144,11 @@ fn usa_denied_korea_approved() {
     let (t_usa, t_kor, d, lead) = (30u32, 6u32, 15u32, 20u32);
     let (b, s, buyers, _) = star(&[("USA", t_usa), ("KOR", t_kor)], 45.0);
     let (usa, kor) = (buyers[0], buyers[1]);
-    let ev = event(d, None, licensing(s, 0.5, lead as f64, vec![(usa, 0.0), (kor, 1.0)]));
+    let ev = event(
+        d,
+        None,
+        licensing(s, 0.5, lead as f64, vec![(usa, 0.0), (kor, 1.0)]),
+    );
     let sink = run(&b.scenario(200, vec![ev]));
     let a_usa = series(&sink, Variable::Arrivals, usa, Some(s));
     let a_kor = series(&sink, Variable::Arrivals, kor, Some(s));
@@ -132,7 +164,11 @@ fn usa_denied_korea_approved() {
     assert_eq!(first_stockout(&sink, kor), None);
     assert_eq!(first_stockout(&sink, usa), Some(d + t_usa + 45));
     for l in &sink.licences {
-        let want = if l.importer == usa { LicenceOutcome::Denied } else { LicenceOutcome::Approved };
+        let want = if l.importer == usa {
+            LicenceOutcome::Denied
+        } else {
+            LicenceOutcome::Approved
+        };
         if l.filed + lead < 200 {
             assert_eq!(l.outcome, want);
         } else {

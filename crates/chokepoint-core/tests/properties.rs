@@ -27,8 +27,26 @@ struct EventSpec {
 }
 
 fn event_spec() -> impl Strategy<Value = EventSpec> {
-    (0u8..11, 0u32..DAYS, proptest::option::of(1u32..60), 0.0f64..1.0, 0.0f64..1.0, 0usize..64, 0usize..64, 0usize..64)
-        .prop_map(|(kind, start, len, a, b, r1, r2, p)| EventSpec { kind, start, len, a, b, r1, r2, p })
+    (
+        0u8..11,
+        0u32..DAYS,
+        proptest::option::of(1u32..60),
+        0.0f64..1.0,
+        0.0f64..1.0,
+        0usize..64,
+        0usize..64,
+        0usize..64,
+    )
+        .prop_map(|(kind, start, len, a, b, r1, r2, p)| EventSpec {
+            kind,
+            start,
+            len,
+            a,
+            b,
+            r1,
+            r2,
+            p,
+        })
 }
 
 fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
@@ -36,35 +54,114 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
     let r2 = RegionId((spec.r2 % nr) as u32);
     let p = ProductId((spec.p % np) as u32);
     let end = spec.len.map(|l| spec.start + l);
-    let products = if spec.p % 3 == 0 { ProductSelector::Elements(vec!["Dy".into(), "Nd".into()]) } else { ProductSelector::Ids(vec![p]) };
+    let products = if spec.p % 3 == 0 {
+        ProductSelector::Elements(vec!["Dy".into(), "Nd".into()])
+    } else {
+        ProductSelector::Ids(vec![p])
+    };
     let lead = match spec.r2 % 3 {
         0 => LeadTime::Fixed((spec.b * 40.0).round()),
         1 => LeadTime::Uniform(2.0, 2.0 + spec.b * 30.0),
         _ => LeadTime::Triangular(5.0, 5.0 + spec.b * 10.0, 30.0),
     };
     let kind = match spec.kind {
-        0 => EventKind::ExportBan { exporter: r1, products, destinations: RegionSelector::All },
+        0 => EventKind::ExportBan {
+            exporter: r1,
+            products,
+            destinations: RegionSelector::All,
+        },
         1 | 2 => EventKind::ExportLicence(Licensing {
             exporter: r1,
             products,
-            terms: LicenceTerms { approval: spec.a, lead_time: lead.clone(), cap_days: Some(25) },
-            destinations: vec![(r2, LicenceTerms { approval: 1.0 - spec.a, lead_time: lead, cap_days: None })],
-            end_uses: vec![("defence".into(), LicenceTerms { approval: 0.0, lead_time: LeadTime::Fixed(3.0), cap_days: None })],
-            batch_days: if spec.kind == 2 { 1 + (spec.r2 % 10) as u32 } else { 0 },
+            terms: LicenceTerms {
+                approval: spec.a,
+                lead_time: lead.clone(),
+                cap_days: Some(25),
+            },
+            destinations: vec![(
+                r2,
+                LicenceTerms {
+                    approval: 1.0 - spec.a,
+                    lead_time: lead,
+                    cap_days: None,
+                },
+            )],
+            end_uses: vec![(
+                "defence".into(),
+                LicenceTerms {
+                    approval: 0.0,
+                    lead_time: LeadTime::Fixed(3.0),
+                    cap_days: None,
+                },
+            )],
+            batch_days: if spec.kind == 2 {
+                1 + (spec.r2 % 10) as u32
+            } else {
+                0
+            },
         }),
-        3 => EventKind::ExportQuota { exporter: r1, products, destinations: RegionSelector::All, quantity: spec.a * 50.0, period_days: 30 },
-        4 => EventKind::Tariff { importer: r1, exporters: RegionSelector::All, products, rate: spec.a },
-        5 => EventKind::Capacity { region: r1, product: p, capacity: spec.a * 20.0, ramp_days: (spec.b * 30.0) as u32 },
-        6 => EventKind::DemandShock { regions: RegionSelector::Ids(vec![r1]), products, end_use: None, factor: spec.a * 3.0 },
-        7 => EventKind::StockpileRelease { region: r1, product: p, rate: spec.a * 5.0, trigger_days: Some(spec.b * 30.0) },
-        8 => EventKind::StockpilePurchase { region: r1, product: p, rate: spec.a * 5.0 },
-        9 => EventKind::Offtake { buyer: r1, supplier: r2, product: p, rate: spec.a * 3.0, floor: 150.0 },
-        _ => EventKind::Rationing { region: r1, rule: if spec.a < 0.5 { Rationing::DomesticFirst } else { Rationing::AllyPriority("allies".into()) } },
+        3 => EventKind::ExportQuota {
+            exporter: r1,
+            products,
+            destinations: RegionSelector::All,
+            quantity: spec.a * 50.0,
+            period_days: 30,
+        },
+        4 => EventKind::Tariff {
+            importer: r1,
+            exporters: RegionSelector::All,
+            products,
+            rate: spec.a,
+        },
+        5 => EventKind::Capacity {
+            region: r1,
+            product: p,
+            capacity: spec.a * 20.0,
+            ramp_days: (spec.b * 30.0) as u32,
+        },
+        6 => EventKind::DemandShock {
+            regions: RegionSelector::Ids(vec![r1]),
+            products,
+            end_use: None,
+            factor: spec.a * 3.0,
+        },
+        7 => EventKind::StockpileRelease {
+            region: r1,
+            product: p,
+            rate: spec.a * 5.0,
+            trigger_days: Some(spec.b * 30.0),
+        },
+        8 => EventKind::StockpilePurchase {
+            region: r1,
+            product: p,
+            rate: spec.a * 5.0,
+        },
+        9 => EventKind::Offtake {
+            buyer: r1,
+            supplier: r2,
+            product: p,
+            rate: spec.a * 3.0,
+            floor: 150.0,
+        },
+        _ => EventKind::Rationing {
+            region: r1,
+            rule: if spec.a < 0.5 {
+                Rationing::DomesticFirst
+            } else {
+                Rationing::AllyPriority("allies".into())
+            },
+        },
     };
     event(spec.start, end, kind)
 }
 
-fn scenario(regions: usize, chains: usize, seed: u64, specs: &[EventSpec], stock_seed: f64) -> Scenario {
+fn scenario(
+    regions: usize,
+    chains: usize,
+    seed: u64,
+    specs: &[EventSpec],
+    stock_seed: f64,
+) -> Scenario {
     let mut world = synthetic::world(regions, chains, seed);
     let (nr, np) = (world.regions.len(), world.products.len());
     // A strategic stockpile somewhere so releases have something to move.
@@ -75,7 +172,13 @@ fn scenario(regions: usize, chains: usize, seed: u64, specs: &[EventSpec], stock
     });
     let events = specs.iter().map(|s| build(s, nr, np)).collect();
     Scenario {
-        settings: Settings { name: "prop".into(), days: DAYS, seed, adaptation_rate: 0.05, ..Settings::default() },
+        settings: Settings {
+            name: "prop".into(),
+            days: DAYS,
+            seed,
+            adaptation_rate: 0.05,
+            ..Settings::default()
+        },
         world,
         events,
     }
@@ -90,18 +193,39 @@ fn check_invariants(s: &Scenario) -> Result<(), TestCaseError> {
         e.step(&mut sink);
         for (n, nd) in e.state.nodes.iter().enumerate() {
             let stock = e.state.stock[n];
-            let throughput = nd.stock_start.abs() + nd.arrivals + nd.release + nd.consumption + nd.purchase + 1.0;
-            let residual = stock - nd.stock_start - (nd.arrivals + nd.release - nd.consumption - nd.purchase);
-            prop_assert!(residual.abs() <= 1e-9 * throughput, "day {day} node {n}: mass balance residual {residual}");
+            let throughput = nd.stock_start.abs()
+                + nd.arrivals
+                + nd.release
+                + nd.consumption
+                + nd.purchase
+                + 1.0;
+            let residual =
+                stock - nd.stock_start - (nd.arrivals + nd.release - nd.consumption - nd.purchase);
+            prop_assert!(
+                residual.abs() <= 1e-9 * throughput,
+                "day {day} node {n}: mass balance residual {residual}"
+            );
             let tol = 1e-9 * throughput;
             prop_assert!(stock >= -tol, "day {day} node {n}: negative stock {stock}");
-            prop_assert!(e.state.strategic[n] >= -tol, "day {day} node {n}: negative stockpile");
+            prop_assert!(
+                e.state.strategic[n] >= -tol,
+                "day {day} node {n}: negative stockpile"
+            );
             prop_assert!(
                 (nd.production - nd.shipped).abs() <= 1e-9 * (nd.production + 1.0),
-                "day {day} node {n}: produced {} but shipped {}", nd.production, nd.shipped
+                "day {day} node {n}: produced {} but shipped {}",
+                nd.production,
+                nd.shipped
             );
             if e.net.facility_of[n].is_some() {
-                prop_assert!(nd.production <= nd.capacity * (1.0 + 1e-12) + 1e-12, "day {day} node {}/{}: production {} above capacity {}", n / np, n % np, nd.production, nd.capacity);
+                prop_assert!(
+                    nd.production <= nd.capacity * (1.0 + 1e-12) + 1e-12,
+                    "day {day} node {}/{}: production {} above capacity {}",
+                    n / np,
+                    n % np,
+                    nd.production,
+                    nd.capacity
+                );
             } else {
                 prop_assert!(nd.production == 0.0);
             }
@@ -112,7 +236,12 @@ fn check_invariants(s: &Scenario) -> Result<(), TestCaseError> {
         }
         for l in e.licences() {
             if let Some(shipped) = l.shipped {
-                prop_assert!(l.decided.is_some_and(|d| shipped >= d && d >= l.filed), "licence {} shipped {shipped} before decision {:?}", l.id, l.decided);
+                prop_assert!(
+                    l.decided.is_some_and(|d| shipped >= d && d >= l.filed),
+                    "licence {} shipped {shipped} before decision {:?}",
+                    l.id,
+                    l.decided
+                );
                 prop_assert!(l.outcome == LicenceOutcome::Approved);
             }
         }
@@ -130,7 +259,10 @@ fn check_invariants(s: &Scenario) -> Result<(), TestCaseError> {
     }
     prop_assert_eq!(ap + de + pe, out.licences.len());
     for row in &summary.rows {
-        prop_assert_eq!(row.licences_approved + row.licences_denied + row.licences_pending, row.licences_applied);
+        prop_assert_eq!(
+            row.licences_approved + row.licences_denied + row.licences_pending,
+            row.licences_applied
+        );
         prop_assert!(row.shortfall <= row.need_total * (1.0 + 1e-9) + 1e-9);
     }
     Ok(())
@@ -154,7 +286,16 @@ proptest! {
 #[test]
 fn same_seed_same_records() {
     let specs: Vec<EventSpec> = (0..11)
-        .map(|k| EventSpec { kind: k, start: 5 + 7 * k as u32, len: Some(40), a: 0.4, b: 0.6, r1: k as usize, r2: 1 + k as usize, p: 2 * k as usize })
+        .map(|k| EventSpec {
+            kind: k,
+            start: 5 + 7 * k as u32,
+            len: Some(40),
+            a: 0.4,
+            b: 0.6,
+            r1: k as usize,
+            r2: 1 + k as usize,
+            p: 2 * k as usize,
+        })
         .collect();
     let s = scenario(4, 2, 42, &specs, 0.5);
     let run = || {
@@ -165,7 +306,11 @@ fn same_seed_same_records() {
     let (a, b) = (run(), run());
     assert!(!a.1.is_empty(), "the event mix should file licences");
     assert_eq!(a.0.len(), b.0.len());
-    assert!(a.0.iter().zip(&b.0).all(|(x, y)| x.value.to_bits() == y.value.to_bits() && x == y));
+    assert!(
+        a.0.iter()
+            .zip(&b.0)
+            .all(|(x, y)| x.value.to_bits() == y.value.to_bits() && x == y)
+    );
     assert_eq!(a.1, b.1);
     assert_eq!(a.2, b.2);
 }
