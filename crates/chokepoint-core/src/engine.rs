@@ -809,23 +809,37 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        // Batches are filed at the end of each batch window since the regime started.
+        // Batches are filed at the end of each batch window since the regime started; a batch
+        // left over when its regime ends (or stops batching) is filed or booked at once.
+        let ne = self.net.end_uses.len().max(1);
         for l in 0..world.links.len() {
-            let Some(ei) = self.state.policy[l].licensing else {
-                continue;
+            let regime = self.state.policy[l].licensing.and_then(|ei| {
+                let ev = &self.scenario.events[ei];
+                match &ev.kind {
+                    EventKind::ExportLicence(lic) => Some((ei, ev.start, lic.batch_days)),
+                    _ => None,
+                }
+            });
+            let due = match regime {
+                Some((_, start, b)) if b > 0 => (day - start + 1) % b == 0,
+                _ => true,
             };
-            let ev = &self.scenario.events[ei];
-            let EventKind::ExportLicence(lic) = &ev.kind else {
-                continue;
-            };
-            if lic.batch_days == 0 || (day - ev.start + 1) % lic.batch_days != 0 {
+            if !due {
                 continue;
             }
-            let ne = self.net.end_uses.len().max(1);
             for e in 0..ne {
                 let q = std::mem::take(&mut self.state.batches[l * ne + e]);
-                if q > EPS {
-                    self.file_one(l, ei, q, e);
+                if q <= EPS {
+                    self.state.on_order[l] -= q;
+                    continue;
+                }
+                match regime {
+                    Some((ei, _, _)) => self.file_one(l, ei, q, e),
+                    None => self.state.book[l].push_back(Order {
+                        qty: q,
+                        licence: None,
+                        offtake: false,
+                    }),
                 }
             }
         }
@@ -1654,6 +1668,41 @@ impl<'a> Engine<'a> {
             seed: self.seed,
             rows,
         }
+    }
+
+    /// Cross-checks the bookkeeping that the engine keeps incrementally against a recount:
+    /// on-order per link = inbox + order book + pending licences + batches, and in-transit per
+    /// link = the shipments still scheduled to arrive. Returns the first mismatch.
+    pub fn audit(&self) -> Result<(), String> {
+        let st = &self.state;
+        let ne = self.net.end_uses.len().max(1);
+        for l in 0..self.world().links.len() {
+            let pending: f64 = st
+                .licences
+                .iter()
+                .filter(|x| x.link == l && x.record.outcome == LicenceOutcome::Pending)
+                .map(|x| x.remaining)
+                .sum();
+            let recount = st.inbox[l].iter().map(|o| o.qty).sum::<f64>()
+                + st.book[l].iter().map(|o| o.qty).sum::<f64>()
+                + pending
+                + st.batches[l * ne..(l + 1) * ne].iter().sum::<f64>();
+            let tol = 1e-9 * (1.0 + recount.abs() + self.net.flow0[l]);
+            if (recount - st.on_order[l]).abs() > tol {
+                return Err(format!(
+                    "link {l}: on order {} but recount {recount}",
+                    st.on_order[l]
+                ));
+            }
+            let scheduled: f64 = st.ring.iter().map(|slot| slot[l]).sum();
+            if (scheduled - st.in_transit[l]).abs() > tol {
+                return Err(format!(
+                    "link {l}: in transit {} but scheduled {scheduled}",
+                    st.in_transit[l]
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// In-transit quantity per link (for invariant checks).

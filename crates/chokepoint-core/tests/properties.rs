@@ -231,6 +231,9 @@ fn check_invariants(s: &Scenario) -> Result<(), TestCaseError> {
             }
             prop_assert!(nd.unmet >= -tol && nd.unmet <= nd.need + tol);
         }
+        if let Err(msg) = e.audit() {
+            return Err(TestCaseError::fail(format!("day {day}: {msg}")));
+        }
         for t in e.in_transit() {
             prop_assert!(*t >= -1e-9, "negative in-transit {t}");
         }
