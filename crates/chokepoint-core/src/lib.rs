@@ -11,6 +11,7 @@ pub mod build;
 pub mod engine;
 pub mod event;
 pub mod model;
+pub mod network;
 pub mod record;
 pub mod scenario;
 pub mod summary;

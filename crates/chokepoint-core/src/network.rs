@@ -1,0 +1,223 @@
+//! The network view of a [`World`] that the engine works on: dense node and link indices, the
+//! topological product order, and the baseline steady state (need per node, flow per link, target
+//! and initial stock) from which every run starts. See `docs/model.md`, "The baseline steady
+//! state".
+
+use crate::model::{ProductId, RegionId, World};
+
+/// Immutable structure derived from the world once per run.
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub nr: usize,
+    pub np: usize,
+    /// Products, inputs before outputs (stage order breaks ties and cycles).
+    pub order: Vec<ProductId>,
+    /// Facility index per node.
+    pub facility_of: Vec<Option<usize>>,
+    /// Recipe indices per product, by priority.
+    pub recipes_for: Vec<Vec<usize>>,
+    /// Links into each node.
+    pub links_into: Vec<Vec<usize>>,
+    /// Links out of each node (the facility's customers).
+    pub links_from: Vec<Vec<usize>>,
+    /// Baseline daily need per node (final demand + inputs for baseline production).
+    pub need0: Vec<f64>,
+    /// Baseline daily flow per link.
+    pub flow0: Vec<f64>,
+    /// Baseline need per node by end-use index (for end-use licence rules).
+    pub end_use_need0: Vec<Vec<f64>>,
+    pub end_uses: Vec<String>,
+    /// Target commercial stock per node.
+    pub target_stock: Vec<f64>,
+    pub target_days: Vec<f64>,
+    pub initial_stock: Vec<f64>,
+    /// Segment index per region (the last segment is the implicit `world`).
+    pub segment_of: Vec<usize>,
+    pub n_segments: usize,
+    /// Nodes reported in the time series.
+    pub active: Vec<bool>,
+    pub max_transit: usize,
+}
+
+impl Network {
+    pub fn node(&self, r: RegionId, p: ProductId) -> usize {
+        r.ix() * self.np + p.ix()
+    }
+
+    pub fn new(world: &World) -> Network {
+        let nr = world.regions.len();
+        let np = world.products.len();
+        let node = |r: RegionId, p: ProductId| r.ix() * np + p.ix();
+        let mut facility_of = vec![None; nr * np];
+        for (i, f) in world.facilities.iter().enumerate() {
+            facility_of[node(f.region, f.product)] = Some(i);
+        }
+        let mut recipes_for = vec![Vec::new(); np];
+        for (i, r) in world.recipes.iter().enumerate() {
+            recipes_for[r.output.ix()].push(i);
+        }
+        for v in &mut recipes_for {
+            v.sort_by_key(|&i| (world.recipes[i].priority, i));
+        }
+        let mut links_into = vec![Vec::new(); nr * np];
+        let mut links_from = vec![Vec::new(); nr * np];
+        for (i, l) in world.links.iter().enumerate() {
+            links_into[node(l.to, l.product)].push(i);
+            links_from[node(l.from, l.product)].push(i);
+        }
+        let order = topological_products(world);
+
+        // End uses, sorted for determinism.
+        let mut end_uses: Vec<String> = world.demands.iter().map(|d| d.end_use.clone()).collect();
+        end_uses.sort();
+        end_uses.dedup();
+        let ne = end_uses.len();
+
+        // Baseline pass, outputs before inputs: need → flows → production → input needs.
+        let mut need0 = vec![0.0; nr * np];
+        let mut eu_need = vec![vec![0.0; ne]; nr * np];
+        for d in &world.demands {
+            let n = node(d.region, d.product);
+            need0[n] += d.quantity;
+            let e = end_uses.iter().position(|x| *x == d.end_use).unwrap_or(0);
+            eu_need[n][e] += d.quantity;
+        }
+        let mut flow0 = vec![0.0; world.links.len()];
+        for &p in order.iter().rev() {
+            for r in 0..nr {
+                let n = node(RegionId(r as u32), p);
+                for &l in &links_into[n] {
+                    flow0[l] = world.links[l].share * need0[n];
+                }
+            }
+            // Production of p in each region, and the input needs it creates.
+            for r in 0..nr {
+                let rid = RegionId(r as u32);
+                let n = node(rid, p);
+                let Some(_) = facility_of[n] else { continue };
+                let prod: f64 = links_from[n].iter().map(|&l| flow0[l]).sum();
+                if prod <= 0.0 {
+                    continue;
+                }
+                let mut eu_prod = vec![0.0; ne];
+                for &l in &links_from[n] {
+                    let to = node(world.links[l].to, p);
+                    if need0[to] > 0.0 {
+                        for (e, v) in eu_prod.iter_mut().enumerate() {
+                            *v += flow0[l] * eu_need[to][e] / need0[to];
+                        }
+                    }
+                }
+                if let Some(rec) = primary_recipe(world, &recipes_for[p.ix()], rid) {
+                    for &(input, coef) in &world.recipes[rec].inputs {
+                        let ni = node(rid, input);
+                        need0[ni] += coef * prod;
+                        for (e, v) in eu_prod.iter().enumerate() {
+                            eu_need[ni][e] += coef * v;
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut target_days = vec![world.default_cover_days; nr * np];
+        let mut initial_days = vec![world.default_cover_days; nr * np];
+        for inv in &world.inventories {
+            let n = node(inv.region, inv.product);
+            target_days[n] = inv.target_days;
+            initial_days[n] = inv.initial_days;
+        }
+        let target_stock: Vec<f64> = (0..nr * np).map(|n| target_days[n] * need0[n]).collect();
+        let initial_stock: Vec<f64> = (0..nr * np).map(|n| initial_days[n] * need0[n]).collect();
+
+        let n_segments = world.segments.len() + 1;
+        let mut segment_of = vec![world.segments.len(); nr];
+        for (s, seg) in world.segments.iter().enumerate() {
+            for r in &seg.regions {
+                segment_of[r.ix()] = s;
+            }
+        }
+        let mut active = vec![false; nr * np];
+        for n in 0..nr * np {
+            active[n] = need0[n] > 0.0 || facility_of[n].is_some() || !links_into[n].is_empty();
+        }
+        for s in &world.stockpiles {
+            active[node(s.region, s.product)] = true;
+        }
+        let max_transit = world
+            .links
+            .iter()
+            .map(|l| l.transit_days as usize)
+            .max()
+            .unwrap_or(0);
+        Network {
+            nr,
+            np,
+            order,
+            facility_of,
+            recipes_for,
+            links_into,
+            links_from,
+            need0,
+            flow0,
+            end_use_need0: eu_need,
+            end_uses,
+            target_stock,
+            target_days,
+            initial_stock,
+            segment_of,
+            n_segments,
+            active,
+            max_transit,
+        }
+    }
+}
+
+/// The first recipe for a product that applies in `region`.
+pub(crate) fn primary_recipe(world: &World, recipes: &[usize], region: RegionId) -> Option<usize> {
+    recipes
+        .iter()
+        .copied()
+        .find(|&i| recipe_applies(world, i, region))
+}
+
+pub(crate) fn recipe_applies(world: &World, recipe: usize, region: RegionId) -> bool {
+    let r = &world.recipes[recipe];
+    r.regions.is_empty() || r.regions.contains(&region)
+}
+
+/// Products ordered so that every recipe input comes before its output (Kahn's algorithm with a
+/// (stage, index) priority); products caught in a cycle follow in stage order.
+fn topological_products(world: &World) -> Vec<ProductId> {
+    let np = world.products.len();
+    let mut indeg = vec![0usize; np];
+    let mut succ = vec![Vec::new(); np];
+    for r in &world.recipes {
+        for &(i, _) in &r.inputs {
+            if i != r.output {
+                succ[i.ix()].push(r.output.ix());
+                indeg[r.output.ix()] += 1;
+            }
+        }
+    }
+    let key = |p: usize| (world.products[p].stage, p);
+    let mut ready: Vec<usize> = (0..np).filter(|&p| indeg[p] == 0).collect();
+    let mut out = Vec::with_capacity(np);
+    let mut done = vec![false; np];
+    while !ready.is_empty() {
+        ready.sort_by_key(|&p| std::cmp::Reverse(key(p)));
+        let p = ready.pop().unwrap_or_default();
+        done[p] = true;
+        out.push(ProductId(p as u32));
+        for &q in &succ[p] {
+            indeg[q] -= 1;
+            if indeg[q] == 0 {
+                ready.push(q);
+            }
+        }
+    }
+    let mut rest: Vec<usize> = (0..np).filter(|&p| !done[p]).collect();
+    rest.sort_by_key(|&p| key(p));
+    out.extend(rest.into_iter().map(|p| ProductId(p as u32)));
+    out
+}
