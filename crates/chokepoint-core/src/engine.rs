@@ -786,7 +786,8 @@ impl<'a> Engine<'a> {
             return target; // primary production (mining): no inputs
         }
         let mut left = target;
-        for &ri in &applicable {
+        let mut made_primary = 0.0;
+        for (k, &ri) in applicable.iter().enumerate() {
             if left <= EPS {
                 break;
             }
@@ -805,18 +806,23 @@ impl<'a> Engine<'a> {
                 }
                 left -= q;
             }
+            if k == 0 {
+                made_primary = q;
+            }
         }
-        // Needs are booked against the primary recipe.
+        // Needs are booked against the primary recipe; an input that ran out while the primary
+        // recipe still wanted it is short by what the primary recipe could not get, even when an
+        // alternative recipe made up the output.
         let primary = &world.recipes[applicable[0]];
-        let made = target - left.max(0.0);
+        let short = target - made_primary;
         for &(i, c) in &primary.inputs {
             let ni = r.ix() * np + i.ix();
             self.state.nodes[ni].need += c * target;
-            if left > EPS && self.state.stock[ni] <= EPS * c * target.max(1.0) {
-                self.state.nodes[ni].unmet += c * left;
+            if short > EPS && self.state.stock[ni] <= 1e-9 * c * target {
+                self.state.nodes[ni].unmet += c * short;
             }
         }
-        made
+        target - left.max(0.0)
     }
 
     /// Shares `made` of product `p` from region `r` over the order book and ships it.
