@@ -14,6 +14,8 @@ struct FileCx<'t> {
     name: String,
     text: &'t str,
     line_starts: Vec<usize>,
+    /// Whether the TOML had syntax errors (then values with empty spans are recovery artefacts).
+    broken: bool,
 }
 
 /// One table of an array of tables (or a single table), remembering its file.
@@ -143,6 +145,7 @@ impl<'t> Cx<'t> {
             name: name.to_string(),
             text,
             line_starts,
+            broken: false,
         });
         self.files.len() - 1
     }
@@ -171,6 +174,10 @@ impl<'t> Cx<'t> {
         msg: impl Into<String>,
         hint: Option<String>,
     ) {
+        if self.files[f].broken && span.is_empty() {
+            // A value the TOML parser made up while recovering; the syntax error says it all.
+            return;
+        }
         let (line, column) = self.pos(f, span.start);
         self.diags.push(Diagnostic {
             file: self.files[f].name.clone(),
@@ -184,15 +191,24 @@ impl<'t> Cx<'t> {
     /// Parses a document, turning syntax errors into diagnostics; returns the recovered tree.
     pub fn parse_doc(&mut self, f: usize, text: &'t str) -> DeTable<'t> {
         let (doc, errors) = DeTable::parse_recoverable(text);
+        let mut diags = Vec::new();
         for e in errors {
             let msg = e.message().trim().trim_end_matches('.').to_string();
             let (first, rest) = match msg.split_once('\n') {
                 Some((a, b)) => (a.to_string(), Some(b.trim().to_string())),
                 None => (msg, None),
             };
-            let span = e.span().unwrap_or(0..0);
-            self.err(f, span, format!("TOML syntax error: {first}"), rest);
+            let (line, column) = self.pos(f, e.span().map_or(0, |s| s.start));
+            diags.push(Diagnostic {
+                file: self.files[f].name.clone(),
+                line,
+                column,
+                message: format!("TOML syntax error: {first}"),
+                hint: rest,
+            });
         }
+        self.files[f].broken = !diags.is_empty();
+        self.diags.extend(diags);
         doc.into_inner()
     }
 
@@ -433,7 +449,6 @@ impl<'t> Cx<'t> {
                     &ctx,
                     &["value", "unit", "source", "confidence", "note"],
                 );
-                let mut ok = true;
                 let mut source = None;
                 if let Some(sv) = t.get("source") {
                     if let Some(s) = self.string(f, "source", sv) {
@@ -491,9 +506,8 @@ impl<'t> Cx<'t> {
                 let mut unit = canonical(dim);
                 if let Some(uv) = t.get("unit") {
                     if let Some(u) = self.string(f, "unit", uv) {
-                        match self.convert_unit(f, key, u, uv.span(), dim) {
-                            Some(factor) => value *= factor,
-                            None => ok = false,
+                        if let Some(factor) = self.convert_unit(f, key, u, uv.span(), dim) {
+                            value *= factor;
                         }
                     }
                     if let Dim::Qty(ps) | Dim::Rate(ps) = dim {
@@ -508,7 +522,6 @@ impl<'t> Cx<'t> {
                         }
                     }
                 }
-                let _ = ok;
                 Some(Num {
                     value,
                     f,

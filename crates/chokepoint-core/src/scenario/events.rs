@@ -179,20 +179,7 @@ fn products_sel(cx: &mut Cx, e: &Entry, key: &str) -> (ProductSelector, Vec<Prod
                 return (ProductSelector::Elements(Vec::new()), Vec::new());
             };
             let mut elements = Vec::new();
-            for (el, span) in cx.str_list(e.f, "elements", ev) {
-                if !cx
-                    .world
-                    .products
-                    .iter()
-                    .any(|p| p.content.iter().any(|(x, c)| x == el && *c > 0.0))
-                {
-                    cx.err(
-                        e.f,
-                        span,
-                        format!("no product contains element `{el}`"),
-                        Some("give the element in some product's `content`".into()),
-                    );
-                }
+            for (el, _) in cx.str_list(e.f, "elements", ev) {
                 elements.push(el.to_string());
             }
             let ids = (0..cx.world.products.len())
@@ -661,7 +648,6 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
                     if !known.iter().any(|k| k == eu) {
                         let hint = unknown_hint("end-uses", eu, &known);
                         cx.err(e.f, span, format!("unknown end-use `{eu}`"), Some(hint));
-                        return None;
                     }
                     Some(eu.to_string())
                 }

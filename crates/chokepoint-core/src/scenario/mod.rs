@@ -89,10 +89,15 @@ impl BaseResolver for NoBases {
     }
 }
 
-/// Resolves bases from a fixed list of `(base string, display name, text)`.
-impl BaseResolver for [(&str, &str, &str)] {
+/// Resolves bases from a fixed list of `(base string, display name, text)`, e.g. datasets
+/// compiled in with `include_str!`.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedBases<'a>(pub &'a [(&'a str, &'a str, &'a str)]);
+
+impl BaseResolver for FixedBases<'_> {
     fn resolve(&self, base: &str) -> Option<(String, String)> {
-        self.iter()
+        self.0
+            .iter()
             .find(|(b, _, _)| *b == base)
             .map(|(_, n, t)| (n.to_string(), t.to_string()))
     }
@@ -111,6 +116,23 @@ const WORLD_SECTIONS: [&str; 10] = [
     "stockpile",
     "segment",
 ];
+
+/// Reports keys of a dataset file that are not world sections.
+fn check_dataset_keys(cx: &mut Cx, f: usize, doc: &DeTable) {
+    let mut allowed: Vec<&str> = WORLD_SECTIONS.to_vec();
+    allowed.extend(["scenario", "event"]);
+    cx.check_keys(f, doc, "a dataset file", &allowed);
+    for k in ["scenario", "event"] {
+        if let Some((key, _)) = doc.get_key_value(k) {
+            cx.err(
+                f,
+                key.span(),
+                format!("`{k}` is not allowed in a dataset file"),
+                Some("only scenario files have `[scenario]` and `[[event]]`".into()),
+            );
+        }
+    }
+}
 
 /// Parses and validates a scenario file, merging its world sections on top of its base.
 pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scenario, Diagnostics> {
@@ -156,19 +178,7 @@ pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scena
     if let Some((name, text)) = &base_text {
         let bf = cx.add_file(name, text);
         base_doc = cx.parse_doc(bf, text);
-        let mut allowed_base: Vec<&str> = WORLD_SECTIONS.to_vec();
-        allowed_base.extend(["scenario", "event"]);
-        cx.check_keys(bf, &base_doc, "a dataset file", &allowed_base);
-        for k in ["scenario", "event"] {
-            if let Some((key, _)) = base_doc.get_key_value(k) {
-                cx.err(
-                    bf,
-                    key.span(),
-                    format!("`{k}` is not allowed in a dataset file"),
-                    Some("only scenario files have `[scenario]` and `[[event]]`".into()),
-                );
-            }
-        }
+        check_dataset_keys(&mut cx, bf, &base_doc);
         docs.push((bf, &base_doc));
     }
     docs.push((sf, &doc));
@@ -199,7 +209,7 @@ pub fn parse_world(src: SourceText) -> Result<World, Diagnostics> {
     let mut cx = Cx::default();
     let f = cx.add_file(src.name, src.text);
     let doc = cx.parse_doc(f, src.text);
-    cx.check_keys(f, &doc, "a dataset file", &WORLD_SECTIONS);
+    check_dataset_keys(&mut cx, f, &doc);
     world::walk_world(&mut cx, &[(f, &doc)]);
     cx.world.default_cover_days = world::DEFAULT_COVER_DAYS;
     let (world, diags) = cx.finish();

@@ -477,8 +477,8 @@ fn links(cx: &mut Cx, es: &[Entry]) {
         match sums.iter_mut().find(|(k, ..)| *k == (to, p)) {
             Some(entry) => {
                 entry.1 += share.value;
-                // Report at the first link of the latest file (the scenario over its base).
-                if e.f > entry.2 || (e.f == entry.2 && false) {
+                // Report at the first link from the scenario (file 0) rather than its base.
+                if e.f < entry.2 {
                     entry.2 = e.f;
                     entry.3 = share.span.clone();
                 }
