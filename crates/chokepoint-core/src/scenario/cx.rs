@@ -450,36 +450,36 @@ impl<'t> Cx<'t> {
                     &["value", "unit", "source", "confidence", "note"],
                 );
                 let mut source = None;
-                if let Some(sv) = t.get("source") {
-                    if let Some(s) = self.string(f, "source", sv) {
-                        if !self.sources.contains(s) {
-                            let mut known: Vec<&String> = self.sources.iter().collect();
-                            known.sort();
-                            let hint = unknown_hint("sources", s, &known);
-                            self.err(f, sv.span(), format!("unknown source `{s}`"), Some(hint));
-                        }
-                        source = Some(s.to_string());
+                if let Some(sv) = t.get("source")
+                    && let Some(s) = self.string(f, "source", sv)
+                {
+                    if !self.sources.contains(s) {
+                        let mut known: Vec<&String> = self.sources.iter().collect();
+                        known.sort();
+                        let hint = unknown_hint("sources", s, &known);
+                        self.err(f, sv.span(), format!("unknown source `{s}`"), Some(hint));
                     }
+                    source = Some(s.to_string());
                 }
                 let mut confidence = None;
-                if let Some(cv) = t.get("confidence") {
-                    if let Some(c) = self.string(f, "confidence", cv) {
-                        match Confidence::ALL.iter().find(|(n, _)| *n == c) {
-                            Some((_, k)) => confidence = Some(*k),
-                            None => {
-                                let names: Vec<&str> =
-                                    Confidence::ALL.iter().map(|(n, _)| *n).collect();
-                                let hint = match suggest(c, &names) {
-                                    Some(s) => format!("did you mean `{s}`?"),
-                                    None => format!("allowed: {}", names.join(", ")),
-                                };
-                                self.err(
-                                    f,
-                                    cv.span(),
-                                    format!("unknown confidence `{c}`"),
-                                    Some(hint),
-                                );
-                            }
+                if let Some(cv) = t.get("confidence")
+                    && let Some(c) = self.string(f, "confidence", cv)
+                {
+                    match Confidence::ALL.iter().find(|(n, _)| *n == c) {
+                        Some((_, k)) => confidence = Some(*k),
+                        None => {
+                            let names: Vec<&str> =
+                                Confidence::ALL.iter().map(|(n, _)| *n).collect();
+                            let hint = match suggest(c, &names) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => format!("allowed: {}", names.join(", ")),
+                            };
+                            self.err(
+                                f,
+                                cv.span(),
+                                format!("unknown confidence `{c}`"),
+                                Some(hint),
+                            );
                         }
                     }
                 }
@@ -505,20 +505,20 @@ impl<'t> Cx<'t> {
                 };
                 let mut unit = canonical(dim);
                 if let Some(uv) = t.get("unit") {
-                    if let Some(u) = self.string(f, "unit", uv) {
-                        if let Some(factor) = self.convert_unit(f, key, u, uv.span(), dim) {
-                            value *= factor;
-                        }
+                    if let Some(u) = self.string(f, "unit", uv)
+                        && let Some(factor) = self.convert_unit(f, key, u, uv.span(), dim)
+                    {
+                        value *= factor;
                     }
-                    if let Dim::Qty(ps) | Dim::Rate(ps) = dim {
-                        if ps.is_empty() {
-                            // No product to take the unit from: keep the user's product part.
-                            if let Some(u) = uv.get_ref().as_str() {
-                                unit = match (dim, u.rsplit_once('/')) {
-                                    (Dim::Rate(_), Some((p, _))) => format!("{}/day", norm_unit(p)),
-                                    _ => norm_unit(u),
-                                };
-                            }
+                    if let Dim::Qty(ps) | Dim::Rate(ps) = dim
+                        && ps.is_empty()
+                    {
+                        // No product to take the unit from: keep the user's product part.
+                        if let Some(u) = uv.get_ref().as_str() {
+                            unit = match (dim, u.rsplit_once('/')) {
+                                (Dim::Rate(_), Some((p, _))) => format!("{}/day", norm_unit(p)),
+                                _ => norm_unit(u),
+                            };
                         }
                     }
                 }

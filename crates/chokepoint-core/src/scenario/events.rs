@@ -93,35 +93,35 @@ fn event(cx: &mut Cx, e: &Entry, s: &ParsedSettings) -> Option<Event> {
     let until = until_v.and_then(|v| cx.date(e.f, "until", v));
 
     let mut start_day = None;
-    if let (Some(d), Some(v)) = (date, date_v) {
-        if let (Some(st), Some(days)) = (s.start, s.days) {
-            let ix = st.until(d).map(|sp| i64::from(sp.get_days())).unwrap_or(-1);
-            if ix < 0 || ix >= i64::from(days) {
-                let end = st
-                    .checked_add(jiff::Span::new().days(i64::from(days)))
-                    .map_or(String::from("?"), |d| d.to_string());
-                cx.err(
-                    e.f,
-                    v.span(),
-                    format!("event date {d} is outside the scenario horizon [{st}, {end})"),
-                    Some(format!("the scenario runs {days} days from {st}")),
-                );
-            } else {
-                start_day = Some(ix as u32);
-            }
+    if let (Some(d), Some(v)) = (date, date_v)
+        && let (Some(st), Some(days)) = (s.start, s.days)
+    {
+        let ix = st.until(d).map(|sp| i64::from(sp.get_days())).unwrap_or(-1);
+        if ix < 0 || ix >= i64::from(days) {
+            let end = st
+                .checked_add(jiff::Span::new().days(i64::from(days)))
+                .map_or(String::from("?"), |d| d.to_string());
+            cx.err(
+                e.f,
+                v.span(),
+                format!("event date {d} is outside the scenario horizon [{st}, {end})"),
+                Some(format!("the scenario runs {days} days from {st}")),
+            );
+        } else {
+            start_day = Some(ix as u32);
         }
     }
     let mut end_day = None;
     if let (Some(u), Some(v)) = (until, until_v) {
-        if let Some(d) = date {
-            if u <= d {
-                cx.err(
-                    e.f,
-                    v.span(),
-                    format!("`until` {u} must be after `date` {d}"),
-                    None,
-                );
-            }
+        if let Some(d) = date
+            && u <= d
+        {
+            cx.err(
+                e.f,
+                v.span(),
+                format!("`until` {u} must be after `date` {d}"),
+                None,
+            );
         }
         if let Some(st) = s.start {
             end_day = st.until(u).ok().map(|sp| sp.get_days().max(0) as u32);
@@ -219,10 +219,10 @@ fn regions_sel(cx: &mut Cx, e: &Entry, key: &str) -> RegionSelector {
                     }
                 }
             }
-        } else if let Some(r) = cx.region_code(e.f, s, span) {
-            if !out.contains(&r) {
-                out.push(r);
-            }
+        } else if let Some(r) = cx.region_code(e.f, s, span)
+            && !out.contains(&r)
+        {
+            out.push(r);
         }
     }
     RegionSelector::Ids(out)
@@ -320,21 +320,21 @@ fn lead_time(cx: &mut Cx, f: usize, key: &str, v: &Sp) -> Option<LeadTime> {
             Some("write the bounds as [min, max] or [min, mode, max]".into()),
         );
         ok = false;
-    } else if let LeadTime::Triangular(a, m, b) = lt {
-        if m < a || m > b {
-            cx.err(
-                f,
-                v.span(),
-                format!(
-                    "degenerate lead time: mode {} is outside [{}, {}]",
-                    fmt_num(m),
-                    fmt_num(a),
-                    fmt_num(b)
-                ),
-                Some("the triangular distribution needs min <= mode <= max".into()),
-            );
-            ok = false;
-        }
+    } else if let LeadTime::Triangular(a, m, b) = lt
+        && (m < a || m > b)
+    {
+        cx.err(
+            f,
+            v.span(),
+            format!(
+                "degenerate lead time: mode {} is outside [{}, {}]",
+                fmt_num(m),
+                fmt_num(a),
+                fmt_num(b)
+            ),
+            Some("the triangular distribution needs min <= mode <= max".into()),
+        );
+        ok = false;
     }
     ok.then_some(lt)
 }

@@ -147,19 +147,18 @@ pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scena
     let scen = cx.section_table(sf, &doc, "scenario");
     let mut base_text: Option<(String, String)> = None;
     if let Some(st) = &scen {
-        if let Some(v) = cx.req(st, "base") {
-            if let Some(b) = cx.string(sf, "base", v) {
-                if b != "none" {
-                    match bases.resolve(b) {
-                        Some(r) => base_text = Some(r),
-                        None => cx.err(
-                            sf,
-                            v.span(),
-                            format!("unknown base dataset `{b}`"),
-                            Some("use `builtin:NAME` for a bundled dataset, or `none`".into()),
-                        ),
-                    }
-                }
+        if let Some(v) = cx.req(st, "base")
+            && let Some(b) = cx.string(sf, "base", v)
+            && b != "none"
+        {
+            match bases.resolve(b) {
+                Some(r) => base_text = Some(r),
+                None => cx.err(
+                    sf,
+                    v.span(),
+                    format!("unknown base dataset `{b}`"),
+                    Some("use `builtin:NAME` for a bundled dataset, or `none`".into()),
+                ),
             }
         }
     } else if !doc.contains_key("scenario") {

@@ -2,8 +2,8 @@
 
 use super::cx::{Cx, Dim, Entry, fmt_num, suggest, unknown_hint};
 use crate::model::{
-    Demand, Facility, InventoryPolicy, Link, Product, Rationing, Recipe, Region, RegionId, Segment,
-    Settings, Source, Stage, Stockpile,
+    Demand, Facility, InventoryPolicy, Link, Product, ProductId, Rationing, Recipe, Region,
+    RegionId, Segment, Settings, Source, Stage, Stockpile,
 };
 use jiff::civil::Date;
 use std::collections::HashMap;
@@ -222,15 +222,15 @@ fn products(cx: &mut Cx, es: &[Entry]) {
             found
         });
         let code = id.as_ref().map_or("?", |(s, _)| *s).to_string();
-        if let Some((id, span)) = id.clone() {
-            if !is_product_code(id) {
-                cx.err(
-                    e.f,
-                    span,
-                    format!("product id `{id}` must be lower-case letters, digits and `-`"),
-                    None,
-                );
-            }
+        if let Some((id, span)) = id.clone()
+            && !is_product_code(id)
+        {
+            cx.err(
+                e.f,
+                span,
+                format!("product id `{id}` must be lower-case letters, digits and `-`"),
+                None,
+            );
         }
         let mut content = Vec::new();
         if let Some(v) = e.tbl.get("content") {
@@ -247,11 +247,11 @@ fn products(cx: &mut Cx, es: &[Entry]) {
                             );
                         }
                         let key = format!("content.{el}");
-                        if let Some(n) = cx.number(e.f, &key, cv, &Dim::One) {
-                            if cx.unit_interval(&key, &n) {
-                                cx.prov(format!("product {code} content {el}"), &n, false);
-                                content.push((el.to_string(), n.value));
-                            }
+                        if let Some(n) = cx.number(e.f, &key, cv, &Dim::One)
+                            && cx.unit_interval(&key, &n)
+                        {
+                            cx.prov(format!("product {code} content {el}"), &n, false);
+                            content.push((el.to_string(), n.value));
                         }
                     }
                 }
@@ -265,28 +265,28 @@ fn products(cx: &mut Cx, es: &[Entry]) {
         }
         content.sort_by(|a, b| a.0.cmp(&b.0));
         let mut price = 0.0;
-        if let Some(v) = cx.req(e, "price") {
-            if let Some(n) = cx.number(e.f, "price", v, &Dim::Price) {
-                cx.gt0("price", &n);
-                cx.prov(format!("product {code} price"), &n, true);
-                price = n.value;
-            }
+        if let Some(v) = cx.req(e, "price")
+            && let Some(n) = cx.number(e.f, "price", v, &Dim::Price)
+        {
+            cx.gt0("price", &n);
+            cx.prov(format!("product {code} price"), &n, true);
+            price = n.value;
         }
         let mut price_response = 0.0;
-        if let Some(v) = e.tbl.get("price-response") {
-            if let Some(n) = cx.number(e.f, "price-response", v, &Dim::One) {
-                cx.ge0("price-response", &n);
-                cx.prov(format!("product {code} price-response"), &n, false);
-                price_response = n.value;
-            }
+        if let Some(v) = e.tbl.get("price-response")
+            && let Some(n) = cx.number(e.f, "price-response", v, &Dim::One)
+        {
+            cx.ge0("price-response", &n);
+            cx.prov(format!("product {code} price-response"), &n, false);
+            price_response = n.value;
         }
         let mut price_adjust_days = 14.0;
-        if let Some(v) = e.tbl.get("price-adjust-days") {
-            if let Some(n) = cx.number(e.f, "price-adjust-days", v, &Dim::Days) {
-                cx.gt0("price-adjust-days", &n);
-                cx.prov(format!("product {code} price-adjust-days"), &n, false);
-                price_adjust_days = n.value;
-            }
+        if let Some(v) = e.tbl.get("price-adjust-days")
+            && let Some(n) = cx.number(e.f, "price-adjust-days", v, &Dim::Days)
+        {
+            cx.gt0("price-adjust-days", &n);
+            cx.prov(format!("product {code} price-adjust-days"), &n, false);
+            price_adjust_days = n.value;
         }
         if id.is_none() {
             continue;
@@ -378,11 +378,7 @@ fn recipes(cx: &mut Cx, es: &[Entry]) {
 }
 
 /// Region and product of an entry keyed by (`rkey`, product).
-fn region_product(
-    cx: &mut Cx,
-    e: &Entry,
-    rkey: &str,
-) -> (Option<RegionId>, Option<crate::model::ProductId>) {
+fn region_product(cx: &mut Cx, e: &Entry, rkey: &str) -> (Option<RegionId>, Option<ProductId>) {
     (cx.req_region(e, rkey), cx.req_product(e, "product"))
 }
 
@@ -421,15 +417,12 @@ fn facilities(cx: &mut Cx, es: &[Entry]) {
     }
 }
 
+/// Shares into one (to, product): the key, their sum, and where to report a bad sum.
+type ShareSum = ((RegionId, ProductId), f64, usize, Range<usize>);
+
 fn links(cx: &mut Cx, es: &[Entry]) {
-    // (to, product) -> (sum, file, span, count) for the share check.
-    let mut sums: Vec<(
-        (RegionId, crate::model::ProductId),
-        f64,
-        usize,
-        Range<usize>,
-    )> = Vec::new();
-    let mut bad_groups: Vec<(RegionId, crate::model::ProductId)> = Vec::new();
+    let mut sums: Vec<ShareSum> = Vec::new();
+    let mut bad_groups: Vec<(RegionId, ProductId)> = Vec::new();
     for e in es {
         cx.keys(
             e,
@@ -706,15 +699,15 @@ pub(super) fn rationing(
     };
     let group = cx.opt_str(e, group_key);
     let Some((rule, span)) = rule else {
-        if let Some((_, gspan)) = group {
-            if !required {
-                cx.err(
-                    e.f,
-                    gspan,
-                    format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
-                    None,
-                );
-            }
+        if let Some((_, gspan)) = group
+            && !required
+        {
+            cx.err(
+                e.f,
+                gspan,
+                format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
+                None,
+            );
         }
         return if required {
             None
@@ -796,11 +789,11 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
     if let Some(d) = out.start {
         out.settings.start = d;
     }
-    if let Some((d, n)) = cx.req(e, "days").and_then(|v| cx.count(e.f, "days", v, 1)) {
-        if cx.bound("days", &n, d <= 36500, "between 1 and 36500") {
-            out.days = Some(d);
-            out.settings.days = d;
-        }
+    if let Some((d, n)) = cx.req(e, "days").and_then(|v| cx.count(e.f, "days", v, 1))
+        && cx.bound("days", &n, d <= 36500, "between 1 and 36500")
+    {
+        out.days = Some(d);
+        out.settings.days = d;
     }
     if let Some(v) = e.tbl.get("seed") {
         match v.get_ref() {
