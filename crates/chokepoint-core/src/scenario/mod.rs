@@ -164,7 +164,7 @@ pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scena
     } else if !doc.contains_key("scenario") {
         cx.err(
             sf,
-            0..0,
+            0..src.text.len().min(1),
             "missing required table `[scenario]`",
             Some(
                 "a scenario file starts with `[scenario]` giving name, base, start and days".into(),

@@ -1,7 +1,7 @@
 //! Data-driven tests: each feeds TOML text in and compares rendered diagnostics or a summary.
 
 use super::*;
-use crate::event::{EventKind, LeadTime};
+use crate::event::{EventKind, LeadTime, RegionSelector};
 use crate::model::Scenario;
 use std::fmt::Write as _;
 
@@ -278,6 +278,14 @@ fn doc_example_details() {
     assert_eq!(jpn, Some(0.8));
     assert_eq!(l.end_uses[0].1.lead_time, l.terms.lead_time);
     assert_eq!(s.world.default_cover_days, 30.0);
+    let EventKind::GeneralLicence { destinations, .. } = &s.events[1].kind else {
+        panic!("second event is a general licence")
+    };
+    let allies = ["JPN", "USA"].map(|c| s.world.region(c));
+    assert_eq!(
+        destinations,
+        &RegionSelector::Ids(allies.into_iter().flatten().collect())
+    );
 }
 
 #[test]
@@ -666,6 +674,17 @@ error: s.toml:37:19: region `CHN` is already in segment `east`
   hint: a region belongs to at most one segment
 error: s.toml:38:3: unknown key `scenario-x` in the scenario file
   hint: did you mean `scenario`?
+"##,
+    );
+}
+
+#[test]
+fn missing_scenario_table() {
+    check(
+        "[[region]]\nid = \"CHN\"\n",
+        r##"
+error: s.toml:1:1: missing required table `[scenario]`
+  hint: a scenario file starts with `[scenario]` giving name, base, start and days
 "##,
     );
 }
