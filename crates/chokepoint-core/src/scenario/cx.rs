@@ -404,12 +404,11 @@ impl<'t> Cx<'t> {
                 None
             }
             None => {
-                self.err(
-                    f,
-                    v.span(),
-                    format!("`{key}` must be a number, found {}", v.get_ref().type_str()),
-                    None,
-                );
+                let msg = match v.get_ref() {
+                    DeValue::Integer(i) => format!("`{key}` = {i} is out of range"),
+                    other => format!("`{key}` must be a number, found {}", other.type_str()),
+                };
+                self.err(f, v.span(), msg, None);
                 None
             }
         }

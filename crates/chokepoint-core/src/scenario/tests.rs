@@ -707,3 +707,36 @@ fn world_file_alone() {
         Err("error: w.toml:1:2: `scenario` is not allowed in a dataset file\n  hint: only scenario files have `[scenario]` and `[[event]]`".to_string())
     );
 }
+
+#[test]
+fn odd_input_does_not_panic() {
+    let odd = [
+        "",
+        "\u{e9}\u{e9} = [",
+        "scenario = 3\nevent = 4\nregion = 5",
+        "[scenario]\nbase = 1\nstart = 2025-01-01T10:00:00\ndays = 1e9\nseed = -1",
+        concat!(
+            pre!(),
+            "[[event]]\nkind = 3\ndate = 5\n[[event]]\nkind = \"export-licence\"\ndate = 2025-01-02\nexporter = \"CHN\"\napproval = 0.5\nlead-time-days = { fixed = 1, uniform = [1, 2] }\ndestination = 3\nend-use.ev = 1\nproducts = 4"
+        ),
+        concat!(
+            pre!(),
+            "[[event]]\nkind = \"capacity\"\ndate = 2025-01-02\nregion = \"USA\"\nproduct = \"magnet\"\nfactor = 2\ncapacity = 1\n[[event]]\nkind = \"rationing\"\ndate = 2025-01-02\nregion = \"CHN\"\nrule = \"ally-priority\""
+        ),
+        concat!(
+            pre!(),
+            "[[link]]\nfrom = \"CHN\"\nto = \"USA\"\nproduct = \"magnet\"\nshare = { value = 99999999999999999999 }\ntransit-days = 1.5"
+        ),
+    ];
+    for text in odd {
+        let r = parse(text);
+        assert!(r.is_err(), "{text}");
+        if let Err(d) = r {
+            assert!(!d.0.is_empty());
+            assert!(
+                d.0.iter()
+                    .all(|x| x.line >= 1 && x.column >= 1 && !x.message.ends_with('.'))
+            );
+        }
+    }
+}
