@@ -7,9 +7,5 @@ use crate::summary::RunSummary;
 /// Runs `scenario` with the given seed, streaming records to `sink`.
 pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn Sink) -> RunSummary {
     let _ = (scenario, sink);
-    RunSummary {
-        days: 0,
-        seed,
-        rows: vec![],
-    }
+    RunSummary { days: 0, seed, rows: vec![] }
 }

@@ -176,10 +176,7 @@ pub enum EventKind {
         floor: f64,
     },
     /// Changes the rationing rule of one supplier region.
-    Rationing {
-        region: RegionId,
-        rule: Rationing,
-    },
+    Rationing { region: RegionId, rule: Rationing },
 }
 
 impl EventKind {

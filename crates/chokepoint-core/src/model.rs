@@ -109,11 +109,7 @@ impl Stage {
         ("end-use", Stage::EndUse),
     ];
     pub fn as_str(self) -> &'static str {
-        Stage::ALL
-            .iter()
-            .find(|(_, s)| *s == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
+        Stage::ALL.iter().find(|(_, s)| *s == self).map(|(n, _)| *n).unwrap_or("?")
     }
 }
 
@@ -136,9 +132,7 @@ pub struct Product {
 
 impl Product {
     pub fn contains_any(&self, elements: &[String]) -> bool {
-        self.content
-            .iter()
-            .any(|(e, c)| *c > 0.0 && elements.iter().any(|x| x == e))
+        self.content.iter().any(|(e, c)| *c > 0.0 && elements.iter().any(|x| x == e))
     }
 }
 
@@ -237,16 +231,10 @@ pub struct World {
 
 impl World {
     pub fn region(&self, code: &str) -> Option<RegionId> {
-        self.regions
-            .iter()
-            .position(|r| r.code == code)
-            .map(|i| RegionId(i as u32))
+        self.regions.iter().position(|r| r.code == code).map(|i| RegionId(i as u32))
     }
     pub fn product(&self, code: &str) -> Option<ProductId> {
-        self.products
-            .iter()
-            .position(|p| p.code == code)
-            .map(|i| ProductId(i as u32))
+        self.products.iter().position(|p| p.code == code).map(|i| ProductId(i as u32))
     }
     pub fn in_group(&self, region: RegionId, group: &str) -> bool {
         self.regions[region.ix()].groups.iter().any(|g| g == group)
