@@ -1,1 +1,0 @@
-//! Scenario parsing and validation (work in progress).

@@ -1,0 +1,846 @@
+//! The diagnostic context: files, positions, and typed accessors over the spanned TOML tree.
+
+use super::Diagnostic;
+use crate::model::{Confidence, ProductId, Provenance, RegionId, World};
+use jiff::civil::Date;
+use std::collections::HashSet;
+use std::ops::Range;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+pub(super) type Sp<'t> = Spanned<DeValue<'t>>;
+
+struct FileCx<'t> {
+    name: String,
+    text: &'t str,
+    line_starts: Vec<usize>,
+    /// Whether the TOML had syntax errors (then values with empty spans are recovery artefacts).
+    broken: bool,
+}
+
+/// One table of an array of tables (or a single table), remembering its file.
+#[derive(Clone)]
+pub(super) struct Entry<'a, 't> {
+    pub f: usize,
+    pub tbl: &'a DeTable<'t>,
+    pub span: Range<usize>,
+    /// How to name the table in messages, e.g. `[[facility]]`.
+    pub ctx: String,
+}
+
+/// The physical dimension expected of a number, with the products whose unit applies.
+pub(super) enum Dim {
+    /// A quantity in the unit of the listed (code, unit) products.
+    Qty(Vec<(String, String)>),
+    /// A rate (per day, or per year when the unit says `/yr`).
+    Rate(Vec<(String, String)>),
+    /// USD/kg.
+    Price,
+    /// Days.
+    Days,
+    /// Dimensionless.
+    One,
+}
+
+/// A number in canonical units with its provenance.
+#[derive(Debug, Clone)]
+pub(super) struct Num {
+    pub value: f64,
+    pub f: usize,
+    /// Span of the bare number (inside the table form, the `value`).
+    pub span: Range<usize>,
+    pub unit: String,
+    pub source: Option<String>,
+    pub confidence: Option<Confidence>,
+    pub note: Option<String>,
+    pub tabled: bool,
+}
+
+#[derive(Default)]
+pub(super) struct Cx<'t> {
+    files: Vec<FileCx<'t>>,
+    diags: Vec<Diagnostic>,
+    pub world: World,
+    pub sources: HashSet<String>,
+}
+
+/// Levenshtein distance in characters.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate to `name`, if it is close enough to be a plausible typo.
+pub(super) fn suggest<'c, S: AsRef<str>>(name: &str, candidates: &'c [S]) -> Option<&'c str> {
+    let n = name.chars().count();
+    let limit = if n <= 3 {
+        1
+    } else if n <= 6 {
+        2
+    } else {
+        3
+    };
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                distance(&name.to_lowercase(), &c.as_ref().to_lowercase()),
+                c.as_ref(),
+            )
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// "did you mean `x`?" or "known {plural}: a, b, c".
+pub(super) fn unknown_hint<S: AsRef<str>>(plural: &str, name: &str, known: &[S]) -> String {
+    if let Some(s) = suggest(name, known) {
+        return format!("did you mean `{s}`?");
+    }
+    if known.is_empty() {
+        return format!("no {plural} are defined");
+    }
+    let mut list: Vec<&str> = known.iter().map(|s| s.as_ref()).take(20).collect();
+    if known.len() > 20 {
+        list.push("...");
+    }
+    format!("known {plural}: {}", list.join(", "))
+}
+
+/// Formats a float without a trailing `.0` noise beyond what `{}` does.
+pub(super) fn fmt_num(v: f64) -> String {
+    format!("{v}")
+}
+
+fn bare_number(v: &DeValue) -> Option<f64> {
+    match v {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|x| x as f64),
+        DeValue::Float(x) => x.as_str().parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+fn norm_unit(u: &str) -> String {
+    u.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl<'t> Cx<'t> {
+    pub fn add_file(&mut self, name: &str, text: &'t str) -> usize {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        self.files.push(FileCx {
+            name: name.to_string(),
+            text,
+            line_starts,
+            broken: false,
+        });
+        self.files.len() - 1
+    }
+
+    fn pos(&self, f: usize, offset: usize) -> (usize, usize) {
+        let file = &self.files[f];
+        let offset = offset.min(file.text.len());
+        let line = file.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = file.line_starts[line - 1];
+        let col = file
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        (line, col)
+    }
+
+    pub fn line_of(&self, f: usize, offset: usize) -> usize {
+        self.pos(f, offset).0
+    }
+
+    pub fn err(
+        &mut self,
+        f: usize,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        if self.files[f].broken && span.is_empty() {
+            // A value the TOML parser made up while recovering; the syntax error says it all.
+            return;
+        }
+        let (line, column) = self.pos(f, span.start);
+        self.diags.push(Diagnostic {
+            file: self.files[f].name.clone(),
+            line,
+            column,
+            message: msg.into(),
+            hint,
+        });
+    }
+
+    /// Parses a document, turning syntax errors into diagnostics; returns the recovered tree.
+    pub fn parse_doc(&mut self, f: usize, text: &'t str) -> DeTable<'t> {
+        let (doc, errors) = DeTable::parse_recoverable(text);
+        let mut diags = Vec::new();
+        for e in errors {
+            let msg = e.message().trim().trim_end_matches('.').to_string();
+            let (first, rest) = match msg.split_once('\n') {
+                Some((a, b)) => (a.to_string(), Some(b.trim().to_string())),
+                None => (msg, None),
+            };
+            let (line, column) = self.pos(f, e.span().map_or(0, |s| s.start));
+            diags.push(Diagnostic {
+                file: self.files[f].name.clone(),
+                line,
+                column,
+                message: format!("TOML syntax error: {first}"),
+                hint: rest,
+            });
+        }
+        self.files[f].broken = !diags.is_empty();
+        self.diags.extend(diags);
+        doc.into_inner()
+    }
+
+    pub fn finish(mut self) -> (World, Vec<Diagnostic>) {
+        self.diags
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        self.diags.dedup();
+        (self.world, self.diags)
+    }
+
+    /// Reports keys of `tbl` that are not in `allowed`.
+    pub fn check_keys(&mut self, f: usize, tbl: &DeTable, ctx: &str, allowed: &[&str]) {
+        for (k, _) in tbl.iter() {
+            let name: &str = k.get_ref();
+            if !allowed.contains(&name) {
+                let hint = match suggest(name, allowed) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("allowed keys: {}", allowed.join(", ")),
+                };
+                self.err(
+                    f,
+                    k.span(),
+                    format!("unknown key `{name}` in {ctx}"),
+                    Some(hint),
+                );
+            }
+        }
+    }
+
+    /// A single `[name]` table of `doc`.
+    pub fn section_table<'a, 'x>(
+        &mut self,
+        f: usize,
+        doc: &'a DeTable<'x>,
+        name: &str,
+    ) -> Option<Entry<'a, 'x>> {
+        let v = doc.get(name)?;
+        match v.get_ref() {
+            DeValue::Table(t) => Some(Entry {
+                f,
+                tbl: t,
+                span: v.span(),
+                ctx: format!("[{name}]"),
+            }),
+            other => {
+                self.err(
+                    f,
+                    v.span(),
+                    format!("`{name}` must be a table, found {}", other.type_str()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// The tables of an array of tables `[[name]]`.
+    pub fn entries<'a, 'x>(&mut self, f: usize, name: &str, v: &'a Sp<'x>) -> Vec<Entry<'a, 'x>> {
+        let ctx = format!("[[{name}]]");
+        match v.get_ref() {
+            DeValue::Array(items) => {
+                let mut out = Vec::new();
+                for it in items.iter() {
+                    match it.get_ref() {
+                        DeValue::Table(t) => out.push(Entry {
+                            f,
+                            tbl: t,
+                            span: it.span(),
+                            ctx: ctx.clone(),
+                        }),
+                        other => self.err(
+                            f,
+                            it.span(),
+                            format!(
+                                "items of `{name}` must be tables, found {}",
+                                other.type_str()
+                            ),
+                            Some(format!("write each item as a `[[{name}]]` section")),
+                        ),
+                    }
+                }
+                out
+            }
+            other => {
+                self.err(
+                    f,
+                    v.span(),
+                    format!(
+                        "`{name}` must be an array of tables, found {}",
+                        other.type_str()
+                    ),
+                    Some(format!("write `[[{name}]]` instead of `[{name}]`")),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn keys(&mut self, e: &Entry, allowed: &[&str]) {
+        self.check_keys(e.f, e.tbl, &e.ctx, allowed);
+    }
+
+    pub fn req<'a, 'x>(&mut self, e: &Entry<'a, 'x>, key: &str) -> Option<&'a Sp<'x>> {
+        let v = e.tbl.get(key);
+        if v.is_none() {
+            self.err(
+                e.f,
+                e.span.clone(),
+                format!("missing required key `{key}` in {}", e.ctx),
+                None,
+            );
+        }
+        v
+    }
+
+    pub fn string<'a>(&mut self, f: usize, key: &str, v: &'a Sp<'_>) -> Option<&'a str> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.as_ref()),
+            other => {
+                self.err(
+                    f,
+                    v.span(),
+                    format!("`{key}` must be a string, found {}", other.type_str()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn req_str<'a>(&mut self, e: &Entry<'a, '_>, key: &str) -> Option<(&'a str, Range<usize>)> {
+        let v = self.req(e, key)?;
+        self.string(e.f, key, v).map(|s| (s, v.span()))
+    }
+
+    pub fn opt_str<'a>(&mut self, e: &Entry<'a, '_>, key: &str) -> Option<(&'a str, Range<usize>)> {
+        let v = e.tbl.get(key)?;
+        self.string(e.f, key, v).map(|s| (s, v.span()))
+    }
+
+    /// An array of strings.
+    pub fn str_list<'a>(
+        &mut self,
+        f: usize,
+        key: &str,
+        v: &'a Sp<'_>,
+    ) -> Vec<(&'a str, Range<usize>)> {
+        match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|it| match it.get_ref() {
+                    DeValue::String(s) => Some((s.as_ref(), it.span())),
+                    other => {
+                        self.err(
+                            f,
+                            it.span(),
+                            format!(
+                                "items of `{key}` must be strings, found {}",
+                                other.type_str()
+                            ),
+                            None,
+                        );
+                        None
+                    }
+                })
+                .collect(),
+            other => {
+                self.err(
+                    f,
+                    v.span(),
+                    format!(
+                        "`{key}` must be an array of strings, found {}",
+                        other.type_str()
+                    ),
+                    None,
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// A bare number (no table form), e.g. inside a lead-time distribution.
+    pub fn plain_number(&mut self, f: usize, key: &str, v: &Sp<'_>) -> Option<f64> {
+        match bare_number(v.get_ref()) {
+            Some(x) if x.is_finite() => Some(x),
+            Some(_) => {
+                self.err(
+                    f,
+                    v.span(),
+                    format!("`{key}` must be a finite number"),
+                    None,
+                );
+                None
+            }
+            None => {
+                let msg = match v.get_ref() {
+                    DeValue::Integer(i) => format!("`{key}` = {i} is out of range"),
+                    other => format!("`{key}` must be a number, found {}", other.type_str()),
+                };
+                self.err(f, v.span(), msg, None);
+                None
+            }
+        }
+    }
+
+    /// A number, bare or as `{ value, unit, source, confidence, note }`, converted to the
+    /// canonical unit of `dim`.
+    pub fn number(&mut self, f: usize, key: &str, v: &Sp<'_>, dim: &Dim) -> Option<Num> {
+        let canonical = |d: &Dim| -> String {
+            match d {
+                Dim::Qty(ps) => ps.first().map_or("units".into(), |(_, u)| norm_unit(u)),
+                Dim::Rate(ps) => ps.first().map_or("units".into(), |(_, u)| norm_unit(u)) + "/day",
+                Dim::Price => "USD/kg".into(),
+                Dim::Days => "days".into(),
+                Dim::One => "1".into(),
+            }
+        };
+        match v.get_ref() {
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                let value = self.plain_number(f, key, v)?;
+                Some(Num {
+                    value,
+                    f,
+                    span: v.span(),
+                    unit: canonical(dim),
+                    source: None,
+                    confidence: None,
+                    note: None,
+                    tabled: false,
+                })
+            }
+            DeValue::Table(t) => {
+                let ctx = format!("`{key}`");
+                self.check_keys(
+                    f,
+                    t,
+                    &ctx,
+                    &["value", "unit", "source", "confidence", "note"],
+                );
+                let mut source = None;
+                if let Some(sv) = t.get("source")
+                    && let Some(s) = self.string(f, "source", sv)
+                {
+                    if !self.sources.contains(s) {
+                        let mut known: Vec<&String> = self.sources.iter().collect();
+                        known.sort();
+                        let hint = unknown_hint("sources", s, &known);
+                        self.err(f, sv.span(), format!("unknown source `{s}`"), Some(hint));
+                    }
+                    source = Some(s.to_string());
+                }
+                let mut confidence = None;
+                if let Some(cv) = t.get("confidence")
+                    && let Some(c) = self.string(f, "confidence", cv)
+                {
+                    match Confidence::ALL.iter().find(|(n, _)| *n == c) {
+                        Some((_, k)) => confidence = Some(*k),
+                        None => {
+                            let names: Vec<&str> =
+                                Confidence::ALL.iter().map(|(n, _)| *n).collect();
+                            let hint = match suggest(c, &names) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => format!("allowed: {}", names.join(", ")),
+                            };
+                            self.err(
+                                f,
+                                cv.span(),
+                                format!("unknown confidence `{c}`"),
+                                Some(hint),
+                            );
+                        }
+                    }
+                }
+                let note = t
+                    .get("note")
+                    .and_then(|nv| self.string(f, "note", nv))
+                    .map(str::to_string);
+                let Some(vv) = t.get("value") else {
+                    self.err(
+                        f,
+                        v.span(),
+                        format!("missing required key `value` in `{key}`"),
+                        None,
+                    );
+                    return None;
+                };
+                let mut value = match bare_number(vv.get_ref()) {
+                    Some(x) => x,
+                    None => {
+                        self.plain_number(f, &format!("{key}.value"), vv);
+                        return None;
+                    }
+                };
+                let mut unit = canonical(dim);
+                if let Some(uv) = t.get("unit") {
+                    if let Some(u) = self.string(f, "unit", uv)
+                        && let Some(factor) = self.convert_unit(f, key, u, uv.span(), dim)
+                    {
+                        value *= factor;
+                    }
+                    if let Dim::Qty(ps) | Dim::Rate(ps) = dim
+                        && ps.is_empty()
+                    {
+                        // No product to take the unit from: keep the user's product part.
+                        if let Some(u) = uv.get_ref().as_str() {
+                            unit = match (dim, u.rsplit_once('/')) {
+                                (Dim::Rate(_), Some((p, _))) => format!("{}/day", norm_unit(p)),
+                                _ => norm_unit(u),
+                            };
+                        }
+                    }
+                }
+                Some(Num {
+                    value,
+                    f,
+                    span: vv.span(),
+                    unit,
+                    source,
+                    confidence,
+                    note,
+                    tabled: true,
+                })
+            }
+            other => {
+                self.err(
+                    f,
+                    v.span(),
+                    format!("`{key}` must be a number, found {}", other.type_str()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// Checks a unit string against `dim`; returns the factor to the canonical unit.
+    fn convert_unit(
+        &mut self,
+        f: usize,
+        key: &str,
+        u: &str,
+        span: Range<usize>,
+        dim: &Dim,
+    ) -> Option<f64> {
+        let nu = norm_unit(u);
+        let simple = |allowed: &[&str], canon: &str, this: &mut Self| -> Option<f64> {
+            if allowed.contains(&nu.as_str()) {
+                Some(1.0)
+            } else {
+                this.err(
+                    f,
+                    span.clone(),
+                    format!("unit mismatch: `{key}` is in {canon}, found `{u}`"),
+                    Some(format!("write `unit = \"{canon}\"` or leave the unit out")),
+                );
+                None
+            }
+        };
+        let (ps, want_rate) = match dim {
+            Dim::Price => return simple(&["USD/kg"], "USD/kg", self),
+            Dim::Days => return simple(&["days", "day", "d"], "days", self),
+            Dim::One => return simple(&["1", ""], "1", self),
+            Dim::Qty(ps) => (ps, false),
+            Dim::Rate(ps) => (ps, true),
+        };
+        // Split into product part and optional period.
+        let (part, per) = match nu.rsplit_once('/') {
+            Some((p, per)) => (norm_unit(p), Some(per.trim().to_string())),
+            None => (nu.clone(), None),
+        };
+        let factor = match per.as_deref() {
+            None => None,
+            Some("day" | "d") => Some(1.0),
+            Some("yr" | "year" | "a") => Some(1.0 / 365.0),
+            Some(_) => {
+                self.err(
+                    f,
+                    span,
+                    format!("cannot parse unit `{u}`"),
+                    Some("rates are written `<product unit>/day` or `<product unit>/yr`".into()),
+                );
+                return None;
+            }
+        };
+        if part.is_empty() {
+            self.err(
+                f,
+                span,
+                format!("cannot parse unit `{u}`"),
+                Some("the unit needs a product part".into()),
+            );
+            return None;
+        }
+        let product_unit = ps.first().map(|(_, pu)| norm_unit(pu));
+        match (want_rate, factor) {
+            (false, Some(_)) => {
+                let hint = product_unit
+                    .as_ref()
+                    .map(|pu| format!("`{key}` is a quantity: write `unit = \"{pu}\"`"));
+                self.err(
+                    f,
+                    span,
+                    format!("rate unit `{u}` used where a quantity is expected"),
+                    hint,
+                );
+                return None;
+            }
+            (true, None) => {
+                self.err(
+                    f,
+                    span,
+                    format!("quantity unit `{u}` used where a rate is expected"),
+                    Some(format!(
+                        "`{key}` is a rate: write `{part}/day` or `{part}/yr`"
+                    )),
+                );
+                return None;
+            }
+            _ => {}
+        }
+        if let Some((code, pu)) = ps.iter().find(|(_, pu)| norm_unit(pu) != part) {
+            self.err(
+                f,
+                span,
+                format!("unit mismatch: `{u}` but product `{code}` is measured in `{pu}`"),
+                Some(if want_rate {
+                    format!("write `{pu}/day` or `{pu}/yr`")
+                } else {
+                    format!("write `{pu}`")
+                }),
+            );
+            return None;
+        }
+        Some(factor.unwrap_or(1.0))
+    }
+
+    /// A whole number >= `min` (bare or table form, in days when it has a unit).
+    pub fn count(&mut self, f: usize, key: &str, v: &Sp<'_>, min: u32) -> Option<(u32, Num)> {
+        let n = self.number(f, key, v, &Dim::Days)?;
+        if n.value.fract() != 0.0 {
+            self.err(
+                f,
+                n.span.clone(),
+                format!("`{key}` must be a whole number, found {}", fmt_num(n.value)),
+                None,
+            );
+            return None;
+        }
+        if n.value < f64::from(min) || n.value > f64::from(u32::MAX) {
+            self.err(
+                f,
+                n.span.clone(),
+                format!("`{key}` must be >= {min}, found {}", fmt_num(n.value)),
+                None,
+            );
+            return None;
+        }
+        Some((n.value as u32, n))
+    }
+
+    /// Reports `n` unless `ok(n.value)`; `rule` says what is required, e.g. ">= 0".
+    pub fn bound(&mut self, key: &str, n: &Num, ok: bool, rule: &str) -> bool {
+        if !ok {
+            self.err(
+                n.f,
+                n.span.clone(),
+                format!("`{key}` must be {rule}, found {}", fmt_num(n.value)),
+                None,
+            );
+        }
+        ok
+    }
+
+    pub fn ge0(&mut self, key: &str, n: &Num) -> bool {
+        self.bound(key, n, n.value >= 0.0, ">= 0")
+    }
+    pub fn gt0(&mut self, key: &str, n: &Num) -> bool {
+        self.bound(key, n, n.value > 0.0, "> 0")
+    }
+    pub fn unit_interval(&mut self, key: &str, n: &Num) -> bool {
+        self.bound(key, n, (0.0..=1.0).contains(&n.value), "between 0 and 1")
+    }
+
+    pub fn date(&mut self, f: usize, key: &str, v: &Sp<'_>) -> Option<Date> {
+        let hint = Some(format!(
+            "write a TOML local date without quotes, e.g. `{key} = 2025-04-04`"
+        ));
+        let DeValue::Datetime(dt) = v.get_ref() else {
+            self.err(
+                f,
+                v.span(),
+                format!("`{key}` must be a date, found {}", v.get_ref().type_str()),
+                hint,
+            );
+            return None;
+        };
+        match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => match Date::new(d.year as i16, d.month as i8, d.day as i8) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.err(f, v.span(), format!("invalid date `{dt}`: {e}"), None);
+                    None
+                }
+            },
+            _ => {
+                self.err(
+                    f,
+                    v.span(),
+                    format!("`{key}` must be a local date, found `{dt}`"),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+
+    fn region_codes(&self) -> Vec<String> {
+        self.world.regions.iter().map(|r| r.code.clone()).collect()
+    }
+
+    pub fn region_code(&mut self, f: usize, code: &str, span: Range<usize>) -> Option<RegionId> {
+        let r = self.world.region(code);
+        if r.is_none() {
+            let hint = unknown_hint("regions", code, &self.region_codes());
+            self.err(f, span, format!("unknown region `{code}`"), Some(hint));
+        }
+        r
+    }
+
+    pub fn product_code(&mut self, f: usize, code: &str, span: Range<usize>) -> Option<ProductId> {
+        let p = self.world.product(code);
+        if p.is_none() {
+            let known: Vec<String> = self.world.products.iter().map(|p| p.code.clone()).collect();
+            let hint = unknown_hint("products", code, &known);
+            self.err(f, span, format!("unknown product `{code}`"), Some(hint));
+        }
+        p
+    }
+
+    pub fn region(&mut self, f: usize, key: &str, v: &Sp<'_>) -> Option<RegionId> {
+        let s = self.string(f, key, v)?;
+        self.region_code(f, s, v.span())
+    }
+
+    pub fn product(&mut self, f: usize, key: &str, v: &Sp<'_>) -> Option<ProductId> {
+        let s = self.string(f, key, v)?;
+        self.product_code(f, s, v.span())
+    }
+
+    pub fn req_region(&mut self, e: &Entry<'_, '_>, key: &str) -> Option<RegionId> {
+        let v = self.req(e, key)?;
+        self.region(e.f, key, v)
+    }
+
+    pub fn req_product(&mut self, e: &Entry<'_, '_>, key: &str) -> Option<ProductId> {
+        let v = self.req(e, key)?;
+        self.product(e.f, key, v)
+    }
+
+    /// All group names, sorted.
+    pub fn groups(&self) -> Vec<String> {
+        let mut g: Vec<String> = self
+            .world
+            .regions
+            .iter()
+            .flat_map(|r| r.groups.iter().cloned())
+            .collect();
+        g.sort();
+        g.dedup();
+        g
+    }
+
+    pub fn check_group(&mut self, f: usize, group: &str, span: Range<usize>) -> bool {
+        let groups = self.groups();
+        let ok = groups.iter().any(|g| g == group);
+        if !ok {
+            let hint = unknown_hint("groups", group, &groups);
+            self.err(f, span, format!("unknown group `{group}`"), Some(hint));
+        }
+        ok
+    }
+
+    /// Product (code, unit) pairs for unit checks.
+    pub fn units_of(&self, ids: &[ProductId]) -> Vec<(String, String)> {
+        ids.iter()
+            .map(|p| {
+                let p = &self.world.products[p.ix()];
+                (p.code.clone(), p.unit.clone())
+            })
+            .collect()
+    }
+
+    /// Records where a number came from; bare numbers only when `always`.
+    pub fn prov(&mut self, what: String, n: &Num, always: bool) {
+        if always || n.tabled {
+            self.world.provenance.push(Provenance {
+                what,
+                value: n.value,
+                unit: n.unit.clone(),
+                source: n.source.clone(),
+                confidence: n.confidence,
+                note: n.note.clone(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_and_suggestions() {
+        assert_eq!(distance("aproval", "approval"), 1);
+        assert_eq!(
+            suggest("aproval", &["approval", "exporter"]),
+            Some("approval")
+        );
+        assert_eq!(suggest("zzz", &["approval"]), None);
+        assert_eq!(
+            unknown_hint("regions", "XYZ", &["CHN", "USA"]),
+            "known regions: CHN, USA"
+        );
+    }
+
+    #[test]
+    fn positions_count_characters() {
+        let mut cx = Cx::default();
+        let f = cx.add_file("a", "ab\n\u{e9}\u{e9}x\n");
+        assert_eq!(cx.pos(f, 0), (1, 1));
+        assert_eq!(cx.pos(f, 3), (2, 1));
+        assert_eq!(cx.pos(f, 7), (2, 3));
+        assert_eq!(cx.pos(f, 9), (3, 1));
+    }
+}

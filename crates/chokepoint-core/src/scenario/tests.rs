@@ -1,0 +1,742 @@
+//! Data-driven tests: each feeds TOML text in and compares rendered diagnostics or a summary.
+
+use super::*;
+use crate::event::{EventKind, LeadTime, RegionSelector};
+use crate::model::Scenario;
+use std::fmt::Write as _;
+
+/// Scenario header and a tiny world (28 lines); test bodies start on line 29.
+macro_rules! pre {
+    () => {
+        r#"[scenario]
+name = "t"
+base = "none"
+start = 2025-01-01
+days = 100
+
+[[region]]
+id = "CHN"
+groups = ["exporters"]
+[[region]]
+id = "USA"
+groups = ["allies"]
+[[product]]
+id = "magnet"
+unit = "t product"
+stage = "magnet"
+content = { Nd = 0.3, Dy = 0.02 }
+price = 80
+[[product]]
+id = "oxide"
+unit = "t REO"
+stage = "separation"
+price = 50
+[[demand]]
+region = "USA"
+product = "magnet"
+end-use = "ev"
+quantity = 10
+"#
+    };
+}
+
+const BASE: &str = r#"[[source]]
+id = "usgs"
+title = "USGS"
+
+[[region]]
+id = "CHN"
+[[region]]
+id = "JPN"
+[[region]]
+id = "USA"
+
+[[product]]
+id = "magnet"
+unit = "t product"
+stage = "magnet"
+price = 80
+
+[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = { value = 3650, unit = "t product/yr", source = "usgs", confidence = "high" }
+
+[[facility]]
+region = "JPN"
+product = "magnet"
+capacity = 2
+
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 0.8
+[[link]]
+from = "JPN"
+to = "USA"
+product = "magnet"
+share = 0.2
+"#;
+
+fn bases() -> [(&'static str, &'static str, &'static str); 2] {
+    [
+        ("builtin:mini", "mini.toml", BASE),
+        (
+            "builtin:broken",
+            "broken.toml",
+            "[[region]]\nid = \"cn\"\nnmae = \"x\"\n",
+        ),
+    ]
+}
+
+fn parse(text: &str) -> Result<Scenario, Diagnostics> {
+    parse_scenario(
+        SourceText {
+            name: "s.toml",
+            text,
+        },
+        &FixedBases(&bases()),
+    )
+}
+
+/// A compact, stable description of a parsed scenario.
+fn summary(s: &Scenario) -> String {
+    let w = &s.world;
+    let mut out = String::new();
+    let st = &s.settings;
+    let _ = writeln!(
+        out,
+        "settings {} {} {}d seed={} {:?}",
+        st.name, st.start, st.days, st.seed, st.rationing
+    );
+    let r = |id: crate::model::RegionId| w.regions[id.ix()].code.as_str();
+    let p = |id: crate::model::ProductId| w.products[id.ix()].code.as_str();
+    let _ = writeln!(
+        out,
+        "regions {}",
+        w.regions
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let _ = writeln!(
+        out,
+        "products {}",
+        w.products
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for f in &w.facilities {
+        let _ = writeln!(
+            out,
+            "facility {} {} {}",
+            r(f.region),
+            p(f.product),
+            f.capacity
+        );
+    }
+    for l in &w.links {
+        let _ = writeln!(
+            out,
+            "link {}->{} {} {}",
+            r(l.from),
+            r(l.to),
+            p(l.product),
+            l.share
+        );
+    }
+    for e in &s.events {
+        let _ = writeln!(
+            out,
+            "event {} {}..{:?} {}",
+            e.label,
+            e.start,
+            e.end,
+            e.kind.name()
+        );
+    }
+    for pv in &w.provenance {
+        let _ = writeln!(
+            out,
+            "prov {} = {} {} {:?} {:?}",
+            pv.what,
+            pv.value,
+            pv.unit,
+            pv.source,
+            pv.confidence.map(|c| c.as_str())
+        );
+    }
+    out
+}
+
+/// Compares the rendered diagnostics (or the summary when the file is valid) with `expect`.
+fn check(text: &str, expect: &str) {
+    let got = match parse(text) {
+        Ok(s) => summary(&s),
+        Err(d) => d.to_string(),
+    };
+    assert_eq!(
+        got.trim(),
+        expect.trim(),
+        "\n--- got ---\n{got}\n-----------"
+    );
+}
+
+/// The TOML example of `docs/scenario.md` (the block after "## Complete example").
+fn doc_example() -> &'static str {
+    let doc = include_str!("../../../../docs/scenario.md");
+    let after = doc.split("## Complete example").nth(1).unwrap_or_default();
+    let body = after.split("```toml\n").nth(1).unwrap_or_default();
+    body.split("```").next().unwrap_or_default()
+}
+
+#[test]
+fn doc_example_parses_with_every_event_kind() {
+    let s = match parse(doc_example()) {
+        Ok(s) => s,
+        Err(d) => panic!("{d}"),
+    };
+    let mut kinds: Vec<&str> = s.events.iter().map(|e| e.kind.name()).collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), 11);
+    check(
+        doc_example(),
+        r##"
+settings Heavy rare earth licensing, 2025 2025-03-01 365d seed=7 AllyPriority("allies")
+regions CHN JPN USA XRW
+products ndpr-oxide dy-oxide ndfeb-magnet ev-motor
+facility CHN ndpr-oxide 246.57534246575344
+facility CHN dy-oxide 5.47945205479452
+facility CHN ndfeb-magnet 821.9178082191781
+facility JPN ndfeb-magnet 30
+facility USA ev-motor 13.698630136986301
+link CHN->JPN ndpr-oxide 1
+link CHN->JPN dy-oxide 1
+link CHN->USA ndfeb-magnet 0.75
+link JPN->USA ndfeb-magnet 0.25
+link USA->USA ev-motor 1
+event Announcement No. 18 34..None export-licence
+event general-licence@2025-06-01 92..Some(275) general-licence
+event export-ban@2025-05-01 61..None export-ban
+event export-quota@2025-05-01 61..None export-quota
+event tariff@2025-04-10 40..Some(74) tariff
+event Japanese line expansion 122..None capacity
+event demand-shock@2025-09-01 184..None demand-shock
+event stockpile-release@2025-04-15 45..None stockpile-release
+event stockpile-purchase@2025-10-01 214..None stockpile-purchase
+event offtake@2025-08-01 153..None offtake
+event rationing@2025-04-04 34..None rationing
+prov product ndpr-oxide price = 60 USD/kg None None
+prov product dy-oxide price = 230 USD/kg Some("usgs-mcs-2025") Some("medium")
+prov product ndfeb-magnet price = 80 USD/kg None None
+prov product ev-motor price = 120 USD/kg None None
+prov facility CHN ndpr-oxide capacity = 246.57534246575344 t REO/day Some("usgs-mcs-2025") Some("medium")
+prov facility CHN dy-oxide capacity = 5.47945205479452 t REO/day Some("usgs-mcs-2025") Some("low")
+prov facility CHN ndfeb-magnet capacity = 821.9178082191781 t product/day None Some("assumption")
+prov facility JPN ndfeb-magnet capacity = 30 t product/day None None
+prov facility USA ev-motor capacity = 13.698630136986301 t product/day None None
+prov link CHN->JPN ndpr-oxide share = 1 1 None None
+prov link CHN->JPN ndpr-oxide transit-days = 10 days None None
+prov link CHN->JPN dy-oxide share = 1 1 None None
+prov link CHN->JPN dy-oxide transit-days = 10 days None None
+prov link CHN->USA ndfeb-magnet share = 0.75 1 None None
+prov link CHN->USA ndfeb-magnet transit-days = 35 days None None
+prov link CHN->USA ndfeb-magnet tariff = 0.25 1 None None
+prov link JPN->USA ndfeb-magnet share = 0.25 1 None None
+prov link JPN->USA ndfeb-magnet transit-days = 21 days None None
+prov link USA->USA ev-motor share = 1 1 None None
+prov demand USA ev-motor ev quantity = 10.95890410958904 t product/day None Some("assumption")
+prov demand USA ev-motor ev growth = 0.1 1 None None
+prov demand USA ev-motor ev elasticity = 0.2 1 None None
+prov demand JPN ndfeb-magnet defence quantity = 2.5 t product/day None None
+prov inventory USA ndfeb-magnet initial-days = 60 days None None
+prov inventory USA ndfeb-magnet target-days = 60 days None None
+prov stockpile USA dy-oxide quantity = 100 t REO None None
+prov event export-quota@2025-05-01 quantity = 40000 t REO None None
+prov event stockpile-release@2025-04-15 rate = 0.5 t REO/day None None
+prov event stockpile-purchase@2025-10-01 rate = 0.1 t REO/day None None
+"##,
+    );
+}
+
+#[test]
+fn doc_example_details() {
+    let Ok(s) = parse(doc_example()) else {
+        panic!("example must parse")
+    };
+    let EventKind::ExportLicence(l) = &s.events[0].kind else {
+        panic!("first event is a licence")
+    };
+    assert_eq!(l.terms.lead_time, LeadTime::Triangular(20.0, 40.0, 63.0));
+    assert_eq!(l.terms.cap_days, Some(90));
+    let jpn = s.world.region("JPN").map(|r| l.terms_for(r, "ev").approval);
+    assert_eq!(jpn, Some(0.8));
+    assert_eq!(l.end_uses[0].1.lead_time, l.terms.lead_time);
+    assert_eq!(s.world.default_cover_days, 30.0);
+    let EventKind::GeneralLicence { destinations, .. } = &s.events[1].kind else {
+        panic!("second event is a general licence")
+    };
+    let allies = ["JPN", "USA"].map(|c| s.world.region(c));
+    assert_eq!(
+        destinations,
+        &RegionSelector::Ids(allies.into_iter().flatten().collect())
+    );
+}
+
+#[test]
+fn many_mistakes_at_once() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[facility]]
+region = "CHM"
+product = "magnet"
+capacity = -5
+plant = ["x"]
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = "half"
+[[region]]
+id = "USA"
+[[stockpile]]
+region = "USA"
+product = "oxide"
+quantity = { value = 1, unit = "t REO/day", confidence = "sure" }
+[[event]]
+date = 2025-02-01
+kind = "export-ban"
+exporter = "CHN"
+destinations = ["@alies"]
+[[event]]
+date = 2025-02-01
+kind = "demand-shock"
+end-use = "wind"
+factor = -1
+[[event]]
+kind = "export-licence"
+date = 2025-03-01
+exporter = "CHN"
+approval = 1.5
+"#
+        ),
+        r##"
+error: s.toml:30:10: unknown region `CHM`
+  hint: did you mean `CHN`?
+error: s.toml:33:1: unknown key `plant` in [[facility]]
+  hint: did you mean `plants`?
+error: s.toml:38:9: `share` must be a number, found string
+error: s.toml:40:6: duplicate region `USA`
+  hint: first defined at line 11
+error: s.toml:44:32: rate unit `t REO/day` used where a quantity is expected
+  hint: `quantity` is a quantity: write `unit = "t REO"`
+error: s.toml:44:58: unknown confidence `sure`
+  hint: allowed: high, medium, low, assumption
+error: s.toml:49:17: unknown group `alies`
+  hint: did you mean `allies`?
+error: s.toml:53:11: unknown end-use `wind`
+  hint: known end-uses: ev
+error: s.toml:54:10: `factor` must be >= 0, found -1
+error: s.toml:55:1: missing required key `lead-time-days` in [[event]]
+error: s.toml:59:12: `approval` must be between 0 and 1, found 1.5
+"##,
+    );
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[event]]
+date = 2025-01-10
+kind = "export-licence"
+exporter = "CHN"
+aproval = 0.5
+lead-time-days = 30
+destination.USA = { aproval = 0.9, lead-time-cap = 40 }
+[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = { value = 1, sorce = "x" }
+"#
+        ),
+        r##"
+error: s.toml:29:1: missing required key `approval` in [[event]]
+error: s.toml:33:1: unknown key `aproval` in `export-licence` event
+  hint: did you mean `approval`?
+error: s.toml:35:21: unknown key `aproval` in `destination.USA`
+  hint: did you mean `approval`?
+error: s.toml:39:25: unknown key `sorce` in `capacity`
+  hint: did you mean `source`?
+"##,
+    );
+}
+
+#[test]
+fn unit_mismatches() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = { value = 365, unit = "t REO/yr" }
+[[facility]]
+region = "USA"
+product = "magnet"
+capacity = { value = 10, unit = "t product" }
+[[stockpile]]
+region = "USA"
+product = "oxide"
+quantity = { value = 5, unit = "t REO/month" }
+[[product]]
+id = "alloy"
+unit = "t metal"
+stage = "metal"
+price = { value = 9, unit = "USD/lb" }
+"#
+        ),
+        r##"
+error: s.toml:32:34: unit mismatch: `t REO/yr` but product `magnet` is measured in `t product`
+  hint: write `t product/day` or `t product/yr`
+error: s.toml:36:33: quantity unit `t product` used where a rate is expected
+  hint: `capacity` is a rate: write `t product/day` or `t product/yr`
+error: s.toml:40:32: cannot parse unit `t REO/month`
+  hint: rates are written `<product unit>/day` or `<product unit>/yr`
+error: s.toml:45:29: unit mismatch: `price` is in USD/kg, found `USD/lb`
+  hint: write `unit = "USD/kg"` or leave the unit out
+"##,
+    );
+}
+
+#[test]
+fn degenerate_lead_times() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[event]]
+date = 2025-01-10
+kind = "export-licence"
+exporter = "CHN"
+approval = 0.5
+lead-time-days = { triangular = [20, 70, 63] }
+[[event]]
+date = 2025-01-10
+kind = "export-licence"
+exporter = "CHN"
+approval = 0.5
+lead-time-days = { uniform = [63, 20] }
+[[event]]
+date = 2025-01-10
+kind = "export-licence"
+exporter = "CHN"
+approval = 0.5
+lead-time-days = { triangular = [-5, 0, 10] }
+"#
+        ),
+        r##"
+error: s.toml:34:18: degenerate lead time: mode 70 is outside [20, 63]
+  hint: the triangular distribution needs min <= mode <= max
+error: s.toml:40:18: degenerate lead time: min 63 is greater than max 20
+  hint: write the bounds as [min, max] or [min, mode, max]
+error: s.toml:46:18: lead time must be >= 0 days, found -5
+"##,
+    );
+}
+
+#[test]
+fn cap_below_minimum() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[event]]
+date = 2025-01-10
+kind = "export-licence"
+exporter = "CHN"
+approval = 0.5
+lead-time-days = { uniform = [20, 63] }
+lead-time-cap = 10
+[[event]]
+date = 2025-01-10
+kind = "export-licence"
+exporter = "CHN"
+approval = 0.5
+lead-time-days = 5
+lead-time-cap = 10
+destination.USA = { lead-time-days = { fixed = 30 } }
+"#
+        ),
+        r##"
+error: s.toml:35:17: `lead-time-cap` 10 is below the lead-time minimum 20
+  hint: the cap bounds the decision delay, so it must be at least the shortest lead time
+error: s.toml:43:38: `lead-time-cap` 10 is below the lead-time minimum 30
+  hint: the cap bounds the decision delay, so it must be at least the shortest lead time
+"##,
+    );
+}
+
+#[test]
+fn events_outside_horizon() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[event]]
+date = 2024-12-31
+kind = "export-ban"
+exporter = "CHN"
+[[event]]
+date = 2025-04-11
+kind = "export-ban"
+exporter = "CHN"
+[[event]]
+date = 2025-02-01
+until = 2025-02-01
+kind = "export-ban"
+exporter = "CHN"
+[[event]]
+date = 2025-04-10
+until = 2025-06-01
+kind = "export-ban"
+exporter = "CHN"
+"#
+        ),
+        r##"
+error: s.toml:30:8: event date 2024-12-31 is outside the scenario horizon [2025-01-01, 2025-04-11)
+  hint: the scenario runs 100 days from 2025-01-01
+error: s.toml:34:8: event date 2025-04-11 is outside the scenario horizon [2025-01-01, 2025-04-11)
+  hint: the scenario runs 100 days from 2025-01-01
+error: s.toml:39:9: `until` 2025-02-01 must be after `date` 2025-02-01
+"##,
+    );
+}
+
+#[test]
+fn shares_must_sum_to_one() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 0.6
+[[link]]
+from = "USA"
+to = "USA"
+product = "magnet"
+share = 0.3
+[[link]]
+from = "CHN"
+to = "USA"
+product = "oxide"
+share = 0.4
+[[link]]
+from = "USA"
+to = "USA"
+product = "oxide"
+share = 0.6000000001
+"#
+        ),
+        r##"
+error: s.toml:33:9: shares of links into (USA, magnet) sum to 0.9, expected 1
+  hint: the shares of all links into one (to, product) must sum to 1 (within 1e-6)
+"##,
+    );
+}
+
+#[test]
+fn base_override_semantics() {
+    // The scenario replaces the CHN facility and the CHN->USA link, adds a link and keeps the rest.
+    check(
+        r#"[scenario]
+name = "override"
+base = "builtin:mini"
+start = 2025-01-01
+days = 10
+
+[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = 5
+
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 0.5
+
+[[link]]
+from = "USA"
+to = "USA"
+product = "magnet"
+share = 0.3
+"#,
+        r##"
+settings override 2025-01-01 10d seed=1 Proportional
+regions CHN JPN USA
+products magnet
+facility CHN magnet 5
+facility JPN magnet 2
+link CHN->USA magnet 0.5
+link JPN->USA magnet 0.2
+link USA->USA magnet 0.3
+prov product magnet price = 80 USD/kg None None
+prov facility CHN magnet capacity = 5 t product/day None None
+prov facility JPN magnet capacity = 2 t product/day None None
+prov link CHN->USA magnet share = 0.5 1 None None
+prov link JPN->USA magnet share = 0.2 1 None None
+prov link USA->USA magnet share = 0.3 1 None None
+"##,
+    );
+}
+
+#[test]
+fn base_errors_carry_the_base_file_name() {
+    check(
+        r#"[scenario]
+name = "b"
+base = "builtin:broken"
+start = 2025-01-01
+days = 10
+[[link]]
+from = "cn"
+to = "cn"
+product = "x"
+share = 1
+"#,
+        r##"
+error: broken.toml:2:6: region id `cn` must be three upper-case letters
+  hint: use an ISO 3166-1 alpha-3 code, or a user-assigned one such as `EUU` or `XRW`
+error: broken.toml:3:1: unknown key `nmae` in [[region]]
+  hint: did you mean `name`?
+error: s.toml:9:11: unknown product `x`
+  hint: no products are defined
+"##,
+    );
+}
+
+#[test]
+fn unknown_base_and_syntax_errors() {
+    check(
+        r#"[scenario]
+name = "b"
+base = "builtin:nope"
+start = "2025-01-01"
+days = 0
+[[region]]
+id = "CHN"
+name = = "China"
+[[region]]
+id = "CHN"
+"#,
+        r##"
+error: s.toml:3:8: unknown base dataset `builtin:nope`
+  hint: use `builtin:NAME` for a bundled dataset, or `none`
+error: s.toml:4:9: `start` must be a date, found string
+  hint: write a TOML local date without quotes, e.g. `start = 2025-04-04`
+error: s.toml:5:8: `days` must be >= 1, found 0
+error: s.toml:8:8: TOML syntax error: extra `=`, expected nothing
+error: s.toml:8:10: TOML syntax error: unexpected key or value, expected newline, `#`
+error: s.toml:10:6: duplicate region `CHN`
+  hint: first defined at line 7
+"##,
+    );
+}
+
+#[test]
+fn duplicates_segments_and_recipes() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[recipe]]
+output = "magnet"
+inputs = { magnet = 0.1, oxide = 0.3 }
+[[segment]]
+name = "east"
+regions = ["CHN"]
+[[segment]]
+name = "west"
+regions = ["USA", "CHN"]
+[[scenario-x]]
+"#
+        ),
+        r##"
+error: s.toml:31:12: recipe input `magnet` is the recipe's own output
+  hint: a product cannot be made from itself
+error: s.toml:37:19: region `CHN` is already in segment `east`
+  hint: a region belongs to at most one segment
+error: s.toml:38:3: unknown key `scenario-x` in the scenario file
+  hint: did you mean `scenario`?
+"##,
+    );
+}
+
+#[test]
+fn missing_scenario_table() {
+    check(
+        "[[region]]\nid = \"CHN\"\n",
+        r##"
+error: s.toml:1:1: missing required table `[scenario]`
+  hint: a scenario file starts with `[scenario]` giving name, base, start and days
+"##,
+    );
+}
+
+#[test]
+fn world_file_alone() {
+    let w = parse_world(SourceText {
+        name: "mini.toml",
+        text: BASE,
+    });
+    let Ok(w) = w else { panic!("base must parse") };
+    assert_eq!(w.facilities[0].capacity, 10.0);
+    assert_eq!(w.provenance[1].source.as_deref(), Some("usgs"));
+    let bad = parse_world(SourceText {
+        name: "w.toml",
+        text: "[scenario]\nname = \"x\"\n[[region]]\nid = \"CHN\"\n",
+    });
+    assert_eq!(
+        bad.map(|_| ()).map_err(|d| d.to_string()),
+        Err("error: w.toml:1:2: `scenario` is not allowed in a dataset file\n  hint: only scenario files have `[scenario]` and `[[event]]`".to_string())
+    );
+}
+
+#[test]
+fn odd_input_does_not_panic() {
+    let odd = [
+        "",
+        "\u{e9}\u{e9} = [",
+        "scenario = 3\nevent = 4\nregion = 5",
+        "[scenario]\nbase = 1\nstart = 2025-01-01T10:00:00\ndays = 1e9\nseed = -1",
+        concat!(
+            pre!(),
+            "[[event]]\nkind = 3\ndate = 5\n[[event]]\nkind = \"export-licence\"\ndate = 2025-01-02\nexporter = \"CHN\"\napproval = 0.5\nlead-time-days = { fixed = 1, uniform = [1, 2] }\ndestination = 3\nend-use.ev = 1\nproducts = 4"
+        ),
+        concat!(
+            pre!(),
+            "[[event]]\nkind = \"capacity\"\ndate = 2025-01-02\nregion = \"USA\"\nproduct = \"magnet\"\nfactor = 2\ncapacity = 1\n[[event]]\nkind = \"rationing\"\ndate = 2025-01-02\nregion = \"CHN\"\nrule = \"ally-priority\""
+        ),
+        concat!(
+            pre!(),
+            "[[link]]\nfrom = \"CHN\"\nto = \"USA\"\nproduct = \"magnet\"\nshare = { value = 99999999999999999999 }\ntransit-days = 1.5"
+        ),
+    ];
+    for text in odd {
+        let r = parse(text);
+        assert!(r.is_err(), "{text}");
+        if let Err(d) = r {
+            assert!(!d.0.is_empty());
+            assert!(
+                d.0.iter()
+                    .all(|x| x.line >= 1 && x.column >= 1 && !x.message.ends_with('.'))
+            );
+        }
+    }
+}

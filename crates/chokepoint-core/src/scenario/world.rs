@@ -1,0 +1,845 @@
+//! World sections (`[[source]]` ... `[[segment]]`), the base merge, and `[scenario]` settings.
+
+use super::cx::{Cx, Dim, Entry, fmt_num, suggest, unknown_hint};
+use crate::model::{
+    Demand, Facility, InventoryPolicy, Link, Product, ProductId, Rationing, Recipe, Region,
+    RegionId, Segment, Settings, Source, Stage, Stockpile,
+};
+use jiff::civil::Date;
+use std::collections::HashMap;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+
+/// Days of cover used where no `[[inventory]]` entry is given, unless the scenario says otherwise.
+pub(super) const DEFAULT_COVER_DAYS: f64 = 30.0;
+
+/// Key fields of each world section; entities with equal keys replace each other across files.
+const SECTIONS: [(&str, &[&str]); 10] = [
+    ("source", &["id"]),
+    ("region", &["id"]),
+    ("product", &["id"]),
+    ("recipe", &[]),
+    ("facility", &["region", "product"]),
+    ("link", &["from", "to", "product"]),
+    ("demand", &["region", "product", "end-use"]),
+    ("inventory", &["region", "product"]),
+    ("stockpile", &["region", "product"]),
+    ("segment", &["name"]),
+];
+
+/// Settings plus what events need to date themselves.
+pub(super) struct ParsedSettings {
+    pub settings: Settings,
+    pub start: Option<Date>,
+    pub days: Option<u32>,
+}
+
+/// Entries of one section over all files (base first), later files replacing equal keys.
+fn merged<'a, 'x>(
+    cx: &mut Cx<'_>,
+    docs: &[(usize, &'a DeTable<'x>)],
+    section: &str,
+) -> Vec<Entry<'a, 'x>> {
+    let key_fields = SECTIONS
+        .iter()
+        .find(|(s, _)| *s == section)
+        .map_or(&[][..], |(_, k)| *k);
+    let mut out: Vec<Entry<'a, 'x>> = Vec::new();
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    for &(f, doc) in docs {
+        let Some(v) = doc.get(section) else { continue };
+        for e in cx.entries(f, section, v) {
+            let key: Option<Vec<String>> = if key_fields.is_empty() {
+                None
+            } else {
+                key_fields
+                    .iter()
+                    .map(|k| {
+                        e.tbl
+                            .get(*k)
+                            .and_then(|v| v.get_ref().as_str())
+                            .map(str::to_string)
+                    })
+                    .collect()
+            };
+            let Some(key) = key else {
+                out.push(e);
+                continue;
+            };
+            match index.get(&key) {
+                Some(&i) if out[i].f == f => {
+                    let span = e
+                        .tbl
+                        .get(key_fields[0])
+                        .map_or(e.span.clone(), |v| v.span());
+                    let first = out[i]
+                        .tbl
+                        .get(key_fields[0])
+                        .map_or(out[i].span.clone(), |v| v.span());
+                    let shown = if key.len() == 1 {
+                        format!("`{}`", key[0])
+                    } else {
+                        format!("({})", key.join(", "))
+                    };
+                    let line = cx.line_of(f, first.start);
+                    cx.err(
+                        f,
+                        span,
+                        format!("duplicate {section} {shown}"),
+                        Some(format!("first defined at line {line}")),
+                    );
+                }
+                Some(&i) => out[i] = e,
+                None => {
+                    index.insert(key, out.len());
+                    out.push(e);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_region_code(s: &str) -> bool {
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn is_product_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+}
+
+fn is_element(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.len() <= 2
+        && c.all(|c| c.is_ascii_lowercase())
+}
+
+/// Walks and validates every world section of `docs` (base first) into `cx.world`.
+pub(super) fn walk_world<'t>(cx: &mut Cx<'t>, docs: &[(usize, &DeTable<'t>)]) {
+    cx.world.default_cover_days = DEFAULT_COVER_DAYS;
+    let es = merged(cx, docs, "source");
+    sources(cx, &es);
+    let es = merged(cx, docs, "region");
+    regions(cx, &es);
+    let es = merged(cx, docs, "product");
+    products(cx, &es);
+    let es = merged(cx, docs, "recipe");
+    recipes(cx, &es);
+    let es = merged(cx, docs, "facility");
+    facilities(cx, &es);
+    let es = merged(cx, docs, "link");
+    links(cx, &es);
+    let es = merged(cx, docs, "demand");
+    demands(cx, &es);
+    let es = merged(cx, docs, "inventory");
+    inventories(cx, &es);
+    let es = merged(cx, docs, "stockpile");
+    stockpiles(cx, &es);
+    let es = merged(cx, docs, "segment");
+    segments(cx, &es);
+}
+
+fn sources(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(e, &["id", "title", "url"]);
+        let id = cx.req_str(e, "id");
+        let title = cx.req_str(e, "title");
+        let url = cx.opt_str(e, "url");
+        if let Some((id, _)) = id {
+            cx.sources.insert(id.to_string());
+            cx.world.sources.push(Source {
+                id: id.to_string(),
+                title: title.map_or(String::new(), |t| t.0.to_string()),
+                url: url.map_or(String::new(), |u| u.0.to_string()),
+            });
+        }
+    }
+}
+
+fn regions(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(e, &["id", "name", "groups"]);
+        let id = cx.req_str(e, "id");
+        let name = cx.opt_str(e, "name");
+        let groups = match e.tbl.get("groups") {
+            Some(v) => cx
+                .str_list(e.f, "groups", v)
+                .into_iter()
+                .map(|(g, _)| g.to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        let Some((id, span)) = id else { continue };
+        if !is_region_code(id) {
+            cx.err(
+                e.f,
+                span,
+                format!("region id `{id}` must be three upper-case letters"),
+                Some(
+                    "use an ISO 3166-1 alpha-3 code, or a user-assigned one such as `EUU` or `XRW`"
+                        .into(),
+                ),
+            );
+        }
+        cx.world.regions.push(Region {
+            code: id.to_string(),
+            name: name.map_or(id.to_string(), |n| n.0.to_string()),
+            groups,
+        });
+    }
+}
+
+fn products(cx: &mut Cx, es: &[Entry]) {
+    const KEYS: [&str; 8] = [
+        "id",
+        "name",
+        "unit",
+        "stage",
+        "content",
+        "price",
+        "price-response",
+        "price-adjust-days",
+    ];
+    for e in es {
+        cx.keys(e, &KEYS);
+        let id = cx.req_str(e, "id");
+        let name = cx.opt_str(e, "name");
+        let unit = cx.req_str(e, "unit");
+        let stage = cx.req_str(e, "stage").and_then(|(s, span)| {
+            let found = Stage::ALL.iter().find(|(n, _)| *n == s).map(|(_, st)| *st);
+            if found.is_none() {
+                let names: Vec<&str> = Stage::ALL.iter().map(|(n, _)| *n).collect();
+                let hint = match suggest(s, &names) {
+                    Some(x) => format!("did you mean `{x}`?"),
+                    None => format!("stages: {}", names.join(", ")),
+                };
+                cx.err(e.f, span, format!("unknown stage `{s}`"), Some(hint));
+            }
+            found
+        });
+        let code = id.as_ref().map_or("?", |(s, _)| *s).to_string();
+        if let Some((id, span)) = id.clone()
+            && !is_product_code(id)
+        {
+            cx.err(
+                e.f,
+                span,
+                format!("product id `{id}` must be lower-case letters, digits and `-`"),
+                None,
+            );
+        }
+        let mut content = Vec::new();
+        if let Some(v) = e.tbl.get("content") {
+            match v.get_ref() {
+                DeValue::Table(t) => {
+                    for (k, cv) in t.iter() {
+                        let el: &str = k.get_ref();
+                        if !is_element(el) {
+                            cx.err(
+                                e.f,
+                                k.span(),
+                                format!("`{el}` is not an element symbol"),
+                                Some("write element symbols like `Nd`, `Pr`, `Dy`".into()),
+                            );
+                        }
+                        let key = format!("content.{el}");
+                        if let Some(n) = cx.number(e.f, &key, cv, &Dim::One)
+                            && cx.unit_interval(&key, &n)
+                        {
+                            cx.prov(format!("product {code} content {el}"), &n, false);
+                            content.push((el.to_string(), n.value));
+                        }
+                    }
+                }
+                other => cx.err(
+                    e.f,
+                    v.span(),
+                    format!("`content` must be a table, found {}", other.type_str()),
+                    Some("write `content = { Nd = 0.23, Pr = 0.07 }`".into()),
+                ),
+            }
+        }
+        content.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut price = 0.0;
+        if let Some(v) = cx.req(e, "price")
+            && let Some(n) = cx.number(e.f, "price", v, &Dim::Price)
+        {
+            cx.gt0("price", &n);
+            cx.prov(format!("product {code} price"), &n, true);
+            price = n.value;
+        }
+        let mut price_response = 0.0;
+        if let Some(v) = e.tbl.get("price-response")
+            && let Some(n) = cx.number(e.f, "price-response", v, &Dim::One)
+        {
+            cx.ge0("price-response", &n);
+            cx.prov(format!("product {code} price-response"), &n, false);
+            price_response = n.value;
+        }
+        let mut price_adjust_days = 14.0;
+        if let Some(v) = e.tbl.get("price-adjust-days")
+            && let Some(n) = cx.number(e.f, "price-adjust-days", v, &Dim::Days)
+        {
+            cx.gt0("price-adjust-days", &n);
+            cx.prov(format!("product {code} price-adjust-days"), &n, false);
+            price_adjust_days = n.value;
+        }
+        if id.is_none() {
+            continue;
+        }
+        cx.world.products.push(Product {
+            name: name.map_or(code.clone(), |n| n.0.to_string()),
+            code,
+            unit: unit.map_or(String::new(), |u| u.0.to_string()),
+            stage: stage.unwrap_or(Stage::EndUse),
+            content,
+            price,
+            price_response,
+            price_adjust_days,
+        });
+    }
+}
+
+fn region_list(cx: &mut Cx, e: &Entry, key: &str) -> Vec<RegionId> {
+    match e.tbl.get(key) {
+        Some(v) => {
+            let items = cx.str_list(e.f, key, v);
+            items
+                .into_iter()
+                .filter_map(|(s, span)| cx.region_code(e.f, s, span))
+                .collect()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn recipes(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(e, &["output", "inputs", "priority", "regions"]);
+        let output = cx.req_product(e, "output");
+        let out_code = output
+            .map(|p| cx.world.products[p.ix()].code.clone())
+            .unwrap_or_default();
+        let mut inputs = Vec::new();
+        if let Some(v) = cx.req(e, "inputs") {
+            match v.get_ref() {
+                DeValue::Table(t) => {
+                    if t.is_empty() {
+                        cx.err(e.f, v.span(), "`inputs` must not be empty", None);
+                    }
+                    for (k, iv) in t.iter() {
+                        let code: &str = k.get_ref();
+                        let p = cx.product_code(e.f, code, k.span());
+                        if p.is_some() && p == output {
+                            cx.err(
+                                e.f,
+                                k.span(),
+                                format!("recipe input `{code}` is the recipe's own output"),
+                                Some("a product cannot be made from itself".into()),
+                            );
+                        }
+                        let key = format!("inputs.{code}");
+                        if let Some(n) = cx.number(e.f, &key, iv, &Dim::One) {
+                            cx.gt0(&key, &n);
+                            cx.prov(format!("recipe {out_code} input {code}"), &n, false);
+                            if let Some(p) = p {
+                                inputs.push((p, n.value));
+                            }
+                        }
+                    }
+                }
+                other => cx.err(
+                    e.f,
+                    v.span(),
+                    format!("`inputs` must be a table, found {}", other.type_str()),
+                    Some("write `inputs = { ndpr-metal = 0.31 }`".into()),
+                ),
+            }
+        }
+        let priority = e
+            .tbl
+            .get("priority")
+            .and_then(|v| cx.count(e.f, "priority", v, 0))
+            .map_or(0, |(p, _)| p);
+        let regions = region_list(cx, e, "regions");
+        if let Some(output) = output {
+            cx.world.recipes.push(Recipe {
+                output,
+                inputs,
+                priority,
+                regions,
+            });
+        }
+    }
+}
+
+/// Region and product of an entry keyed by (`rkey`, product).
+fn region_product(cx: &mut Cx, e: &Entry, rkey: &str) -> (Option<RegionId>, Option<ProductId>) {
+    (cx.req_region(e, rkey), cx.req_product(e, "product"))
+}
+
+fn facilities(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(e, &["region", "product", "capacity", "plants"]);
+        let (r, p) = region_product(cx, e, "region");
+        let units = cx.units_of(&p.into_iter().collect::<Vec<_>>());
+        let cap = cx
+            .req(e, "capacity")
+            .and_then(|v| cx.number(e.f, "capacity", v, &Dim::Rate(units)));
+        let plants = match e.tbl.get("plants") {
+            Some(v) => cx
+                .str_list(e.f, "plants", v)
+                .into_iter()
+                .map(|(s, _)| s.to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        let (Some(r), Some(p), Some(cap)) = (r, p, cap) else {
+            continue;
+        };
+        cx.ge0("capacity", &cap);
+        let what = format!(
+            "facility {} {} capacity",
+            cx.world.regions[r.ix()].code,
+            cx.world.products[p.ix()].code
+        );
+        cx.prov(what, &cap, true);
+        cx.world.facilities.push(Facility {
+            region: r,
+            product: p,
+            capacity: cap.value,
+            plants,
+        });
+    }
+}
+
+/// Shares into one (to, product): the key, their sum, and where to report a bad sum.
+type ShareSum = ((RegionId, ProductId), f64, usize, Range<usize>);
+
+fn links(cx: &mut Cx, es: &[Entry]) {
+    let mut sums: Vec<ShareSum> = Vec::new();
+    let mut bad_groups: Vec<(RegionId, ProductId)> = Vec::new();
+    for e in es {
+        cx.keys(
+            e,
+            &["from", "to", "product", "share", "transit-days", "tariff"],
+        );
+        let from = cx.req_region(e, "from");
+        let (to, p) = region_product(cx, e, "to");
+        let share = cx
+            .req(e, "share")
+            .and_then(|v| cx.number(e.f, "share", v, &Dim::One));
+        let transit = e
+            .tbl
+            .get("transit-days")
+            .and_then(|v| cx.count(e.f, "transit-days", v, 0));
+        let tariff = e
+            .tbl
+            .get("tariff")
+            .and_then(|v| cx.number(e.f, "tariff", v, &Dim::One));
+        if let Some(t) = &tariff {
+            cx.ge0("tariff", t);
+        }
+        let share_ok = share.as_ref().is_some_and(|s| cx.unit_interval("share", s));
+        let (Some(from), Some(to), Some(p)) = (from, to, p) else {
+            continue;
+        };
+        let name = format!(
+            "link {}->{} {}",
+            cx.world.regions[from.ix()].code,
+            cx.world.regions[to.ix()].code,
+            cx.world.products[p.ix()].code
+        );
+        if let Some(s) = &share {
+            cx.prov(format!("{name} share"), s, true);
+        }
+        if let Some((_, n)) = &transit {
+            cx.prov(format!("{name} transit-days"), n, true);
+        }
+        if let Some(t) = &tariff {
+            cx.prov(format!("{name} tariff"), t, true);
+        }
+        let Some(share) = share.filter(|_| share_ok) else {
+            bad_groups.push((to, p));
+            continue;
+        };
+        match sums.iter_mut().find(|(k, ..)| *k == (to, p)) {
+            Some(entry) => {
+                entry.1 += share.value;
+                // Report at the first link from the scenario (file 0) rather than its base.
+                if e.f < entry.2 {
+                    entry.2 = e.f;
+                    entry.3 = share.span.clone();
+                }
+            }
+            None => sums.push(((to, p), share.value, e.f, share.span.clone())),
+        }
+        cx.world.links.push(Link {
+            from,
+            to,
+            product: p,
+            share: share.value,
+            transit_days: transit.map_or(0, |(t, _)| t),
+            tariff: tariff.map_or(0.0, |t| t.value),
+        });
+    }
+    for ((to, p), sum, f, span) in sums {
+        if bad_groups.contains(&(to, p)) || (sum - 1.0).abs() <= 1e-6 {
+            continue;
+        }
+        let (rc, pc) = (
+            cx.world.regions[to.ix()].code.clone(),
+            cx.world.products[p.ix()].code.clone(),
+        );
+        cx.err(
+            f,
+            span,
+            format!(
+                "shares of links into ({rc}, {pc}) sum to {}, expected 1",
+                fmt_num((sum * 1e9).round() / 1e9)
+            ),
+            Some(
+                "the shares of all links into one (to, product) must sum to 1 (within 1e-6)".into(),
+            ),
+        );
+    }
+}
+
+fn demands(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(
+            e,
+            &[
+                "region",
+                "product",
+                "end-use",
+                "quantity",
+                "growth",
+                "elasticity",
+            ],
+        );
+        let (r, p) = region_product(cx, e, "region");
+        let end_use = cx.req_str(e, "end-use");
+        if let Some(("", span)) = end_use.clone() {
+            cx.err(e.f, span, "`end-use` must not be empty", None);
+        }
+        let units = cx.units_of(&p.into_iter().collect::<Vec<_>>());
+        let q = cx
+            .req(e, "quantity")
+            .and_then(|v| cx.number(e.f, "quantity", v, &Dim::Rate(units)));
+        let growth = e
+            .tbl
+            .get("growth")
+            .and_then(|v| cx.number(e.f, "growth", v, &Dim::One));
+        let elasticity = e
+            .tbl
+            .get("elasticity")
+            .and_then(|v| cx.number(e.f, "elasticity", v, &Dim::One));
+        if let Some(q) = &q {
+            cx.ge0("quantity", q);
+        }
+        if let Some(g) = &growth {
+            cx.bound("growth", g, g.value > -1.0, "> -1");
+        }
+        if let Some(x) = &elasticity {
+            cx.ge0("elasticity", x);
+        }
+        let (Some(r), Some(p), Some((eu, _)), Some(q)) = (r, p, end_use, q) else {
+            continue;
+        };
+        let name = format!(
+            "demand {} {} {eu}",
+            cx.world.regions[r.ix()].code,
+            cx.world.products[p.ix()].code
+        );
+        cx.prov(format!("{name} quantity"), &q, true);
+        if let Some(g) = &growth {
+            cx.prov(format!("{name} growth"), g, true);
+        }
+        if let Some(x) = &elasticity {
+            cx.prov(format!("{name} elasticity"), x, true);
+        }
+        cx.world.demands.push(Demand {
+            region: r,
+            product: p,
+            end_use: eu.to_string(),
+            quantity: q.value,
+            growth: growth.map_or(0.0, |g| g.value),
+            elasticity: elasticity.map_or(0.0, |x| x.value),
+        });
+    }
+}
+
+fn inventories(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(e, &["region", "product", "initial-days", "target-days"]);
+        let (r, p) = region_product(cx, e, "region");
+        let mut days = [None, None];
+        for (i, key) in ["initial-days", "target-days"].into_iter().enumerate() {
+            if let Some(n) = cx
+                .req(e, key)
+                .and_then(|v| cx.number(e.f, key, v, &Dim::Days))
+            {
+                cx.ge0(key, &n);
+                days[i] = Some(n);
+            }
+        }
+        let (Some(r), Some(p), [Some(init), Some(target)]) = (r, p, days) else {
+            continue;
+        };
+        let name = format!(
+            "inventory {} {}",
+            cx.world.regions[r.ix()].code,
+            cx.world.products[p.ix()].code
+        );
+        cx.prov(format!("{name} initial-days"), &init, true);
+        cx.prov(format!("{name} target-days"), &target, true);
+        cx.world.inventories.push(InventoryPolicy {
+            region: r,
+            product: p,
+            initial_days: init.value,
+            target_days: target.value,
+        });
+    }
+}
+
+fn stockpiles(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(e, &["region", "product", "quantity"]);
+        let (r, p) = region_product(cx, e, "region");
+        let units = cx.units_of(&p.into_iter().collect::<Vec<_>>());
+        let q = cx
+            .req(e, "quantity")
+            .and_then(|v| cx.number(e.f, "quantity", v, &Dim::Qty(units)));
+        if let Some(q) = &q {
+            cx.ge0("quantity", q);
+        }
+        let (Some(r), Some(p), Some(q)) = (r, p, q) else {
+            continue;
+        };
+        let name = format!(
+            "stockpile {} {} quantity",
+            cx.world.regions[r.ix()].code,
+            cx.world.products[p.ix()].code
+        );
+        cx.prov(name, &q, true);
+        cx.world.stockpiles.push(Stockpile {
+            region: r,
+            product: p,
+            quantity: q.value,
+        });
+    }
+}
+
+fn segments(cx: &mut Cx, es: &[Entry]) {
+    for e in es {
+        cx.keys(e, &["name", "regions"]);
+        let name = cx.req_str(e, "name");
+        if let Some(("world", span)) = name.clone() {
+            cx.err(
+                e.f,
+                span,
+                "segment name `world` is reserved",
+                Some("regions in no segment form the implicit segment `world`".into()),
+            );
+        }
+        let mut regions = Vec::new();
+        if let Some(v) = cx.req(e, "regions") {
+            for (code, span) in cx.str_list(e.f, "regions", v) {
+                let Some(r) = cx.region_code(e.f, code, span.clone()) else {
+                    continue;
+                };
+                let other = cx
+                    .world
+                    .segments
+                    .iter()
+                    .find(|s| s.regions.contains(&r))
+                    .map(|s| s.name.clone());
+                if let Some(other) = other.or_else(|| {
+                    regions
+                        .contains(&r)
+                        .then(|| name.as_ref().map_or(String::new(), |n| n.0.to_string()))
+                }) {
+                    cx.err(
+                        e.f,
+                        span,
+                        format!("region `{code}` is already in segment `{other}`"),
+                        Some("a region belongs to at most one segment".into()),
+                    );
+                    continue;
+                }
+                regions.push(r);
+            }
+        }
+        if let Some((n, _)) = name {
+            cx.world.segments.push(Segment {
+                name: n.to_string(),
+                regions,
+            });
+        }
+    }
+}
+
+/// A rationing rule from `rule_key` (and `group_key` for ally-priority).
+pub(super) fn rationing(
+    cx: &mut Cx,
+    e: &Entry,
+    rule_key: &str,
+    group_key: &str,
+    required: bool,
+) -> Option<Rationing> {
+    let rule = if required {
+        cx.req_str(e, rule_key)
+    } else {
+        cx.opt_str(e, rule_key)
+    };
+    let group = cx.opt_str(e, group_key);
+    let Some((rule, span)) = rule else {
+        if let Some((_, gspan)) = group
+            && !required
+        {
+            cx.err(
+                e.f,
+                gspan,
+                format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
+                None,
+            );
+        }
+        return if required {
+            None
+        } else {
+            Some(Rationing::Proportional)
+        };
+    };
+    const RULES: [&str; 3] = ["proportional", "domestic-first", "ally-priority"];
+    match rule {
+        "proportional" | "domestic-first" => {
+            if let Some((_, gspan)) = group {
+                cx.err(
+                    e.f,
+                    gspan,
+                    format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
+                    None,
+                );
+            }
+            Some(if rule == "proportional" {
+                Rationing::Proportional
+            } else {
+                Rationing::DomesticFirst
+            })
+        }
+        "ally-priority" => match group {
+            Some((g, gspan)) => cx
+                .check_group(e.f, g, gspan)
+                .then(|| Rationing::AllyPriority(g.to_string())),
+            None => {
+                cx.err(
+                    e.f,
+                    span,
+                    format!("`{rule_key} = \"ally-priority\"` needs `{group_key}`"),
+                    Some(format!(
+                        "name the allied group, e.g. `{group_key} = \"allies\"`"
+                    )),
+                );
+                None
+            }
+        },
+        other => {
+            let hint = unknown_hint("rules", other, &RULES);
+            cx.err(
+                e.f,
+                span,
+                format!("unknown rationing rule `{other}`"),
+                Some(hint),
+            );
+            None
+        }
+    }
+}
+
+/// The `[scenario]` table (after the world, so that groups are known).
+pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings {
+    let mut out = ParsedSettings {
+        settings: Settings::default(),
+        start: None,
+        days: None,
+    };
+    let Some(e) = scen else { return out };
+    const KEYS: [&str; 10] = [
+        "name",
+        "base",
+        "start",
+        "days",
+        "seed",
+        "rationing",
+        "ally-group",
+        "adaptation-rate",
+        "fill-memory-days",
+        "default-cover-days",
+    ];
+    cx.keys(e, &KEYS);
+    if let Some((n, _)) = cx.req_str(e, "name") {
+        out.settings.name = n.to_string();
+    }
+    out.start = cx.req(e, "start").and_then(|v| cx.date(e.f, "start", v));
+    if let Some(d) = out.start {
+        out.settings.start = d;
+    }
+    if let Some((d, n)) = cx.req(e, "days").and_then(|v| cx.count(e.f, "days", v, 1))
+        && cx.bound("days", &n, d <= 36500, "between 1 and 36500")
+    {
+        out.days = Some(d);
+        out.settings.days = d;
+    }
+    if let Some(v) = e.tbl.get("seed") {
+        match v.get_ref() {
+            DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(s) => out.settings.seed = s,
+                Err(_) => cx.err(
+                    e.f,
+                    v.span(),
+                    format!("`seed` must be a whole number >= 0, found {i}"),
+                    None,
+                ),
+            },
+            other => cx.err(
+                e.f,
+                v.span(),
+                format!("`seed` must be an integer, found {}", other.type_str()),
+                None,
+            ),
+        }
+    }
+    if let Some(r) = rationing(cx, e, "rationing", "ally-group", false) {
+        out.settings.rationing = r;
+    }
+    if let Some(n) = e
+        .tbl
+        .get("adaptation-rate")
+        .and_then(|v| cx.number(e.f, "adaptation-rate", v, &Dim::One))
+    {
+        cx.unit_interval("adaptation-rate", &n);
+        out.settings.adaptation_rate = n.value;
+    }
+    if let Some(n) = e
+        .tbl
+        .get("fill-memory-days")
+        .and_then(|v| cx.number(e.f, "fill-memory-days", v, &Dim::Days))
+    {
+        cx.gt0("fill-memory-days", &n);
+        out.settings.fill_memory_days = n.value;
+    }
+    if let Some(n) = e
+        .tbl
+        .get("default-cover-days")
+        .and_then(|v| cx.number(e.f, "default-cover-days", v, &Dim::Days))
+    {
+        cx.ge0("default-cover-days", &n);
+        cx.world.default_cover_days = n.value;
+    }
+    out
+}
