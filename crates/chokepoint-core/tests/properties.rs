@@ -317,3 +317,20 @@ fn same_seed_same_records() {
     assert_eq!(a.1, b.1);
     assert_eq!(a.2, b.2);
 }
+
+/// The complete example of docs/scenario.md, which uses every event kind, keeps the invariants.
+#[test]
+fn doc_example_keeps_the_invariants() {
+    let doc = include_str!("../../../docs/scenario.md");
+    let after = doc.split("## Complete example").nth(1).unwrap_or_default();
+    let body = after.split("```toml\n").nth(1).unwrap_or_default();
+    let text = body.split("```").next().unwrap_or_default();
+    let s = chokepoint_core::scenario::parse_scenario(
+        chokepoint_core::scenario::SourceText { name: "docs/scenario.md", text },
+        &chokepoint_core::scenario::NoBases,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    if let Err(e) = check_invariants(&s) {
+        panic!("{e}");
+    }
+}
