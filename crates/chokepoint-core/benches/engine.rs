@@ -28,7 +28,10 @@ fn synthetic_scenario(regions: usize, chains: usize) -> Scenario {
 }
 
 fn builtin() -> Scenario {
-    chokepoint_core::library::builtin_scenario("april-2025").expect("built-in scenario parses")
+    match chokepoint_core::library::builtin_scenario("april-2025") {
+        Some(Ok(s)) => s,
+        _ => panic!("the built-in scenario parses"),
+    }
 }
 
 fn scenario(which: &str) -> Scenario {

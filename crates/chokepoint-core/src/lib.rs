@@ -10,6 +10,7 @@
 pub mod build;
 pub mod engine;
 pub mod event;
+pub mod library;
 pub mod model;
 pub mod network;
 pub mod record;
