@@ -424,7 +424,7 @@ w("# ===========================================================================
 w("# inputs = units of input per unit of output (t REO / t metal / t product as the products say).")
 
 
-def recipe(output, inputs, priority=0, regions=None, comment=None):
+def recipe(output, inputs, priority=0, regions=None, comment=None, share=None):
     if comment:
         for c in comment.split("\n"):
             w(f"# {c}")
@@ -433,13 +433,16 @@ def recipe(output, inputs, priority=0, regions=None, comment=None):
     for k, v in inputs:
         w(f"inputs.{k} = {v}")
     w(f"priority = {priority}")
+    if share is not None:
+        w(f"share = {share}")
     if regions:
         w("regions = [" + ", ".join(f'"{r}"' for r in regions) + "]")
     w()
 
 
 recipe("ndpr-oxide", [("magnet-scrap", q(K_SCRAP, A, "assumption", f"t REO scrap per t NdPr oxide: 1/{NDPR_IN_SCRAP}"))], 0, ["CHN"],
-       "China recycles magnet scrap first (it is cheaper feed), then separates concentrate.")
+       "China recycles magnet scrap (cheaper feed) for part of its NdPr oxide and separates concentrate for the rest.",
+       share=q(0.226, A, "assumption", "baseline share of China's NdPr oxide made from scrap, sized so scrap recycling runs at 90% of its assumed 30,000 t REO/yr: 30,000 x 0.9 / 1.3333 = 20,250 t of ~89,400 t NdPr oxide/yr"))
 recipe("ndpr-oxide", [("re-concentrate", q(K_LYNAS, "fastmarkets-lynas", "low", "calibrated: Australia 13,000 t REO mined 2024 (P004) against Lynas Malaysia NdPr ~6,142 t/yr (C002): Mt Weld concentrate is NdPr-rich"))], 0, ["MYS"],
        "Lynas Malaysia processes Mt Weld concentrate.")
 recipe("ndpr-oxide", [("re-concentrate", q(K_LIGHT, A, "assumption", f"t REO per t NdPr oxide: NdPr ~{NDPR_IN_LIGHT:.0%} of REO in light ores; the rest (La, Ce, ...) is a by-product not modelled"))], 1)

@@ -55,6 +55,7 @@ impl WorldBuilder {
             output,
             inputs: inputs.to_vec(),
             priority,
+            share: None,
             regions: vec![],
         });
     }

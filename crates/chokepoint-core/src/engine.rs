@@ -43,7 +43,6 @@
 use crate::event::{Day, EventKind, LeadTime, LicenceTerms, ProductSelector};
 use crate::model::{ProductId, Rationing, RegionId, Scenario, World};
 pub use crate::network::Network;
-use crate::network::recipe_applies;
 use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
 use crate::summary::{RunSummary, SummaryRow};
 use rand::RngExt;
@@ -175,6 +174,8 @@ pub struct State {
     /// Batched applications per (link, end-use slot): quantity.
     batches: Vec<f64>,
     pub nodes: Vec<NodeDay>,
+    /// Recipe mix per facility, aligned with `Network::recipe_mix0`.
+    pub mix: Vec<Vec<f64>>,
     /// Indices of the events active today.
     active: Vec<usize>,
     shipped_today: Vec<f64>,
@@ -274,6 +275,11 @@ impl<'a> Engine<'a> {
             decisions: VecDeque::new(),
             batches: vec![0.0; nl * ne],
             nodes: vec![NodeDay::default(); nn],
+            mix: net
+                .recipe_mix0
+                .iter()
+                .map(|m| m.iter().map(|x| x.1).collect())
+                .collect(),
             active: Vec::new(),
             shipped_today: vec![0.0; nl],
             arrived_today: vec![0.0; nl],
@@ -762,7 +768,7 @@ impl<'a> Engine<'a> {
                 if target <= EPS {
                     continue;
                 }
-                let made = self.make(rid, p, target);
+                let made = self.make(f, rid, target);
                 self.state.nodes[n].production = made;
                 if made > EPS {
                     self.allocate(rid, p, made, day);
@@ -771,58 +777,89 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Produces up to `target` of `p` in `r`, recipe by recipe, consuming inputs. Returns the
-    /// quantity made and books the inputs that ran short as unmet need.
-    fn make(&mut self, r: RegionId, p: ProductId, target: f64) -> f64 {
+    /// Produces up to `target` at facility `f` (region `r`), consuming inputs, and returns the
+    /// quantity made.
+    ///
+    /// With recipe mix `m` (baseline `m0`), recipe k is planned for `target · m_k`; each makes
+    /// what its inputs allow of its plan, then the shortfall is offered to the recipes in
+    /// priority order (substitution). Input needs are booked from the plans; an input that ran
+    /// out is short by what its recipe could not get. The mix then moves toward the baseline,
+    /// redistributed away from recipes whose inputs are missing: with availability
+    /// `a_k = min(1, producible_k / (target · max(m_k, m0_k)))`, `A = Σ m0_k a_k` and `G` the
+    /// recipes with `a_k ≥ ½`, `w_k = m0_k a_k + (1 − A)·[k ∈ G]/|G|` and `m ← (1 − λ)m + λw`.
+    fn make(&mut self, f: usize, r: RegionId, target: f64) -> f64 {
         let world = self.world();
         let np = self.net.np;
-        let recipes = &self.net.recipes_for[p.ix()];
-        let applicable: Vec<usize> = recipes
-            .iter()
-            .copied()
-            .filter(|&i| recipe_applies(world, i, r))
-            .collect();
-        if applicable.is_empty() {
-            return target; // primary production (mining): no inputs
+        let mix0 = &self.net.recipe_mix0[f];
+        if mix0.is_empty() {
+            return target; // primary production (mining, recycling feed): no inputs
         }
-        let mut left = target;
-        let mut made_primary = 0.0;
-        for (k, &ri) in applicable.iter().enumerate() {
-            if left <= EPS {
-                break;
-            }
-            let rec = &world.recipes[ri];
-            let mut q = left;
-            for &(i, c) in &rec.inputs {
-                q = q.min(self.state.stock[r.ix() * np + i.ix()] / c);
-            }
-            let q = q.max(0.0);
-            if q > 0.0 {
-                for &(i, c) in &rec.inputs {
-                    let ni = r.ix() * np + i.ix();
+        let base = r.ix() * np;
+        let producible = |stock: &[f64], rec: usize| -> f64 {
+            world.recipes[rec]
+                .inputs
+                .iter()
+                .map(|&(i, c)| stock[base + i.ix()] / c)
+                .fold(f64::INFINITY, f64::min)
+                .max(0.0)
+        };
+        let avail: Vec<f64> = mix0
+            .iter()
+            .enumerate()
+            .map(|(k, &(rec, m0))| {
+                let reference = target * self.state.mix[f][k].max(m0);
+                let p = producible(&self.state.stock, rec);
+                if reference > 0.0 {
+                    (p / reference).min(1.0)
+                } else if p > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut made = 0.0;
+        for pass in 0..2 {
+            for (k, &(rec, _)) in mix0.iter().enumerate() {
+                let want = if pass == 0 {
+                    target * self.state.mix[f][k]
+                } else {
+                    target - made
+                };
+                if want <= EPS {
+                    continue;
+                }
+                let q = want.min(producible(&self.state.stock, rec));
+                for &(i, c) in &world.recipes[rec].inputs {
+                    let ni = base + i.ix();
                     let use_ = (c * q).min(self.state.stock[ni]);
                     self.state.stock[ni] -= use_;
                     self.state.nodes[ni].consumption += use_;
+                    if pass == 0 {
+                        self.state.nodes[ni].need += c * want;
+                        if want - q > EPS && self.state.stock[ni] <= 1e-9 * c * want {
+                            self.state.nodes[ni].unmet += c * (want - q);
+                        }
+                    }
                 }
-                left -= q;
-            }
-            if k == 0 {
-                made_primary = q;
+                made += q;
             }
         }
-        // Needs are booked against the primary recipe; an input that ran out while the primary
-        // recipe still wanted it is short by what the primary recipe could not get, even when an
-        // alternative recipe made up the output.
-        let primary = &world.recipes[applicable[0]];
-        let short = target - made_primary;
-        for &(i, c) in &primary.inputs {
-            let ni = r.ix() * np + i.ix();
-            self.state.nodes[ni].need += c * target;
-            if short > EPS && self.state.stock[ni] <= 1e-9 * c * target {
-                self.state.nodes[ni].unmet += c * short;
+        let lambda = self.scenario.settings.adaptation_rate;
+        let a_total: f64 = mix0.iter().zip(&avail).map(|(&(_, m0), a)| m0 * a).sum();
+        let good = avail.iter().filter(|&&a| a >= 0.5).count();
+        if good > 0 && lambda > 0.0 {
+            for (k, &(_, m0)) in mix0.iter().enumerate() {
+                let bonus = if avail[k] >= 0.5 {
+                    (1.0 - a_total) / good as f64
+                } else {
+                    0.0
+                };
+                let w = m0 * avail[k] + bonus;
+                self.state.mix[f][k] = (1.0 - lambda) * self.state.mix[f][k] + lambda * w;
             }
         }
-        target - left.max(0.0)
+        made.min(target)
     }
 
     /// Shares `made` of product `p` from region `r` over the order book and ships it.

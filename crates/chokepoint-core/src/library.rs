@@ -39,12 +39,18 @@ impl BaseResolver for Builtins {
 
 /// The embedded text of a library scenario: (file path shown in messages, text).
 pub fn scenario_text(name: &str) -> Option<(&'static str, &'static str)> {
-    SCENARIOS.iter().find(|(n, _, _)| *n == name).map(|(_, path, text)| (*path, *text))
+    SCENARIOS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, path, text)| (*path, *text))
 }
 
 /// The embedded text of a dataset: (file path shown in messages, text).
 pub fn dataset_text(name: &str) -> Option<(&'static str, &'static str)> {
-    DATASETS.iter().find(|(n, _, _)| *n == name).map(|(_, path, text)| (*path, *text))
+    DATASETS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, path, text)| (*path, *text))
 }
 
 /// Parses a library scenario. `None` when no scenario has that name.

@@ -142,14 +142,19 @@ impl Product {
     }
 }
 
-/// A bill of materials: one unit of `output` consumes `coef` units of each input. Recipes for the
-/// same output are tried in ascending `priority` (substitution: the first recipe whose inputs are
-/// there is used, then the next one for the remainder).
+/// A bill of materials: one unit of `output` consumes `coef` units of each input. A region's
+/// output is split over the recipes that apply there by a *recipe mix* that starts at the
+/// baseline shares (see [`crate::network::Network::recipe_mix0`]) and adapts; when a recipe's
+/// inputs run short, the others (in ascending `priority`) make up what they can (substitution).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recipe {
     pub output: ProductId,
     pub inputs: Vec<(ProductId, f64)>,
     pub priority: u32,
+    /// Baseline fraction of a region's output made with this recipe. Where no applicable recipe
+    /// sets one, the first by priority makes everything; otherwise the remainder goes to the
+    /// first applicable recipe without a share.
+    pub share: Option<f64>,
     /// Regions the recipe is restricted to; empty means everywhere.
     pub regions: Vec<RegionId>,
 }

@@ -16,6 +16,9 @@ pub struct Network {
     pub facility_of: Vec<Option<usize>>,
     /// Recipe indices per product, by priority.
     pub recipes_for: Vec<Vec<usize>>,
+    /// Per facility: the recipes that apply in its region, by priority, with their baseline
+    /// share of the facility's output (summing to one; empty for primary production).
+    pub recipe_mix0: Vec<Vec<(usize, f64)>>,
     /// Links into each node.
     pub links_into: Vec<Vec<usize>>,
     /// Links out of each node (the facility's customers).
@@ -66,6 +69,11 @@ impl Network {
             links_from[node(l.from, l.product)].push(i);
         }
         let order = topological_products(world);
+        let recipe_mix0: Vec<Vec<(usize, f64)>> = world
+            .facilities
+            .iter()
+            .map(|f| baseline_mix(world, &recipes_for[f.product.ix()], f.region))
+            .collect();
 
         // End uses, sorted for determinism.
         let mut end_uses: Vec<String> = world.demands.iter().map(|d| d.end_use.clone()).collect();
@@ -108,12 +116,13 @@ impl Network {
                         }
                     }
                 }
-                if let Some(rec) = primary_recipe(world, &recipes_for[p.ix()], rid) {
+                let f = facility_of[n].unwrap_or_default();
+                for &(rec, share) in &recipe_mix0[f] {
                     for &(input, coef) in &world.recipes[rec].inputs {
                         let ni = node(rid, input);
-                        need0[ni] += coef * prod;
+                        need0[ni] += share * coef * prod;
                         for (e, v) in eu_prod.iter().enumerate() {
-                            eu_need[ni][e] += coef * v;
+                            eu_need[ni][e] += share * coef * v;
                         }
                     }
                 }
@@ -156,6 +165,7 @@ impl Network {
             order,
             facility_of,
             recipes_for,
+            recipe_mix0,
             links_into,
             links_from,
             need0,
@@ -173,12 +183,36 @@ impl Network {
     }
 }
 
-/// The first recipe for a product that applies in `region`.
-pub(crate) fn primary_recipe(world: &World, recipes: &[usize], region: RegionId) -> Option<usize> {
-    recipes
+/// The baseline recipe mix of one facility: the applicable recipes by priority with their
+/// shares. Recipes with a `share` get it; the rest of the output goes to the first applicable
+/// recipe without one (or is spread over the given shares in proportion when all have one).
+fn baseline_mix(world: &World, recipes: &[usize], region: RegionId) -> Vec<(usize, f64)> {
+    let applicable: Vec<usize> = recipes
         .iter()
         .copied()
-        .find(|&i| recipe_applies(world, i, region))
+        .filter(|&i| recipe_applies(world, i, region))
+        .collect();
+    let given: f64 = applicable
+        .iter()
+        .filter_map(|&i| world.recipes[i].share)
+        .sum();
+    let rest = applicable
+        .iter()
+        .position(|&i| world.recipes[i].share.is_none());
+    applicable
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let share = match (world.recipes[i].share, rest) {
+                (Some(s), Some(_)) => s.min(1.0),
+                (Some(s), None) if given > 0.0 => s / given,
+                (Some(_), None) => 1.0 / applicable.len() as f64,
+                (None, Some(first)) if first == k => (1.0 - given).max(0.0),
+                (None, _) => 0.0,
+            };
+            (i, share)
+        })
+        .collect()
 }
 
 pub(crate) fn recipe_applies(world: &World, recipe: usize, region: RegionId) -> bool {

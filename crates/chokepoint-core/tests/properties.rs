@@ -326,11 +326,28 @@ fn doc_example_keeps_the_invariants() {
     let body = after.split("```toml\n").nth(1).unwrap_or_default();
     let text = body.split("```").next().unwrap_or_default();
     let s = chokepoint_core::scenario::parse_scenario(
-        chokepoint_core::scenario::SourceText { name: "docs/scenario.md", text },
+        chokepoint_core::scenario::SourceText {
+            name: "docs/scenario.md",
+            text,
+        },
         &chokepoint_core::scenario::NoBases,
     )
     .unwrap_or_else(|d| panic!("{d}"));
     if let Err(e) = check_invariants(&s) {
         panic!("{e}");
+    }
+}
+
+/// Every library scenario keeps the invariants on the embedded data.
+#[test]
+fn builtin_scenarios_keep_the_invariants() {
+    for (name, _, _) in chokepoint_core::library::SCENARIOS {
+        let s = match chokepoint_core::library::builtin_scenario(name) {
+            Some(Ok(s)) => s,
+            _ => panic!("{name} parses"),
+        };
+        if let Err(e) = check_invariants(&s) {
+            panic!("{name}: {e}");
+        }
     }
 }

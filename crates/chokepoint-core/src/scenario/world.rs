@@ -319,7 +319,7 @@ fn region_list(cx: &mut Cx, e: &Entry, key: &str) -> Vec<RegionId> {
 
 fn recipes(cx: &mut Cx, es: &[Entry]) {
     for e in es {
-        cx.keys(e, &["output", "inputs", "priority", "regions"]);
+        cx.keys(e, &["output", "inputs", "priority", "share", "regions"]);
         let output = cx.req_product(e, "output");
         let out_code = output
             .map(|p| cx.world.products[p.ix()].code.clone())
@@ -365,12 +365,21 @@ fn recipes(cx: &mut Cx, es: &[Entry]) {
             .get("priority")
             .and_then(|v| cx.count(e.f, "priority", v, 0))
             .map_or(0, |(p, _)| p);
+        let share = e.tbl.get("share").and_then(|v| {
+            cx.number(e.f, "share", v, &Dim::One)
+                .filter(|n| cx.unit_interval("share", n))
+                .map(|n| {
+                    cx.prov(format!("recipe {out_code} baseline share"), &n, false);
+                    n.value
+                })
+        });
         let regions = region_list(cx, e, "regions");
         if let Some(output) = output {
             cx.world.recipes.push(Recipe {
                 output,
                 inputs,
                 priority,
+                share,
                 regions,
             });
         }
