@@ -1,1 +1,163 @@
-fn main() {}
+//! `chokepoint`: the command-line front end of chokepoint-core. It reads scenario files (or the
+//! embedded ones), runs the engine, writes the run folder (see docs/outputs.md) and maps failures
+//! to exit codes: 0 ok, 1 run failure, 2 usage or input error.
+
+mod inputs;
+mod output;
+mod table;
+
+use anyhow::Context as _;
+use chokepoint_core::model::Scenario;
+use chokepoint_core::scenario::Diagnostics;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Simulate rare-earth supply chains under export controls.
+#[derive(Debug, Parser)]
+#[command(name = "chokepoint", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and write its run folder (timeseries, licences, summary, manifest)
+    Run(RunArgs),
+    /// Check a scenario file and report every problem in it
+    Validate {
+        /// Scenario file, or `builtin:NAME` for an embedded scenario
+        scenario: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Scenario file, or `builtin:NAME` for an embedded scenario [default: builtin:april-2025]
+    scenario: Option<String>,
+    /// Random seed; overrides the scenario's `seed`
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Output folder [default: runs/<scenario file stem>-seed<N>]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print only the output folder, not the summary table
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Why the command failed, which decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input (unreadable or unknown scenario): exit 2.
+    Input {
+        error: anyhow::Error,
+        hint: Option<String>,
+    },
+    /// The scenario did not validate: every diagnostic is printed, exit 2.
+    Invalid { file: String, diags: Diagnostics },
+    /// The run itself failed (e.g. cannot write the output folder): exit 1.
+    Run(anyhow::Error),
+}
+
+impl Failure {
+    pub fn input(error: anyhow::Error, hint: Option<String>) -> Self {
+        Failure::Input { error, hint }
+    }
+
+    fn report(&self) -> ExitCode {
+        match self {
+            Failure::Input { error, hint } => {
+                eprintln!("error: {error:#}");
+                if let Some(h) = hint {
+                    eprintln!("  hint: {h}");
+                }
+                ExitCode::from(2)
+            }
+            Failure::Invalid { file, diags } => {
+                eprintln!("{diags}");
+                let n = diags.0.len();
+                let s = if n == 1 { "" } else { "s" };
+                eprintln!("error: {file} is not a valid scenario ({n} problem{s})");
+                ExitCode::from(2)
+            }
+            Failure::Run(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Run(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { scenario } => validate(&scenario),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(),
+    }
+}
+
+/// Loads and parses a scenario, returning it with the record of the inputs it was read from.
+fn load(spec: &str) -> Result<(Scenario, inputs::Loaded, Vec<inputs::Input>), Failure> {
+    let loaded = inputs::load(spec)?;
+    let (parsed, used) = loaded.parse();
+    match parsed {
+        Ok(scenario) => Ok((scenario, loaded, used)),
+        Err(diags) => Err(Failure::Invalid {
+            file: loaded.display.clone(),
+            diags,
+        }),
+    }
+}
+
+fn validate(spec: &str) -> Result<(), Failure> {
+    let (sc, _, _) = load(spec)?;
+    println!(
+        "ok: {}: {} regions, {} products, {} events, {} days from {}",
+        sc.settings.name,
+        sc.world.regions.len(),
+        sc.world.products.len(),
+        sc.events.len(),
+        sc.settings.days,
+        sc.settings.start
+    );
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let spec = args.scenario.as_deref().unwrap_or(inputs::DEFAULT_SCENARIO);
+    let (scenario, loaded, used) = load(spec)?;
+    let seed = args.seed.unwrap_or(scenario.settings.seed);
+    let dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", loaded.stem)));
+    // Everything after the command name, exactly as typed (never expanded to absolute paths).
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+
+    let summary = output::write_run(&dir, &scenario, seed, &argv, &used).with_context(|| {
+        format!(
+            "run failed; output folder `{}` is incomplete",
+            dir.display()
+        )
+    })?;
+
+    if !args.quiet {
+        print!("{}", table::render(&scenario, &summary));
+    }
+    println!("output: {}", dir.display());
+    Ok(())
+}

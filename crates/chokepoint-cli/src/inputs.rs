@@ -1,0 +1,156 @@
+//! Where scenario and dataset text comes from: files on disk or the ones embedded in the binary,
+//! and the SHA-256 of every input actually used (for the manifest).
+
+use crate::Failure;
+use anyhow::anyhow;
+use chokepoint_core::model::Scenario;
+use chokepoint_core::scenario::{BaseResolver, Diagnostics, SourceText, parse_scenario};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+/// The scenario `chokepoint run` uses without an argument.
+pub const DEFAULT_SCENARIO: &str = "builtin:april-2025";
+
+/// Embedded scenarios: (`builtin:` name, repository path used as display name, text).
+const SCENARIOS: &[(&str, &str, &str)] = &[(
+    "april-2025",
+    "scenarios/april-2025.toml",
+    include_str!("../../../scenarios/april-2025.toml"),
+)];
+
+/// Embedded datasets: (`builtin:` name, repository path used as display name, text).
+const DATASETS: &[(&str, &str, &str)] = &[(
+    "mini-2024",
+    "data/mini-2024.toml",
+    include_str!("../../../data/mini-2024.toml"),
+)];
+
+fn names(list: &[(&str, &str, &str)]) -> String {
+    list.iter()
+        .map(|(n, _, _)| format!("builtin:{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One input of a run as recorded in `manifest.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Input {
+    /// `scenario` or `base`.
+    pub role: &'static str,
+    /// `builtin:NAME`, or the path as written on the command line / in `base = "..."`.
+    pub name: String,
+    /// SHA-256 of the text, lower-case hex.
+    pub sha256: String,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A scenario's text and where it came from.
+#[derive(Debug)]
+pub struct Loaded {
+    /// What the user asked for: `builtin:NAME` or the path as given.
+    pub spec: String,
+    /// File name used in diagnostics.
+    pub display: String,
+    /// File stem, for the default output folder.
+    pub stem: String,
+    pub text: String,
+    /// Folder that relative `base = "path"` entries are resolved against (files only).
+    pub dir: Option<PathBuf>,
+}
+
+/// Reads `spec`: `builtin:NAME` or a path to a scenario file.
+pub fn load(spec: &str) -> Result<Loaded, Failure> {
+    if let Some(name) = spec.strip_prefix("builtin:") {
+        let Some((n, display, text)) = SCENARIOS.iter().find(|(n, _, _)| *n == name) else {
+            return Err(Failure::input(
+                anyhow!("unknown built-in scenario `{spec}`"),
+                Some(format!("built-in scenarios: {}", names(SCENARIOS))),
+            ));
+        };
+        return Ok(Loaded {
+            spec: spec.into(),
+            display: (*display).into(),
+            stem: (*n).into(),
+            text: (*text).into(),
+            dir: None,
+        });
+    }
+    let path = Path::new(spec);
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::input(
+            anyhow!(e).context(format!("cannot read scenario file `{spec}`")),
+            Some(format!(
+                "give a path to a scenario .toml file, or one of: {}",
+                names(SCENARIOS)
+            )),
+        )
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    Ok(Loaded {
+        spec: spec.into(),
+        display: spec.into(),
+        stem,
+        text,
+        dir: Some(path.parent().map(Path::to_path_buf).unwrap_or_default()),
+    })
+}
+
+impl Loaded {
+    /// Parses the scenario; also returns every input read (the scenario first, then its base).
+    pub fn parse(&self) -> (Result<Scenario, Diagnostics>, Vec<Input>) {
+        let resolver = Resolver {
+            dir: self.dir.clone(),
+            used: RefCell::new(vec![]),
+        };
+        let src = SourceText {
+            name: &self.display,
+            text: &self.text,
+        };
+        let parsed = parse_scenario(src, &resolver);
+        let mut used = vec![Input {
+            role: "scenario",
+            name: self.spec.clone(),
+            sha256: sha256_hex(self.text.as_bytes()),
+        }];
+        used.extend(resolver.used.into_inner());
+        (parsed, used)
+    }
+}
+
+/// Resolves `base = "builtin:NAME"` to an embedded dataset and, for scenario files on disk,
+/// `base = "relative/path.toml"` to a file next to the scenario; remembers what it resolved.
+struct Resolver {
+    dir: Option<PathBuf>,
+    used: RefCell<Vec<Input>>,
+}
+
+impl BaseResolver for Resolver {
+    fn resolve(&self, base: &str) -> Option<(String, String)> {
+        let (display, text) = if let Some(name) = base.strip_prefix("builtin:") {
+            let (_, display, text) = DATASETS.iter().find(|(n, _, _)| *n == name)?;
+            ((*display).to_string(), (*text).to_string())
+        } else {
+            let path = self.dir.as_ref()?.join(base);
+            let text = std::fs::read_to_string(&path).ok()?;
+            (path.to_string_lossy().into_owned(), text)
+        };
+        self.used.borrow_mut().push(Input {
+            role: "base",
+            name: base.into(),
+            sha256: sha256_hex(text.as_bytes()),
+        });
+        Some((display, text))
+    }
+}

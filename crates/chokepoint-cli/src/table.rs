@@ -1,0 +1,103 @@
+//! The summary table printed by `chokepoint run`: one line per (region, product) with need or
+//! licences, columns aligned (text left, numbers right).
+
+use crate::output::{date_string, shortfall_pct};
+use chokepoint_core::model::Scenario;
+use chokepoint_core::summary::RunSummary;
+use std::fmt::Write as _;
+
+const HEADER: [&str; 15] = [
+    "region",
+    "product",
+    "unit",
+    "need",
+    "shortfall",
+    "short%",
+    "first stockout",
+    "min cover d",
+    "peak USD/kg",
+    "peak date",
+    "applied",
+    "approved",
+    "denied",
+    "pending",
+    "mean wait d",
+];
+/// Columns aligned left (the rest are numbers, aligned right).
+const LEFT: [bool; 15] = [
+    true, true, true, false, false, false, true, false, false, true, false, false, false, false,
+    false,
+];
+
+fn fixed(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        "-".into()
+    }
+}
+
+pub fn render(scenario: &Scenario, summary: &RunSummary) -> String {
+    let world = &scenario.world;
+    let start = scenario.settings.start;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: seed {}, {} days from {}",
+        scenario.settings.name, summary.seed, scenario.settings.days, start
+    );
+    let rows: Vec<[String; 15]> = summary
+        .rows
+        .iter()
+        .filter(|r| r.need_total > 0.0 || r.licences_applied > 0)
+        .map(|r| {
+            let p = &world.products[r.product.ix()];
+            [
+                world.regions[r.region.ix()].code.clone(),
+                p.code.clone(),
+                p.unit.clone(),
+                fixed(r.need_total, 1),
+                fixed(r.shortfall, 1),
+                shortfall_pct(r).map_or("-".into(), |v| format!("{}%", fixed(v, 1))),
+                r.first_stockout
+                    .map_or("-".into(), |d| date_string(start, d)),
+                fixed(r.min_days_of_cover, 1),
+                fixed(r.price_peak, 2),
+                date_string(start, r.price_peak_day),
+                r.licences_applied.to_string(),
+                r.licences_approved.to_string(),
+                r.licences_denied.to_string(),
+                r.licences_pending.to_string(),
+                r.mean_wait_days.map_or("-".into(), |v| fixed(v, 1)),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        out.push_str("(no region has a need or licence applications for any product)\n");
+        return out;
+    }
+    let mut width = HEADER.map(str::len);
+    for row in &rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let header = HEADER.map(String::from);
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let w = width[i];
+            if LEFT[i] {
+                let _ = write!(line, "{cell:<w$}");
+            } else {
+                let _ = write!(line, "{cell:>w$}");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
