@@ -64,19 +64,24 @@ impl AtomicFile {
 
     pub fn finish(mut self) -> Result<OutputFile> {
         let w = self.w.take().expect("finish is called once");
-        let file = w
+        let done = w
             .into_inner()
             .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all().map(|()| f))
-            .with_context(|| format!("cannot write `{}`", self.tmp.display()))?;
-        drop(file);
-        fs::rename(&self.tmp, &self.dest).with_context(|| {
-            format!(
-                "cannot rename `{}` to `{}`",
-                self.tmp.display(),
-                self.dest.display()
-            )
-        })?;
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("cannot write `{}`", self.tmp.display()))
+            .and_then(|()| {
+                fs::rename(&self.tmp, &self.dest).with_context(|| {
+                    format!(
+                        "cannot rename `{}` to `{}`",
+                        self.tmp.display(),
+                        self.dest.display()
+                    )
+                })
+            });
+        if let Err(e) = done {
+            let _ = fs::remove_file(&self.tmp);
+            return Err(e);
+        }
         Ok(OutputFile {
             name: self.name,
             bytes: self.bytes,

@@ -1,0 +1,309 @@
+//! End-to-end tests of the `chokepoint` binary over the scenarios in `tests/fixtures/`.
+//!
+//! Every command runs with a relative scenario path from a known working directory, so outputs
+//! contain no machine-specific paths; a filter replaces the temporary folder anyway in case an
+//! error message mentions it. Snapshots live in `tests/snapshots/` (`cargo insta review`).
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FILES: [&str; 5] = [
+    "licences.csv",
+    "manifest.json",
+    "summary.csv",
+    "summary.json",
+    "timeseries.csv",
+];
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh, empty folder for one test, holding a copy of the named fixtures.
+fn temp_dir(test: &str, fixtures: &[&str]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{test}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    for f in fixtures {
+        fs::copy(crate_dir().join("tests/fixtures").join(f), dir.join(f)).unwrap();
+    }
+    dir
+}
+
+/// Runs the binary in `cwd` and returns (exit code, stdout, stderr).
+fn chokepoint(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the chokepoint binary runs");
+    (
+        status.code().expect("exited, not killed"),
+        String::from_utf8(stdout).expect("utf-8 stdout"),
+        String::from_utf8(stderr).expect("utf-8 stderr"),
+    )
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special.then_some('\\').into_iter().chain([c])
+        })
+        .collect()
+}
+
+/// Snapshot `text` with the folder `dir` (a temporary folder or the crate) replaced by `[TMP]`.
+fn snapshot(name: &str, dir: &Path, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(&regex_escape(&dir.display().to_string()), "[TMP]");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+fn read_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn first_line(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap_or("")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn validate_accepts_the_tiny_scenario() {
+    let (code, stdout, stderr) =
+        chokepoint(&crate_dir(), &["validate", "tests/fixtures/tiny.toml"]);
+    assert_eq!(stderr, "");
+    assert_eq!(code, 0);
+    snapshot("validate_tiny", &crate_dir(), &stdout);
+}
+
+#[test]
+fn validate_reports_every_mistake_with_its_position() {
+    let file = "tests/fixtures/bad.toml";
+    let (code, stdout, stderr) = chokepoint(&crate_dir(), &["validate", file]);
+    assert_eq!(code, 2, "stderr:\n{stderr}");
+    assert_eq!(stdout, "");
+    // Each line of the fixture marked `# <-` holds one mistake and must be reported.
+    let text = fs::read_to_string(crate_dir().join(file)).unwrap();
+    for (i, line) in text.lines().enumerate() {
+        if line.contains("# <-") && !line.starts_with('#') {
+            let at = format!("error: {file}:{}:", i + 1);
+            assert!(
+                stderr.lines().any(|l| l.starts_with(&at)),
+                "no diagnostic at line {} ({})\nstderr:\n{stderr}",
+                i + 1,
+                line.split("# <-").nth(1).unwrap().trim()
+            );
+        }
+    }
+    snapshot("validate_bad", &crate_dir(), &stderr);
+}
+
+#[test]
+fn run_writes_a_complete_reproducible_run_folder() {
+    let dir = temp_dir("run", &["tiny.toml"]);
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "tiny.toml", "--out", "out"]);
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_eq!(stderr, "");
+    assert!(stdout.ends_with("output: out\n"), "stdout:\n{stdout}");
+    snapshot("run_tiny_stdout", &dir, &stdout);
+
+    let out = dir.join("out");
+    let first = read_files(&out);
+    assert_eq!(first.keys().map(String::as_str).collect::<Vec<_>>(), FILES);
+    assert_eq!(
+        first_line(&first["timeseries.csv"]),
+        "date,region,partner,product,variable,value,unit"
+    );
+    assert_eq!(
+        first_line(&first["licences.csv"]),
+        "id,exporter,importer,product,quantity,end_use,filed,decided,outcome,shipped"
+    );
+    assert_eq!(
+        first_line(&first["summary.csv"]),
+        "region,product,unit,need_units,shortfall_units,shortfall_pct,first_stockout,\
+         min_days_of_cover,final_days_of_cover,price_peak_usd_per_kg,price_peak_date,\
+         licences_applied,licences_approved,licences_denied,licences_pending,mean_wait_days"
+    );
+    // The run produces data: series for every day, and licence applications once the licensing
+    // event starts (the United States keeps ordering magnets from China).
+    let timeseries = std::str::from_utf8(&first["timeseries.csv"]).unwrap();
+    assert!(timeseries.lines().count() > 60, "timeseries:\n{timeseries}");
+    assert!(
+        timeseries
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').count() == 7)
+    );
+    assert!(timeseries.contains("\n2025-01-01,") && timeseries.contains("\n2025-03-01,"));
+    assert!(
+        !timeseries.contains("\n2025-03-02,"),
+        "60 days from 2025-01-01"
+    );
+    let licences = std::str::from_utf8(&first["licences.csv"]).unwrap();
+    assert!(licences.lines().count() > 1, "licences:\n{licences}");
+
+    // The manifest describes the run and hashes every input and output file.
+    let manifest: serde_json::Value = serde_json::from_slice(&first["manifest.json"]).unwrap();
+    assert_eq!(manifest["schema_version"], 1);
+    assert_eq!(manifest["program"]["name"], "chokepoint");
+    assert_eq!(manifest["program"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(manifest["scenario"], "tiny licensing");
+    assert_eq!(manifest["seed"], 3);
+    assert_eq!(manifest["days"], 60);
+    assert_eq!(manifest["start"], "2025-01-01");
+    assert_eq!(
+        manifest["args"],
+        serde_json::json!(["run", "tiny.toml", "--out", "out"])
+    );
+    let tiny = fs::read(dir.join("tiny.toml")).unwrap();
+    assert_eq!(
+        manifest["inputs"],
+        serde_json::json!([{"role": "scenario", "name": "tiny.toml", "sha256": sha256_hex(&tiny)}])
+    );
+    let outputs = manifest["outputs"].as_array().unwrap();
+    let listed: Vec<&str> = outputs
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        FILES
+            .iter()
+            .filter(|f| **f != "manifest.json")
+            .copied()
+            .collect::<Vec<_>>()
+    );
+    for o in outputs {
+        let bytes = &first[o["name"].as_str().unwrap()];
+        assert_eq!(o["sha256"], sha256_hex(bytes), "{}", o["name"]);
+        assert_eq!(o["bytes"], bytes.len(), "{}", o["name"]);
+    }
+    let tmp = dir.display().to_string();
+    for (name, bytes) in &first {
+        let text = std::str::from_utf8(bytes).unwrap();
+        assert!(
+            !text.contains(&tmp),
+            "{name} contains the absolute path {tmp}"
+        );
+    }
+
+    // The same command again gives the same bytes in every file.
+    let (code, stdout_again, stderr) = chokepoint(&dir, &["run", "tiny.toml", "--out", "out"]);
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_eq!(stdout_again, stdout);
+    let second = read_files(&out);
+    assert_eq!(
+        second.keys().collect::<Vec<_>>(),
+        first.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &first {
+        assert!(second[name] == *bytes, "{name} differs between two runs");
+    }
+}
+
+#[test]
+fn run_seed_flag_overrides_and_names_the_default_folder() {
+    let dir = temp_dir("seed", &["tiny.toml"]);
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "tiny.toml", "--seed", "7", "--quiet"]);
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_eq!(stdout, "output: runs/tiny-seed7\n");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("runs/tiny-seed7/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["seed"], 7);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("runs/tiny-seed7/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["seed"], 7);
+    assert_eq!(summary["scenario"], "tiny licensing");
+}
+
+#[test]
+fn failed_run_exits_1_and_leaves_no_manifest() {
+    let dir = temp_dir("fail", &["tiny.toml"]);
+    let out = dir.join("out");
+    fs::create_dir_all(out.join("timeseries.csv")).unwrap(); // cannot be replaced by a file
+    fs::write(out.join("manifest.json"), "{}").unwrap(); // stale, from an earlier run
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "tiny.toml", "--out", "out"]);
+    assert_eq!(code, 1, "stderr:\n{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.starts_with("error: run failed"), "stderr:\n{stderr}");
+    assert!(
+        !out.join("manifest.json").exists(),
+        "stale manifest survived"
+    );
+    let left: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.iter().all(|f| !f.ends_with(".tmp")), "{left:?}");
+}
+
+#[test]
+fn missing_scenario_file_exits_2() {
+    let dir = temp_dir("missing", &[]);
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "no-such-file.toml"]);
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    snapshot("run_missing_file", &dir, &stderr);
+    let (code, _, stderr_validate) = chokepoint(&dir, &["validate", "no-such-file.toml"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr_validate, stderr);
+    assert!(
+        !dir.join("runs").exists(),
+        "nothing is written for bad input"
+    );
+}
+
+#[test]
+fn unknown_builtin_exits_2_with_the_list() {
+    let dir = temp_dir("builtin", &[]);
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "builtin:no-such-scenario"]);
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("builtin:april-2025"), "stderr:\n{stderr}");
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let dir = temp_dir("flags", &[]);
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "--frobnicate"]);
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    snapshot("run_bad_flag", &dir, &stderr);
+    let (code, _, stderr) = chokepoint(&dir, &["run", "--seed", "minus-one"]);
+    assert_eq!(code, 2, "stderr:\n{stderr}");
+    let (code, _, stderr) = chokepoint(&dir, &["validate"]);
+    assert_eq!(code, 2, "stderr:\n{stderr}");
+    assert!(!dir.join("runs").exists());
+}
