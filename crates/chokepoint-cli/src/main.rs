@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use chokepoint_core::model::Scenario;
 use chokepoint_core::scenario::Diagnostics;
 use clap::{Args, Parser, Subcommand};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -123,16 +124,26 @@ fn load(spec: &str) -> Result<(Scenario, inputs::Loaded, Vec<inputs::Input>), Fa
 
 fn validate(spec: &str) -> Result<(), Failure> {
     let (sc, _, _) = load(spec)?;
-    println!(
-        "ok: {}: {} regions, {} products, {} events, {} days from {}",
+    print_out(&format!(
+        "ok: {}: {} regions, {} products, {} events, {} days from {}\n",
         sc.settings.name,
         sc.world.regions.len(),
         sc.world.products.len(),
         sc.events.len(),
         sc.settings.days,
         sc.settings.start
-    );
-    Ok(())
+    ))
+}
+
+/// Writes to stdout; a closed pipe (`chokepoint run | head`) is not an error.
+fn print_out(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Run(
+            anyhow::Error::new(e).context("cannot write to stdout"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
@@ -155,9 +166,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         )
     })?;
 
+    let mut text = String::new();
     if !args.quiet {
-        print!("{}", table::render(&scenario, &summary));
+        text = table::render(&scenario, &summary);
     }
-    println!("output: {}", dir.display());
-    Ok(())
+    text.push_str(&format!("output: {}\n", dir.display()));
+    print_out(&text)
 }
