@@ -3,29 +3,13 @@
 
 use crate::Failure;
 use anyhow::anyhow;
+use chokepoint_core::library::{Builtins, SCENARIOS};
 use chokepoint_core::model::Scenario;
 use chokepoint_core::scenario::{BaseResolver, Diagnostics, SourceText, parse_scenario};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-
-/// The scenario `chokepoint run` uses without an argument.
-pub const DEFAULT_SCENARIO: &str = "builtin:april-2025";
-
-/// Embedded scenarios: (`builtin:` name, repository path used as display name, text).
-const SCENARIOS: &[(&str, &str, &str)] = &[(
-    "april-2025",
-    "scenarios/april-2025.toml",
-    include_str!("../../../scenarios/april-2025.toml"),
-)];
-
-/// Embedded datasets: (`builtin:` name, repository path used as display name, text).
-const DATASETS: &[(&str, &str, &str)] = &[(
-    "mini-2024",
-    "data/mini-2024.toml",
-    include_str!("../../../data/mini-2024.toml"),
-)];
 
 fn names(list: &[(&str, &str, &str)]) -> String {
     list.iter()
@@ -138,9 +122,8 @@ struct Resolver {
 
 impl BaseResolver for Resolver {
     fn resolve(&self, base: &str) -> Option<(String, String)> {
-        let (display, text) = if let Some(name) = base.strip_prefix("builtin:") {
-            let (_, display, text) = DATASETS.iter().find(|(n, _, _)| *n == name)?;
-            ((*display).to_string(), (*text).to_string())
+        let (display, text) = if base.starts_with("builtin:") {
+            Builtins.resolve(base)?
         } else {
             let path = self.dir.as_ref()?.join(base);
             let text = std::fs::read_to_string(&path).ok()?;

@@ -147,7 +147,8 @@ fn print_out(text: &str) -> Result<(), Failure> {
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
-    let spec = args.scenario.as_deref().unwrap_or(inputs::DEFAULT_SCENARIO);
+    let default = format!("builtin:{}", chokepoint_core::library::DEFAULT_SCENARIO);
+    let spec = args.scenario.as_deref().unwrap_or(&default);
     let (scenario, loaded, used) = load(spec)?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args

@@ -40,7 +40,7 @@
 //! Mass balance per node and day: `Δstock = arrivals + release − consumption − purchase`, and a
 //! facility ships exactly what it produces (no finished-goods stock): `production = Σ shipments`.
 
-use crate::event::{Day, EventKind, LeadTime, LicenceTerms, ProductSelector};
+use crate::event::{Day, EventKind, LeadTime, LicenceTerms, ProductSelector, RegionSelector};
 use crate::model::{ProductId, Rationing, RegionId, Scenario, World};
 pub use crate::network::Network;
 use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
@@ -176,6 +176,10 @@ pub struct State {
     pub nodes: Vec<NodeDay>,
     /// Recipe mix per facility, aligned with `Network::recipe_mix0`.
     pub mix: Vec<Vec<f64>>,
+    /// Per node, during one production level: input claimed by the level's facilities, and
+    /// the stock when the level started (NaN = not yet looked at).
+    claims: Vec<f64>,
+    claim_stock: Vec<f64>,
     /// Indices of the events active today.
     active: Vec<usize>,
     shipped_today: Vec<f64>,
@@ -275,6 +279,8 @@ impl<'a> Engine<'a> {
             decisions: VecDeque::new(),
             batches: vec![0.0; nl * ne],
             nodes: vec![NodeDay::default(); nn],
+            claims: vec![0.0; nn],
+            claim_stock: vec![f64::NAN; nn],
             mix: net
                 .recipe_mix0
                 .iter()
@@ -386,66 +392,45 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 let foreign = link.from != link.to;
+                let hits = |exporter: RegionId, products: &ProductSelector, to: &RegionSelector| {
+                    foreign
+                        && exporter == link.from
+                        && to.contains(link.to)
+                        && selects(world, products, p)
+                };
                 match &e.kind {
-                    EventKind::ExportLicence(lic) => {
-                        if foreign && lic.exporter == link.from && selects(world, &lic.products, p)
-                        {
-                            pol.licensing = Some(i);
-                        }
+                    EventKind::ExportLicence(lic)
+                        if hits(lic.exporter, &lic.products, &RegionSelector::All) =>
+                    {
+                        pol.licensing = Some(i)
                     }
                     EventKind::GeneralLicence {
                         exporter,
                         products,
                         destinations,
-                    } => {
-                        if foreign
-                            && *exporter == link.from
-                            && selects(world, products, p)
-                            && destinations.contains(link.to)
-                        {
-                            general = true;
-                        }
-                    }
+                    } if hits(*exporter, products, destinations) => general = true,
                     EventKind::ExportBan {
                         exporter,
                         products,
                         destinations,
-                    } => {
-                        if foreign
-                            && *exporter == link.from
-                            && selects(world, products, p)
-                            && destinations.contains(link.to)
-                        {
-                            pol.banned = true;
-                        }
-                    }
+                    } if hits(*exporter, products, destinations) => pol.banned = true,
                     EventKind::ExportQuota {
                         exporter,
                         products,
                         destinations,
                         ..
-                    } => {
-                        if foreign
-                            && *exporter == link.from
-                            && selects(world, products, p)
-                            && destinations.contains(link.to)
-                        {
-                            pol.quotas.push(i);
-                        }
-                    }
+                    } if hits(*exporter, products, destinations) => pol.quotas.push(i),
                     EventKind::Tariff {
                         importer,
                         exporters,
                         products,
                         rate,
-                    } => {
-                        if foreign
-                            && *importer == link.to
-                            && exporters.contains(link.from)
-                            && selects(world, products, p)
-                        {
-                            pol.tariff += rate;
-                        }
+                    } if foreign
+                        && *importer == link.to
+                        && exporters.contains(link.from)
+                        && selects(world, products, p) =>
+                    {
+                        pol.tariff += rate
                     }
                     _ => {}
                 }
@@ -612,7 +597,7 @@ impl<'a> Engine<'a> {
                 }
             });
             let due = match regime {
-                Some((_, start, b)) if b > 0 => (day - start + 1) % b == 0,
+                Some((_, start, b)) if b > 0 => (day - start + 1).is_multiple_of(b),
                 _ => true,
             };
             if !due {
@@ -739,55 +724,87 @@ impl<'a> Engine<'a> {
 
     // ---- 5. production and shipping --------------------------------------------------------
 
+    /// Production level by level (inputs before outputs); within a level, facilities of one
+    /// region share its input stocks in proportion to their claims.
     fn produce_and_ship(&mut self) {
         let day = self.state.day;
-        for k in 0..self.net.order.len() {
-            let p = self.net.order[k];
-            for r in 0..self.net.nr {
-                let rid = RegionId(r as u32);
-                let n = self.net.node(rid, p);
-                // Cancel order-book lines that a ban now forbids.
-                for &l in &self.net.links_from[n] {
-                    if self.state.policy[l].banned {
-                        let q: f64 = self.state.book[l].iter().map(|o| o.qty).sum();
-                        self.state.book[l].clear();
-                        self.state.on_order[l] -= q;
+        let np = self.net.np;
+        for lv in 0..self.net.levels.len() {
+            // Targets of every facility of this level, after cancelling banned order lines.
+            let mut jobs: Vec<(usize, RegionId, ProductId, f64)> = Vec::new();
+            for k in 0..self.net.levels[lv].len() {
+                let p = self.net.levels[lv][k];
+                for r in 0..self.net.nr {
+                    let rid = RegionId(r as u32);
+                    let n = self.net.node(rid, p);
+                    for &l in &self.net.links_from[n] {
+                        if self.state.policy[l].banned {
+                            let q: f64 = self.state.book[l].iter().map(|o| o.qty).sum();
+                            self.state.book[l].clear();
+                            self.state.on_order[l] -= q;
+                        }
+                    }
+                    let Some(f) = self.net.facility_of[n] else {
+                        continue;
+                    };
+                    let wanted: f64 = self.net.links_from[n]
+                        .iter()
+                        .flat_map(|&l| self.state.book[l].iter())
+                        .map(|o| o.qty)
+                        .sum();
+                    let cap = self.state.capacity[f];
+                    self.state.nodes[n].capacity = cap;
+                    let target = wanted.min(cap);
+                    if target > EPS {
+                        jobs.push((f, rid, p, target));
                     }
                 }
-                let Some(f) = self.net.facility_of[n] else {
-                    continue;
-                };
-                let wanted: f64 = self.net.links_from[n]
-                    .iter()
-                    .flat_map(|&l| self.state.book[l].iter())
-                    .map(|o| o.qty)
-                    .sum();
-                let cap = self.state.capacity[f];
-                self.state.nodes[n].capacity = cap;
-                let target = wanted.min(cap);
-                if target <= EPS {
-                    continue;
+            }
+            // Claims on each input node, and the fraction φ of its claim that each can have.
+            let world = self.world();
+            for &(f, r, _, target) in &jobs {
+                for (k, &(rec, _)) in self.net.recipe_mix0[f].iter().enumerate() {
+                    let plan = target * self.state.mix[f][k];
+                    for &(i, c) in &world.recipes[rec].inputs {
+                        self.state.claims[r.ix() * np + i.ix()] += c * plan;
+                    }
                 }
-                let made = self.make(f, rid, target);
-                self.state.nodes[n].production = made;
-                if made > EPS {
-                    self.allocate(rid, p, made, day);
+            }
+            let mut made = vec![0.0; jobs.len()];
+            for (j, &(f, r, _, target)) in jobs.iter().enumerate() {
+                made[j] = self.make_planned(f, r, target);
+            }
+            for &(f, r, _, _) in &jobs {
+                for &(rec, _) in &self.net.recipe_mix0[f] {
+                    for &(i, _) in &world.recipes[rec].inputs {
+                        self.state.claims[r.ix() * np + i.ix()] = 0.0;
+                        self.state.claim_stock[r.ix() * np + i.ix()] = f64::NAN;
+                    }
+                }
+            }
+            // Substitution from what is left, then shipping.
+            for (j, &(f, r, p, target)) in jobs.iter().enumerate() {
+                let extra = self.substitute(f, r, target - made[j]);
+                let total = (made[j] + extra).min(target);
+                let n = self.net.node(r, p);
+                self.state.nodes[n].production = total;
+                if total > EPS {
+                    self.allocate(r, p, total, day);
                 }
             }
         }
     }
 
-    /// Produces up to `target` at facility `f` (region `r`), consuming inputs, and returns the
-    /// quantity made.
-    ///
-    /// With recipe mix `m` (baseline `m0`), recipe k is planned for `target · m_k`; each makes
-    /// what its inputs allow of its plan, then the shortfall is offered to the recipes in
-    /// priority order (substitution). Input needs are booked from the plans; an input that ran
-    /// out is short by what its recipe could not get. The mix then moves toward the baseline,
-    /// redistributed away from recipes whose inputs are missing: with availability
-    /// `a_k = min(1, producible_k / (target · max(m_k, m0_k)))`, `A = Σ m0_k a_k` and `G` the
-    /// recipes with `a_k ≥ ½`, `w_k = m0_k a_k + (1 − A)·[k ∈ G]/|G|` and `m ← (1 − λ)m + λw`.
-    fn make(&mut self, f: usize, r: RegionId, target: f64) -> f64 {
+    /// First pass of production at facility `f`: recipe k is planned for `target · m_k` and
+    /// gets the fraction `φ_i = min(1, stock_i / claims_i)` of each input's claim, fixed at the
+    /// level's start so that facilities sharing an input are served in proportion. It makes
+    /// `plan_k · min_i φ_i`. Needs are booked from the plans; input i is short by
+    /// `c_ik · plan_k · (1 − φ_i)`. The recipe mix then adapts: with availability
+    /// `a_k = min_i min(1, stock_i / max(claim_i, c_ik · target · max(m_k, m0_k)))`,
+    /// `A = Σ m0_k a_k` and `G` the recipes with `a_k ≥ ½`,
+    /// `w_k = m0_k a_k + (1 − A)·[k ∈ G]/|G|` and `m ← (1 − λ) m + λ w`, which pulls the mix
+    /// toward the baseline and away from recipes whose inputs are missing.
+    fn make_planned(&mut self, f: usize, r: RegionId, target: f64) -> f64 {
         let world = self.world();
         let np = self.net.np;
         let mix0 = &self.net.recipe_mix0[f];
@@ -795,55 +812,58 @@ impl<'a> Engine<'a> {
             return target; // primary production (mining, recycling feed): no inputs
         }
         let base = r.ix() * np;
-        let producible = |stock: &[f64], rec: usize| -> f64 {
-            world.recipes[rec]
-                .inputs
-                .iter()
-                .map(|&(i, c)| stock[base + i.ix()] / c)
-                .fold(f64::INFINITY, f64::min)
-                .max(0.0)
-        };
-        let avail: Vec<f64> = mix0
-            .iter()
-            .enumerate()
-            .map(|(k, &(rec, m0))| {
-                let reference = target * self.state.mix[f][k].max(m0);
-                let p = producible(&self.state.stock, rec);
-                if reference > 0.0 {
-                    (p / reference).min(1.0)
-                } else if p > 0.0 {
-                    1.0
-                } else {
-                    0.0
+        // The stock each input had when the level started (first facility to look fixes it).
+        for &(rec, _) in mix0 {
+            for &(i, _) in &world.recipes[rec].inputs {
+                let ni = base + i.ix();
+                if self.state.claim_stock[ni].is_nan() {
+                    self.state.claim_stock[ni] = self.state.stock[ni];
                 }
-            })
-            .collect();
-        let mut made = 0.0;
-        for pass in 0..2 {
-            for (k, &(rec, _)) in mix0.iter().enumerate() {
-                let want = if pass == 0 {
-                    target * self.state.mix[f][k]
-                } else {
-                    target - made
-                };
-                if want <= EPS {
-                    continue;
-                }
-                let q = want.min(producible(&self.state.stock, rec));
-                for &(i, c) in &world.recipes[rec].inputs {
-                    let ni = base + i.ix();
-                    let use_ = (c * q).min(self.state.stock[ni]);
-                    self.state.stock[ni] -= use_;
-                    self.state.nodes[ni].consumption += use_;
-                    if pass == 0 {
-                        self.state.nodes[ni].need += c * want;
-                        if want - q > EPS && self.state.stock[ni] <= 1e-9 * c * want {
-                            self.state.nodes[ni].unmet += c * (want - q);
-                        }
-                    }
-                }
-                made += q;
             }
+        }
+        let phi = |st: &State, ni: usize| -> f64 {
+            let claim = st.claims[ni];
+            if claim > 0.0 {
+                (st.claim_stock[ni] / claim).min(1.0)
+            } else {
+                1.0
+            }
+        };
+        let mut made = 0.0;
+        let mut avail = Vec::with_capacity(mix0.len());
+        for (k, &(rec, m0)) in mix0.iter().enumerate() {
+            let m = self.state.mix[f][k];
+            let plan = target * m;
+            let inputs = &world.recipes[rec].inputs;
+            let mut a: f64 = 1.0;
+            let mut frac: f64 = 1.0;
+            for &(i, c) in inputs {
+                let ni = base + i.ix();
+                let reference = self.state.claims[ni].max(c * target * m.max(m0));
+                let have = self.state.claim_stock[ni];
+                a = a.min(if reference > 0.0 {
+                    (have / reference).min(1.0)
+                } else {
+                    1.0
+                });
+                frac = frac.min(phi(&self.state, ni));
+            }
+            avail.push(a);
+            if plan <= EPS {
+                continue;
+            }
+            let q = plan * frac;
+            for &(i, c) in inputs {
+                let ni = base + i.ix();
+                let use_ = (c * q).min(self.state.stock[ni]);
+                self.state.stock[ni] -= use_;
+                let short = c * plan * (1.0 - phi(&self.state, ni));
+                let nd = &mut self.state.nodes[ni];
+                nd.consumption += use_;
+                nd.need += c * plan;
+                nd.unmet += short;
+            }
+            made += q;
         }
         let lambda = self.scenario.settings.adaptation_rate;
         let a_total: f64 = mix0.iter().zip(&avail).map(|(&(_, m0), a)| m0 * a).sum();
@@ -859,7 +879,37 @@ impl<'a> Engine<'a> {
                 self.state.mix[f][k] = (1.0 - lambda) * self.state.mix[f][k] + lambda * w;
             }
         }
-        made.min(target)
+        made
+    }
+
+    /// Second pass: makes up to `short` more with whatever inputs are left, recipes in
+    /// priority order (substitution). Returns the quantity made.
+    fn substitute(&mut self, f: usize, r: RegionId, short: f64) -> f64 {
+        if short <= EPS || self.net.recipe_mix0[f].is_empty() {
+            return 0.0;
+        }
+        let world = self.world();
+        let base = r.ix() * self.net.np;
+        let mut left = short;
+        for &(rec, _) in &self.net.recipe_mix0[f] {
+            let inputs = &world.recipes[rec].inputs;
+            let q = inputs
+                .iter()
+                .map(|&(i, c)| self.state.stock[base + i.ix()] / c)
+                .fold(left, f64::min)
+                .max(0.0);
+            if q <= EPS {
+                continue;
+            }
+            for &(i, c) in inputs {
+                let ni = base + i.ix();
+                let use_ = (c * q).min(self.state.stock[ni]);
+                self.state.stock[ni] -= use_;
+                self.state.nodes[ni].consumption += use_;
+            }
+            left -= q;
+        }
+        short - left
     }
 
     /// Shares `made` of product `p` from region `r` over the order book and ships it.

@@ -12,6 +12,9 @@ pub struct Network {
     pub np: usize,
     /// Products, inputs before outputs (stage order breaks ties and cycles).
     pub order: Vec<ProductId>,
+    /// Products grouped by production level: level 0 has no inputs, level k uses inputs of
+    /// lower levels only. Facilities of one level share their region's input stocks fairly.
+    pub levels: Vec<Vec<ProductId>>,
     /// Facility index per node.
     pub facility_of: Vec<Option<usize>>,
     /// Recipe indices per product, by priority.
@@ -69,6 +72,24 @@ impl Network {
             links_from[node(l.from, l.product)].push(i);
         }
         let order = topological_products(world);
+        let mut level = vec![0usize; np];
+        let mut placed = vec![false; np];
+        for &p in &order {
+            level[p.ix()] = world
+                .recipes
+                .iter()
+                .filter(|r| r.output == p)
+                .flat_map(|r| r.inputs.iter())
+                .filter(|(i, _)| placed[i.ix()])
+                .map(|(i, _)| level[i.ix()] + 1)
+                .max()
+                .unwrap_or(0);
+            placed[p.ix()] = true;
+        }
+        let mut levels = vec![Vec::new(); level.iter().copied().max().map_or(0, |m| m + 1)];
+        for &p in &order {
+            levels[level[p.ix()]].push(p);
+        }
         let recipe_mix0: Vec<Vec<(usize, f64)>> = world
             .facilities
             .iter()
@@ -163,6 +184,7 @@ impl Network {
             nr,
             np,
             order,
+            levels,
             facility_of,
             recipes_for,
             recipe_mix0,

@@ -480,3 +480,51 @@ fn general_licence_waives_review() {
     assert!(sink.licences.iter().all(|l| l.importer == buyers[0]));
     assert!(!sink.licences.is_empty());
 }
+
+#[test]
+fn facilities_sharing_an_input_get_proportional_shares() {
+    // Two end uses in the USA draw on the same magnet stock; when magnet supply halves, both
+    // run short together instead of the first product in the file taking everything. (Claims
+    // are capacity-capped targets, so capacities are in proportion to demand here.)
+    let mut b = WorldBuilder::new(10.0);
+    let chn = b.region("CHN", &[]);
+    let usa = b.region("USA", &[]);
+    let magnet = b.product("magnet", Stage::Magnet, &[]);
+    let ev = b.product("ev-motor", Stage::EndUse, &[]);
+    let wind = b.product("wind-generator", Stage::EndUse, &[]);
+    b.facility(chn, magnet, 10.0);
+    b.link(chn, usa, magnet, 1.0, 5);
+    for (p, d) in [(ev, 3.0), (wind, 1.0)] {
+        b.recipe(p, &[(magnet, 1.0)], 0);
+        b.facility(usa, p, 1.2 * d);
+        b.link(usa, usa, p, 1.0, 0);
+        b.demand(usa, p, "any", d);
+    }
+    let cap = event(
+        10,
+        None,
+        EventKind::Capacity {
+            region: chn,
+            product: magnet,
+            capacity: 2.0,
+            ramp_days: 0,
+        },
+    );
+    let sink = run(&b.scenario(120, vec![cap]));
+    let short = |p| -> f64 {
+        let unmet: f64 = series(&sink, Variable::UnmetDemand, usa, None, p)
+            .iter()
+            .sum();
+        let need = if p == ev { 3.0 } else { 1.0 } * 120.0;
+        unmet / need
+    };
+    let (s_ev, s_wind) = (short(ev), short(wind));
+    assert!(
+        s_ev > 0.2,
+        "supply of 2 against need of 4 must leave a shortfall: {s_ev}"
+    );
+    assert!(
+        (s_ev - s_wind).abs() < 0.02,
+        "equal shortfall shares: ev {s_ev} wind {s_wind}"
+    );
+}

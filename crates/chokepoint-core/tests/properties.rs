@@ -54,7 +54,7 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
     let r2 = RegionId((spec.r2 % nr) as u32);
     let p = ProductId((spec.p % np) as u32);
     let end = spec.len.map(|l| spec.start + l);
-    let products = if spec.p % 3 == 0 {
+    let products = if spec.p.is_multiple_of(3) {
         ProductSelector::Elements(vec!["Dy".into(), "Nd".into()])
     } else {
         ProductSelector::Ids(vec![p])
