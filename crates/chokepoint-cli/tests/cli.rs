@@ -307,3 +307,35 @@ fn bad_flags_exit_2() {
     assert_eq!(code, 2, "stderr:\n{stderr}");
     assert!(!dir.join("runs").exists());
 }
+
+/// Golden digests of the built-in scenario's outputs with seed 1 (issue 2). Any change to the
+/// engine, the embedded data or the output format that moves a single byte fails here; when the
+/// change is intended, rerun with `CHOKEPOINT_BLESS=1` and commit the new digest file.
+#[test]
+fn golden_digest_of_the_builtin_scenario() {
+    let golden = crate_dir().join("tests/golden/april-2025-seed1.sha256");
+    let dir = temp_dir("golden", &[]);
+    let mut digests = Vec::new();
+    for round in 0..2 {
+        let out = format!("run{round}");
+        let (code, _, stderr) = chokepoint(&dir, &["run", "--seed", "1", "--out", &out, "--quiet"]);
+        assert_eq!(code, 0, "{stderr}");
+        let files = read_files(&dir.join(&out));
+        let text: String = FILES
+            .iter()
+            .filter(|f| **f != "manifest.json")
+            .map(|f| format!("{}  {f}\n", sha256_hex(&files[*f])))
+            .collect();
+        digests.push(text);
+    }
+    assert_eq!(digests[0], digests[1], "the same seed twice must give identical bytes");
+    if std::env::var_os("CHOKEPOINT_BLESS").is_some() {
+        fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        fs::write(&golden, &digests[0]).unwrap();
+    }
+    let expected = fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(
+        digests[0], expected,
+        "outputs of builtin:april-2025 with seed 1 changed; if intended, rerun with CHOKEPOINT_BLESS=1"
+    );
+}
