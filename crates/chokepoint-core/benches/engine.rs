@@ -37,8 +37,8 @@ fn builtin() -> Scenario {
 fn scenario(which: &str) -> Scenario {
     match which {
         "builtin" => builtin(),
-        "synthetic-10x" => synthetic_scenario(40, 3),
-        _ => synthetic_scenario(120, 10),
+        "synthetic-10x" => synthetic_scenario(24, 3),
+        _ => synthetic_scenario(90, 9),
     }
 }
 
