@@ -121,19 +121,55 @@ struct Resolver {
 }
 
 impl BaseResolver for Resolver {
-    fn resolve(&self, base: &str) -> Option<(String, String)> {
-        let (display, text) = if base.starts_with("builtin:") {
+    fn resolve(&self, base: &str) -> Option<Vec<(String, String)>> {
+        let files = if base.starts_with("builtin:") {
             Builtins.resolve(base)?
         } else {
-            let path = self.dir.as_ref()?.join(base);
-            let text = std::fs::read_to_string(&path).ok()?;
-            (path.to_string_lossy().into_owned(), text)
+            read_dataset(&self.dir.as_ref()?.join(base)).ok()?
         };
-        self.used.borrow_mut().push(Input {
-            role: "base",
-            name: base.into(),
-            sha256: sha256_hex(text.as_bytes()),
-        });
-        Some((display, text))
+        let mut used = self.used.borrow_mut();
+        for (display, text) in &files {
+            used.push(Input {
+                role: "base",
+                name: if files.len() == 1 {
+                    base.into()
+                } else {
+                    format!("{base}:{display}")
+                },
+                sha256: sha256_hex(text.as_bytes()),
+            });
+        }
+        Some(files)
+    }
+}
+
+/// Reads a dataset: one TOML file, or a folder whose `*.toml` files are read in name order.
+pub fn read_dataset(path: &Path) -> std::io::Result<Vec<(String, String)>> {
+    if path.is_dir() {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        names.sort();
+        if names.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the folder has no .toml files",
+            ));
+        }
+        names
+            .into_iter()
+            .map(|p| {
+                Ok((
+                    p.to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p)?,
+                ))
+            })
+            .collect()
+    } else {
+        Ok(vec![(
+            path.to_string_lossy().into_owned(),
+            std::fs::read_to_string(path)?,
+        )])
     }
 }

@@ -328,7 +328,10 @@ fn golden_digest_of_the_builtin_scenario() {
             .collect();
         digests.push(text);
     }
-    assert_eq!(digests[0], digests[1], "the same seed twice must give identical bytes");
+    assert_eq!(
+        digests[0], digests[1],
+        "the same seed twice must give identical bytes"
+    );
     if std::env::var_os("CHOKEPOINT_BLESS").is_some() {
         fs::create_dir_all(golden.parent().unwrap()).unwrap();
         fs::write(&golden, &digests[0]).unwrap();

@@ -2,13 +2,20 @@
 use chokepoint_core::{engine::simulate, library::builtin_scenario, record::NullSink};
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100);
     let Some(Ok(s)) = builtin_scenario("april-2025") else {
         std::process::exit(2);
     };
     let mut total = 0.0;
     for path in 0..n {
-        total += simulate(&s, path as u64, &mut NullSink).rows.iter().map(|r| r.shortfall).sum::<f64>();
+        total += simulate(&s, path as u64, &mut NullSink)
+            .rows
+            .iter()
+            .map(|r| r.shortfall)
+            .sum::<f64>();
     }
     println!("{total}");
 }

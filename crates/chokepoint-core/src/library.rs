@@ -6,12 +6,20 @@
 use crate::model::Scenario;
 use crate::scenario::{BaseResolver, Diagnostics, SourceText, parse_scenario};
 
-/// Embedded datasets: (name, file path shown in messages, text).
-pub const DATASETS: &[(&str, &str, &str)] = &[(
-    "mini-2024",
-    "data/mini-2024.toml",
-    include_str!("../../../data/mini-2024.toml"),
-)];
+/// An embedded dataset: its name and its files (path shown in messages, text) in reading order.
+pub struct Dataset {
+    pub name: &'static str,
+    pub files: &'static [(&'static str, &'static str)],
+}
+
+/// Embedded datasets.
+pub const DATASETS: &[Dataset] = &[Dataset {
+    name: "mini-2024",
+    files: &[(
+        "data/mini-2024.toml",
+        include_str!("../../../data/mini-2024.toml"),
+    )],
+}];
 
 /// Embedded scenarios: (name, file path shown in messages, text). The first is the default.
 pub const SCENARIOS: &[(&str, &str, &str)] = &[(
@@ -28,12 +36,14 @@ pub const DEFAULT_SCENARIO: &str = "april-2025";
 pub struct Builtins;
 
 impl BaseResolver for Builtins {
-    fn resolve(&self, base: &str) -> Option<(String, String)> {
-        let name = base.strip_prefix("builtin:")?;
-        DATASETS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, path, text)| (path.to_string(), text.to_string()))
+    fn resolve(&self, base: &str) -> Option<Vec<(String, String)>> {
+        let d = dataset(base.strip_prefix("builtin:")?)?;
+        Some(
+            d.files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+        )
     }
 }
 
@@ -45,12 +55,9 @@ pub fn scenario_text(name: &str) -> Option<(&'static str, &'static str)> {
         .map(|(_, path, text)| (*path, *text))
 }
 
-/// The embedded text of a dataset: (file path shown in messages, text).
-pub fn dataset_text(name: &str) -> Option<(&'static str, &'static str)> {
-    DATASETS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, path, text)| (*path, *text))
+/// An embedded dataset by name.
+pub fn dataset(name: &str) -> Option<&'static Dataset> {
+    DATASETS.iter().find(|d| d.name == name)
 }
 
 /// Parses a library scenario. `None` when no scenario has that name.

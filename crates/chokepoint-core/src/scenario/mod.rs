@@ -73,10 +73,13 @@ pub struct SourceText<'a> {
     pub text: &'a str,
 }
 
-/// Resolves `base = "builtin:NAME"` (or any other base string) to the dataset's display file
-/// name and text; the core does no I/O so the caller supplies it.
+/// Resolves `base = "builtin:NAME"` (or any other base string) to the dataset's files, each as
+/// (display file name, text), in the order they are read; the core does no I/O so the caller
+/// supplies them. A dataset may be one file or several (a dataset folder); sections are read
+/// across all of them, so a file may refer to ids defined in another, and an entity repeated in
+/// a later file replaces the earlier one.
 pub trait BaseResolver {
-    fn resolve(&self, base: &str) -> Option<(String, String)>;
+    fn resolve(&self, base: &str) -> Option<Vec<(String, String)>>;
 }
 
 /// A resolver that knows no bases (only `base = "none"` works).
@@ -84,7 +87,7 @@ pub trait BaseResolver {
 pub struct NoBases;
 
 impl BaseResolver for NoBases {
-    fn resolve(&self, _base: &str) -> Option<(String, String)> {
+    fn resolve(&self, _base: &str) -> Option<Vec<(String, String)>> {
         None
     }
 }
@@ -95,11 +98,14 @@ impl BaseResolver for NoBases {
 pub struct FixedBases<'a>(pub &'a [(&'a str, &'a str, &'a str)]);
 
 impl BaseResolver for FixedBases<'_> {
-    fn resolve(&self, base: &str) -> Option<(String, String)> {
-        self.0
+    fn resolve(&self, base: &str) -> Option<Vec<(String, String)>> {
+        let files: Vec<(String, String)> = self
+            .0
             .iter()
-            .find(|(b, _, _)| *b == base)
+            .filter(|(b, _, _)| *b == base)
             .map(|(_, n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        (!files.is_empty()).then_some(files)
     }
 }
 
@@ -145,14 +151,14 @@ pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scena
 
     // [scenario] table and its base.
     let scen = cx.section_table(sf, &doc, "scenario");
-    let mut base_text: Option<(String, String)> = None;
+    let mut base_text: Vec<(String, String)> = Vec::new();
     if let Some(st) = &scen {
         if let Some(v) = cx.req(st, "base")
             && let Some(b) = cx.string(sf, "base", v)
             && b != "none"
         {
             match bases.resolve(b) {
-                Some(r) => base_text = Some(r),
+                Some(files) => base_text = files,
                 None => cx.err(
                     sf,
                     v.span(),
@@ -172,14 +178,14 @@ pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scena
         );
     }
 
-    let base_doc;
-    let mut docs: Vec<(usize, &DeTable)> = Vec::new();
-    if let Some((name, text)) = &base_text {
+    let mut base_docs = Vec::new();
+    for (name, text) in &base_text {
         let bf = cx.add_file(name, text);
-        base_doc = cx.parse_doc(bf, text);
+        let base_doc = cx.parse_doc(bf, text);
         check_dataset_keys(&mut cx, bf, &base_doc);
-        docs.push((bf, &base_doc));
+        base_docs.push((bf, base_doc));
     }
+    let mut docs: Vec<(usize, &DeTable)> = base_docs.iter().map(|(f, d)| (*f, d)).collect();
     docs.push((sf, &doc));
 
     world::walk_world(&mut cx, &docs);
@@ -203,13 +209,18 @@ pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scena
     }
 }
 
-/// Parses and validates a dataset file on its own (no `[scenario]`, no events).
-pub fn parse_world(src: SourceText) -> Result<World, Diagnostics> {
+/// Parses and validates a dataset on its own (one or more files; no `[scenario]`, no events).
+pub fn parse_world(srcs: &[SourceText]) -> Result<World, Diagnostics> {
     let mut cx = Cx::default();
-    let f = cx.add_file(src.name, src.text);
-    let doc = cx.parse_doc(f, src.text);
-    check_dataset_keys(&mut cx, f, &doc);
-    world::walk_world(&mut cx, &[(f, &doc)]);
+    let mut docs = Vec::new();
+    for src in srcs {
+        let f = cx.add_file(src.name, src.text);
+        let doc = cx.parse_doc(f, src.text);
+        check_dataset_keys(&mut cx, f, &doc);
+        docs.push((f, doc));
+    }
+    let refs: Vec<(usize, &DeTable)> = docs.iter().map(|(f, d)| (*f, d)).collect();
+    world::walk_world(&mut cx, &refs);
     cx.world.default_cover_days = world::DEFAULT_COVER_DAYS;
     let (world, diags) = cx.finish();
     if diags.is_empty() {

@@ -691,17 +691,17 @@ error: s.toml:1:1: missing required table `[scenario]`
 
 #[test]
 fn world_file_alone() {
-    let w = parse_world(SourceText {
+    let w = parse_world(&[SourceText {
         name: "mini.toml",
         text: BASE,
-    });
+    }]);
     let Ok(w) = w else { panic!("base must parse") };
     assert_eq!(w.facilities[0].capacity, 10.0);
     assert_eq!(w.provenance[1].source.as_deref(), Some("usgs"));
-    let bad = parse_world(SourceText {
+    let bad = parse_world(&[SourceText {
         name: "w.toml",
         text: "[scenario]\nname = \"x\"\n[[region]]\nid = \"CHN\"\n",
-    });
+    }]);
     assert_eq!(
         bad.map(|_| ()).map_err(|d| d.to_string()),
         Err("error: w.toml:1:2: `scenario` is not allowed in a dataset file\n  hint: only scenario files have `[scenario]` and `[[event]]`".to_string())
@@ -739,4 +739,31 @@ fn odd_input_does_not_panic() {
             );
         }
     }
+}
+
+#[test]
+fn dataset_folder_files_refer_to_each_other() {
+    let regions = "[[region]]\nid = \"CHN\"\n[[region]]\nid = \"USA\"\n";
+    let rest = "[[product]]\nid = \"magnet\"\nunit = \"t\"\nstage = \"magnet\"\nprice = 50\n\
+                [[facility]]\nregion = \"CHN\"\nproduct = \"magnet\"\ncapacity = 5\n\
+                [[link]]\nfrom = \"CHN\"\nto = \"USA\"\nproduct = \"magnet\"\nshare = 1\n\
+                [[link]]\nfrom = \"CHN\"\nto = \"ZZZ\"\nproduct = \"magnet\"\nshare = 1\n";
+    let w = parse_world(&[
+        SourceText {
+            name: "d/1-regions.toml",
+            text: regions,
+        },
+        SourceText {
+            name: "d/2-rest.toml",
+            text: rest,
+        },
+    ]);
+    let err = w.map(|_| ()).map_err(|d| d.to_string());
+    assert_eq!(
+        err,
+        Err(
+            "error: d/2-rest.toml:17:6: unknown region `ZZZ`\n  hint: known regions: CHN, USA"
+                .into()
+        )
+    );
 }
