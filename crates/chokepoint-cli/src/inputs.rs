@@ -93,9 +93,11 @@ pub fn load(spec: &str) -> Result<Loaded, Failure> {
 
 impl Loaded {
     /// Parses the scenario; also returns every input read (the scenario first, then its base).
-    pub fn parse(&self) -> (Result<Scenario, Diagnostics>, Vec<Input>) {
+    /// `data`, when given, replaces the scenario's base dataset (a file or a dataset folder).
+    pub fn parse(&self, data: Option<&Path>) -> (Result<Scenario, Diagnostics>, Vec<Input>) {
         let resolver = Resolver {
             dir: self.dir.clone(),
+            data: data.map(Path::to_path_buf),
             used: RefCell::new(vec![]),
         };
         let src = SourceText {
@@ -117,12 +119,16 @@ impl Loaded {
 /// `base = "relative/path.toml"` to a file next to the scenario; remembers what it resolved.
 struct Resolver {
     dir: Option<PathBuf>,
+    /// `--data`: a dataset that replaces whatever the scenario names as its base.
+    data: Option<PathBuf>,
     used: RefCell<Vec<Input>>,
 }
 
 impl BaseResolver for Resolver {
     fn resolve(&self, base: &str) -> Option<Vec<(String, String)>> {
-        let files = if base.starts_with("builtin:") {
+        let files = if let Some(data) = &self.data {
+            read_dataset(data).ok()?
+        } else if base.starts_with("builtin:") {
             Builtins.resolve(base)?
         } else {
             read_dataset(&self.dir.as_ref()?.join(base)).ok()?

@@ -2,6 +2,7 @@
 //! embedded ones), runs the engine, writes the run folder (see docs/outputs.md) and maps failures
 //! to exit codes: 0 ok, 1 run failure, 2 usage or input error.
 
+mod catalogue;
 mod inputs;
 mod output;
 mod table;
@@ -30,7 +31,17 @@ enum Command {
     Validate {
         /// Scenario file, or `builtin:NAME` for an embedded scenario
         scenario: String,
+        /// Replace the scenario's base dataset (a TOML file or a folder of them)
+        #[arg(long, value_name = "PATH")]
+        data: Option<PathBuf>,
     },
+    /// List the embedded scenario library, one line each
+    Scenarios,
+    /// List a dataset's regions, products, facilities, links, demand, sources or numbers with
+    /// their provenance, or check its consistency
+    Data(catalogue::DataArgs),
+    /// Compare simulated monthly China magnet exports with observed 2025 customs figures
+    Backtest(catalogue::BacktestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +57,9 @@ struct RunArgs {
     /// Print only the output folder, not the summary table
     #[arg(long, short)]
     quiet: bool,
+    /// Replace the scenario's base dataset (a TOML file or a folder of them)
+    #[arg(long, value_name = "PATH")]
+    data: Option<PathBuf>,
 }
 
 /// Why the command failed, which decides the exit code.
@@ -57,7 +71,12 @@ pub enum Failure {
         hint: Option<String>,
     },
     /// The scenario did not validate: every diagnostic is printed, exit 2.
-    Invalid { file: String, diags: Diagnostics },
+    Invalid {
+        file: String,
+        diags: Diagnostics,
+        /// What the file should have been: `scenario` or `dataset`.
+        kind: &'static str,
+    },
     /// The run itself failed (e.g. cannot write the output folder): exit 1.
     Run(anyhow::Error),
 }
@@ -76,11 +95,11 @@ impl Failure {
                 }
                 ExitCode::from(2)
             }
-            Failure::Invalid { file, diags } => {
+            Failure::Invalid { file, diags, kind } => {
                 eprintln!("{diags}");
                 let n = diags.0.len();
                 let s = if n == 1 { "" } else { "s" };
-                eprintln!("error: {file} is not a valid scenario ({n} problem{s})");
+                eprintln!("error: {file} is not a valid {kind} ({n} problem{s})");
                 ExitCode::from(2)
             }
             Failure::Run(error) => {
@@ -101,7 +120,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
-        Command::Validate { scenario } => validate(&scenario),
+        Command::Validate { scenario, data } => validate(&scenario, data.as_deref()),
+        Command::Scenarios => catalogue::scenarios(),
+        Command::Data(args) => catalogue::data(args),
+        Command::Backtest(args) => catalogue::backtest_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -110,20 +132,32 @@ fn main() -> ExitCode {
 }
 
 /// Loads and parses a scenario, returning it with the record of the inputs it was read from.
-fn load(spec: &str) -> Result<(Scenario, inputs::Loaded, Vec<inputs::Input>), Failure> {
+fn load(
+    spec: &str,
+    data: Option<&std::path::Path>,
+) -> Result<(Scenario, inputs::Loaded, Vec<inputs::Input>), Failure> {
     let loaded = inputs::load(spec)?;
-    let (parsed, used) = loaded.parse();
+    if let Some(d) = data
+        && !d.exists()
+    {
+        return Err(Failure::input(
+            anyhow::anyhow!("dataset `{}` does not exist", d.display()),
+            Some("give a dataset .toml file or a folder of .toml files".into()),
+        ));
+    }
+    let (parsed, used) = loaded.parse(data);
     match parsed {
         Ok(scenario) => Ok((scenario, loaded, used)),
         Err(diags) => Err(Failure::Invalid {
             file: loaded.display.clone(),
             diags,
+            kind: "scenario",
         }),
     }
 }
 
-fn validate(spec: &str) -> Result<(), Failure> {
-    let (sc, _, _) = load(spec)?;
+fn validate(spec: &str, data: Option<&std::path::Path>) -> Result<(), Failure> {
+    let (sc, _, _) = load(spec, data)?;
     print_out(&format!(
         "ok: {}: {} regions, {} products, {} events, {} days from {}\n",
         sc.settings.name,
@@ -149,7 +183,7 @@ fn print_out(text: &str) -> Result<(), Failure> {
 fn run(args: RunArgs) -> Result<(), Failure> {
     let default = format!("builtin:{}", chokepoint_core::library::DEFAULT_SCENARIO);
     let spec = args.scenario.as_deref().unwrap_or(&default);
-    let (scenario, loaded, used) = load(spec)?;
+    let (scenario, loaded, used) = load(spec, args.data.as_deref())?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args
         .out

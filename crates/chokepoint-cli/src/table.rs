@@ -76,21 +76,31 @@ pub fn render(scenario: &Scenario, summary: &RunSummary) -> String {
         out.push_str("(no region has a need or licence applications for any product)\n");
         return out;
     }
-    let mut width = HEADER.map(str::len);
-    for row in &rows {
+    let header: Vec<&str> = HEADER.to_vec();
+    let rows: Vec<Vec<String>> = rows.into_iter().map(Vec::from).collect();
+    out.push_str(&aligned(&header, &LEFT, &rows));
+    out
+}
+
+/// Lays out `rows` under `header` in aligned columns, two spaces apart: text columns (`left`)
+/// aligned left, numbers right; trailing spaces trimmed.
+pub fn aligned(header: &[&str], left: &[bool], rows: &[Vec<String>]) -> String {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
         for (w, cell) in width.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let header = HEADER.map(String::from);
-    for row in std::iter::once(&header).chain(&rows) {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(rows) {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i > 0 {
                 line.push_str("  ");
             }
             let w = width[i];
-            if LEFT[i] {
+            if left.get(i).copied().unwrap_or(true) {
                 let _ = write!(line, "{cell:<w$}");
             } else {
                 let _ = write!(line, "{cell:>w$}");

@@ -342,3 +342,71 @@ fn golden_digest_of_the_builtin_scenario() {
         "outputs of builtin:april-2025 with seed 1 changed; if intended, rerun with CHOKEPOINT_BLESS=1"
     );
 }
+
+/// The catalogue commands (issue 3): the scenario library, a dataset listing with provenance,
+/// the consistency check, a user dataset folder with mistakes, and the backtest table.
+#[test]
+fn catalogue_commands() {
+    let dir = temp_dir("catalogue", &["tiny.toml"]);
+    let (code, out, err) = chokepoint(&dir, &["scenarios"]);
+    assert_eq!(code, 0, "{err}");
+    snapshot("scenarios", &dir, &out);
+
+    let (code, out, err) = chokepoint(&dir, &["data", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.ends_with("0 errors, 0 warnings\n") || out.contains(" 0 errors"),
+        "{out}"
+    );
+
+    let (code, out, _) = chokepoint(&dir, &["data", "numbers", "--csv", "--filter", "capacity"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("number,value,unit,source,confidence,note\n"),
+        "{out}"
+    );
+    for line in out.lines().skip(1) {
+        assert!(line.contains("capacity"), "{line}");
+        assert!(
+            !line.contains(",-,"),
+            "every capacity has a source and confidence: {line}"
+        );
+    }
+
+    // A user dataset folder: two files, the second refers to the first's regions, with one
+    // unknown product and a link that exports what the region does not make.
+    let data = dir.join("mydata");
+    fs::create_dir_all(&data).unwrap();
+    fs::write(
+        data.join("1-regions.toml"),
+        "[[region]]\nid = \"CHN\"\n[[region]]\nid = \"USA\"\n",
+    )
+    .unwrap();
+    fs::write(
+        data.join("2-chain.toml"),
+        "[[product]]\nid = \"magnet\"\nunit = \"t\"\nstage = \"magnet\"\nprice = 50\n\
+         [[link]]\nfrom = \"CHN\"\nto = \"USA\"\nproduct = \"magnet\"\nshare = 1\n\
+         [[demand]]\nregion = \"USA\"\nproduct = \"magent\"\nend-use = \"ev\"\nquantity = 1\n",
+    )
+    .unwrap();
+    let (code, _, err) = chokepoint(&dir, &["data", "regions", "--data", "mydata"]);
+    assert_eq!(code, 2);
+    snapshot("data_user_folder_invalid", &dir, &err);
+    fs::write(
+        data.join("2-chain.toml"),
+        "[[product]]\nid = \"magnet\"\nunit = \"t\"\nstage = \"magnet\"\nprice = 50\n\
+         [[link]]\nfrom = \"CHN\"\nto = \"USA\"\nproduct = \"magnet\"\nshare = 1\n\
+         [[demand]]\nregion = \"USA\"\nproduct = \"magnet\"\nend-use = \"ev\"\nquantity = 1\n",
+    )
+    .unwrap();
+    let (code, out, err) = chokepoint(&dir, &["data", "check", "--data", "mydata"]);
+    assert_eq!(code, 2, "an inconsistent baseline is an input error");
+    snapshot("data_check_user_folder", &dir, &format!("{out}{err}"));
+
+    let (code, out, err) = chokepoint(&dir, &["backtest"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("to all: MAPE") && out.contains("to USA: MAPE"),
+        "{out}"
+    );
+}

@@ -7,7 +7,9 @@
 //! every problem found; [`engine::simulate`] runs it day by day and returns a
 //! [`summary::RunSummary`] while streaming [`record::Record`]s to the sink.
 
+pub mod backtest;
 pub mod build;
+pub mod check;
 pub mod engine;
 pub mod event;
 pub mod library;

@@ -71,6 +71,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn builtin_scenarios_have_consistent_baselines() {
+        for (name, _, _) in SCENARIOS {
+            let Some(Ok(s)) = builtin_scenario(name) else {
+                panic!("{name} parses")
+            };
+            let errors: Vec<String> = crate::check::check_world(&s.world)
+                .into_iter()
+                .filter(|f| f.severity == crate::check::Severity::Error)
+                .map(|f| format!("{}: {}", f.what, f.message))
+                .collect();
+            assert!(errors.is_empty(), "{name}:\n{}", errors.join("\n"));
+        }
+    }
+
+    #[test]
     fn every_builtin_scenario_parses() {
         for (name, _, _) in SCENARIOS {
             match builtin_scenario(name) {

@@ -1,0 +1,331 @@
+//! Backtests: simulated monthly exports against observed monthly trade figures.
+//!
+//! [`parse_observations`] reads the observed series (a small CSV with `month, exporter,
+//! importer, value, unit, source, confidence`; importer `all` means total exports);
+//! [`MonthlyExports`] is a [`Sink`] that sums an exporter's shipments of the selected products
+//! by calendar month and destination; [`backtest`] runs a scenario and lines both up as
+//! [`BacktestRow`]s with a per-series error measure ([`SeriesError`]).
+//!
+//! Error measure: for each series (total, or one importer), over the months that the run covers
+//! completely and that have an observation, the mean absolute percentage error
+//! `MAPE = mean(|sim − obs| / obs)` and the ratio of totals `Σ sim / Σ obs`.
+
+use crate::engine::simulate;
+use crate::event::Day;
+use crate::model::{ProductId, RegionId, Scenario, Stage, World};
+use crate::record::{LicenceRecord, Record, Sink, Variable};
+use jiff::civil::Date;
+use std::collections::BTreeMap;
+
+/// One observed monthly value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub year: i16,
+    pub month: i8,
+    pub exporter: String,
+    /// `None` = exports to all destinations.
+    pub importer: Option<String>,
+    pub value: f64,
+    pub unit: String,
+    pub source: String,
+    pub confidence: String,
+}
+
+/// The observed China magnet exports of 2025, embedded.
+pub const CHINA_MAGNET_EXPORTS_2025: (&str, &str) = (
+    "data/observed/china-magnet-exports-2025.csv",
+    include_str!("../../../data/observed/china-magnet-exports-2025.csv"),
+);
+
+/// Parses observations; lines starting with `#` are comments. Errors name the line.
+pub fn parse_observations(text: &str) -> Result<Vec<Observation>, String> {
+    let mut out = Vec::new();
+    let mut header = true;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if header {
+            header = false;
+            if line != "month,exporter,importer,value,unit,source,confidence" {
+                return Err(format!("line {}: unexpected header `{line}`", i + 1));
+            }
+            continue;
+        }
+        let f: Vec<&str> = line.splitn(7, ',').collect();
+        let bad = |what: &str| format!("line {}: {what}", i + 1);
+        if f.len() != 7 {
+            return Err(bad("expected 7 fields"));
+        }
+        let (y, m) = f[0]
+            .split_once('-')
+            .ok_or_else(|| bad("month must be YYYY-MM"))?;
+        let year: i16 = y.parse().map_err(|_| bad("bad year"))?;
+        let month: i8 = m.parse().map_err(|_| bad("bad month"))?;
+        if !(1..=12).contains(&month) {
+            return Err(bad("month must be 01..12"));
+        }
+        let value: f64 = f[3].parse().map_err(|_| bad("bad value"))?;
+        out.push(Observation {
+            year,
+            month,
+            exporter: f[1].into(),
+            importer: (f[2] != "all").then(|| f[2].to_string()),
+            value,
+            unit: f[4].into(),
+            source: f[5].into(),
+            confidence: f[6].into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Sums the exporter's shipments to other regions of the selected products by (year, month,
+/// importer).
+#[derive(Debug, Clone)]
+pub struct MonthlyExports {
+    pub exporter: RegionId,
+    pub products: Vec<ProductId>,
+    pub start: Date,
+    /// (year, month, importer) → quantity.
+    pub sums: BTreeMap<(i16, i8, RegionId), f64>,
+    /// (year, month) → days of that month the run covered.
+    pub days: BTreeMap<(i16, i8), u32>,
+    last_day: Option<Day>,
+}
+
+impl MonthlyExports {
+    pub fn new(exporter: RegionId, products: Vec<ProductId>, start: Date) -> Self {
+        MonthlyExports {
+            exporter,
+            products,
+            start,
+            sums: BTreeMap::new(),
+            days: BTreeMap::new(),
+            last_day: None,
+        }
+    }
+
+    fn month_of(&self, day: Day) -> (i16, i8) {
+        let d = self
+            .start
+            .checked_add(jiff::Span::new().days(day as i64))
+            .unwrap_or(self.start);
+        (d.year(), d.month())
+    }
+
+    /// Total over importers for one month.
+    pub fn total(&self, year: i16, month: i8) -> f64 {
+        self.sums
+            .iter()
+            .filter(|((y, m, _), _)| *y == year && *m == month)
+            .map(|(_, v)| v)
+            .sum()
+    }
+}
+
+impl Sink for MonthlyExports {
+    fn record(&mut self, r: &Record) {
+        if self.last_day != Some(r.day) {
+            self.last_day = Some(r.day);
+            *self.days.entry(self.month_of(r.day)).or_default() += 1;
+        }
+        if r.variable != Variable::Shipments
+            || r.region != self.exporter
+            || r.partner.is_none_or(|p| p == self.exporter)
+            || !self.products.contains(&r.product)
+        {
+            return;
+        }
+        let (y, m) = self.month_of(r.day);
+        *self
+            .sums
+            .entry((y, m, r.partner.unwrap_or(self.exporter)))
+            .or_default() += r.value;
+    }
+    fn licence(&mut self, _: &LicenceRecord) {}
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacktestRow {
+    pub year: i16,
+    pub month: i8,
+    /// `None` = all destinations.
+    pub importer: Option<String>,
+    pub simulated: f64,
+    pub observed: Option<f64>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesError {
+    pub importer: Option<String>,
+    pub months: usize,
+    pub mape: f64,
+    pub ratio_of_totals: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backtest {
+    pub exporter: String,
+    pub unit: String,
+    /// Months fully covered by the run, each with the total and every observed importer.
+    pub rows: Vec<BacktestRow>,
+    pub errors: Vec<SeriesError>,
+    /// Simulated monthly exports before the first event (the run's pre-control baseline),
+    /// total and per observed importer, in the same order as `errors`.
+    pub baseline: Vec<(Option<String>, f64)>,
+}
+
+/// Magnet-stage products (HS 8505.11 permanent magnets).
+pub fn magnet_products(world: &World) -> Vec<ProductId> {
+    (0..world.products.len())
+        .filter(|&i| world.products[i].stage == Stage::Magnet)
+        .map(|i| ProductId(i as u32))
+        .collect()
+}
+
+/// Runs `scenario` with `seed` and compares the exporter's monthly exports of `products` with
+/// `observed` (only observations of that exporter are used). `None` when the exporter or an
+/// observed importer is not a region of the scenario.
+pub fn backtest(
+    scenario: &Scenario,
+    seed: u64,
+    exporter: &str,
+    products: Vec<ProductId>,
+    observed: &[Observation],
+) -> Result<Backtest, String> {
+    let world = &scenario.world;
+    let ex = world
+        .region(exporter)
+        .ok_or_else(|| format!("exporter `{exporter}` is not a region of the scenario"))?;
+    let obs: Vec<&Observation> = observed.iter().filter(|o| o.exporter == exporter).collect();
+    let mut importers: Vec<Option<String>> = vec![None];
+    for o in &obs {
+        if let Some(i) = &o.importer {
+            if world.region(i).is_none() {
+                return Err(format!(
+                    "observed importer `{i}` is not a region of the scenario"
+                ));
+            }
+            if !importers.contains(&o.importer) {
+                importers.push(o.importer.clone());
+            }
+        }
+    }
+    let unit = products
+        .first()
+        .map(|p| world.products[p.ix()].unit.clone())
+        .unwrap_or_default();
+    let mut sink = MonthlyExports::new(ex, products, scenario.settings.start);
+    simulate(scenario, seed, &mut sink);
+
+    let sim = |y: i16, m: i8, imp: &Option<String>| -> f64 {
+        match imp {
+            None => sink.total(y, m),
+            Some(code) => {
+                let r = world.region(code).unwrap_or(ex);
+                sink.sums.get(&(y, m, r)).copied().unwrap_or(0.0)
+            }
+        }
+    };
+    let mut rows = Vec::new();
+    for (&(y, m), &covered) in &sink.days {
+        let days_in_month = Date::new(y, m, 1).map(|d| d.days_in_month()).unwrap_or(31);
+        if covered < days_in_month as u32 {
+            continue;
+        }
+        for imp in &importers {
+            let hit = obs
+                .iter()
+                .find(|o| o.year == y && o.month == m && o.importer == *imp);
+            rows.push(BacktestRow {
+                year: y,
+                month: m,
+                importer: imp.clone(),
+                simulated: sim(y, m, imp),
+                observed: hit.map(|o| o.value),
+                source: hit.map(|o| o.source.clone()),
+            });
+        }
+    }
+    let errors = importers
+        .iter()
+        .map(|imp| {
+            let pairs: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.importer == *imp)
+                .filter_map(|r| r.observed.filter(|o| *o > 0.0).map(|o| (r.simulated, o)))
+                .collect();
+            let n = pairs.len();
+            SeriesError {
+                importer: imp.clone(),
+                months: n,
+                mape: if n == 0 {
+                    f64::NAN
+                } else {
+                    pairs.iter().map(|(s, o)| (s - o).abs() / o).sum::<f64>() / n as f64
+                },
+                ratio_of_totals: pairs.iter().map(|p| p.0).sum::<f64>()
+                    / pairs.iter().map(|p| p.1).sum::<f64>(),
+            }
+        })
+        .collect();
+    // Pre-control baseline: the daily rate before the first event, as 365/12 days.
+    let first_event = scenario.events.iter().map(|e| e.start).min().unwrap_or(0);
+    let mut pre = MonthlyExports::new(ex, sink.products.clone(), scenario.settings.start);
+    let mut calm = scenario.clone();
+    calm.events.clear();
+    calm.settings.days = first_event.max(1);
+    simulate(&calm, seed, &mut pre);
+    let span = calm.settings.days as f64;
+    let baseline = importers
+        .iter()
+        .map(|imp| {
+            let total: f64 = match imp {
+                None => pre.sums.values().sum(),
+                Some(code) => {
+                    let r = world.region(code).unwrap_or(ex);
+                    pre.sums
+                        .iter()
+                        .filter(|((_, _, i), _)| *i == r)
+                        .map(|(_, v)| v)
+                        .sum()
+                }
+            };
+            (imp.clone(), total / span * 365.0 / 12.0)
+        })
+        .collect();
+    Ok(Backtest {
+        exporter: exporter.into(),
+        unit,
+        rows,
+        errors,
+        baseline,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_observations_parse() {
+        let obs = parse_observations(CHINA_MAGNET_EXPORTS_2025.1).expect("parses");
+        assert_eq!(obs.len(), 18);
+        assert!(obs.iter().all(|o| o.exporter == "CHN" && o.unit == "t"));
+        let may = obs.iter().find(|o| o.month == 5 && o.importer.is_none());
+        assert_eq!(may.map(|o| o.value), Some(1238.47));
+    }
+
+    #[test]
+    fn bad_observations_name_the_line() {
+        let text =
+            "month,exporter,importer,value,unit,source,confidence\n2025-13,CHN,all,1,t,x,high\n";
+        assert_eq!(
+            parse_observations(text),
+            Err("line 2: month must be 01..12".into())
+        );
+    }
+}
