@@ -312,8 +312,29 @@ END_USES = [
     ("electronics-device", "Consumer electronics: acoustics, HDD, phones, small motors (magnets fitted)", "electronics", 0.25,
      {"ndfeb-magnet-lre": 1.0}),
     ("medical-other", "Medical (MRI), industrial motors, appliances, aerospace and other (magnets fitted)", "other", 0.33,
-     {"ndfeb-magnet-hre": 0.55, "ndfeb-magnet-lre": 0.42, "smco-magnet": 0.03}),
+     {"ndfeb-magnet-hre": 0.80, "ndfeb-magnet-lre": 0.17, "smco-magnet": 0.03}),
 ]
+# End-use mix by region (assumption): consumer electronics are assembled mostly in China and
+# South-East Asia, so the industrial importers' magnet demand is EV, wind, industrial and defence.
+IMPORTERS = ("USA", "EUU", "JPN", "KOR", "GBR", "CAN", "AUS")
+IMPORTER_MIX = {"ev": 0.35, "wind": 0.12, "defence": 0.04, "electronics": 0.05, "other": 0.44}
+assert abs(sum(IMPORTER_MIX.values()) - 1) < 1e-12
+
+
+def eu_share(r, eu):
+    if r in IMPORTERS:
+        return IMPORTER_MIX[eu]
+    return next(e[3] for e in END_USES if e[2] == eu)
+
+
+def mix_of(r):
+    """Magnet-product mix (fraction of the region's magnet-equivalent demand) from its end uses."""
+    m = {k: 0.0 for k in MAGS}
+    for _, _, eu, _, inp in END_USES:
+        for k, c in inp.items():
+            m[k] += eu_share(r, eu) * c
+    return m
+
 MAGS = ["ndfeb-magnet-hre", "ndfeb-magnet-lre", "smco-magnet"]
 
 # China's magnet exports 2024 by destination, t/yr (D008 total 58,152 t).
@@ -352,10 +373,6 @@ NONCN_SPLIT = {"USA": {"JPN": 0.6, "EUU": 0.2, "VNM": 0.2}, "EUU": {"EUU": 0.5, 
 DEFAULT_SPLIT = {"JPN": 0.8, "XRW": 0.2}
 NONCN_OUT_TARGET = WORLD_NDFEB - NDFEB_OUT_CHN  # 16,800 t
 
-share_mix = {m: 0.0 for m in MAGS}
-for _, _, _, s, inp in END_USES:
-    for m, c in inp.items():
-        share_mix[m] += s * c
 # Demand per buyer in magnet-equivalent t/yr (all three magnet products together).
 MAG_DEM = {}
 for r, (x, *_r) in CHN_EXP.items():
@@ -389,7 +406,7 @@ for (s, b), v in MAGFLOW.items():
 MAG_OUT = defaultdict(float)  # (region, magnet) -> t/yr
 for (s, b), v in MAGFLOW.items():
     for m in MAGS:
-        MAG_OUT[(s, m)] += v * share_mix[m]
+        MAG_OUT[(s, m)] += v * mix_of(b)[m]
 
 # Magnet composition: Dy/Tb in HRE grades = China's 2024 Dy/Tb oxide output x 90% to magnets
 # over the world's HRE magnet output.
@@ -757,8 +774,8 @@ for reg, route in CLAY_ROUTE.items():
         PROD[(s, "ion-clay-concentrate")] += v
 PROD[("CHN", "magnet-scrap")] = SCRAP_CAP * SCRAP_UTIL
 for r, dem in MAG_DEM.items():
-    for pid, name, eu, s, inp in END_USES:
-        PROD[(r, pid)] += dem * s
+    for pid, name, eu, _s, inp in END_USES:
+        PROD[(r, pid)] += dem * eu_share(r, eu)
 
 # ---------------------------------------------------------------- facilities
 w = W("40-facilities.toml", f"world-2024 dataset: facilities. Capacity = 2024 output / utilisation (mines {MINE_UTIL}, elsewhere\n{UTIL}) unless a nameplate is in the facts. Notes give the output each capacity was derived from.\nPlants not yet producing in 2024 (MP Independence, Neo Narva) have capacity 0: scenarios ramp them.")
@@ -868,7 +885,8 @@ for r, p_, unit, src, c, note, plants in ZERO_FAC:
     facility(r, p_, 0, unit, src, c, note + " (0 in 2024)", plants)
 w("# --- components (assembled where used)")
 for r, dem in MAG_DEM.items():
-    for pid, name, eu, s, inp in END_USES:
+    for pid, name, eu, _s, inp in END_USES:
+        s = eu_share(r, eu)
         CAPS[(r, pid)] = rnd(dem * s / UTIL, 1)
         facility(r, pid, CAPS[(r, pid)], "t product", A, "assumption", f"component assembly sized on demand {dem * s:,.0f} t/yr / {UTIL}")
 
@@ -985,12 +1003,12 @@ link("MYS", "JPN", "tb-oxide", 0.0, "fastmarkets-lynas", "high", "candidate: Lyn
 link("MYS", "EUU", "dy-oxide", 0.0, "fastmarkets-lynas", "high", "candidate: Lynas HRE circuit (C003)")
 link("USA", "USA", "dy-oxide", 0.0, "fastmarkets-lynas", "medium", "candidate: Lynas Texas (C005)")
 link("USA", "USA", "tb-oxide", 0.0, "fastmarkets-lynas", "medium", "candidate: Lynas Texas (C005)")
-w("# --- magnets (same shares for the three magnet products: one end-use mix everywhere)")
+w("# --- magnets (same supplier shares for the three magnet products of a buyer)")
 MAG_NOTE_SRC = {}
 for b in sorted(MAG_SHARES, key=RIDS.index):
     sh = shares(MAG_SHARES[b])
     for m in MAGS:
-        need = MAG_DEM[b] * share_mix[m]
+        need = MAG_DEM[b] * mix_of(b)[m]
         for frm, s in sh.items():
             if frm == "CHN" and b != "CHN":
                 src, c, n = CHN_EXP[b][1], CHN_EXP[b][2], CHN_EXP[b][3] + f"; China's share of the buyer's supply {CHN_SHARE.get(b, (0,))[0] if b in CHN_SHARE else 'derived'}"
@@ -1032,12 +1050,13 @@ for r in RIDS:
         continue
     dem = MAG_DEM[r]
     src, conf, n = DEM_SRC[r]
-    for pid, name, eu, s, inp in END_USES:
+    for pid, name, eu, _s, inp in END_USES:
+        s = eu_share(r, eu)
         w("[[demand]]")
         w(f'region = "{r}"')
         w(f'product = "{pid}"')
         w(f'end-use = "{eu}"')
-        w(f"quantity = {q(dem * s, src, conf, f'{n}; {dem:,.0f} t/yr x {eu} share {s} (assumption; EV cross-checked with ~37,000 t RE for EV motors 2024, I024)', unit='t product/yr')}")
+        w(f"quantity = {q(dem * s, src, conf, f'{n}; {dem:,.0f} t/yr x {eu} share {s} (assumption: importers USA/EU/JPN/KOR/GBR/CAN/AUS ev 35%, wind 12%, defence 4%, electronics 5%, other 44%; elsewhere 30/10/2/25/33%; EV cross-checked with ~37,000 t RE for EV motors 2024, I024)', unit='t product/yr')}")
         w(f"growth = {q(0.07, 'metalnomist-magnets', 'low', 'world magnet output 270,000 t 2023 -> 310,000 t 2025e (P086/P087) = ~7%/yr')}")
         el = 0.0 if eu == "defence" else 0.1
         w(f"elasticity = {q(el, A, 'assumption', 'magnets are a small cost share of the end product: short-run demand nearly inelastic')}")
@@ -1093,7 +1112,7 @@ w("# Stockpiles: Korea holds >= 6 months of Dy (T010, MOTIE); Korea has no Dy us
 w("# (no Korean magnet recipe uses Dy oxide), so it is recorded as dy-oxide held by KOR at 6 months")
 w("# of the Korean Dy content of its magnet imports. Other national stockpiles (US NDS, JOGMEC) have")
 w("# no tonnages in the facts; add [[stockpile]] in scenarios.")
-kor_dy = MAG_DEM["KOR"] * share_mix["ndfeb-magnet-hre"] * DY_C / F["Dy"] * 0.5
+kor_dy = MAG_DEM["KOR"] * mix_of("KOR")["ndfeb-magnet-hre"] * DY_C / F["Dy"] * 0.5
 inv_kor = round(kor_dy, 1)
 w("[[stockpile]]")
 w('region = "KOR"')
