@@ -1159,3 +1159,11 @@ if "--balance" in sys.argv:
             e(f"  NO FACILITY {r} {p} {v:,.1f}")
         elif v > 0.9 * c + 1e-6:
             e(f"  OVER 90% {r} {p} {v:,.1f} of {c:,.1f}")
+    order = ["light-concentrate", "ion-clay-concentrate", "magnet-scrap"] + OXIDES + ["sc-oxide"] + \
+        [m[0] for m in METALS] + MAGS + [e[0] for e in END_USES]
+    e(f"\n{'product':22} {'baseline t/yr':>14} {'capacity t/yr':>14} {'util':>5} {'China':>6}")
+    for p in order:
+        out = sum(v for (r, pp), v in PROD.items() if pp == p)
+        cap = sum(v for (r, pp), v in CAPS.items() if pp == p)
+        chn = PROD.get(("CHN", p), 0.0)
+        e(f"{p:22} {out:14,.0f} {cap:14,.0f} {out / cap:5.0%} {chn / out:6.1%}")
