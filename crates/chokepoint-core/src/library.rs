@@ -13,20 +13,97 @@ pub struct Dataset {
 }
 
 /// Embedded datasets.
-pub const DATASETS: &[Dataset] = &[Dataset {
-    name: "mini-2024",
-    files: &[(
-        "data/mini-2024.toml",
-        include_str!("../../../data/mini-2024.toml"),
-    )],
-}];
+pub const DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "world-2024",
+        files: &[
+            (
+                "data/world-2024/00-sources.toml",
+                include_str!("../../../data/world-2024/00-sources.toml"),
+            ),
+            (
+                "data/world-2024/10-regions.toml",
+                include_str!("../../../data/world-2024/10-regions.toml"),
+            ),
+            (
+                "data/world-2024/20-products.toml",
+                include_str!("../../../data/world-2024/20-products.toml"),
+            ),
+            (
+                "data/world-2024/30-recipes.toml",
+                include_str!("../../../data/world-2024/30-recipes.toml"),
+            ),
+            (
+                "data/world-2024/40-facilities.toml",
+                include_str!("../../../data/world-2024/40-facilities.toml"),
+            ),
+            (
+                "data/world-2024/50-links.toml",
+                include_str!("../../../data/world-2024/50-links.toml"),
+            ),
+            (
+                "data/world-2024/60-demand.toml",
+                include_str!("../../../data/world-2024/60-demand.toml"),
+            ),
+            (
+                "data/world-2024/70-inventory.toml",
+                include_str!("../../../data/world-2024/70-inventory.toml"),
+            ),
+            (
+                "data/world-2024/80-stockpiles-segments.toml",
+                include_str!("../../../data/world-2024/80-stockpiles-segments.toml"),
+            ),
+        ],
+    },
+    Dataset {
+        name: "world-2010",
+        files: &[(
+            "data/world-2010.toml",
+            include_str!("../../../data/world-2010.toml"),
+        )],
+    },
+    Dataset {
+        name: "mini-2024",
+        files: &[(
+            "data/mini-2024.toml",
+            include_str!("../../../data/mini-2024.toml"),
+        )],
+    },
+];
 
 /// Embedded scenarios: (name, file path shown in messages, text). The first is the default.
-pub const SCENARIOS: &[(&str, &str, &str)] = &[(
-    "april-2025",
-    "scenarios/april-2025.toml",
-    include_str!("../../../scenarios/april-2025.toml"),
-)];
+pub const SCENARIOS: &[(&str, &str, &str)] = &[
+    (
+        "april-2025",
+        "scenarios/april-2025.toml",
+        include_str!("../../../scenarios/april-2025.toml"),
+    ),
+    (
+        "october-2025",
+        "scenarios/october-2025.toml",
+        include_str!("../../../scenarios/october-2025.toml"),
+    ),
+    (
+        "japan-2010",
+        "scenarios/japan-2010.toml",
+        include_str!("../../../scenarios/japan-2010.toml"),
+    ),
+    (
+        "full-embargo-usa",
+        "scenarios/full-embargo-usa.toml",
+        include_str!("../../../scenarios/full-embargo-usa.toml"),
+    ),
+    (
+        "allied-buildout",
+        "scenarios/allied-buildout.toml",
+        include_str!("../../../scenarios/allied-buildout.toml"),
+    ),
+    (
+        "october-2025-unsuspended",
+        "scenarios/october-2025-unsuspended.toml",
+        include_str!("../../../scenarios/october-2025-unsuspended.toml"),
+    ),
+];
 
 /// The name of the scenario `chokepoint run` uses without arguments.
 pub const DEFAULT_SCENARIO: &str = "april-2025";
