@@ -16,3 +16,4 @@ pub mod network;
 pub mod record;
 pub mod scenario;
 pub mod summary;
+pub mod uncertain;
