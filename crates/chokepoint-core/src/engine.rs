@@ -182,7 +182,7 @@ pub struct State {
     claim_stock: Vec<f64>,
     /// Indices of the events active today.
     active: Vec<usize>,
-    shipped_today: Vec<f64>,
+    pub(crate) shipped_today: Vec<f64>,
     arrived_today: Vec<f64>,
     lic_applied: Vec<u32>,
     lic_approved: Vec<u32>,

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod event;
 pub mod library;
 pub mod model;
+pub mod montecarlo;
 pub mod network;
 pub mod record;
 pub mod scenario;
