@@ -3,6 +3,7 @@
 //! to exit codes: 0 ok, 1 run failure, 2 usage or input error.
 
 mod inputs;
+mod montecarlo;
 mod output;
 mod table;
 
@@ -31,6 +32,49 @@ enum Command {
         /// Scenario file, or `builtin:NAME` for an embedded scenario
         scenario: String,
     },
+    /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
+    Merge {
+        /// Shard folders, in any order
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print a Slurm array script or a Kubernetes Indexed Job for a sharded Monte Carlo run
+    Emit(EmitArgs),
+    /// Run two scenarios on common random numbers and report per-metric differences (B - A)
+    Compare {
+        /// Scenario A (file or `builtin:NAME`)
+        a: String,
+        /// Scenario B
+        b: String,
+        #[arg(long, value_name = "N", default_value_t = 1000)]
+        paths: u64,
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct EmitArgs {
+    /// `slurm` or `k8s`
+    target: String,
+    #[arg(long, default_value = "builtin:april-2025")]
+    scenario: String,
+    #[arg(long, default_value_t = 10000)]
+    paths: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 10)]
+    shards: u64,
+    /// Folder (shared by all tasks) the shards are written under
+    #[arg(long, default_value = "/runs/mc")]
+    out: String,
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +90,8 @@ struct RunArgs {
     /// Print only the output folder, not the summary table
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    mc: montecarlo::McArgs,
 }
 
 /// Why the command failed, which decides the exit code.
@@ -102,6 +148,21 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Merge { shards, out } => {
+            montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
+        }
+        Command::Emit(e) => {
+            montecarlo::emit(&e.target, &e.scenario, e.paths, e.seed, e.shards, &e.out)
+                .and_then(|t| print_out(&t))
+        }
+        Command::Compare {
+            a,
+            b,
+            paths,
+            seed,
+            threads,
+            quiet,
+        } => montecarlo::compare(&a, &b, paths, seed, threads, quiet).and_then(|t| print_out(&t)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -149,6 +210,10 @@ fn print_out(text: &str) -> Result<(), Failure> {
 fn run(args: RunArgs) -> Result<(), Failure> {
     let default = format!("builtin:{}", chokepoint_core::library::DEFAULT_SCENARIO);
     let spec = args.scenario.as_deref().unwrap_or(&default);
+    if args.mc.paths > 1 || args.mc.shard.is_some() {
+        let text = montecarlo::run(spec, args.seed, args.out, args.quiet, &args.mc)?;
+        return print_out(&text);
+    }
     let (scenario, loaded, used) = load(spec)?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args

@@ -301,9 +301,15 @@ impl Accumulator {
         if sk.count() == 0 {
             return None;
         }
+        // Clamped into the exact [min, max] seen, which only ever moves a value closer.
+        let (lo, hi) = (sk.min().unwrap_or(f64::NAN), sk.max().unwrap_or(f64::NAN));
         let mut q = [0.0; 5];
         for (k, &p) in QUANTILES.iter().enumerate() {
-            q[k] = sk.quantile(p).ok().flatten().unwrap_or(f64::NAN);
+            q[k] = sk
+                .quantile(p)
+                .ok()
+                .flatten()
+                .map_or(f64::NAN, |v| v.clamp(lo, hi));
         }
         Some((q, self.sums[i].value() / self.paths as f64))
     }
@@ -512,12 +518,13 @@ pub fn run(
             Err(_) => work(),
         }
     }
-    let parts = parts.into_inner().unwrap_or_default();
-    let mut total = Accumulator::new(set);
-    for p in &parts {
+    let mut parts = parts.into_inner().unwrap_or_default();
+    let mut total = parts.pop().unwrap_or_else(|| Accumulator::new(set));
+    for p in parts {
         // Same set, same shape: merging cannot fail.
-        let _ = total.merge(p);
+        let _ = total.merge(&p);
     }
+    total.rows.sort_by_key(|r| r.path);
     total
 }
 
