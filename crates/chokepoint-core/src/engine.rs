@@ -365,7 +365,9 @@ impl<'a> Engine<'a> {
         self.adapt_shares();
         self.update_prices();
         self.accumulate_summary();
-        self.emit(sink);
+        if sink.wants_records() {
+            self.emit(sink);
+        }
         self.state.day += 1;
     }
 

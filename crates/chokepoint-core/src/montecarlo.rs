@@ -400,6 +400,50 @@ pub fn run_path(
     path: u64,
     acc: &mut Accumulator,
 ) {
+    let mut batch = Batch::new(set, 1);
+    run_path_into(central, unc, set, seed, path, acc, &mut batch);
+    batch.flush(acc);
+}
+
+/// Series values of up to `cap` paths, laid out `[(day · n_series + s) · cap + b]`, so that each
+/// sketch receives a batch of values at once (one cache miss per batch instead of per value).
+struct Batch {
+    cap: usize,
+    len: usize,
+    vals: Vec<f64>,
+}
+
+impl Batch {
+    fn new(set: &SeriesSet, cap: usize) -> Batch {
+        Batch {
+            cap,
+            len: 0,
+            vals: vec![0.0; set.days as usize * set.series.len() * cap],
+        }
+    }
+
+    fn flush(&mut self, acc: &mut Accumulator) {
+        let (cap, len) = (self.cap, self.len);
+        for (i, (sk, sum)) in acc.sketches.iter_mut().zip(acc.sums.iter_mut()).enumerate() {
+            for &v in &self.vals[i * cap..i * cap + len] {
+                sk.add(v);
+                sum.add(v);
+            }
+        }
+        self.len = 0;
+    }
+}
+
+fn run_path_into(
+    central: &Scenario,
+    unc: &Uncertainty,
+    set: &SeriesSet,
+    seed: u64,
+    path: u64,
+    acc: &mut Accumulator,
+    batch: &mut Batch,
+) {
+    let (cap, b) = (batch.cap, batch.len);
     let (owned, drawn) = if unc.is_empty() {
         (None, Vec::new())
     } else {
@@ -435,8 +479,7 @@ pub fn run_path(
                 Src::Production(n) => st.nodes[n].production,
                 Src::Shipments(l) => st.shipped_today[l],
             };
-            acc.sketches[base + s].add(v);
-            acc.sums[base + s].add(v);
+            batch.vals[(base + s) * cap + b] = v;
         }
         let sbase = day as usize * set.stock_nodes.len();
         for (k, &n) in set.stock_nodes.iter().enumerate() {
@@ -471,7 +514,11 @@ pub fn run_path(
         .collect();
     acc.paths += 1;
     acc.rows.push(PathRow { path, values });
+    batch.len += 1;
 }
+
+/// Paths buffered per worker before their values go into the sketches.
+const BATCH: usize = 32;
 
 /// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
 pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
@@ -495,13 +542,18 @@ pub fn run(
     let parts: Mutex<Vec<Accumulator>> = Mutex::new(Vec::new());
     let work = || {
         let mut acc = Accumulator::new(set);
+        let mut batch = Batch::new(set, BATCH.min(paths.len().max(1)));
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(&path) = paths.get(i) else { break };
-            run_path(central, unc, set, seed, path, &mut acc);
+            run_path_into(central, unc, set, seed, path, &mut acc, &mut batch);
+            if batch.len == batch.cap {
+                batch.flush(&mut acc);
+            }
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(d as u64);
         }
+        batch.flush(&mut acc);
         if let Ok(mut p) = parts.lock() {
             p.push(acc);
         }
