@@ -5,7 +5,10 @@ use crate::Failure;
 use anyhow::anyhow;
 use chokepoint_core::library::{Builtins, SCENARIOS};
 use chokepoint_core::model::Scenario;
-use chokepoint_core::scenario::{BaseResolver, Diagnostics, SourceText, parse_scenario};
+use chokepoint_core::scenario::{
+    BaseResolver, Diagnostics, SourceText, parse_scenario, parse_scenario_uncertain,
+};
+use chokepoint_core::uncertain::Uncertainty;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
@@ -19,10 +22,10 @@ fn names(list: &[(&str, &str, &str)]) -> String {
 }
 
 /// One input of a run as recorded in `manifest.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Input {
     /// `scenario` or `base`.
-    pub role: &'static str,
+    pub role: String,
     /// `builtin:NAME`, or the path as written on the command line / in `base = "..."`.
     pub name: String,
     /// SHA-256 of the text, lower-case hex.
@@ -95,6 +98,22 @@ impl Loaded {
     /// Parses the scenario; also returns every input read (the scenario first, then its base).
     /// `data`, when given, replaces the scenario's base dataset (a file or a dataset folder).
     pub fn parse(&self, data: Option<&Path>) -> (Result<Scenario, Diagnostics>, Vec<Input>) {
+        self.parse_by(data, parse_scenario)
+    }
+
+    /// Like [`Loaded::parse`], keeping the scenario's uncertain parameters.
+    pub fn parse_uncertain(
+        &self,
+        data: Option<&Path>,
+    ) -> (Result<(Scenario, Uncertainty), Diagnostics>, Vec<Input>) {
+        self.parse_by(data, parse_scenario_uncertain)
+    }
+
+    fn parse_by<T>(
+        &self,
+        data: Option<&Path>,
+        parser: impl FnOnce(SourceText<'_>, &dyn BaseResolver) -> Result<T, Diagnostics>,
+    ) -> (Result<T, Diagnostics>, Vec<Input>) {
         let resolver = Resolver {
             dir: self.dir.clone(),
             data: data.map(Path::to_path_buf),
@@ -104,9 +123,9 @@ impl Loaded {
             name: &self.display,
             text: &self.text,
         };
-        let parsed = parse_scenario(src, &resolver);
+        let parsed = parser(src, &resolver);
         let mut used = vec![Input {
-            role: "scenario",
+            role: "scenario".into(),
             name: self.spec.clone(),
             sha256: sha256_hex(self.text.as_bytes()),
         }];
@@ -136,7 +155,7 @@ impl BaseResolver for Resolver {
         let mut used = self.used.borrow_mut();
         for (display, text) in &files {
             used.push(Input {
-                role: "base",
+                role: "base".into(),
                 name: if files.len() == 1 {
                     base.into()
                 } else {

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod inputs;
+mod montecarlo;
 mod output;
 mod table;
 
@@ -42,6 +43,49 @@ enum Command {
     Data(catalogue::DataArgs),
     /// Compare simulated monthly China magnet exports with observed 2025 customs figures
     Backtest(catalogue::BacktestArgs),
+    /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
+    Merge {
+        /// Shard folders, in any order
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print a Slurm array script or a Kubernetes Indexed Job for a sharded Monte Carlo run
+    Emit(EmitArgs),
+    /// Run two scenarios on common random numbers and report per-metric differences (B - A)
+    Compare {
+        /// Scenario A (file or `builtin:NAME`)
+        a: String,
+        /// Scenario B
+        b: String,
+        #[arg(long, value_name = "N", default_value_t = 1000)]
+        paths: u64,
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct EmitArgs {
+    /// `slurm` or `k8s`
+    target: String,
+    #[arg(long, default_value = "builtin:april-2025")]
+    scenario: String,
+    #[arg(long, default_value_t = 10000)]
+    paths: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 10)]
+    shards: u64,
+    /// Folder (shared by all tasks) the shards are written under
+    #[arg(long, default_value = "/runs/mc")]
+    out: String,
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +104,8 @@ struct RunArgs {
     /// Replace the scenario's base dataset (a TOML file or a folder of them)
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    mc: montecarlo::McArgs,
 }
 
 /// Why the command failed, which decides the exit code.
@@ -124,6 +170,21 @@ fn main() -> ExitCode {
         Command::Scenarios => catalogue::scenarios(),
         Command::Data(args) => catalogue::data(args),
         Command::Backtest(args) => catalogue::backtest_cmd(args),
+        Command::Merge { shards, out } => {
+            montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
+        }
+        Command::Emit(e) => {
+            montecarlo::emit(&e.target, &e.scenario, e.paths, e.seed, e.shards, &e.out)
+                .and_then(|t| print_out(&t))
+        }
+        Command::Compare {
+            a,
+            b,
+            paths,
+            seed,
+            threads,
+            quiet,
+        } => montecarlo::compare(&a, &b, paths, seed, threads, quiet).and_then(|t| print_out(&t)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -136,6 +197,21 @@ fn load(
     spec: &str,
     data: Option<&std::path::Path>,
 ) -> Result<(Scenario, inputs::Loaded, Vec<inputs::Input>), Failure> {
+    load_by(spec, data, inputs::Loaded::parse)
+}
+
+/// Reads `spec` and parses it with `parser`, with `--data` (when given) as its base dataset.
+pub(crate) fn load_by<T>(
+    spec: &str,
+    data: Option<&std::path::Path>,
+    parser: impl FnOnce(
+        &inputs::Loaded,
+        Option<&std::path::Path>,
+    ) -> (
+        Result<T, chokepoint_core::scenario::Diagnostics>,
+        Vec<inputs::Input>,
+    ),
+) -> Result<(T, inputs::Loaded, Vec<inputs::Input>), Failure> {
     let loaded = inputs::load(spec)?;
     if let Some(d) = data
         && !d.exists()
@@ -145,7 +221,7 @@ fn load(
             Some("give a dataset .toml file or a folder of .toml files".into()),
         ));
     }
-    let (parsed, used) = loaded.parse(data);
+    let (parsed, used) = parser(&loaded, data);
     match parsed {
         Ok(scenario) => Ok((scenario, loaded, used)),
         Err(diags) => Err(Failure::Invalid {
@@ -183,6 +259,17 @@ fn print_out(text: &str) -> Result<(), Failure> {
 fn run(args: RunArgs) -> Result<(), Failure> {
     let default = format!("builtin:{}", chokepoint_core::library::DEFAULT_SCENARIO);
     let spec = args.scenario.as_deref().unwrap_or(&default);
+    if args.mc.paths > 1 || args.mc.shard.is_some() {
+        let text = montecarlo::run(
+            spec,
+            args.data.as_deref(),
+            args.seed,
+            args.out,
+            args.quiet,
+            &args.mc,
+        )?;
+        return print_out(&text);
+    }
     let (scenario, loaded, used) = load(spec, args.data.as_deref())?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args

@@ -410,3 +410,148 @@ fn catalogue_commands() {
         "{out}"
     );
 }
+
+// ---- Monte Carlo ---------------------------------------------------------------------------
+
+const MC_FILES: [&str; 4] = [
+    "bands.csv",
+    "distributions.csv",
+    "paths.csv",
+    "stockout.csv",
+];
+
+fn run_ok(dir: &Path, args: &[&str]) {
+    let (code, out, err) = chokepoint(dir, args);
+    assert_eq!(code, 0, "{args:?}\n{out}\n{err}");
+}
+
+#[test]
+fn monte_carlo_bytes_do_not_depend_on_threads() {
+    let dir = temp_dir("mc-threads", &["tiny-mc.toml"]);
+    let base = [
+        "run",
+        "tiny-mc.toml",
+        "--paths",
+        "16",
+        "--seed",
+        "5",
+        "--quiet",
+    ];
+    let mut folders = Vec::new();
+    for t in ["1", "2", "7"] {
+        let out = format!("t{t}");
+        let mut args = base.to_vec();
+        args.extend(["--threads", t, "--out", &out]);
+        run_ok(&dir, &args);
+        folders.push(read_files(&dir.join(&out)));
+    }
+    assert_eq!(folders[0].len(), 5, "{:?}", folders[0].keys());
+    // Every file, the manifest included (it leaves `--threads` out of `args`), except `--out`.
+    for f in &folders[1..] {
+        for name in MC_FILES {
+            assert!(f[name] == folders[0][name], "{name} differs");
+        }
+    }
+    let m: serde_json::Value =
+        serde_json::from_slice(&folders[0]["manifest.json"]).expect("manifest is json");
+    assert_eq!(m["paths"], 16);
+    assert_eq!(m["sketch"]["relative_accuracy"], 0.01);
+}
+
+#[test]
+fn shards_as_processes_merge_into_the_single_run() {
+    let dir = temp_dir("mc-shards", &["tiny-mc.toml", "tiny.toml"]);
+    let common = ["tiny-mc.toml", "--paths", "14", "--seed", "8", "--quiet"];
+    let mut one = vec!["run"];
+    one.extend(common);
+    one.extend(["--out", "single"]);
+    run_ok(&dir, &one);
+    for i in 0..4 {
+        let shard = format!("{i}/4");
+        let out = format!("shard-{i}");
+        let mut args = vec!["run"];
+        args.extend(common);
+        args.extend(["--shard", &shard, "--out", &out]);
+        run_ok(&dir, &args);
+    }
+    run_ok(
+        &dir,
+        &[
+            "merge", "shard-0", "shard-1", "shard-2", "shard-3", "--out", "m1",
+        ],
+    );
+    run_ok(
+        &dir,
+        &[
+            "merge", "shard-2", "shard-0", "shard-3", "shard-1", "--out", "m2",
+        ],
+    );
+    let single = read_files(&dir.join("single"));
+    let m1 = read_files(&dir.join("m1"));
+    let m2 = read_files(&dir.join("m2"));
+    for name in MC_FILES {
+        // Counts and per-path rows exactly; bands too, since merged sketches hold equal bins.
+        assert!(
+            m1[name] == single[name],
+            "{name}: merged differs from single run"
+        );
+        assert!(m1[name] == m2[name], "{name}: merge order matters");
+    }
+    // A shard of another scenario is refused with exit 2 and says why.
+    run_ok(
+        &dir,
+        &[
+            "run",
+            "tiny.toml",
+            "--paths",
+            "14",
+            "--seed",
+            "8",
+            "--shard",
+            "1/4",
+            "--out",
+            "other",
+            "-q",
+        ],
+    );
+    let (code, _, err) = chokepoint(
+        &dir,
+        &[
+            "merge", "shard-0", "other", "shard-2", "shard-3", "--out", "bad",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("come from different runs"), "{err}");
+    assert!(err.contains("input content hashes"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert!(!dir.join("bad/manifest.json").exists());
+    let (code, _, err) = chokepoint(&dir, &["merge", "shard-0", "shard-1", "--out", "bad"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("shards 2, 3 of 4 are missing"), "{err}");
+}
+
+#[test]
+fn emit_prints_job_templates_and_compare_reports_differences() {
+    let dir = temp_dir("mc-emit", &["tiny-mc.toml", "tiny.toml"]);
+    let (code, slurm, _) = chokepoint(&dir, &["emit", "slurm", "--shards", "8"]);
+    assert_eq!(code, 0);
+    assert!(slurm.contains("#SBATCH --array=0-7"), "{slurm}");
+    assert!(
+        slurm.contains("--shard \"${SLURM_ARRAY_TASK_ID}/8\""),
+        "{slurm}"
+    );
+    let (code, k8s, _) = chokepoint(&dir, &["emit", "k8s", "--shards", "8"]);
+    assert_eq!(code, 0);
+    assert!(k8s.contains("completionMode: Indexed"), "{k8s}");
+    assert!(k8s.contains("$JOB_COMPLETION_INDEX/8"), "{k8s}");
+    let (code, csv, err) = chokepoint(
+        &dir,
+        &["compare", "tiny.toml", "tiny-mc.toml", "--paths", "8", "-q"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        csv.starts_with("metric,region,product,unit,mean_a,mean_b,mean_diff,p5_diff"),
+        "{csv}"
+    );
+    assert!(csv.contains("shortfall_units,USA,ndfeb-magnet,"), "{csv}");
+}

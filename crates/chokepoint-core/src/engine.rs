@@ -182,7 +182,7 @@ pub struct State {
     claim_stock: Vec<f64>,
     /// Indices of the events active today.
     active: Vec<usize>,
-    shipped_today: Vec<f64>,
+    pub(crate) shipped_today: Vec<f64>,
     arrived_today: Vec<f64>,
     lic_applied: Vec<u32>,
     lic_approved: Vec<u32>,
@@ -365,7 +365,9 @@ impl<'a> Engine<'a> {
         self.adapt_shares();
         self.update_prices();
         self.accumulate_summary();
-        self.emit(sink);
+        if sink.wants_records() {
+            self.emit(sink);
+        }
         self.state.day += 1;
     }
 
@@ -1554,13 +1556,14 @@ impl<'a> Engine<'a> {
     pub fn audit(&self) -> Result<(), String> {
         let st = &self.state;
         let ne = self.net.end_uses.len().max(1);
-        for l in 0..self.world().links.len() {
-            let pending: f64 = st
-                .licences
-                .iter()
-                .filter(|x| x.link == l && x.record.outcome == LicenceOutcome::Pending)
-                .map(|x| x.remaining)
-                .sum();
+        // One pass over the licences, not one per link: world scenarios file thousands.
+        let mut pending_by_link = vec![0.0; self.world().links.len()];
+        for x in &st.licences {
+            if x.record.outcome == LicenceOutcome::Pending {
+                pending_by_link[x.link] += x.remaining;
+            }
+        }
+        for (l, &pending) in pending_by_link.iter().enumerate() {
             let recount = st.inbox[l].iter().map(|o| o.qty).sum::<f64>()
                 + st.book[l].iter().map(|o| o.qty).sum::<f64>()
                 + pending

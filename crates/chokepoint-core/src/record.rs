@@ -151,6 +151,11 @@ pub struct LicenceRecord {
 pub trait Sink {
     fn record(&mut self, record: &Record);
     fn licence(&mut self, licence: &LicenceRecord);
+    /// Whether the sink uses daily records at all; when it does not, the engine skips building
+    /// them (a pure speed-up: nothing else depends on them).
+    fn wants_records(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that keeps everything in memory (tests, small runs).
@@ -176,4 +181,7 @@ pub struct NullSink;
 impl Sink for NullSink {
     fn record(&mut self, _: &Record) {}
     fn licence(&mut self, _: &LicenceRecord) {}
+    fn wants_records(&self) -> bool {
+        false
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::Diagnostic;
 use crate::model::{Confidence, ProductId, Provenance, RegionId, World};
+use crate::uncertain::{Dist, Target, UncertainParam};
 use jiff::civil::Date;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -54,7 +55,32 @@ pub(super) struct Num {
     pub confidence: Option<Confidence>,
     pub note: Option<String>,
     pub tabled: bool,
+    /// Index into [`Cx::pending`] when the number was given as a distribution.
+    pub dist: Option<usize>,
+    /// Smallest and largest value the number can take (both `value` for a plain number).
+    pub lo: f64,
+    pub hi: f64,
 }
+
+/// A distribution found while parsing, waiting for its call site to say what it sets.
+pub(super) struct Pending {
+    pub f: usize,
+    pub span: Range<usize>,
+    pub key: String,
+    pub dist: Dist,
+    pub bound: Option<(String, Target)>,
+}
+
+/// Keys that make a number table a distribution.
+pub(super) const DIST_FORMS: [&str; 7] = [
+    "fixed",
+    "uniform",
+    "triangular",
+    "normal",
+    "lognormal",
+    "beta",
+    "choice",
+];
 
 #[derive(Default)]
 pub(super) struct Cx<'t> {
@@ -62,6 +88,9 @@ pub(super) struct Cx<'t> {
     diags: Vec<Diagnostic>,
     pub world: World,
     pub sources: HashSet<String>,
+    pub pending: Vec<Pending>,
+    /// Ordinal of the `[[event]]` being parsed (its index in the scenario's events).
+    pub event_ix: usize,
 }
 
 /// Levenshtein distance in characters.
@@ -438,16 +467,30 @@ impl<'t> Cx<'t> {
                     confidence: None,
                     note: None,
                     tabled: false,
+                    dist: None,
+                    lo: value,
+                    hi: value,
                 })
             }
             DeValue::Table(t) => {
                 let ctx = format!("`{key}`");
-                self.check_keys(
-                    f,
-                    t,
-                    &ctx,
-                    &["value", "unit", "source", "confidence", "note"],
-                );
+                let is_dist = t
+                    .iter()
+                    .any(|(k, _)| DIST_FORMS.contains(&k.get_ref().as_ref()));
+                let mut allowed = vec!["value", "unit", "source", "confidence", "note"];
+                if is_dist {
+                    allowed = vec![
+                        "unit",
+                        "source",
+                        "confidence",
+                        "note",
+                        "min",
+                        "max",
+                        "weights",
+                    ];
+                    allowed.extend(DIST_FORMS);
+                }
+                self.check_keys(f, t, &ctx, &allowed);
                 let mut source = None;
                 if let Some(sv) = t.get("source")
                     && let Some(s) = self.string(f, "source", sv)
@@ -486,28 +529,40 @@ impl<'t> Cx<'t> {
                     .get("note")
                     .and_then(|nv| self.string(f, "note", nv))
                     .map(str::to_string);
-                let Some(vv) = t.get("value") else {
-                    self.err(
-                        f,
-                        v.span(),
-                        format!("missing required key `value` in `{key}`"),
-                        None,
-                    );
-                    return None;
-                };
-                let mut value = match bare_number(vv.get_ref()) {
-                    Some(x) => x,
-                    None => {
-                        self.plain_number(f, &format!("{key}.value"), vv);
+                let mut dist = None;
+                let (vv, mut value) = if is_dist {
+                    let d = self.dist(f, key, v, t)?;
+                    let c = d.central();
+                    dist = Some(d);
+                    (v, c)
+                } else {
+                    let Some(vv) = t.get("value") else {
+                        self.err(
+                            f,
+                            v.span(),
+                            format!("missing required key `value` in `{key}`"),
+                            Some(format!(
+                                "write `{key} = {{ value = 1 }}`, or a distribution such as `{key} = {{ uniform = [1, 2] }}`"
+                            )),
+                        );
                         return None;
+                    };
+                    match bare_number(vv.get_ref()) {
+                        Some(x) => (vv, x),
+                        None => {
+                            self.plain_number(f, &format!("{key}.value"), vv);
+                            return None;
+                        }
                     }
                 };
+                let mut factor = 1.0;
                 let mut unit = canonical(dim);
                 if let Some(uv) = t.get("unit") {
                     if let Some(u) = self.string(f, "unit", uv)
-                        && let Some(factor) = self.convert_unit(f, key, u, uv.span(), dim)
+                        && let Some(k) = self.convert_unit(f, key, u, uv.span(), dim)
                     {
-                        value *= factor;
+                        value *= k;
+                        factor = k;
                     }
                     if let Dim::Qty(ps) | Dim::Rate(ps) = dim
                         && ps.is_empty()
@@ -521,6 +576,19 @@ impl<'t> Cx<'t> {
                         }
                     }
                 }
+                let (mut lo, mut hi) = (value, value);
+                let dist = dist.map(|d| {
+                    let d = d.scaled(factor);
+                    (lo, hi) = d.support();
+                    self.pending.push(Pending {
+                        f,
+                        span: vv.span(),
+                        key: key.to_string(),
+                        dist: d,
+                        bound: None,
+                    });
+                    self.pending.len() - 1
+                });
                 Some(Num {
                     value,
                     f,
@@ -530,6 +598,9 @@ impl<'t> Cx<'t> {
                     confidence,
                     note,
                     tabled: true,
+                    dist,
+                    lo,
+                    hi,
                 })
             }
             other => {
@@ -542,6 +613,257 @@ impl<'t> Cx<'t> {
                 None
             }
         }
+    }
+
+    /// An array of numbers `[a, b, ...]` (exactly `want` items when given).
+    fn num_array(
+        &mut self,
+        f: usize,
+        key: &str,
+        v: &Sp<'_>,
+        want: Option<usize>,
+        shape: &str,
+    ) -> Option<Vec<f64>> {
+        let bad = |this: &mut Self| {
+            this.err(
+                f,
+                v.span(),
+                format!("`{key}` must be an array {shape}"),
+                Some(format!("e.g. `{key} = {shape}`")),
+            );
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            bad(self);
+            return None;
+        };
+        if want.is_some_and(|n| n != items.len()) {
+            bad(self);
+            return None;
+        }
+        let xs: Vec<Option<f64>> = items.iter().map(|x| self.plain_number(f, key, x)).collect();
+        xs.into_iter().collect()
+    }
+
+    /// A distribution table (`{ uniform = [a, b] }`, ...; see docs/scenario.md, Uncertainty),
+    /// with every degenerate form reported at the table.
+    pub fn dist(&mut self, f: usize, key: &str, v: &Sp<'_>, t: &DeTable<'_>) -> Option<Dist> {
+        let given: Vec<&str> = t
+            .iter()
+            .map(|(k, _)| k.get_ref().as_ref())
+            .filter(|k| DIST_FORMS.contains(k))
+            .collect();
+        if given.len() != 1 {
+            self.err(
+                f,
+                v.span(),
+                format!(
+                    "`{key}` must have exactly one of {}",
+                    DIST_FORMS.map(|d| format!("`{d}`")).join(", ")
+                ),
+                Some(format!("e.g. `{key} = {{ uniform = [1, 2] }}`")),
+            );
+            return None;
+        }
+        let form = given[0];
+        let dv = t.get(form)?;
+        let bound = |this: &mut Self, name: &str| -> Option<Option<f64>> {
+            match t.get(name) {
+                Some(bv) => this.plain_number(f, name, bv).map(Some),
+                None => Some(None),
+            }
+        };
+        let (min, max) = (bound(self, "min")?, bound(self, "max")?);
+        let degenerate = |this: &mut Self, what: String, hint: &str| {
+            this.err(
+                f,
+                v.span(),
+                format!("degenerate distribution for `{key}`: {what}"),
+                Some(hint.into()),
+            );
+        };
+        for extra in ["min", "max"] {
+            if t.contains_key(extra) && !matches!(form, "normal" | "lognormal" | "beta") {
+                self.err(
+                    f,
+                    t.get(extra).map_or(v.span(), |x| x.span()),
+                    format!("`{extra}` is only used with `normal`, `lognormal` and `beta`"),
+                    Some("the bounds of `uniform` and `triangular` are in their arrays".into()),
+                );
+                return None;
+            }
+        }
+        if t.contains_key("weights") && form != "choice" {
+            self.err(
+                f,
+                t.get("weights").map_or(v.span(), |x| x.span()),
+                "`weights` is only used with `choice`",
+                Some("write `{ choice = [v1, v2], weights = [w1, w2] }`".into()),
+            );
+            return None;
+        }
+        if let (Some(a), Some(b)) = (min, max)
+            && a > b
+        {
+            degenerate(
+                self,
+                format!("min {} is greater than max {}", fmt_num(a), fmt_num(b)),
+                "write `min` below `max`",
+            );
+            return None;
+        }
+        let (lo, hi) = (
+            min.unwrap_or(f64::NEG_INFINITY),
+            max.unwrap_or(f64::INFINITY),
+        );
+        let d = match form {
+            "fixed" => Dist::Fixed(self.plain_number(f, key, dv)?),
+            "uniform" => {
+                let x = self.num_array(f, "uniform", dv, Some(2), "[min, max]")?;
+                if x[0] > x[1] {
+                    degenerate(
+                        self,
+                        format!(
+                            "min {} is greater than max {}",
+                            fmt_num(x[0]),
+                            fmt_num(x[1])
+                        ),
+                        "write `uniform = [min, max]` with min <= max",
+                    );
+                    return None;
+                }
+                Dist::Uniform(x[0], x[1])
+            }
+            "triangular" => {
+                let x = self.num_array(f, "triangular", dv, Some(3), "[min, mode, max]")?;
+                if !(x[0] <= x[1] && x[1] <= x[2]) {
+                    degenerate(
+                        self,
+                        format!(
+                            "triangular [{}, {}, {}] is not ordered min <= mode <= max",
+                            fmt_num(x[0]),
+                            fmt_num(x[1]),
+                            fmt_num(x[2])
+                        ),
+                        "write `triangular = [min, mode, max]` with min <= mode <= max",
+                    );
+                    return None;
+                }
+                Dist::Triangular(x[0], x[1], x[2])
+            }
+            "normal" | "lognormal" => {
+                let x = self.num_array(
+                    f,
+                    form,
+                    dv,
+                    Some(2),
+                    if form == "normal" {
+                        "[mean, sd]"
+                    } else {
+                        "[mu, sigma]"
+                    },
+                )?;
+                if x[1] <= 0.0 {
+                    let what = if form == "normal" { "sd" } else { "sigma" };
+                    degenerate(
+                        self,
+                        format!("{what} must be > 0, found {}", fmt_num(x[1])),
+                        "use `fixed = x` for a number without spread",
+                    );
+                    return None;
+                }
+                if form == "normal" {
+                    if lo > x[0] + 8.0 * x[1] || hi < x[0] - 8.0 * x[1] {
+                        degenerate(
+                            self,
+                            "the truncation bounds leave almost no probability".into(),
+                            "put `min` and `max` around the mean",
+                        );
+                        return None;
+                    }
+                    Dist::Normal {
+                        mean: x[0],
+                        sd: x[1],
+                        min: lo,
+                        max: hi,
+                    }
+                } else {
+                    if hi <= 0.0 {
+                        degenerate(
+                            self,
+                            format!(
+                                "max {} is not above 0, where a lognormal lives",
+                                fmt_num(hi)
+                            ),
+                            "a lognormal value is always > 0",
+                        );
+                        return None;
+                    }
+                    Dist::LogNormal {
+                        mu: x[0],
+                        sigma: x[1],
+                        min: lo.max(0.0),
+                        max: hi,
+                    }
+                }
+            }
+            "beta" => {
+                let x = self.num_array(f, "beta", dv, Some(2), "[a, b]")?;
+                if x[0] <= 0.0 || x[1] <= 0.0 {
+                    degenerate(
+                        self,
+                        format!(
+                            "beta shape parameters must be > 0, found [{}, {}]",
+                            fmt_num(x[0]),
+                            fmt_num(x[1])
+                        ),
+                        "write `beta = [a, b]` with a, b > 0",
+                    );
+                    return None;
+                }
+                Dist::Beta {
+                    a: x[0],
+                    b: x[1],
+                    min: min.unwrap_or(0.0),
+                    max: max.unwrap_or(1.0),
+                }
+            }
+            _ => {
+                let values = self.num_array(f, "choice", dv, None, "[v1, v2, ...]")?;
+                if values.is_empty() {
+                    degenerate(
+                        self,
+                        "`choice` is empty".into(),
+                        "list at least one value, e.g. `choice = [1, 2]`",
+                    );
+                    return None;
+                }
+                let weights = match t.get("weights") {
+                    Some(wv) => {
+                        let w = self.num_array(f, "weights", wv, None, "[w1, w2, ...]")?;
+                        if w.len() != values.len() {
+                            degenerate(
+                                self,
+                                format!("{} weights for {} choices", w.len(), values.len()),
+                                "give one weight per choice",
+                            );
+                            return None;
+                        }
+                        if w.iter().any(|x| *x < 0.0) || w.iter().sum::<f64>() <= 0.0 {
+                            degenerate(
+                                self,
+                                "weights must be >= 0 and sum to more than 0".into(),
+                                "weights are relative: `weights = [1, 3]` means 25% and 75%",
+                            );
+                            return None;
+                        }
+                        w
+                    }
+                    None => vec![1.0; values.len()],
+                };
+                Dist::Choice { values, weights }
+            }
+        };
+        Some(d)
     }
 
     /// Checks a unit string against `dim`; returns the factor to the canonical unit.
@@ -682,14 +1004,101 @@ impl<'t> Cx<'t> {
         ok
     }
 
+    /// Checks `ok` on the whole range a number can take (its distribution's support).
+    pub fn range_ok(&mut self, key: &str, n: &Num, ok: impl Fn(f64) -> bool, rule: &str) -> bool {
+        if n.dist.is_none() {
+            return self.bound(key, n, ok(n.value), rule);
+        }
+        let bad = [n.lo, n.hi].into_iter().find(|x| !ok(*x));
+        if let Some(x) = bad {
+            let d = n
+                .dist
+                .map(|i| self.pending[i].dist.describe())
+                .unwrap_or_default();
+            self.err(
+                n.f,
+                n.span.clone(),
+                format!(
+                    "`{key}` must be {rule}, but its distribution {d} reaches {}",
+                    fmt_num(x)
+                ),
+                Some("narrow the distribution, or truncate it with `min` and `max`".into()),
+            );
+        }
+        bad.is_none()
+    }
     pub fn ge0(&mut self, key: &str, n: &Num) -> bool {
-        self.bound(key, n, n.value >= 0.0, ">= 0")
+        self.range_ok(key, n, |x| x >= 0.0, ">= 0")
     }
     pub fn gt0(&mut self, key: &str, n: &Num) -> bool {
-        self.bound(key, n, n.value > 0.0, "> 0")
+        self.range_ok(key, n, |x| x > 0.0, "> 0")
     }
     pub fn unit_interval(&mut self, key: &str, n: &Num) -> bool {
-        self.bound(key, n, (0.0..=1.0).contains(&n.value), "between 0 and 1")
+        self.range_ok(key, n, |x| (0.0..=1.0).contains(&x), "between 0 and 1")
+    }
+
+    /// Adds a parameter that the caller built itself (an event date or probability).
+    pub fn push_param(
+        &mut self,
+        f: usize,
+        span: Range<usize>,
+        key: &str,
+        dist: Dist,
+        label: String,
+        target: Target,
+    ) {
+        self.pending.push(Pending {
+            f,
+            span,
+            key: key.to_string(),
+            dist,
+            bound: Some((label, target)),
+        });
+    }
+
+    /// Says what an uncertain number sets; a no-op for plain numbers.
+    pub fn bind(&mut self, n: &Num, label: String, target: Target) {
+        if let Some(i) = n.dist {
+            self.pending[i].bound = Some((label, target));
+        }
+    }
+
+    /// The uncertain parameters in file order; an error for each distribution given where the
+    /// model takes no uncertainty.
+    pub fn take_uncertain(&mut self) -> Vec<UncertainParam> {
+        let pending = std::mem::take(&mut self.pending);
+        let mut out = Vec::new();
+        let mut order: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, p) in pending.iter().enumerate() {
+            order.push((p.f, p.span.start, i));
+        }
+        order.sort_unstable();
+        for (_, _, i) in order {
+            let p = &pending[i];
+            match &p.bound {
+                Some((label, target)) => {
+                    let (line, column) = self.pos(p.f, p.span.start);
+                    out.push(UncertainParam {
+                        label: label.clone(),
+                        file: self.files[p.f].name.clone(),
+                        line,
+                        column,
+                        target: target.clone(),
+                        dist: p.dist.clone(),
+                    });
+                }
+                None => self.err(
+                    p.f,
+                    p.span.clone(),
+                    format!("`{}` cannot be uncertain", p.key),
+                    Some(
+                        "distributions are allowed for capacities, tariffs, demand, inventory days, stockpiles, prices, licence approvals, event numbers, event dates (`date`) and `probability`; see docs/scenario.md, Uncertainty"
+                            .into(),
+                    ),
+                ),
+            }
+        }
+        out
     }
 
     pub fn date(&mut self, f: usize, key: &str, v: &Sp<'_>) -> Option<Date> {

@@ -6,10 +6,11 @@ use crate::event::{
     Event, EventKind, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector,
 };
 use crate::model::{ProductId, RegionId};
+use crate::uncertain::{Dist, Target, TermsSlot};
 use std::ops::Range;
 use toml::de::DeValue;
 
-const COMMON: [&str; 4] = ["name", "date", "until", "kind"];
+const COMMON: [&str; 5] = ["name", "date", "until", "kind", "probability"];
 
 /// Kinds and their own keys.
 const KINDS: [(&str, &[&str]); 11] = [
@@ -60,7 +61,14 @@ const KINDS: [(&str, &[&str]); 11] = [
 ];
 
 pub(super) fn walk_events(cx: &mut Cx, entries: &[Entry], s: &ParsedSettings) -> Vec<Event> {
-    entries.iter().filter_map(|e| event(cx, e, s)).collect()
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        cx.event_ix = i;
+        if let Some(ev) = event(cx, e, s) {
+            out.push(ev);
+        }
+    }
+    out
 }
 
 fn event(cx: &mut Cx, e: &Entry, s: &ParsedSettings) -> Option<Event> {
@@ -88,7 +96,20 @@ fn event(cx: &mut Cx, e: &Entry, s: &ParsedSettings) -> Option<Event> {
     };
     let name = cx.opt_str(e, "name");
     let date_v = cx.req(e, "date");
-    let date = date_v.and_then(|v| cx.date(e.f, "date", v));
+    let mut date_dist = None;
+    let date = match date_v {
+        Some(v) if matches!(v.get_ref(), DeValue::Table(_)) => {
+            let d = uncertain_date(cx, e.f, v, s);
+            date_dist = d.as_ref().map(|(_, dist)| dist.clone());
+            d.map(|(c, _)| c)
+        }
+        Some(v) => cx.date(e.f, "date", v),
+        None => None,
+    };
+    let probability = e.tbl.get("probability").and_then(|v| {
+        let n = cx.number(e.f, "probability", v, &Dim::One)?;
+        cx.unit_interval("probability", &n).then_some(n)
+    });
     let until_v = e.tbl.get("until");
     let until = until_v.and_then(|v| cx.date(e.f, "until", v));
 
@@ -133,6 +154,28 @@ fn event(cx: &mut Cx, e: &Entry, s: &ParsedSettings) -> Option<Event> {
         (None, Some((k, _)), None) => k.to_string(),
         (None, None, _) => "event".to_string(),
     };
+    let ix = cx.event_ix;
+    if let (Some(dist), Some(v)) = (date_dist, date_v) {
+        cx.push_param(
+            e.f,
+            v.span(),
+            "date",
+            dist,
+            format!("event {label} date"),
+            Target::EventStart(ix),
+        );
+    }
+    if let Some(p) = &probability {
+        let dist = Dist::Bernoulli(p.value);
+        cx.push_param(
+            p.f,
+            p.span.clone(),
+            "probability",
+            dist,
+            format!("event {label} happens"),
+            Target::EventOccurs(ix),
+        );
+    }
     let kind = match kind_keys {
         Some(k) => event_kind(cx, e, k, &label),
         None => None,
@@ -344,12 +387,17 @@ fn terms(
     cx: &mut Cx,
     e: &Entry,
     base: Option<&(LicenceTerms, Range<usize>)>,
-) -> Option<LicenceTerms> {
+) -> Option<(LicenceTerms, Option<Num>)> {
+    let mut own = None;
     let approval = match e.tbl.get("approval") {
         Some(v) => cx
             .number(e.f, "approval", v, &Dim::One)
             .filter(|n| cx.unit_interval("approval", n))
-            .map(|n| n.value),
+            .map(|n| {
+                let x = n.value;
+                own = Some(n);
+                x
+            }),
         None => match base {
             Some((b, _)) => Some(b.approval),
             None => cx.req(e, "approval").and(None),
@@ -389,17 +437,25 @@ fn terms(
             return None;
         }
     }
-    Some(LicenceTerms {
-        approval,
-        lead_time,
-        cap_days: cap.map(|(c, _)| c),
-    })
+    Some((
+        LicenceTerms {
+            approval,
+            lead_time,
+            cap_days: cap.map(|(c, _)| c),
+        },
+        own,
+    ))
 }
 
 fn licensing(cx: &mut Cx, e: &Entry) -> Option<EventKind> {
     let exporter = cx.req_region(e, "exporter");
     let (products, _) = products_sel(cx, e, "products");
     let main = terms(cx, e, None);
+    let label = |cx: &Cx, what: String| format!("event {} approval{what}", cx.event_ix);
+    let ev = cx.event_ix;
+    let mut default_slots = vec![TermsSlot::Default];
+    let main_num = main.as_ref().and_then(|(_, n)| n.clone());
+    let main = main.map(|(t, _)| t);
     let cap_span = e
         .tbl
         .get("lead-time-cap")
@@ -473,11 +529,30 @@ fn licensing(cx: &mut Cx, e: &Entry) -> Option<EventKind> {
                 None => None,
             };
             match (target, t) {
-                (Some(Ok(r)), Some(t)) => destinations.push((r, t)),
-                (Some(Err(eu)), Some(t)) => end_uses.push((eu, t)),
+                (Some(target), Some((t, own))) => {
+                    let slot = match &target {
+                        Ok(_) => TermsSlot::Destination(destinations.len()),
+                        Err(_) => TermsSlot::EndUse(end_uses.len()),
+                    };
+                    match own {
+                        Some(n) => {
+                            let l = label(cx, format!(" {key}.{name}"));
+                            cx.bind(&n, l, Target::Approval(ev, vec![slot]));
+                        }
+                        None => default_slots.push(slot),
+                    }
+                    match target {
+                        Ok(r) => destinations.push((r, t)),
+                        Err(eu) => end_uses.push((eu, t)),
+                    }
+                }
                 _ => ok = false,
             }
         }
+    }
+    if let Some(n) = &main_num {
+        let l = label(cx, String::new());
+        cx.bind(n, l, Target::Approval(ev, default_slots));
     }
     let (exporter, terms) = (exporter?, main?);
     ok.then_some(EventKind::ExportLicence(Licensing {
@@ -500,10 +575,16 @@ fn req_num(cx: &mut Cx, e: &Entry, key: &str, dim: &Dim) -> Option<Num> {
 
 fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKind> {
     let what = |key: &str| format!("event {label} {key}");
+    let ev = cx.event_ix;
+    let value = Target::EventValue {
+        event: ev,
+        scale: 1.0,
+    };
     let rate_of = |cx: &mut Cx, e: &Entry, p: Option<ProductId>, key: &str| -> Option<f64> {
         let units = cx.units_of(&p.into_iter().collect::<Vec<_>>());
         let n = req_num(cx, e, key, &Dim::Rate(units))?;
         cx.prov(what(key), &n, false);
+        cx.bind(&n, what(key), value.clone());
         cx.gt0(key, &n).then_some(n.value)
     };
     Some(match kind {
@@ -529,6 +610,7 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
                     let q = q.filter(|q| cx.ge0("quantity", q));
                     if let Some(q) = &q {
                         cx.prov(what("quantity"), q, false);
+                        cx.bind(q, what("quantity"), value.clone());
                     }
                     let period = match e.tbl.get("period-days") {
                         Some(v) => cx.count(e.f, "period-days", v, 1).map(|(p, _)| p),
@@ -549,9 +631,10 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
             let exporters = regions_sel(cx, e, "exporters");
             let (products, _) = products_sel(cx, e, "products");
             let rate = req_num(cx, e, "rate", &Dim::One)
-                .filter(|n| cx.bound("rate", n, n.value > -1.0, "> -1"));
+                .filter(|n| cx.range_ok("rate", n, |x| x > -1.0, "> -1"));
             if let Some(r) = &rate {
                 cx.prov(what("rate"), r, false);
+                cx.bind(r, what("rate"), value.clone());
             }
             EventKind::Tariff {
                 importer: importer?,
@@ -579,6 +662,7 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
             ) {
                 (Some(c), None, _, false) => {
                     cx.prov(what("capacity"), &c, false);
+                    cx.bind(&c, what("capacity"), value.clone());
                     cx.ge0("capacity", &c).then_some(c.value)?
                 }
                 (None, Some(x), false, _) => {
@@ -592,7 +676,11 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
                         .iter()
                         .find(|f| f.region == region && f.product == product);
                     match base {
-                        Some(f) => f.capacity * x.value,
+                        Some(f) => {
+                            let scale = f.capacity;
+                            cx.bind(&x, what("factor"), Target::EventValue { event: ev, scale });
+                            scale * x.value
+                        }
                         None => {
                             let (rc, pc) = (
                                 cx.world.regions[region.ix()].code.clone(),
@@ -656,6 +744,7 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
             let factor = req_num(cx, e, "factor", &Dim::One).filter(|n| cx.ge0("factor", n));
             if let Some(x) = &factor {
                 cx.prov(what("factor"), x, false);
+                cx.bind(x, what("factor"), value.clone());
             }
             EventKind::DemandShock {
                 regions,
@@ -678,6 +767,11 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
                 let trigger = match opt_num(cx, e, "trigger-days-of-cover", &Dim::Days) {
                     Some(n) => {
                         cx.prov(what("trigger-days-of-cover"), &n, false);
+                        cx.bind(
+                            &n,
+                            what("trigger-days-of-cover"),
+                            Target::EventSecondary(ev),
+                        );
                         Some(cx.ge0("trigger-days-of-cover", &n).then_some(n.value)?)
                     }
                     None => None,
@@ -698,6 +792,7 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
             let floor = match opt_num(cx, e, "floor", &Dim::Price) {
                 Some(n) => {
                     cx.prov(what("floor"), &n, false);
+                    cx.bind(&n, what("floor"), Target::EventSecondary(ev));
                     cx.ge0("floor", &n).then_some(n.value)
                 }
                 None => Some(0.0),
@@ -719,5 +814,222 @@ fn event_kind(cx: &mut Cx, e: &Entry, kind: &str, label: &str) -> Option<EventKi
             }
         }
         _ => return None,
+    })
+}
+
+/// An uncertain event date: `{ uniform = [d1, d2] }`, `{ triangular = [d1, mode, d2] }` or
+/// `{ choice = [d1, d2, ...], weights = [...] }` over dates, or `{ on = DATE, shift-days = <number
+/// distribution> }`. Returns the central date and the distribution of the day index.
+fn uncertain_date(
+    cx: &mut Cx,
+    f: usize,
+    v: &Sp,
+    s: &ParsedSettings,
+) -> Option<(jiff::civil::Date, Dist)> {
+    let DeValue::Table(t) = v.get_ref() else {
+        return None;
+    };
+    const FORMS: [&str; 3] = ["uniform", "triangular", "choice"];
+    cx.check_keys(
+        f,
+        t,
+        "`date`",
+        &[
+            "uniform",
+            "triangular",
+            "choice",
+            "weights",
+            "on",
+            "shift-days",
+        ],
+    );
+    let start = s.start?;
+    let days = s.days?;
+    let ix = |d: jiff::civil::Date| start.until(d).map_or(-1.0, |sp| f64::from(sp.get_days()));
+    let dist = if let Some(on) = t.get("on") {
+        let base = cx.date(f, "on", on)?;
+        let Some(sv) = t.get("shift-days") else {
+            cx.err(
+                f,
+                v.span(),
+                "`date = { on = ... }` needs `shift-days`",
+                Some(
+                    "e.g. `date = { on = 2025-04-04, shift-days = { triangular = [-7, 0, 30] } }`"
+                        .into(),
+                ),
+            );
+            return None;
+        };
+        let n = cx.number(f, "shift-days", sv, &Dim::Days)?;
+        let Some(pi) = n.dist else {
+            cx.err(
+                f,
+                sv.span(),
+                "`shift-days` must be a distribution",
+                Some("for a fixed date write `date = 2025-04-04`".into()),
+            );
+            return None;
+        };
+        // The number is used here, not bound to a field: drop it from the pending list.
+        let d = cx.pending.remove(pi).dist;
+        let b = ix(base);
+        match shift(d, b) {
+            Some(d) => d,
+            None => {
+                cx.err(
+                    f,
+                    sv.span(),
+                    "`shift-days` cannot be a lognormal",
+                    Some("use `triangular`, `uniform`, `normal`, `beta` or `choice`".into()),
+                );
+                return None;
+            }
+        }
+    } else {
+        let given: Vec<&str> = FORMS
+            .iter()
+            .copied()
+            .filter(|k| t.contains_key(*k))
+            .collect();
+        if given.len() != 1 {
+            cx.err(
+                f,
+                v.span(),
+                "an uncertain `date` needs exactly one of `uniform`, `triangular`, `choice`, or `on` with `shift-days`",
+                Some("e.g. `date = { uniform = [2025-04-01, 2025-06-30] }`".into()),
+            );
+            return None;
+        }
+        let form = given[0];
+        let dv = t.get(form)?;
+        let DeValue::Array(items) = dv.get_ref() else {
+            cx.err(
+                f,
+                dv.span(),
+                format!("`{form}` must be an array of dates"),
+                None,
+            );
+            return None;
+        };
+        let dates: Vec<Option<f64>> = items.iter().map(|x| cx.date(f, form, x).map(ix)).collect();
+        let x: Vec<f64> = dates.into_iter().collect::<Option<Vec<f64>>>()?;
+        let degenerate = |cx: &mut Cx, what: &str, hint: &str| {
+            cx.err(
+                f,
+                v.span(),
+                format!("degenerate date distribution: {what}"),
+                Some(hint.into()),
+            );
+        };
+        match (form, x.len()) {
+            ("uniform", 2) if x[0] <= x[1] => Dist::Uniform(x[0], x[1]),
+            ("uniform", 2) => {
+                degenerate(
+                    cx,
+                    "the first date is after the second",
+                    "write `uniform = [earliest, latest]`",
+                );
+                return None;
+            }
+            ("triangular", 3) if x[0] <= x[1] && x[1] <= x[2] => Dist::Triangular(x[0], x[1], x[2]),
+            ("triangular", 3) => {
+                degenerate(
+                    cx,
+                    "dates are not ordered earliest <= mode <= latest",
+                    "write `triangular = [earliest, most likely, latest]`",
+                );
+                return None;
+            }
+            ("choice", 0) => {
+                degenerate(cx, "`choice` is empty", "list at least one date");
+                return None;
+            }
+            ("choice", n) => {
+                let weights = match t.get("weights") {
+                    Some(wv) => {
+                        let DeValue::Array(ws) = wv.get_ref() else {
+                            cx.err(f, wv.span(), "`weights` must be an array of numbers", None);
+                            return None;
+                        };
+                        let w: Vec<f64> = ws
+                            .iter()
+                            .map(|x| cx.plain_number(f, "weights", x))
+                            .collect::<Option<Vec<f64>>>()?;
+                        if w.len() != n
+                            || w.iter().any(|x| *x < 0.0)
+                            || w.iter().sum::<f64>() <= 0.0
+                        {
+                            degenerate(
+                                cx,
+                                "weights must be one per date, >= 0, with a positive sum",
+                                "e.g. `weights = [1, 3]`",
+                            );
+                            return None;
+                        }
+                        w
+                    }
+                    None => vec![1.0; n],
+                };
+                Dist::Choice { values: x, weights }
+            }
+            _ => {
+                let shape = if form == "uniform" {
+                    "[earliest, latest]"
+                } else {
+                    "[earliest, mode, latest]"
+                };
+                cx.err(
+                    f,
+                    dv.span(),
+                    format!("`{form}` must be an array {shape} of dates"),
+                    None,
+                );
+                return None;
+            }
+        }
+    };
+    let (lo, hi) = dist.support();
+    if lo < 0.0 || hi >= f64::from(days) {
+        let end = start
+            .checked_add(jiff::Span::new().days(i64::from(days)))
+            .map_or(String::from("?"), |d| d.to_string());
+        cx.err(
+            f,
+            v.span(),
+            format!("uncertain event date reaches outside the scenario horizon [{start}, {end})"),
+            Some("every date the distribution can produce must lie inside the horizon; truncate `shift-days` with `min`/`max`".into()),
+        );
+        return None;
+    }
+    let central = dist.central().round();
+    let d = start
+        .checked_add(jiff::Span::new().days(central as i64))
+        .ok()?;
+    Some((d, dist))
+}
+
+/// A day-offset distribution moved to start at day index `b`.
+fn shift(d: Dist, b: f64) -> Option<Dist> {
+    Some(match d {
+        Dist::Fixed(x) => Dist::Fixed(x + b),
+        Dist::Uniform(x, y) => Dist::Uniform(x + b, y + b),
+        Dist::Triangular(x, m, y) => Dist::Triangular(x + b, m + b, y + b),
+        Dist::Normal { mean, sd, min, max } => Dist::Normal {
+            mean: mean + b,
+            sd,
+            min: min + b,
+            max: max + b,
+        },
+        Dist::Beta { a, b: bb, min, max } => Dist::Beta {
+            a,
+            b: bb,
+            min: min + b,
+            max: max + b,
+        },
+        Dist::Choice { values, weights } => Dist::Choice {
+            values: values.into_iter().map(|v| v + b).collect(),
+            weights,
+        },
+        Dist::LogNormal { .. } | Dist::Bernoulli(_) => return None,
     })
 }

@@ -17,6 +17,7 @@ mod world;
 mod tests;
 
 use crate::model::{Scenario, World};
+use crate::uncertain::{Target, Uncertainty};
 use cx::Cx;
 use std::fmt;
 use toml::de::DeTable;
@@ -140,8 +141,18 @@ fn check_dataset_keys(cx: &mut Cx, f: usize, doc: &DeTable) {
     }
 }
 
-/// Parses and validates a scenario file, merging its world sections on top of its base.
+/// Parses and validates a scenario file, merging its world sections on top of its base. Numbers
+/// given as distributions take their central value; see [`parse_scenario_uncertain`].
 pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scenario, Diagnostics> {
+    parse_scenario_uncertain(src, bases).map(|(s, _)| s)
+}
+
+/// Parses and validates a scenario file and returns, beside the scenario at central values, its
+/// uncertain parameters in file order (see [`crate::uncertain`]).
+pub fn parse_scenario_uncertain(
+    src: SourceText,
+    bases: &dyn BaseResolver,
+) -> Result<(Scenario, Uncertainty), Diagnostics> {
     let mut cx = Cx::default();
     let sf = cx.add_file(src.name, src.text);
     let doc = cx.parse_doc(sf, src.text);
@@ -197,13 +208,39 @@ pub fn parse_scenario(src: SourceText, bases: &dyn BaseResolver) -> Result<Scena
         }
         None => Vec::new(),
     };
+    let params = cx.take_uncertain();
     let (world, diags) = cx.finish();
     if diags.is_empty() {
-        Ok(Scenario {
-            settings: settings.settings,
-            world,
-            events,
-        })
+        let mut unc = Uncertainty {
+            params,
+            events: Vec::new(),
+        };
+        let mut central = events.clone();
+        if unc
+            .params
+            .iter()
+            .any(|p| matches!(p.target, Target::EventOccurs(_)))
+        {
+            // Events unlikely to happen (probability < 1/2) are left out of the central scenario.
+            let mut k = 0;
+            central.retain(|_| {
+                k += 1;
+                !unc.params
+                    .iter()
+                    .any(|p| p.target == Target::EventOccurs(k - 1) && p.dist.central() < 0.5)
+            });
+        }
+        if !unc.params.is_empty() {
+            unc.events = events;
+        }
+        Ok((
+            Scenario {
+                settings: settings.settings,
+                world,
+                events: central,
+            },
+            unc,
+        ))
     } else {
         Err(Diagnostics(diags))
     }
@@ -222,6 +259,8 @@ pub fn parse_world(srcs: &[SourceText]) -> Result<World, Diagnostics> {
     let refs: Vec<(usize, &DeTable)> = docs.iter().map(|(f, d)| (*f, d)).collect();
     world::walk_world(&mut cx, &refs);
     cx.world.default_cover_days = world::DEFAULT_COVER_DAYS;
+    // Distributions in a dataset are checked here and sampled when a scenario uses the dataset.
+    let _ = cx.take_uncertain();
     let (world, diags) = cx.finish();
     if diags.is_empty() {
         Ok(world)

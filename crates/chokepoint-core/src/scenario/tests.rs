@@ -767,3 +767,279 @@ fn dataset_folder_files_refer_to_each_other() {
         )
     );
 }
+
+// ---- uncertainty ---------------------------------------------------------------------------
+
+fn parse_unc(body: &str) -> Result<(Scenario, crate::uncertain::Uncertainty), String> {
+    let text = format!("{}{body}", pre!());
+    parse_scenario_uncertain(
+        SourceText {
+            name: "u.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .map_err(|d| d.to_string())
+}
+
+/// Facility + link + demand so that every uncertain world field has a home.
+const UNC_WORLD: &str = r#"[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = CAP
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 1
+"#;
+
+fn with_cap(cap: &str) -> Result<(Scenario, crate::uncertain::Uncertainty), String> {
+    parse_unc(&UNC_WORLD.replace("CAP", cap))
+}
+
+#[test]
+fn every_distribution_parses_to_its_central_value() {
+    use crate::uncertain::{Dist, Target};
+    let inf = f64::INFINITY;
+    let cases: [(&str, Dist, f64); 9] = [
+        ("{ fixed = 5 }", Dist::Fixed(5.0), 5.0),
+        ("{ uniform = [4, 8] }", Dist::Uniform(4.0, 8.0), 6.0),
+        (
+            "{ triangular = [1, 2, 6] }",
+            Dist::Triangular(1.0, 2.0, 6.0),
+            2.0,
+        ),
+        (
+            "{ normal = [10, 2], min = 0 }",
+            Dist::Normal {
+                mean: 10.0,
+                sd: 2.0,
+                min: 0.0,
+                max: inf,
+            },
+            10.0,
+        ),
+        (
+            "{ lognormal = [0, 0.5] }",
+            Dist::LogNormal {
+                mu: 0.0,
+                sigma: 0.5,
+                min: 0.0,
+                max: inf,
+            },
+            1.0,
+        ),
+        (
+            "{ lognormal = [0, 0.5], min = 2, max = 3 }",
+            Dist::LogNormal {
+                mu: 0.0,
+                sigma: 0.5,
+                min: 2.0,
+                max: 3.0,
+            },
+            2.0,
+        ),
+        (
+            "{ beta = [2, 6] }",
+            Dist::Beta {
+                a: 2.0,
+                b: 6.0,
+                min: 0.0,
+                max: 1.0,
+            },
+            0.25,
+        ),
+        (
+            "{ beta = [1, 1], min = 10, max = 20 }",
+            Dist::Beta {
+                a: 1.0,
+                b: 1.0,
+                min: 10.0,
+                max: 20.0,
+            },
+            15.0,
+        ),
+        (
+            "{ choice = [3, 7, 9], weights = [1, 5, 1] }",
+            Dist::Choice {
+                values: vec![3.0, 7.0, 9.0],
+                weights: vec![1.0, 5.0, 1.0],
+            },
+            7.0,
+        ),
+    ];
+    for (text, dist, central) in cases {
+        let (s, u) = with_cap(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(s.world.facilities[0].capacity, central, "{text}");
+        assert_eq!(u.params.len(), 1, "{text}");
+        assert_eq!(u.params[0].dist, dist, "{text}");
+        assert_eq!(u.params[0].target, Target::FacilityCapacity(0));
+        assert_eq!(u.params[0].label, "facility CHN magnet capacity");
+        assert_eq!((u.params[0].line, u.params[0].column), (32, 12), "{text}");
+    }
+    // Units convert every parameter of the distribution.
+    let (s, u) = with_cap(r#"{ uniform = [365, 730], unit = "t product/yr" }"#).unwrap();
+    assert_eq!(s.world.facilities[0].capacity, 1.5);
+    assert_eq!(u.params[0].dist, Dist::Uniform(1.0, 2.0));
+}
+
+#[test]
+fn degenerate_distributions_are_reported_with_position_and_hint() {
+    let cases = [
+        ("{ uniform = [8, 4] }", "min 8 is greater than max 4"),
+        (
+            "{ triangular = [1, 7, 6] }",
+            "is not ordered min <= mode <= max",
+        ),
+        ("{ normal = [10, 0] }", "sd must be > 0, found 0"),
+        ("{ normal = [10, -1], min = 0 }", "sd must be > 0"),
+        ("{ lognormal = [0, 0] }", "sigma must be > 0"),
+        (
+            "{ normal = [10, 1], min = 5, max = 2 }",
+            "min 5 is greater than max 2",
+        ),
+        ("{ beta = [0, 1] }", "beta shape parameters must be > 0"),
+        ("{ choice = [] }", "`choice` is empty"),
+        (
+            "{ choice = [1, 2], weights = [0, 0] }",
+            "weights must be >= 0 and sum to more than 0",
+        ),
+        (
+            "{ choice = [1, 2], weights = [1] }",
+            "1 weights for 2 choices",
+        ),
+        (
+            "{ choice = [1, 2], weights = [-1, 3] }",
+            "weights must be >= 0",
+        ),
+        (
+            "{ uniform = [1, 2], triangular = [1, 2, 3] }",
+            "must have exactly one of",
+        ),
+        ("{ uniform = [1] }", "must be an array [min, max]"),
+        ("{ uniform = [1, 2], min = 0 }", "`min` is only used with"),
+        (
+            "{ uniform = [1, 2], weights = [1] }",
+            "`weights` is only used with `choice`",
+        ),
+        (
+            "{ normal = [1, 1] }",
+            "`capacity` must be >= 0, but its distribution normal [1, 1] reaches -inf",
+        ),
+        (
+            "{ uniform = [-1, 2] }",
+            "`capacity` must be >= 0, but its distribution uniform [-1, 2] reaches -1",
+        ),
+        ("{ uniform = [1, 2], value = 3 }", "unknown key `value`"),
+    ];
+    for (text, want) in cases {
+        let err = with_cap(text).expect_err(text);
+        assert!(err.contains(want), "{text}: {err}");
+        assert!(err.contains("u.toml:32:"), "{text}: {err}");
+        assert!(
+            err.contains("hint:") || want.contains("unknown key"),
+            "{text}: {err}"
+        );
+    }
+}
+
+#[test]
+fn uncertain_events_dates_probabilities_and_approvals() {
+    use crate::uncertain::{Dist, Target, TermsSlot};
+    let body = r#"[[event]]
+name = "lic"
+date = { uniform = [2025-02-01, 2025-02-11] }
+kind = "export-licence"
+exporter = "CHN"
+approval = { beta = [2, 2] }
+lead-time-days = 10
+destination.USA = { lead-time-days = 5 }
+[[event]]
+name = "tariff"
+date = { on = 2025-03-01, shift-days = { triangular = [-10, 0, 20] } }
+probability = 0.25
+kind = "tariff"
+importer = "USA"
+rate = { normal = [0.3, 0.1], min = 0, max = 1 }
+"#;
+    let (s, u) = parse_unc(body).unwrap();
+    // The improbable tariff is not in the central scenario; the licence starts mid-range.
+    assert_eq!(s.events.len(), 1);
+    assert_eq!(s.events[0].start, 36);
+    assert_eq!(u.events.len(), 2);
+    let targets: Vec<&Target> = u.params.iter().map(|p| &p.target).collect();
+    assert_eq!(
+        targets,
+        [
+            &Target::EventStart(0),
+            &Target::Approval(0, vec![TermsSlot::Default, TermsSlot::Destination(0)]),
+            &Target::EventStart(1),
+            &Target::EventOccurs(1),
+            &Target::EventValue {
+                event: 1,
+                scale: 1.0
+            },
+        ]
+    );
+    assert_eq!(u.params[2].dist, Dist::Triangular(49.0, 59.0, 79.0));
+    assert_eq!(u.params[3].dist, Dist::Bernoulli(0.25));
+    // Sampling is reproducible and applies every draw.
+    let (a, va) = u.sample(&s, 5, 3);
+    let (b, vb) = u.sample(&s, 5, 3);
+    assert_eq!(a, b);
+    assert_eq!(va, vb);
+    assert!((31.0..=41.0).contains(&va[0]));
+    assert_eq!(a.events[0].start, va[0].round() as u32);
+    let EventKind::ExportLicence(l) = &a.events[0].kind else {
+        panic!()
+    };
+    assert_eq!(l.terms.approval, va[1]);
+    assert_eq!(l.destinations[0].1.approval, va[1]);
+    assert_eq!(a.events.len(), if va[3] >= 0.5 { 2 } else { 1 });
+}
+
+#[test]
+fn degenerate_event_uncertainty_is_reported() {
+    let ev = |extra: &str| {
+        format!("[[event]]\n{extra}\nkind = \"tariff\"\nimporter = \"USA\"\nrate = 0.1\n")
+    };
+    let cases = [
+        (
+            "date = 2025-02-01\nprobability = 1.5",
+            "`probability` must be between 0 and 1, found 1.5",
+        ),
+        (
+            "date = 2025-02-01\nprobability = -0.1",
+            "`probability` must be between 0 and 1",
+        ),
+        (
+            "date = { uniform = [2025-03-01, 2025-02-01] }",
+            "the first date is after the second",
+        ),
+        (
+            "date = { uniform = [2025-03-01, 2026-02-01] }",
+            "reaches outside the scenario horizon",
+        ),
+        ("date = { choice = [] }", "`choice` is empty"),
+        ("date = { on = 2025-02-01 }", "needs `shift-days`"),
+        (
+            "date = { on = 2025-02-01, shift-days = 3 }",
+            "`shift-days` must be a distribution",
+        ),
+        (
+            "date = { triangular = [2025-02-05, 2025-02-01, 2025-02-09] }",
+            "not ordered",
+        ),
+    ];
+    for (extra, want) in cases {
+        let err = parse_unc(&ev(extra)).expect_err(extra);
+        assert!(err.contains(want), "{extra}: {err}");
+        assert!(err.contains("u.toml:3"), "{extra}: {err}");
+    }
+    // A distribution where the model takes none is an error, not silently central.
+    let err = parse_unc("[[link]]\nfrom = \"CHN\"\nto = \"USA\"\nproduct = \"magnet\"\nshare = { uniform = [0.9, 1] }\n")
+        .expect_err("share");
+    assert!(err.contains("`share` cannot be uncertain"), "{err}");
+    assert!(err.contains("hint: distributions are allowed for"), "{err}");
+}

@@ -5,6 +5,7 @@ use crate::model::{
     Demand, Facility, InventoryPolicy, Link, Product, ProductId, Rationing, Recipe, Region,
     RegionId, Segment, Settings, Source, Stage, Stockpile,
 };
+use crate::uncertain::Target;
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -269,6 +270,12 @@ fn products(cx: &mut Cx, es: &[Entry]) {
             && let Some(n) = cx.number(e.f, "price", v, &Dim::Price)
         {
             cx.gt0("price", &n);
+            let ix = cx.world.products.len();
+            cx.bind(
+                &n,
+                format!("product {code} price"),
+                Target::ProductPrice(ix),
+            );
             cx.prov(format!("product {code} price"), &n, true);
             price = n.value;
         }
@@ -277,6 +284,12 @@ fn products(cx: &mut Cx, es: &[Entry]) {
             && let Some(n) = cx.number(e.f, "price-response", v, &Dim::One)
         {
             cx.ge0("price-response", &n);
+            let ix = cx.world.products.len();
+            cx.bind(
+                &n,
+                format!("product {code} price-response"),
+                Target::ProductPriceResponse(ix),
+            );
             cx.prov(format!("product {code} price-response"), &n, false);
             price_response = n.value;
         }
@@ -416,6 +429,8 @@ fn facilities(cx: &mut Cx, es: &[Entry]) {
             cx.world.regions[r.ix()].code,
             cx.world.products[p.ix()].code
         );
+        let ix = cx.world.facilities.len();
+        cx.bind(&cap, what.clone(), Target::FacilityCapacity(ix));
         cx.prov(what, &cap, true);
         cx.world.facilities.push(Facility {
             region: r,
@@ -471,6 +486,8 @@ fn links(cx: &mut Cx, es: &[Entry]) {
         }
         if let Some(t) = &tariff {
             cx.prov(format!("{name} tariff"), t, true);
+            let ix = cx.world.links.len();
+            cx.bind(t, format!("{name} tariff"), Target::LinkTariff(ix));
         }
         let Some(share) = share.filter(|_| share_ok) else {
             bad_groups.push((to, p));
@@ -552,7 +569,7 @@ fn demands(cx: &mut Cx, es: &[Entry]) {
             cx.ge0("quantity", q);
         }
         if let Some(g) = &growth {
-            cx.bound("growth", g, g.value > -1.0, "> -1");
+            cx.range_ok("growth", g, |x| x > -1.0, "> -1");
         }
         if let Some(x) = &elasticity {
             cx.ge0("elasticity", x);
@@ -565,12 +582,20 @@ fn demands(cx: &mut Cx, es: &[Entry]) {
             cx.world.regions[r.ix()].code,
             cx.world.products[p.ix()].code
         );
+        let ix = cx.world.demands.len();
         cx.prov(format!("{name} quantity"), &q, true);
+        cx.bind(&q, format!("{name} quantity"), Target::DemandQuantity(ix));
         if let Some(g) = &growth {
             cx.prov(format!("{name} growth"), g, true);
+            cx.bind(g, format!("{name} growth"), Target::DemandGrowth(ix));
         }
         if let Some(x) = &elasticity {
             cx.prov(format!("{name} elasticity"), x, true);
+            cx.bind(
+                x,
+                format!("{name} elasticity"),
+                Target::DemandElasticity(ix),
+            );
         }
         cx.world.demands.push(Demand {
             region: r,
@@ -607,6 +632,17 @@ fn inventories(cx: &mut Cx, es: &[Entry]) {
         );
         cx.prov(format!("{name} initial-days"), &init, true);
         cx.prov(format!("{name} target-days"), &target, true);
+        let ix = cx.world.inventories.len();
+        cx.bind(
+            &init,
+            format!("{name} initial-days"),
+            Target::InventoryInitialDays(ix),
+        );
+        cx.bind(
+            &target,
+            format!("{name} target-days"),
+            Target::InventoryTargetDays(ix),
+        );
         cx.world.inventories.push(InventoryPolicy {
             region: r,
             product: p,
@@ -635,6 +671,8 @@ fn stockpiles(cx: &mut Cx, es: &[Entry]) {
             cx.world.regions[r.ix()].code,
             cx.world.products[p.ix()].code
         );
+        let ix = cx.world.stockpiles.len();
+        cx.bind(&q, name.clone(), Target::StockpileQuantity(ix));
         cx.prov(name, &q, true);
         cx.world.stockpiles.push(Stockpile {
             region: r,

@@ -1,0 +1,801 @@
+//! Monte Carlo commands: `run --paths N` (bands, stockout probabilities, distributions, per-path
+//! table), `run --shard i/N` (a shard's partial result), `merge` (shards into one result),
+//! `emit slurm|k8s` (job templates) and `compare` (two scenarios on common random numbers).
+//! The reduction itself lives in `chokepoint_core::montecarlo`; this file does the files, the
+//! progress bar and the manifests (docs/outputs.md, docs/scale-out.md).
+
+use crate::Failure;
+use crate::inputs::{self, Input};
+use crate::output::{AtomicFile, OutputFile, SCHEMA_VERSION, date_string};
+use anyhow::{Context as _, anyhow};
+use chokepoint_core::model::Scenario;
+use chokepoint_core::montecarlo::{
+    self, Accumulator, MetricKind, PathRow, QUANTILES, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
+    SeriesSet, distribution, shard_paths,
+};
+use chokepoint_core::uncertain::Uncertainty;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+/// Monte Carlo options of `run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct McArgs {
+    /// Number of Monte Carlo paths (more than 1 writes bands, stockout probabilities,
+    /// distributions and per-path rows instead of one path's time series)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub paths: u64,
+    /// Worker threads [default: available cores]; results do not depend on it
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Run only shard I of N (0-based): paths I, I+N, I+2N, ...; merge shards with `merge`
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 3/100");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u64, u64) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Names of everything a result refers to, so that `merge` needs no scenario files.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Labels {
+    pub start: String,
+    pub days: u32,
+    /// variable, region, partner, product, unit
+    pub series: Vec<[String; 5]>,
+    /// region, product
+    pub stock_nodes: Vec<[String; 2]>,
+    /// name, unit, metric, region, product
+    pub metrics: Vec<[String; 5]>,
+}
+
+impl Labels {
+    fn new(s: &Scenario, set: &SeriesSet) -> Labels {
+        let w = &s.world;
+        let np = w.products.len();
+        Labels {
+            start: s.settings.start.to_string(),
+            days: s.settings.days,
+            series: set
+                .series
+                .iter()
+                .map(|k| {
+                    [
+                        k.variable.as_str().to_string(),
+                        w.regions[k.region.ix()].code.clone(),
+                        k.partner
+                            .map_or(String::new(), |p| w.regions[p.ix()].code.clone()),
+                        w.products[k.product.ix()].code.clone(),
+                        k.variable.unit(w, k.product),
+                    ]
+                })
+                .collect(),
+            stock_nodes: set
+                .stock_nodes
+                .iter()
+                .map(|&n| {
+                    [
+                        w.regions[n / np].code.clone(),
+                        w.products[n % np].code.clone(),
+                    ]
+                })
+                .collect(),
+            metrics: set
+                .metrics
+                .iter()
+                .map(|m| {
+                    let (r, p) = m.node.map_or((String::new(), String::new()), |(r, p)| {
+                        (
+                            w.regions[r.ix()].code.clone(),
+                            w.products[p.ix()].code.clone(),
+                        )
+                    });
+                    let kind = match m.kind {
+                        MetricKind::Shortfall => "shortfall_units".to_string(),
+                        MetricKind::PricePeak => "price_peak_usd_per_kg".into(),
+                        MetricKind::OutputLost => "output_lost_units".into(),
+                        MetricKind::Param(_) => m.name.clone(),
+                    };
+                    [m.name.clone(), m.unit.clone(), kind, r, p]
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Program {
+    name: String,
+    version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Shard {
+    index: u64,
+    count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Sketch {
+    kind: String,
+    relative_accuracy: f64,
+}
+
+/// `manifest.json` of a Monte Carlo run folder or shard folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct McManifest {
+    schema_version: u32,
+    kind: String,
+    program: Program,
+    scenario: String,
+    seed: u64,
+    paths: u64,
+    shard: Option<Shard>,
+    days: u32,
+    start: String,
+    sketch: Sketch,
+    stockout_threshold: f64,
+    args: Vec<String>,
+    inputs: Vec<Input>,
+    outputs: Vec<OutputOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OutputOut {
+    name: String,
+    bytes: u64,
+    sha256: String,
+}
+
+impl From<OutputFile> for OutputOut {
+    fn from(o: OutputFile) -> Self {
+        OutputOut {
+            name: o.name.to_string(),
+            bytes: o.bytes,
+            sha256: o.sha256,
+        }
+    }
+}
+
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn csv_file(dir: &Path, name: &'static str) -> anyhow::Result<csv::Writer<AtomicFile>> {
+    Ok(csv::Writer::from_writer(AtomicFile::create(dir, name)?))
+}
+
+fn done(w: csv::Writer<AtomicFile>, name: &str) -> anyhow::Result<OutputFile> {
+    let f = w.into_inner().map_err(|e| e.into_error())?;
+    f.finish().with_context(|| format!("cannot write {name}"))
+}
+
+fn write_paths_csv(dir: &Path, labels: &Labels, rows: &[PathRow]) -> anyhow::Result<OutputFile> {
+    let mut w = csv_file(dir, "paths.csv")?;
+    let mut header = vec!["path".to_string()];
+    header.extend(labels.metrics.iter().map(|m| m[0].clone()));
+    w.write_record(&header)?;
+    for r in rows {
+        let mut rec = vec![r.path.to_string()];
+        rec.extend(r.values.iter().map(|v| num(*v)));
+        w.write_record(&rec)?;
+    }
+    done(w, "paths.csv")
+}
+
+fn read_paths_csv(path: &Path, labels: &Labels) -> anyhow::Result<Vec<PathRow>> {
+    let mut r = csv::Reader::from_path(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let header: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
+    let want: Vec<&String> = labels.metrics.iter().map(|m| &m[0]).collect();
+    if header.len() != want.len() + 1 || header[1..].iter().zip(&want).any(|(a, b)| a != *b) {
+        return Err(anyhow!("`{}` has unexpected columns", path.display()));
+    }
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec?;
+        let path_ix: u64 = rec[0].parse().context("bad path index in paths.csv")?;
+        let values = rec
+            .iter()
+            .skip(1)
+            .map(|x| {
+                if x.is_empty() {
+                    Ok(f64::NAN)
+                } else {
+                    x.parse::<f64>()
+                }
+            })
+            .collect::<Result<Vec<f64>, _>>()
+            .context("bad number in paths.csv")?;
+        rows.push(PathRow {
+            path: path_ix,
+            values,
+        });
+    }
+    Ok(rows)
+}
+
+/// Writes the complete result files (everything but the manifest).
+fn write_result(dir: &Path, acc: &Accumulator, labels: &Labels) -> anyhow::Result<Vec<OutputFile>> {
+    let start: Date = labels.start.parse().context("bad start date")?;
+    let mut out = Vec::new();
+    // bands.csv
+    let mut w = csv_file(dir, "bands.csv")?;
+    w.write_record([
+        "date", "region", "partner", "product", "variable", "unit", "p5", "p25", "p50", "p75",
+        "p95", "mean",
+    ])?;
+    for day in 0..acc.days {
+        let date = date_string(start, day);
+        for (s, l) in labels.series.iter().enumerate() {
+            let Some((q, mean)) = acc.band(day, s) else {
+                continue;
+            };
+            w.write_record([
+                date.as_str(),
+                &l[1],
+                &l[2],
+                &l[3],
+                &l[0],
+                &l[4],
+                &num(q[0]),
+                &num(q[1]),
+                &num(q[2]),
+                &num(q[3]),
+                &num(q[4]),
+                &num(mean),
+            ])?;
+        }
+    }
+    out.push(done(w, "bands.csv")?);
+    // stockout.csv
+    let mut w = csv_file(dir, "stockout.csv")?;
+    w.write_record([
+        "date",
+        "region",
+        "product",
+        "paths",
+        "stockout_paths",
+        "probability",
+    ])?;
+    for day in 0..acc.days {
+        let date = date_string(start, day);
+        for (k, l) in labels.stock_nodes.iter().enumerate() {
+            let c = acc.stockouts(day, k);
+            let p = if acc.paths > 0 {
+                f64::from(c) / acc.paths as f64
+            } else {
+                f64::NAN
+            };
+            w.write_record([
+                date.as_str(),
+                &l[0],
+                &l[1],
+                &acc.paths.to_string(),
+                &c.to_string(),
+                &num(p),
+            ])?;
+        }
+    }
+    out.push(done(w, "stockout.csv")?);
+    // distributions.csv
+    let mut w = csv_file(dir, "distributions.csv")?;
+    w.write_record([
+        "metric", "region", "product", "unit", "p5", "p25", "p50", "p75", "p95", "mean", "min",
+        "max",
+    ])?;
+    for (m, l) in labels.metrics.iter().enumerate() {
+        let values: Vec<f64> = acc.rows.iter().map(|r| r.values[m]).collect();
+        let (q, mean, min, max) = distribution(&values);
+        w.write_record([
+            &l[2],
+            &l[3],
+            &l[4],
+            &l[1],
+            &num(q[0]),
+            &num(q[1]),
+            &num(q[2]),
+            &num(q[3]),
+            &num(q[4]),
+            &num(mean),
+            &num(min),
+            &num(max),
+        ])?;
+    }
+    out.push(done(w, "distributions.csv")?);
+    out.push(write_paths_csv(dir, labels, &acc.rows)?);
+    Ok(out)
+}
+
+fn write_json<T: Serialize>(dir: &Path, name: &'static str, v: &T) -> anyhow::Result<OutputFile> {
+    let mut f = AtomicFile::create(dir, name)?;
+    serde_json::to_writer_pretty(&mut f, v)?;
+    f.write_all(b"\n")?;
+    f.finish()
+}
+
+fn prepare(dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder `{}`", dir.display()))?;
+    match fs::remove_file(dir.join("manifest.json")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).context("cannot remove the old manifest.json")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Arguments as typed, without the ones that cannot change the result (`--threads`, `--quiet`),
+/// so that the folder is byte-identical for any thread count.
+fn recorded_args() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in std::env::args_os().skip(1) {
+        let a = a.to_string_lossy().into_owned();
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a == "--threads" {
+            skip = true;
+            continue;
+        }
+        if a.starts_with("--threads=") || a == "--quiet" || a == "-q" {
+            continue;
+        }
+        out.push(a);
+    }
+    out
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} paths  {per_sec}  elapsed {elapsed}  left {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb
+}
+
+fn threads(t: Option<usize>) -> usize {
+    t.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn load(
+    spec: &str,
+    data: Option<&Path>,
+) -> Result<(Scenario, Uncertainty, inputs::Loaded, Vec<Input>), Failure> {
+    let ((s, u), loaded, used) = crate::load_by(spec, data, inputs::Loaded::parse_uncertain)?;
+    Ok((s, u, loaded, used))
+}
+
+/// `chokepoint run SCENARIO --paths N [--shard I/N]`. Returns the text to print.
+pub fn run(
+    spec: &str,
+    data: Option<&Path>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    quiet: bool,
+    mc: &McArgs,
+) -> Result<String, Failure> {
+    let (scenario, unc, loaded, used) = load(spec, data)?;
+    let seed = seed.unwrap_or(scenario.settings.seed);
+    let paths = mc.paths.max(1);
+    let dir = out.unwrap_or_else(|| {
+        let mut name = format!("{}-seed{seed}-paths{paths}", loaded.stem);
+        if let Some((i, n)) = mc.shard {
+            name.push_str(&format!("-shard{i}of{n}"));
+        }
+        PathBuf::from("runs").join(name)
+    });
+    let set = SeriesSet::new(&scenario, &unc);
+    let labels = Labels::new(&scenario, &set);
+    let todo = match mc.shard {
+        Some((i, n)) => shard_paths(paths, i, n),
+        None => (0..paths).collect(),
+    };
+    let write = || -> anyhow::Result<()> {
+        prepare(&dir)?;
+        let pb = progress_bar(todo.len() as u64, quiet);
+        let acc = montecarlo::run(
+            &scenario,
+            &unc,
+            &set,
+            seed,
+            &todo,
+            threads(mc.threads),
+            &|d| pb.set_position(d),
+        );
+        pb.finish_and_clear();
+        let mut outputs = Vec::new();
+        if mc.shard.is_some() {
+            let mut f = AtomicFile::create(&dir, "partial.bin")?;
+            f.write_all(&acc.encode())?;
+            outputs.push(f.finish()?);
+            outputs.push(write_paths_csv(&dir, &labels, &acc.rows)?);
+            outputs.push(write_json(&dir, "labels.json", &labels)?);
+        } else {
+            outputs = write_result(&dir, &acc, &labels)?;
+        }
+        write_manifest(
+            &dir,
+            &scenario.settings.name,
+            seed,
+            paths,
+            mc.shard,
+            &labels,
+            recorded_args(),
+            used.clone(),
+            outputs,
+        )
+    };
+    write().with_context(|| {
+        format!(
+            "run failed; output folder `{}` is incomplete",
+            dir.display()
+        )
+    })?;
+    let what = if mc.shard.is_some() { "shard" } else { "paths" };
+    Ok(format!(
+        "{} {what}: {} of {paths} paths, seed {seed}\noutput: {}\n",
+        scenario.settings.name,
+        todo.len(),
+        dir.display()
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_manifest(
+    dir: &Path,
+    scenario: &str,
+    seed: u64,
+    paths: u64,
+    shard: Option<(u64, u64)>,
+    labels: &Labels,
+    args: Vec<String>,
+    inputs: Vec<Input>,
+    mut outputs: Vec<OutputFile>,
+) -> anyhow::Result<()> {
+    outputs.sort_by_key(|o| o.name);
+    let m = McManifest {
+        schema_version: SCHEMA_VERSION,
+        kind: if shard.is_some() {
+            "monte-carlo-shard"
+        } else {
+            "monte-carlo"
+        }
+        .into(),
+        program: Program {
+            name: env!("CARGO_BIN_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        scenario: scenario.into(),
+        seed,
+        paths,
+        shard: shard.map(|(index, count)| Shard { index, count }),
+        days: labels.days,
+        start: labels.start.clone(),
+        sketch: Sketch {
+            kind: "DDSketch".into(),
+            relative_accuracy: RELATIVE_ACCURACY,
+        },
+        stockout_threshold: STOCKOUT_THRESHOLD,
+        args,
+        inputs,
+        outputs: outputs.into_iter().map(OutputOut::from).collect(),
+    };
+    write_json(dir, "manifest.json", &m)?;
+    Ok(())
+}
+
+/// `chokepoint merge DIR... --out DIR`.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
+    let refuse = |msg: String, hint: &str| Failure::input(anyhow!(msg), Some(hint.to_string()));
+    let mut shards: Vec<(PathBuf, McManifest)> = Vec::new();
+    for d in dirs {
+        let p = d.join("manifest.json");
+        let text = fs::read_to_string(&p).map_err(|e| {
+            Failure::input(
+                anyhow!(e).context(format!("cannot read `{}`", p.display())),
+                Some("a complete shard folder has a manifest.json; rerun the shard".into()),
+            )
+        })?;
+        let m: McManifest = serde_json::from_str(&text).map_err(|e| {
+            Failure::input(
+                anyhow!(e).context(format!("`{}` is not a shard manifest", p.display())),
+                Some("give folders written by `chokepoint run --shard I/N`".into()),
+            )
+        })?;
+        if m.shard.is_none() {
+            return Err(refuse(
+                format!(
+                    "`{}` is not a shard (no `shard` in its manifest)",
+                    d.display()
+                ),
+                "give folders written by `chokepoint run --shard I/N`",
+            ));
+        }
+        shards.push((d.clone(), m));
+    }
+    let Some((d0, first)) = shards.first().cloned() else {
+        return Err(refuse(
+            "no shard folders given".into(),
+            "e.g. `chokepoint merge runs/x-shard* --out runs/x`",
+        ));
+    };
+    for (d, m) in &shards[1..] {
+        let mut diffs = Vec::new();
+        if m.inputs != first.inputs {
+            diffs.push("input content hashes");
+        }
+        if m.scenario != first.scenario {
+            diffs.push("scenario");
+        }
+        if m.seed != first.seed {
+            diffs.push("seed");
+        }
+        if m.paths != first.paths {
+            diffs.push("paths");
+        }
+        if m.shard.as_ref().map(|s| s.count) != first.shard.as_ref().map(|s| s.count) {
+            diffs.push("shard count");
+        }
+        if m.program != first.program {
+            diffs.push("program version");
+        }
+        if (m.days, &m.start) != (first.days, &first.start) {
+            diffs.push("horizon");
+        }
+        if !diffs.is_empty() {
+            return Err(refuse(
+                format!(
+                    "shards `{}` and `{}` come from different runs: their {} differ",
+                    d0.display(),
+                    d.display(),
+                    diffs.join(", ")
+                ),
+                "merge only shards of one `chokepoint run ... --shard I/N` command: same scenario, inputs, seed and paths",
+            ));
+        }
+    }
+    let count = first.shard.as_ref().map_or(1, |s| s.count);
+    let mut seen = vec![false; count as usize];
+    for (d, m) in &shards {
+        let i = m.shard.as_ref().map_or(0, |s| s.index) as usize;
+        if seen[i] {
+            return Err(refuse(
+                format!(
+                    "shard {i}/{count} is given twice (again in `{}`)",
+                    d.display()
+                ),
+                "give each shard folder once",
+            ));
+        }
+        seen[i] = true;
+    }
+    let missing: Vec<String> = (0..count as usize)
+        .filter(|&i| !seen[i])
+        .map(|i| i.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(refuse(
+            format!("shards {} of {count} are missing", missing.join(", ")),
+            "run the missing shards, then merge all of them",
+        ));
+    }
+    let labels_text = fs::read_to_string(d0.join("labels.json"))
+        .map_err(|e| Failure::Run(anyhow!(e).context("cannot read labels.json")))?;
+    let labels: Labels = serde_json::from_str(&labels_text)
+        .map_err(|e| Failure::Run(anyhow!(e).context("bad labels.json")))?;
+    let mut total: Option<Accumulator> = None;
+    for (d, _) in &shards {
+        let bytes = fs::read(d.join("partial.bin")).map_err(|e| {
+            Failure::Run(anyhow!(e).context(format!("cannot read `{}/partial.bin`", d.display())))
+        })?;
+        let mut acc = Accumulator::decode(&bytes).map_err(|e| {
+            Failure::Run(anyhow!(e).context(format!("`{}/partial.bin`", d.display())))
+        })?;
+        acc.rows = read_paths_csv(&d.join("paths.csv"), &labels)?;
+        match &mut total {
+            None => {
+                acc.rows.sort_by_key(|r| r.path);
+                total = Some(acc);
+            }
+            Some(t) => t
+                .merge(&acc)
+                .map_err(|e| Failure::Run(anyhow!(e).context("cannot merge shards")))?,
+        }
+    }
+    let acc = total.ok_or_else(|| Failure::Run(anyhow!("no shards")))?;
+    let write = || -> anyhow::Result<()> {
+        prepare(out)?;
+        let outputs = write_result(out, &acc, &labels)?;
+        write_manifest(
+            out,
+            &first.scenario,
+            first.seed,
+            first.paths,
+            None,
+            &labels,
+            recorded_args(),
+            first.inputs.clone(),
+            outputs,
+        )
+    };
+    write().with_context(|| format!("merge failed; `{}` is incomplete", out.display()))?;
+    Ok(format!(
+        "merged {} shards ({} paths)\noutput: {}\n",
+        shards.len(),
+        acc.paths,
+        out.display()
+    ))
+}
+
+/// `chokepoint emit slurm|k8s`: a ready job template.
+pub fn emit(
+    target: &str,
+    scenario: &str,
+    paths: u64,
+    seed: u64,
+    shards: u64,
+    out: &str,
+) -> Result<String, Failure> {
+    let last = shards.saturating_sub(1);
+    match target {
+        "slurm" => Ok(format!(
+            r#"#!/bin/bash
+# Slurm job array: {shards} shards of {paths} paths of {scenario} (seed {seed}).
+# Submit with `sbatch chokepoint.sbatch`; when every task has finished, merge with
+#   chokepoint merge {out}/shard-* --out {out}/merged
+#SBATCH --job-name=chokepoint
+#SBATCH --array=0-{last}
+#SBATCH --cpus-per-task=2
+#SBATCH --mem=2G
+#SBATCH --time=01:00:00
+#SBATCH --output={out}/logs/shard-%a.log
+set -euo pipefail
+mkdir -p {out}/logs
+chokepoint run {scenario} --paths {paths} --seed {seed} \
+  --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet \
+  --out "{out}/shard-${{SLURM_ARRAY_TASK_ID}}"
+"#
+        )),
+        "k8s" => Ok(format!(
+            r#"# Kubernetes Indexed Job: {shards} shards of {paths} paths of {scenario} (seed {seed}).
+# Apply with `kubectl apply -f chokepoint-job.yaml`. Every pod writes its shard to the shared
+# volume; when the Job completes, merge with
+#   chokepoint merge {out}/shard-* --out {out}/merged
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: chokepoint-mc
+spec:
+  completionMode: Indexed
+  completions: {shards}
+  parallelism: {shards}
+  backoffLimit: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: chokepoint
+          image: chokepoint:latest   # an image with the chokepoint binary on PATH
+          command: ["/bin/sh", "-c"]
+          args:
+            - >-
+              chokepoint run {scenario} --paths {paths} --seed {seed}
+              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet
+              --out "{out}/shard-$JOB_COMPLETION_INDEX"
+          resources:
+            requests: {{ cpu: "2", memory: 2Gi }}
+            limits: {{ memory: 2Gi }}
+          volumeMounts:
+            - {{ name: runs, mountPath: /runs }}
+      volumes:
+        - name: runs
+          persistentVolumeClaim: {{ claimName: chokepoint-runs }}
+"#
+        )),
+        other => Err(Failure::input(
+            anyhow!("unknown target `{other}`"),
+            Some("use `slurm` or `k8s`".into()),
+        )),
+    }
+}
+
+/// `chokepoint compare A B --paths N`: both scenarios on the same per-path streams; prints one
+/// CSV row per metric the two share, with the spread of the paired difference B − A.
+pub fn compare(
+    a: &str,
+    b: &str,
+    paths: u64,
+    seed: Option<u64>,
+    t: Option<usize>,
+    quiet: bool,
+) -> Result<String, Failure> {
+    let (sa, ua, _, _) = load(a, None)?;
+    let (sb, ub, _, _) = load(b, None)?;
+    let seed = seed.unwrap_or(sa.settings.seed);
+    let all: Vec<u64> = (0..paths.max(1)).collect();
+    let run_one = |s: &Scenario, u: &Uncertainty| {
+        let set = SeriesSet::new(s, u);
+        let labels = Labels::new(s, &set);
+        let pb = progress_bar(all.len() as u64, quiet);
+        let acc = montecarlo::run(s, u, &set, seed, &all, threads(t), &|d| pb.set_position(d));
+        pb.finish_and_clear();
+        (labels, acc)
+    };
+    let (la, aa) = run_one(&sa, &ua);
+    let (lb, ab) = run_one(&sb, &ub);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let head = [
+        "metric",
+        "region",
+        "product",
+        "unit",
+        "mean_a",
+        "mean_b",
+        "mean_diff",
+        "p5_diff",
+        "p50_diff",
+        "p95_diff",
+        "paths",
+    ];
+    let werr = |e: csv::Error| Failure::Run(anyhow!(e));
+    w.write_record(head).map_err(werr)?;
+    for (i, m) in la.metrics.iter().enumerate() {
+        if m[2].starts_with("param:") {
+            continue;
+        }
+        let Some(j) = lb.metrics.iter().position(|x| x[0] == m[0]) else {
+            continue;
+        };
+        let va: Vec<f64> = aa.rows.iter().map(|r| r.values[i]).collect();
+        let vb: Vec<f64> = ab.rows.iter().map(|r| r.values[j]).collect();
+        let diff: Vec<f64> = va.iter().zip(&vb).map(|(x, y)| y - x).collect();
+        let (qd, md, _, _) = distribution(&diff);
+        let (_, ma, _, _) = distribution(&va);
+        let (_, mb, _, _) = distribution(&vb);
+        w.write_record([
+            m[2].as_str(),
+            &m[3],
+            &m[4],
+            &m[1],
+            &num(ma),
+            &num(mb),
+            &num(md),
+            &num(qd[0]),
+            &num(qd[2]),
+            &num(qd[4]),
+            &paths.to_string(),
+        ])
+        .map_err(werr)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Failure::Run(anyhow!(e.to_string())))?;
+    let _ = QUANTILES;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

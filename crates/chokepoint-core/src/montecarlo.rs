@@ -1,0 +1,641 @@
+//! Monte Carlo over uncertainty: many paths of one scenario, reduced to quantile bands, stockout
+//! probabilities and per-path headline metrics, identical for any thread or shard count.
+//!
+//! [`SeriesSet`] fixes which daily series are summarised (inventory, days of cover, unmet demand
+//! and price per reported node, production per facility, shipments per link) and which per-path
+//! [`Metric`]s are kept (shortfall, price peak, output lost, and the drawn value of every uncertain
+//! parameter). [`run`] runs a set of paths on a local rayon pool of T threads; every worker feeds
+//! its own [`Accumulator`] and the accumulators are merged at the end. Everything that reaches
+//! output is order-independent, so the result does not depend on which worker ran which path:
+//!
+//! - quantiles come from one DDSketch per (series, day) (`sketches-ddsketch`, relative accuracy
+//!   [`RELATIVE_ACCURACY`] = 1%): bin counts are integers, so merged sketches are equal whatever
+//!   the merge order;
+//! - means come from exact sums ([`ExactSum`]: fixed point with 2⁻⁶⁴ resolution in an `i128`),
+//!   so they too are independent of the order of addition;
+//! - stockout probabilities are integer counts;
+//! - per-path rows are sorted by path index before they are used.
+//!
+//! Memory for the time-series summaries is one sketch and one sum per (series, day) per worker,
+//! independent of the number of paths; per-path rows grow with it (a few numbers per path).
+//! [`Accumulator::encode`] / [`Accumulator::decode`] give a stable binary form of a partial result
+//! so that shards run on other machines can be merged ([`Accumulator::merge`]).
+
+use crate::engine::{Engine, Network};
+use crate::event::Day;
+use crate::model::{ProductId, RegionId, Scenario};
+use crate::record::{NullSink, Variable};
+use crate::uncertain::Uncertainty;
+use sketches_ddsketch::{Config, DDSketch};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Relative accuracy of every quantile in `bands.csv`: a reported quantile q̂ of a true sample
+/// quantile q satisfies |q̂ − q| ≤ 1% · |q| (DDSketch guarantee; values below 1e-9 count as 0).
+pub const RELATIVE_ACCURACY: f64 = 0.01;
+
+/// The quantiles of the bands.
+pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// Unmet demand above this fraction of the day's need counts as a stockout.
+pub const STOCKOUT_THRESHOLD: f64 = 0.01;
+
+fn sketch() -> DDSketch {
+    // The defaults (1% accuracy, 2048 bins, min 1e-9) are what the binary encoding restores.
+    DDSketch::new(Config::defaults())
+}
+
+/// An exactly associative sum of f64 values: fixed point with 64 fractional bits in an `i128`.
+/// Values are rounded to multiples of 2⁻⁶⁴ (about 5e-20) before adding; sums up to about 9e18
+/// are exact, so any order of addition gives the same bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExactSum(pub i128);
+
+const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64
+
+impl ExactSum {
+    pub fn add(&mut self, v: f64) {
+        if v.is_finite() {
+            self.0 = self.0.saturating_add((v * SCALE).round() as i128);
+        }
+    }
+    pub fn merge(&mut self, o: ExactSum) {
+        self.0 = self.0.saturating_add(o.0);
+    }
+    pub fn value(self) -> f64 {
+        self.0 as f64 / SCALE
+    }
+}
+
+/// Where a summarised series reads its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Src {
+    Stock(usize),
+    Cover(usize),
+    Unmet(usize),
+    Price(usize),
+    Production(usize),
+    Shipments(usize),
+}
+
+/// One summarised daily series, named as in `timeseries.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesKey {
+    pub variable: Variable,
+    pub region: RegionId,
+    pub partner: Option<RegionId>,
+    pub product: ProductId,
+    src: Src,
+}
+
+/// What a per-path metric measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Unserved need over the run, units.
+    Shortfall,
+    /// Highest price over the run, USD/kg.
+    PricePeak,
+    /// Σ over days of max(0, baseline production − production), units.
+    OutputLost,
+    /// The drawn value of uncertain parameter `i`.
+    Param(usize),
+}
+
+/// One column of `paths.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub kind: MetricKind,
+    /// Node (region, product) for node metrics.
+    pub node: Option<(RegionId, ProductId)>,
+    /// Column name, e.g. `shortfall_units:USA:ndfeb-magnet` or `param:<label>`.
+    pub name: String,
+    pub unit: String,
+}
+
+/// The series and metrics summarised for one scenario (derived from its central network).
+#[derive(Debug, Clone)]
+pub struct SeriesSet {
+    pub days: u32,
+    pub series: Vec<SeriesKey>,
+    /// Nodes with a baseline need: the rows of `stockout.csv`, in node order.
+    pub stock_nodes: Vec<usize>,
+    pub metrics: Vec<Metric>,
+    np: usize,
+}
+
+impl SeriesSet {
+    pub fn new(scenario: &Scenario, unc: &Uncertainty) -> SeriesSet {
+        let world = &scenario.world;
+        let net = Network::new(world);
+        let np = net.np;
+        let ids = |n: usize| (RegionId((n / np) as u32), ProductId((n % np) as u32));
+        let mut series = Vec::new();
+        let mut push = |variable, n: usize, partner, src| {
+            let (region, product) = ids(n);
+            series.push(SeriesKey {
+                variable,
+                region,
+                partner,
+                product,
+                src,
+            });
+        };
+        for n in 0..net.nr * np {
+            if net.facility_of[n].is_some() {
+                push(Variable::Production, n, None, Src::Production(n));
+            }
+        }
+        for (l, link) in world.links.iter().enumerate() {
+            let n = net.node(link.from, link.product);
+            push(Variable::Shipments, n, Some(link.to), Src::Shipments(l));
+        }
+        for n in 0..net.nr * np {
+            if !net.active[n] {
+                continue;
+            }
+            push(Variable::Inventory, n, None, Src::Stock(n));
+            if net.need0[n] > 0.0 {
+                push(Variable::DaysOfCover, n, None, Src::Cover(n));
+            }
+            push(Variable::UnmetDemand, n, None, Src::Unmet(n));
+            push(Variable::Price, n, None, Src::Price(n));
+        }
+        series.sort_by_key(|s| (s.variable, s.region, s.partner, s.product));
+        let stock_nodes: Vec<usize> = (0..net.nr * np)
+            .filter(|&n| net.active[n] && net.need0[n] > 0.0)
+            .collect();
+        let mut metrics = Vec::new();
+        let code = |n: usize| {
+            let (r, p) = ids(n);
+            (
+                world.regions[r.ix()].code.as_str(),
+                world.products[p.ix()].code.as_str(),
+                world.products[p.ix()].unit.as_str(),
+            )
+        };
+        for &n in &stock_nodes {
+            let (r, p, u) = code(n);
+            metrics.push(Metric {
+                kind: MetricKind::Shortfall,
+                node: Some(ids(n)),
+                name: format!("shortfall_units:{r}:{p}"),
+                unit: u.to_string(),
+            });
+            metrics.push(Metric {
+                kind: MetricKind::PricePeak,
+                node: Some(ids(n)),
+                name: format!("price_peak_usd_per_kg:{r}:{p}"),
+                unit: "USD/kg".into(),
+            });
+        }
+        for n in 0..net.nr * np {
+            if net.facility_of[n].is_some() {
+                let (r, p, u) = code(n);
+                metrics.push(Metric {
+                    kind: MetricKind::OutputLost,
+                    node: Some(ids(n)),
+                    name: format!("output_lost_units:{r}:{p}"),
+                    unit: u.to_string(),
+                });
+            }
+        }
+        for (i, p) in unc.params.iter().enumerate() {
+            metrics.push(Metric {
+                kind: MetricKind::Param(i),
+                node: None,
+                name: format!("param:{}", p.label),
+                unit: String::new(),
+            });
+        }
+        SeriesSet {
+            days: scenario.settings.days,
+            series,
+            stock_nodes,
+            metrics,
+            np,
+        }
+    }
+}
+
+/// One path's headline metrics, aligned with [`SeriesSet::metrics`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathRow {
+    pub path: u64,
+    pub values: Vec<f64>,
+}
+
+/// A partial or complete Monte Carlo result. Merging is exact and order-independent.
+#[derive(Clone)]
+pub struct Accumulator {
+    pub days: u32,
+    pub n_series: usize,
+    pub n_stock: usize,
+    /// Paths added.
+    pub paths: u64,
+    /// `[day * n_series + s]`.
+    sketches: Vec<DDSketch>,
+    sums: Vec<ExactSum>,
+    /// `[day * n_stock + k]`: paths with a stockout of stock node k on that day.
+    stockouts: Vec<u32>,
+    pub rows: Vec<PathRow>,
+}
+
+/// A partial result could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not a chokepoint partial result (bad magic)")]
+    Magic,
+    #[error("partial result is truncated")]
+    Truncated,
+    #[error("partial result has a corrupt sketch")]
+    Sketch,
+    #[error("partial results have different shapes: {0}")]
+    Shape(String),
+}
+
+const MAGIC: &[u8; 8] = b"CPMC\x00\x01\x00\x00";
+
+impl Accumulator {
+    pub fn new(set: &SeriesSet) -> Accumulator {
+        let days = set.days as usize;
+        Accumulator {
+            days: set.days,
+            n_series: set.series.len(),
+            n_stock: set.stock_nodes.len(),
+            paths: 0,
+            sketches: vec![sketch(); days * set.series.len()],
+            sums: vec![ExactSum::default(); days * set.series.len()],
+            stockouts: vec![0; days * set.stock_nodes.len()],
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds another partial result (the same scenario's, other paths).
+    pub fn merge(&mut self, o: &Accumulator) -> Result<(), DecodeError> {
+        if (self.days, self.n_series, self.n_stock) != (o.days, o.n_series, o.n_stock) {
+            return Err(DecodeError::Shape(format!(
+                "{} days × {} series vs {} days × {} series",
+                self.days, self.n_series, o.days, o.n_series
+            )));
+        }
+        for (a, b) in self.sketches.iter_mut().zip(&o.sketches) {
+            a.merge(b)
+                .map_err(|_| DecodeError::Shape("sketch configurations differ".into()))?;
+        }
+        for (a, b) in self.sums.iter_mut().zip(&o.sums) {
+            a.merge(*b);
+        }
+        for (a, b) in self.stockouts.iter_mut().zip(&o.stockouts) {
+            *a += b;
+        }
+        self.paths += o.paths;
+        self.rows.extend(o.rows.iter().cloned());
+        self.rows.sort_by_key(|r| r.path);
+        Ok(())
+    }
+
+    /// Quantiles ([`QUANTILES`]) and mean of series `s` on `day`; `None` without paths.
+    pub fn band(&self, day: Day, s: usize) -> Option<([f64; 5], f64)> {
+        let i = day as usize * self.n_series + s;
+        let sk = &self.sketches[i];
+        if sk.count() == 0 {
+            return None;
+        }
+        // Clamped into the exact [min, max] seen, which only ever moves a value closer.
+        let (lo, hi) = (sk.min().unwrap_or(f64::NAN), sk.max().unwrap_or(f64::NAN));
+        let mut q = [0.0; 5];
+        for (k, &p) in QUANTILES.iter().enumerate() {
+            q[k] = sk
+                .quantile(p)
+                .ok()
+                .flatten()
+                .map_or(f64::NAN, |v| v.clamp(lo, hi));
+        }
+        Some((q, self.sums[i].value() / self.paths as f64))
+    }
+
+    /// Paths with a stockout of stock node `k` on `day`.
+    pub fn stockouts(&self, day: Day, k: usize) -> u32 {
+        self.stockouts[day as usize * self.n_stock + k]
+    }
+
+    /// Stable binary form of everything but the per-path rows (those go to `paths.csv`).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.sketches.len() * 64);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.days.to_le_bytes());
+        out.extend_from_slice(&(self.n_series as u32).to_le_bytes());
+        out.extend_from_slice(&(self.n_stock as u32).to_le_bytes());
+        out.extend_from_slice(&self.paths.to_le_bytes());
+        for (sk, sum) in self.sketches.iter().zip(&self.sums) {
+            out.extend_from_slice(&sum.0.to_le_bytes());
+            let b = sk.to_java_bytes();
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(&b);
+        }
+        for c in &self.stockouts {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads [`Accumulator::encode`]'s output (rows empty).
+    pub fn decode(bytes: &[u8]) -> Result<Accumulator, DecodeError> {
+        let mut r = bytes;
+        let mut take = |n: usize| -> Result<&[u8], DecodeError> {
+            if r.len() < n {
+                return Err(DecodeError::Truncated);
+            }
+            let (a, b) = r.split_at(n);
+            r = b;
+            Ok(a)
+        };
+        if take(8)? != MAGIC {
+            return Err(DecodeError::Magic);
+        }
+        let u32_ = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or_default());
+        let days = u32_(take(4)?);
+        let n_series = u32_(take(4)?) as usize;
+        let n_stock = u32_(take(4)?) as usize;
+        let paths = u64::from_le_bytes(take(8)?.try_into().unwrap_or_default());
+        let n = days as usize * n_series;
+        let mut sketches = Vec::with_capacity(n);
+        let mut sums = Vec::with_capacity(n);
+        for _ in 0..n {
+            sums.push(ExactSum(i128::from_le_bytes(
+                take(16)?.try_into().unwrap_or_default(),
+            )));
+            let len = u32_(take(4)?) as usize;
+            let b = take(len)?;
+            let sk = DDSketch::from_java_bytes(b).map_err(|_| DecodeError::Sketch)?;
+            sketches.push(if sk.count() == 0 { sketch() } else { sk });
+        }
+        let mut stockouts = Vec::with_capacity(days as usize * n_stock);
+        for _ in 0..days as usize * n_stock {
+            stockouts.push(u32_(take(4)?));
+        }
+        if !r.is_empty() {
+            return Err(DecodeError::Shape("trailing bytes".into()));
+        }
+        Ok(Accumulator {
+            days,
+            n_series,
+            n_stock,
+            paths,
+            sketches,
+            sums,
+            stockouts,
+            rows: Vec::new(),
+        })
+    }
+}
+
+/// Runs one path into `acc`: draws its parameters, runs the engine without records and adds
+/// every summarised value.
+pub fn run_path(
+    central: &Scenario,
+    unc: &Uncertainty,
+    set: &SeriesSet,
+    seed: u64,
+    path: u64,
+    acc: &mut Accumulator,
+) {
+    let mut batch = Batch::new(set, 1);
+    run_path_into(central, unc, set, seed, path, acc, &mut batch);
+    batch.flush(acc);
+}
+
+/// Series values of up to `cap` paths, laid out `[(day · n_series + s) · cap + b]`, so that each
+/// sketch receives a batch of values at once (one cache miss per batch instead of per value).
+struct Batch {
+    cap: usize,
+    len: usize,
+    vals: Vec<f64>,
+}
+
+impl Batch {
+    fn new(set: &SeriesSet, cap: usize) -> Batch {
+        Batch {
+            cap,
+            len: 0,
+            vals: vec![0.0; set.days as usize * set.series.len() * cap],
+        }
+    }
+
+    fn flush(&mut self, acc: &mut Accumulator) {
+        let (cap, len) = (self.cap, self.len);
+        for (i, (sk, sum)) in acc.sketches.iter_mut().zip(acc.sums.iter_mut()).enumerate() {
+            for &v in &self.vals[i * cap..i * cap + len] {
+                sk.add(v);
+                sum.add(v);
+            }
+        }
+        self.len = 0;
+    }
+}
+
+fn run_path_into(
+    central: &Scenario,
+    unc: &Uncertainty,
+    set: &SeriesSet,
+    seed: u64,
+    path: u64,
+    acc: &mut Accumulator,
+    batch: &mut Batch,
+) {
+    let (cap, b) = (batch.cap, batch.len);
+    let (owned, drawn) = if unc.is_empty() {
+        (None, Vec::new())
+    } else {
+        let (s, v) = unc.sample(central, seed, path);
+        (Some(s), v)
+    };
+    let scenario = owned.as_ref().unwrap_or(central);
+    let mut engine = Engine::new(scenario, seed, path);
+    let np = set.np;
+    let nn = engine.net.nr * np;
+    let prod0: Vec<f64> = (0..nn)
+        .map(|n| {
+            engine.net.links_from[n]
+                .iter()
+                .map(|&l| engine.net.flow0[l])
+                .sum()
+        })
+        .collect();
+    let mut lost = vec![0.0; nn];
+    let ns = set.series.len();
+    while !engine.finished() {
+        let day = engine.state.day;
+        engine.step(&mut NullSink);
+        let st = &engine.state;
+        let net = &engine.net;
+        let base = day as usize * ns;
+        for (s, key) in set.series.iter().enumerate() {
+            let v = match key.src {
+                Src::Stock(n) => st.stock[n],
+                Src::Cover(n) => st.stock[n] / net.need0[n],
+                Src::Unmet(n) => st.nodes[n].unmet,
+                Src::Price(n) => st.price[net.segment_of[n / np] * np + n % np],
+                Src::Production(n) => st.nodes[n].production,
+                Src::Shipments(l) => st.shipped_today[l],
+            };
+            batch.vals[(base + s) * cap + b] = v;
+        }
+        let sbase = day as usize * set.stock_nodes.len();
+        for (k, &n) in set.stock_nodes.iter().enumerate() {
+            let nd = &st.nodes[n];
+            if nd.need > 0.0 && nd.unmet > STOCKOUT_THRESHOLD * nd.need {
+                acc.stockouts[sbase + k] += 1;
+            }
+        }
+        for n in 0..nn {
+            if net.facility_of[n].is_some() {
+                lost[n] += (prod0[n] - st.nodes[n].production).max(0.0);
+            }
+        }
+    }
+    let summary = engine.finish(&mut NullSink);
+    let node_row = |r: RegionId, p: ProductId| {
+        summary
+            .rows
+            .iter()
+            .find(|x| x.region == r && x.product == p)
+    };
+    let values = set
+        .metrics
+        .iter()
+        .map(|m| match (m.kind, m.node) {
+            (MetricKind::Shortfall, Some((r, p))) => node_row(r, p).map_or(0.0, |x| x.shortfall),
+            (MetricKind::PricePeak, Some((r, p))) => node_row(r, p).map_or(0.0, |x| x.price_peak),
+            (MetricKind::OutputLost, Some((r, p))) => lost[r.ix() * np + p.ix()],
+            (MetricKind::Param(i), _) => drawn.get(i).copied().unwrap_or(f64::NAN),
+            _ => f64::NAN,
+        })
+        .collect();
+    acc.paths += 1;
+    acc.rows.push(PathRow { path, values });
+    batch.len += 1;
+}
+
+/// Paths buffered per worker before their values go into the sketches.
+const BATCH: usize = 32;
+
+/// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
+pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
+    (index..paths).step_by(count.max(1) as usize).collect()
+}
+
+/// Runs `paths` on a local pool of `threads` threads and returns the merged result.
+/// `progress` is called with the number of paths done after each path (from worker threads).
+pub fn run(
+    central: &Scenario,
+    unc: &Uncertainty,
+    set: &SeriesSet,
+    seed: u64,
+    paths: &[u64],
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Accumulator {
+    let threads = threads.max(1).min(paths.len().max(1));
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let parts: Mutex<Vec<Accumulator>> = Mutex::new(Vec::new());
+    let work = || {
+        let mut acc = Accumulator::new(set);
+        let mut batch = Batch::new(set, BATCH.min(paths.len().max(1)));
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&path) = paths.get(i) else { break };
+            run_path_into(central, unc, set, seed, path, &mut acc, &mut batch);
+            if batch.len == batch.cap {
+                batch.flush(&mut acc);
+            }
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(d as u64);
+        }
+        batch.flush(&mut acc);
+        if let Ok(mut p) = parts.lock() {
+            p.push(acc);
+        }
+    };
+    if threads == 1 {
+        work();
+    } else {
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.scope(|s| {
+                for _ in 0..threads {
+                    s.spawn(|_| work());
+                }
+            }),
+            Err(_) => work(),
+        }
+    }
+    let mut parts = parts.into_inner().unwrap_or_default();
+    let mut total = parts.pop().unwrap_or_else(|| Accumulator::new(set));
+    for p in parts {
+        // Same set, same shape: merging cannot fail.
+        let _ = total.merge(&p);
+    }
+    total.rows.sort_by_key(|r| r.path);
+    total
+}
+
+/// Exact quantile of sorted values by linear interpolation between order statistics (the
+/// default of numpy and R type 7).
+pub fn exact_quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Summary of one metric over paths: P5, P25, P50, P75, P95, mean (exact), min, max.
+pub fn distribution(values: &[f64]) -> ([f64; 5], f64, f64, f64) {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let mut sum = ExactSum::default();
+    for x in &v {
+        sum.add(*x);
+    }
+    let q = QUANTILES.map(|p| exact_quantile(&v, p));
+    let mean = if v.is_empty() {
+        f64::NAN
+    } else {
+        sum.value() / v.len() as f64
+    };
+    (
+        q,
+        mean,
+        v.first().copied().unwrap_or(f64::NAN),
+        v.last().copied().unwrap_or(f64::NAN),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_sum_is_order_independent() {
+        let xs = [1e-3, 1e6, -2.5, 0.1, 0.2, 0.3, 1e-12];
+        let mut a = ExactSum::default();
+        let mut b = ExactSum::default();
+        for x in xs {
+            a.add(x);
+        }
+        for x in xs.iter().rev() {
+            b.add(*x);
+        }
+        assert_eq!(a, b);
+        assert!((a.value() - xs.iter().sum::<f64>()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        assert_eq!(exact_quantile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.5), 3.0);
+        assert_eq!(exact_quantile(&[0.0, 10.0], 0.25), 2.5);
+    }
+}

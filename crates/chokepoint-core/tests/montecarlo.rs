@@ -1,0 +1,254 @@
+//! Monte Carlo contracts: identical results for any thread count and any sharding, an exact
+//! encode/decode of partial results, and a stockout probability with an exact answer.
+
+use chokepoint_core::model::Scenario;
+use chokepoint_core::montecarlo::{Accumulator, SeriesSet, run, shard_paths};
+use chokepoint_core::scenario::{NoBases, SourceText, parse_scenario_uncertain};
+use chokepoint_core::uncertain::Uncertainty;
+
+const TINY: &str = r#"# A tiny self-contained world for the CLI tests: China refines dysprosium oxide and makes magnets,
+# Japan makes magnets from Chinese oxide, the United States buys magnets from both. From
+# 2025-01-15 China licenses exports of anything containing Dy, and denies the United States.
+
+[scenario]
+name = "tiny licensing"
+base = "none"
+start = 2025-01-01
+days = 60
+seed = 3
+
+[[region]]
+id = "CHN"
+name = "China"
+
+[[region]]
+id = "JPN"
+name = "Japan"
+
+[[region]]
+id = "USA"
+name = "United States"
+
+[[product]]
+id = "dy-oxide"
+name = "Dysprosium oxide"
+unit = "t REO"
+stage = "separation"
+content = { Dy = 0.87 }
+price = 230
+
+[[product]]
+id = "ndfeb-magnet"
+name = "Sintered NdFeB magnet"
+unit = "t product"
+stage = "magnet"
+content = { Nd = 0.23, Dy = 0.04 }
+price = 80
+
+[[recipe]]
+output = "ndfeb-magnet"
+inputs = { dy-oxide = 0.05 }
+
+[[facility]]
+region = "CHN"
+product = "dy-oxide"
+capacity = 10
+
+[[facility]]
+region = "CHN"
+product = "ndfeb-magnet"
+capacity = 60
+
+[[facility]]
+region = "JPN"
+product = "ndfeb-magnet"
+capacity = { value = 3650, unit = "t product/yr" }
+
+[[link]]
+from = "CHN"
+to = "CHN"
+product = "dy-oxide"
+share = 1.0
+
+[[link]]
+from = "CHN"
+to = "JPN"
+product = "dy-oxide"
+share = 1.0
+transit-days = 10
+
+[[link]]
+from = "CHN"
+to = "CHN"
+product = "ndfeb-magnet"
+share = 1.0
+
+[[link]]
+from = "CHN"
+to = "USA"
+product = "ndfeb-magnet"
+share = 0.7
+transit-days = 35
+
+[[link]]
+from = "JPN"
+to = "USA"
+product = "ndfeb-magnet"
+share = 0.3
+transit-days = 21
+
+[[demand]]
+region = "CHN"
+product = "ndfeb-magnet"
+end-use = "ev"
+quantity = 30
+
+[[demand]]
+region = "USA"
+product = "ndfeb-magnet"
+end-use = "ev"
+quantity = { triangular = [10, 12, 15] }
+
+[[inventory]]
+region = "USA"
+product = "ndfeb-magnet"
+initial-days = 20
+target-days = 30
+
+[[event]]
+name = "Dy licensing"
+date = 2025-01-15
+kind = "export-licence"
+exporter = "CHN"
+products = { elements = ["Dy"] }
+approval = { uniform = [0.3, 0.9] }
+lead-time-days = { uniform = [10, 30] }
+lead-time-cap = 45
+destination.USA = { approval = 0.0 }
+"#;
+
+fn parse(text: &str) -> (Scenario, Uncertainty) {
+    parse_scenario_uncertain(
+        SourceText {
+            name: "t.toml",
+            text,
+        },
+        &NoBases,
+    )
+    .expect("valid")
+}
+
+/// Everything that reaches output: bands, means, stockout counts and per-path rows.
+fn bytes(acc: &Accumulator) -> String {
+    let mut out = format!("{} paths\n{:?}\n", acc.paths, acc.rows);
+    for d in 0..acc.days {
+        for s in 0..acc.n_series {
+            out.push_str(&format!("{:?}\n", acc.band(d, s)));
+        }
+        for k in 0..acc.n_stock {
+            out.push_str(&format!("{} ", acc.stockouts(d, k)));
+        }
+    }
+    out
+}
+
+#[test]
+fn same_result_for_1_2_and_7_threads() {
+    let (s, u) = parse(TINY);
+    assert_eq!(u.params.len(), 2);
+    let set = SeriesSet::new(&s, &u);
+    let paths: Vec<u64> = (0..24).collect();
+    let one = bytes(&run(&s, &u, &set, 9, &paths, 1, &|_| {}));
+    for t in [2, 7] {
+        assert!(
+            one == bytes(&run(&s, &u, &set, 9, &paths, t, &|_| {})),
+            "{t} threads"
+        );
+    }
+}
+
+#[test]
+fn shards_merged_in_any_order_equal_one_run_and_survive_encoding() {
+    let (s, u) = parse(TINY);
+    let set = SeriesSet::new(&s, &u);
+    let all: Vec<u64> = (0..20).collect();
+    let whole = run(&s, &u, &set, 4, &all, 1, &|_| {});
+    let shards: Vec<Accumulator> = (0..4)
+        .map(|i| {
+            let a = run(&s, &u, &set, 4, &shard_paths(20, i, 4), 1, &|_| {});
+            let mut back = Accumulator::decode(&a.encode()).expect("decodes");
+            back.rows = a.rows.clone();
+            back
+        })
+        .collect();
+    for order in [[0, 1, 2, 3], [3, 1, 0, 2]] {
+        let mut m = Accumulator::new(&set);
+        for i in order {
+            m.merge(&shards[i]).unwrap();
+        }
+        assert!(bytes(&m) == bytes(&whole), "order {order:?}");
+    }
+    assert!(Accumulator::decode(b"nonsense").is_err());
+}
+
+/// A ban with probability p empties the only supply of a buyer with 5 days of stock: from day 20
+/// on the buyer is out of stock exactly on the paths where the ban happens.
+#[test]
+fn stockout_probability_matches_the_exact_value() {
+    let text = r#"[scenario]
+name = "ban lottery"
+base = "none"
+start = 2025-01-01
+days = 40
+[[region]]
+id = "CHN"
+[[region]]
+id = "USA"
+[[product]]
+id = "magnet"
+unit = "t"
+stage = "magnet"
+price = 80
+[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = 100
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 1
+transit-days = 3
+[[demand]]
+region = "USA"
+product = "magnet"
+end-use = "ev"
+quantity = 10
+[[inventory]]
+region = "USA"
+product = "magnet"
+initial-days = 5
+target-days = 5
+[[event]]
+date = 2025-01-05
+probability = 0.3
+kind = "export-ban"
+exporter = "CHN"
+"#;
+    let (s, u) = parse(text);
+    let set = SeriesSet::new(&s, &u);
+    let n = 2000u64;
+    let paths: Vec<u64> = (0..n).collect();
+    let acc = run(&s, &u, &set, 11, &paths, 2, &|_| {});
+    let k = set
+        .stock_nodes
+        .iter()
+        .position(|&x| x == 1)
+        .expect("USA magnet is a stock node");
+    let p_hat = acc.stockouts(30, k) as f64 / n as f64;
+    let p = 0.3;
+    let half = 2.576 * (p * (1.0 - p) / n as f64).sqrt();
+    assert!((p_hat - p).abs() <= half, "{p_hat} not within {p} ± {half}");
+    // Before the ban can bite there is never a stockout.
+    assert_eq!(acc.stockouts(2, k), 0);
+}
