@@ -221,13 +221,13 @@ impl Args {
                             )));
                         }
                     };
-                    if let InvDuration::Days(x) = d {
-                        if !(x.is_finite() && x >= 0.0) {
-                            return Err(CliError::Usage(format!(
-                                "{}: sector `{k}`: {x} days must be finite and >= 0",
-                                path.display()
-                            )));
-                        }
+                    if let InvDuration::Days(x) = d
+                        && !(x.is_finite() && x >= 0.0)
+                    {
+                        return Err(CliError::Usage(format!(
+                            "{}: sector `{k}`: {x} days must be finite and >= 0",
+                            path.display()
+                        )));
                     }
                     list.push((k, d));
                 }

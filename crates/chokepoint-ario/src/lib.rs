@@ -16,6 +16,9 @@
 //! Memory: one dense n × n matrix (daily Z), S × n matrices for inventories and coefficients;
 //! a step allocates nothing of size n².
 
+// Index loops over several parallel arrays are clearer than zipped iterators here.
+#![allow(clippy::needless_range_loop)]
+
 pub mod cli;
 pub mod error;
 pub mod events;

@@ -392,13 +392,11 @@ impl Model {
                     InvDuration::Infinite => f64::INFINITY,
                 };
             }
-            if p.mode == Mode::Compat {
-                if let Some(s) = listed.iter().position(|l| !l) {
-                    return Err(param(format!(
-                        "inventory: sector `{}` missing; BoARIO 0.7.2 needs every sector listed; hint: add it or drop --compat",
-                        sectors[s]
-                    )));
-                }
+            if let (Mode::Compat, Some(s)) = (p.mode, listed.iter().position(|l| !l)) {
+                return Err(param(format!(
+                    "inventory: sector `{}` missing; BoARIO 0.7.2 needs every sector listed; hint: add it or drop --compat",
+                    sectors[s]
+                )));
             }
         }
         for name in &p.infinite_inv_sectors {
@@ -1131,18 +1129,20 @@ impl Model {
                         })
                         .collect()
                 });
-                if let Some(kl) = &self.k_lost {
-                    if let Some(i) = (0..n).find(|&i| kl[i] > self.k[i]) {
-                        return Err(ModelError::Crash {
-                            step: t,
-                            message: format!(
-                                "capital lost {} exceeds productive capital {} of {}",
-                                kl[i],
-                                self.k[i],
-                                self.label(i)
-                            ),
-                        });
-                    }
+                if let Some((kl, i)) = self
+                    .k_lost
+                    .as_ref()
+                    .and_then(|kl| (0..n).find(|&i| kl[i] > self.k[i]).map(|i| (kl, i)))
+                {
+                    return Err(ModelError::Crash {
+                        step: t,
+                        message: format!(
+                            "capital lost {} exceeds productive capital {} of {}",
+                            kl[i],
+                            self.k[i],
+                            self.label(i)
+                        ),
+                    });
                 }
                 match (&dk, &self.arb_prev) {
                     (Some(a), Some(b)) => {
@@ -1342,7 +1342,7 @@ impl Model {
     /// One step.
     pub fn step(&mut self, sink: &mut dyn Sink) -> Result<(), ModelError> {
         let n = self.n;
-        let (n_r, n_s) = (self.n_r, self.n_s);
+        let n_s = self.n_s;
         let t = self.t;
         let compat = self.p.mode == Mode::Compat;
 

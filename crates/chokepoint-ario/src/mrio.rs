@@ -391,14 +391,14 @@ fn csv_err(path: &Path, e: csv::Error) -> MrioError {
     }
 }
 
+/// Column labels and, when the third row is already data, that row.
+type Header = (Vec<(String, String)>, Option<csv::StringRecord>);
+
 type Records<'a> = csv::StringRecordsIter<'a, std::io::BufReader<std::fs::File>>;
 
 /// Reads the two header rows and skips an optional index-name row; returns the column labels
 /// and, when the third row is already data, that row.
-fn read_header(
-    path: &Path,
-    recs: &mut Records<'_>,
-) -> Result<(Vec<(String, String)>, Option<csv::StringRecord>), MrioError> {
+fn read_header(path: &Path, recs: &mut Records<'_>) -> Result<Header, MrioError> {
     let mut next = |what: &str| -> Result<csv::StringRecord, MrioError> {
         match recs.next() {
             Some(r) => r.map_err(|e| csv_err(path, e)),

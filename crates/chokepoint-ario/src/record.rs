@@ -171,10 +171,8 @@ impl Sink for Trajectories {
                 None => self.data[k].extend(std::iter::repeat_n(f64::NAN, view.production.len())),
             }
         }
-        if self.keep_stocks {
-            if let Some(s) = view.stocks {
-                self.stocks.extend_from_slice(s);
-            }
+        if let (true, Some(s)) = (self.keep_stocks, view.stocks) {
+            self.stocks.extend_from_slice(s);
         }
         self.steps += 1;
         Ok(())
