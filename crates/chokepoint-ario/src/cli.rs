@@ -140,6 +140,9 @@ pub struct Args {
     /// Comma-separated variables to write (default: all BoARIO records)
     #[arg(long, value_delimiter = ',')]
     pub variables: Vec<String>,
+    /// With --out, write only run_info.json (timing runs)
+    #[arg(long)]
+    pub no_csv: bool,
 }
 
 /// A CLI failure with its exit code.
@@ -427,6 +430,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(io(dir.clone()))?;
+    }
+    if let (Some(dir), false) = (&args.out, args.no_csv) {
         let p = dir.join("ario.csv");
         let f = std::fs::File::create(&p).map_err(io(p.clone()))?;
         sink.csv = Some(CsvSink::new(
@@ -467,6 +472,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         "steps_simulated": m.current_step(),
         "crashed": crashed,
         "events": prep.events.len(),
+        "peak_rss_MiB": peak_rss_mib(),
         "timing_s": {"load": t_load, "loop": t_loop, "per_step_mean": t_loop / m.current_step().max(1) as f64},
         "switches": {
             "stock_update_skipped": sw.stock_update_skipped.iter().filter(|b| **b).count(),
@@ -484,10 +490,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         m.current_step(),
         t_loop,
         1e3 * t_loop / m.current_step().max(1) as f64,
-        args.out
-            .as_ref()
-            .map(|d| format!(", wrote {}", d.join("ario.csv").display()))
-            .unwrap_or_default()
+        match (&args.out, args.no_csv) {
+            (Some(d), false) => format!(", wrote {}", d.join("ario.csv").display()),
+            _ => String::new(),
+        }
     );
     match crashed {
         Some(msg) => {
@@ -507,4 +513,12 @@ pub fn main_with(args: Args) -> ExitCode {
             e.exit_code()
         }
     }
+}
+
+/// Peak resident set size (Linux `VmHWM`), if known.
+fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }

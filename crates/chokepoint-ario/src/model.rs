@@ -1429,25 +1429,32 @@ impl Model {
             ModelKind::Psi => self.p.psi,
             ModelKind::Base => 1.0,
         };
-        for f in 0..n {
-            let mut rmin: f64 = 1.0;
-            let xo = self.xopt[f];
-            for s in 0..n_s {
-                let q = s * n + f;
+        // x_f = x*_f · min_s min(1, Ω[s,f]/C[s,f]) (row-wise over the S × n arrays)
+        let rmin = &mut self.coef;
+        rmin.fill(1.0);
+        for s in 0..n_s {
+            let fin = self.inv_fin[s];
+            let row = s * n..(s + 1) * n;
+            let (tech, stock) = (&self.tech[row.clone()], &self.stock[row.clone()]);
+            let (thresh, lim) = (&self.thresh[row.clone()], &mut self.limiting[row]);
+            for f in 0..n {
+                let xo = self.xopt[f];
                 let cons = match self.p.model {
-                    ModelKind::Psi => ((xo * self.tech[q]) * psi) * self.inv_fin[s],
-                    ModelKind::Base => (xo * self.tech[q]) * self.inv_fin[s],
+                    ModelKind::Psi => ((xo * tech[f]) * psi) * fin,
+                    ModelKind::Base => (xo * tech[f]) * fin,
                 };
-                let om = self.stock[q];
-                self.limiting[q] = om < cons && self.thresh[q];
-                if self.thresh[q] && cons != 0.0 {
+                let om = stock[f];
+                lim[f] = om < cons && thresh[f];
+                if thresh[f] && cons != 0.0 {
                     let r = om / cons;
-                    if r < rmin {
-                        rmin = r;
+                    if r < rmin[f] {
+                        rmin[f] = r;
                     }
                 }
             }
-            self.x[f] = xo * rmin;
+        }
+        for f in 0..n {
+            self.x[f] = self.xopt[f] * rmin[f];
         }
 
         // 5. distribution: pass B (deliveries by product, next order normalisation)
