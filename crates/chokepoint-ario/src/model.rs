@@ -1481,16 +1481,19 @@ impl Model {
         // add = H ∘ acc, use = T ∘ x; allclose switch
         let mut worst = f64::INFINITY;
         let mut close = true;
-        for q in 0..n_s * n {
-            let add = self.h[q] * self.acc[q];
-            self.acc[q] = add;
-            let use_ = self.x[q % n] * self.tech[q];
-            let cr = close_ratio(add, use_);
-            if cr > 1.0 {
-                close = false;
-            }
-            if (cr - 1.0).abs() < (worst - 1.0).abs() {
-                worst = cr;
+        for s in 0..n_s {
+            for f in 0..n {
+                let q = s * n + f;
+                let add = self.h[q] * self.acc[q];
+                self.acc[q] = add;
+                let use_ = self.x[f] * self.tech[q];
+                let cr = close_ratio(add, use_);
+                if cr > 1.0 {
+                    close = false;
+                }
+                if (cr - 1.0).abs() < (worst - 1.0).abs() {
+                    worst = cr;
+                }
             }
         }
         let skip = if compat {
@@ -1505,16 +1508,19 @@ impl Model {
             false
         };
         if !skip {
-            for q in 0..n_s * n {
-                let use_ = self.x[q % n] * self.tech[q];
-                let v = (self.stock[q] - use_) + self.acc[q];
-                if v < 0.0 && compat {
-                    return Err(ModelError::Crash {
-                        step: t,
-                        message: "negative inventories (BoARIO stops here)".into(),
-                    });
+            for s in 0..n_s {
+                for f in 0..n {
+                    let q = s * n + f;
+                    let use_ = self.x[f] * self.tech[q];
+                    let v = (self.stock[q] - use_) + self.acc[q];
+                    if v < 0.0 && compat {
+                        return Err(ModelError::Crash {
+                            step: t,
+                            message: "negative inventories (BoARIO stops here)".into(),
+                        });
+                    }
+                    self.stock[q] = if v < 0.0 { 0.0 } else { v };
                 }
-                self.stock[q] = if v < 0.0 { 0.0 } else { v };
             }
         }
         // final demand
@@ -1641,19 +1647,20 @@ impl Model {
             let d2 = self.od[i] + fdi + (self.rb_dem[i] - self.rb_prod[i]);
             self.xopt[i] = d2.min(self.cap[i]);
         }
-        for q in 0..n_s * n {
-            let s = q / n;
-            let f = q % n;
-            let goal = (self.xopt[f] * self.tech[q]) * self.inv[s];
-            let cr = close_ratio(self.stock[q], goal);
-            if cr.is_nan() || cr > 1.0 {
-                close = false;
+        for s in 0..n_s {
+            for f in 0..n {
+                let q = s * n + f;
+                let goal = (self.xopt[f] * self.tech[q]) * self.inv[s];
+                let cr = close_ratio(self.stock[q], goal);
+                if cr.is_nan() || cr > 1.0 {
+                    close = false;
+                }
+                if (cr - 1.0).abs() < (worst - 1.0).abs() {
+                    worst = cr;
+                }
+                // acc is free now: keep the goal there
+                self.acc[q] = goal;
             }
-            if (cr - 1.0).abs() < (worst - 1.0).abs() {
-                worst = cr;
-            }
-            // acc is free now: keep the goal there
-            self.acc[q] = goal;
         }
         let zero_gap = if compat {
             let forced = self
@@ -1667,25 +1674,26 @@ impl Model {
             false
         };
         self.col_orders.fill(0.0);
-        for q in 0..n_s * n {
-            let s = q / n;
-            let f = q % n;
-            let goal = self.acc[q];
-            let gap = if zero_gap || !goal.is_finite() || !self.stock[q].is_finite() {
-                0.0
-            } else {
-                let g = goal - self.stock[q];
-                if g < 0.0 { 0.0 } else { g }
-            };
-            let gap = match self.p.model {
-                ModelKind::Psi if !zero_gap => self.restor[s] * gap,
-                _ => gap,
-            };
-            let g = gap + self.x[f] * self.tech[q];
-            let zc = self.zcp[q];
-            self.h[q] = if zc != 0.0 { g / zc } else { 0.0 };
-            if zc != 0.0 {
-                self.col_orders[f] += g;
+        for s in 0..n_s {
+            for f in 0..n {
+                let q = s * n + f;
+                let goal = self.acc[q];
+                let gap = if zero_gap || !goal.is_finite() || !self.stock[q].is_finite() {
+                    0.0
+                } else {
+                    let g = goal - self.stock[q];
+                    if g < 0.0 { 0.0 } else { g }
+                };
+                let gap = match self.p.model {
+                    ModelKind::Psi if !zero_gap => self.restor[s] * gap,
+                    _ => gap,
+                };
+                let g = gap + self.x[f] * self.tech[q];
+                let zc = self.zcp[q];
+                self.h[q] = if zc != 0.0 { g / zc } else { 0.0 };
+                if zc != 0.0 {
+                    self.col_orders[f] += g;
+                }
             }
         }
         std::mem::swap(&mut self.rho_o, &mut self.rho_n);
@@ -1737,9 +1745,10 @@ impl Model {
     fn pass_demand(&mut self) {
         let n = self.n;
         let (n_r, n_s) = (self.n_r, self.n_s);
-        for s in 0..n_s {
-            let hrow = &self.h[s * n..(s + 1) * n];
-            for r in 0..n_r {
+        // rows in storage order: Z0 streams sequentially, H (S × n) stays in cache
+        for r in 0..n_r {
+            for s in 0..n_s {
+                let hrow = &self.h[s * n..(s + 1) * n];
                 let i = r * n_s + s;
                 let zrow = &self.z0[i * n..(i + 1) * n];
                 let sum = match &self.m_o {
@@ -1811,12 +1820,17 @@ impl Model {
             let yrow = &self.y0[i * nf..(i + 1) * nf];
             let erow = self.y_eff.as_ref().map(|y| &y[i * nf..(i + 1) * nf]);
             let mut undist = 0.0;
-            for k in 0..nf {
-                let e = erow.map_or(yrow[k], |r| r[k]);
-                let del = if d != 0.0 { (e / d) * self.x[i] } else { 0.0 };
-                let unmet = yrow[k] - del;
-                undist += unmet;
-                self.fd_unmet[(k / n_c) * n_s + i % n_s] += unmet;
+            let si = i % n_s;
+            for rb in 0..self.n_r {
+                let mut acc = 0.0;
+                for k in rb * n_c..(rb + 1) * n_c {
+                    let e = erow.map_or(yrow[k], |r| r[k]);
+                    let del = if d != 0.0 { (e / d) * self.x[i] } else { 0.0 };
+                    let unmet = yrow[k] - del;
+                    undist += unmet;
+                    acc += unmet;
+                }
+                self.fd_unmet[rb * n_s + si] += acc;
             }
             self.fd_undist[i] = undist;
         }

@@ -62,24 +62,68 @@ fn mrio_validation_errors() {
     type Edit = Box<dyn Fn(&mut String, &mut String, &mut Option<String>)>;
     let cases: Vec<(&str, Edit, &str)> = vec![
         ("ok without x.csv", Box::new(|_, _, x| *x = None), ""),
-        ("negative Z", Box::new(|z, _, _| replace_cell(z, 3, 3, "-1.5")), "Z.csv:4: Z[r000|s0000, r000|s0001] is -1.5"),
-        ("NaN in Y", Box::new(|_, y, _| replace_cell(y, 4, 2, "nan")), "values must be finite and non-negative"),
-        ("empty cell", Box::new(|z, _, _| replace_cell(z, 5, 2, "")), "is NaN"),
-        ("text cell", Box::new(|z, _, _| replace_cell(z, 5, 2, "abc")), "is not a number"),
-        ("negative final demand", Box::new(|_, y, _| replace_cell(y, 3, 2, "-3")), "hint: negative final demand"),
-        ("x inconsistent", Box::new(|_, _, x| replace_cell(x.as_mut().unwrap(), 2, 2, "1e9")), "x inconsistent with Z and Y for 1 industry, worst r000|s0001"),
-        ("missing row", Box::new(|z, _, _| {
-            let l: Vec<&str> = z.lines().collect();
-            *z = l[..l.len() - 1].join("\n") + "\n";
-        }), "missing as rows (first: r001|s0001)"),
-        ("ragged row", Box::new(|z, _, _| {
-            let mut l: Vec<String> = z.lines().map(String::from).collect();
-            l[3].push_str(",1.0");
-            *z = l.join("\n") + "\n";
-        }), "row has 5 values, the header has 4 columns"),
-        ("unknown row industry", Box::new(|z, _, _| replace_cell(z, 3, 1, "s9999")), "row industry r000|s9999 is not a column industry"),
-        ("not a full product", Box::new(|z, _, _| replace_cell(z, 1, 5, "s0002")), "full region × sector product"),
-        ("Y region unknown", Box::new(|_, y, _| replace_cell(y, 0, 2, "zzz")), "final-demand column region `zzz`"),
+        (
+            "negative Z",
+            Box::new(|z, _, _| replace_cell(z, 3, 3, "-1.5")),
+            "Z.csv:4: Z[r000|s0000, r000|s0001] is -1.5",
+        ),
+        (
+            "NaN in Y",
+            Box::new(|_, y, _| replace_cell(y, 4, 2, "nan")),
+            "values must be finite and non-negative",
+        ),
+        (
+            "empty cell",
+            Box::new(|z, _, _| replace_cell(z, 5, 2, "")),
+            "is NaN",
+        ),
+        (
+            "text cell",
+            Box::new(|z, _, _| replace_cell(z, 5, 2, "abc")),
+            "is not a number",
+        ),
+        (
+            "negative final demand",
+            Box::new(|_, y, _| replace_cell(y, 3, 2, "-3")),
+            "hint: negative final demand",
+        ),
+        (
+            "x inconsistent",
+            Box::new(|_, _, x| replace_cell(x.as_mut().unwrap(), 2, 2, "1e9")),
+            "x inconsistent with Z and Y for 1 industry, worst r000|s0001",
+        ),
+        (
+            "missing row",
+            Box::new(|z, _, _| {
+                let l: Vec<&str> = z.lines().collect();
+                *z = l[..l.len() - 1].join("\n") + "\n";
+            }),
+            "missing as rows (first: r001|s0001)",
+        ),
+        (
+            "ragged row",
+            Box::new(|z, _, _| {
+                let mut l: Vec<String> = z.lines().map(String::from).collect();
+                l[3].push_str(",1.0");
+                *z = l.join("\n") + "\n";
+            }),
+            "row has 5 values, the header has 4 columns",
+        ),
+        (
+            "unknown row industry",
+            Box::new(|z, _, _| replace_cell(z, 3, 1, "s9999")),
+            "row industry r000|s9999 is not a column industry",
+        ),
+        (
+            "not a full product",
+            Box::new(|z, _, _| replace_cell(z, 1, 5, "s0002")),
+            "full region × sector product",
+        ),
+        (
+            "Y region unknown",
+            Box::new(|_, y, _| replace_cell(y, 0, 2, "zzz")),
+            "final-demand column region `zzz`",
+        ),
     ];
     for (name, edit, want) in cases {
         let d = tempfile::tempdir().unwrap();
@@ -108,11 +152,20 @@ fn event_errors_name_the_problem() {
     )
     .unwrap();
     let e = model.add_events(&specs, 365).unwrap_err().to_string();
-    assert!(e.contains("unknown sector `steel`; hint: known sectors are s0000, s0001"), "{e}");
-    let e = parse_events_toml("[[event]]\nkind = \"arbitrary\"\nregions = \"r000\"\n", Path::new("e.toml"))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("e.toml") && e.contains("expected a sequence"), "{e}");
+    assert!(
+        e.contains("unknown sector `steel`; hint: known sectors are s0000, s0001"),
+        "{e}"
+    );
+    let e = parse_events_toml(
+        "[[event]]\nkind = \"arbitrary\"\nregions = \"r000\"\n",
+        Path::new("e.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("e.toml") && e.contains("expected a sequence"),
+        "{e}"
+    );
     let mut cm = Model::new(small(), compat()).unwrap();
     let tl = parse_events_toml(
         "[[event]]\nkind = \"trade-link\"\nfrom = [\"r000\"]\nto = [\"r001\"]\nsectors = [\"s0000\"]\nshare = 1.0\n",
@@ -168,7 +221,13 @@ fn loss_series_equals_arbitrary_event() {
     let (occ, dur, tau) = (10, 20, 10);
     let mut shares = vec![0.5; dur];
     shares.extend((0..tau).map(|k| 0.5 * (1.0 - k as f64 / tau as f64)));
-    let a = run(small(), Params::default(), &[arb(occ, dur, tau as u32)], vec![], 80);
+    let a = run(
+        small(),
+        Params::default(),
+        &[arb(occ, dur, tau as u32)],
+        vec![],
+        80,
+    );
     let b = run(
         small(),
         Params::default(),
@@ -207,9 +266,21 @@ fn trade_link_cut_diverts_orders_to_other_suppliers() {
     let n = 12;
     let (cut, other) = (1, n_s + 1); // r000|s0001 loses its export orders, r001|s0001 gains
     let at = |s: usize, i: usize| od[s * n + i] / od[i];
-    assert!(at(occ + 2, cut) < 0.9, "orders to the cut supplier: {}", at(occ + 2, cut));
-    assert!(at(occ + 2, other) > 1.05, "orders to the other supplier: {}", at(occ + 2, other));
-    assert!((at(119, cut) - 1.0).abs() < 0.05, "after lifting: {}", at(119, cut));
+    assert!(
+        at(occ + 2, cut) < 0.9,
+        "orders to the cut supplier: {}",
+        at(occ + 2, cut)
+    );
+    assert!(
+        at(occ + 2, other) > 1.05,
+        "orders to the other supplier: {}",
+        at(occ + 2, other)
+    );
+    assert!(
+        (at(119, cut) - 1.0).abs() < 0.05,
+        "after lifting: {}",
+        at(119, cut)
+    );
     // final demand re-sourced: total final demand undistributed stays ~0 where capacity allows
     let unmet = t.series(Variable::FinalDemandUnmet).unwrap();
     assert!(unmet.iter().all(|v| v.is_finite()));
@@ -259,6 +330,11 @@ fn cli_exit_codes() {
     let csv = std::fs::read_to_string(out.join("ario.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("step,region,sector,variable,value"));
-    assert!(lines.next().unwrap().starts_with("0,r000,s0000,production_realised,"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("0,r000,s0000,production_realised,")
+    );
     assert_eq!(csv.lines().count(), 1 + 3 * 12 * 2);
 }
