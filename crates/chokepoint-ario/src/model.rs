@@ -1821,12 +1821,13 @@ impl Model {
             let erow = self.y_eff.as_ref().map(|y| &y[i * nf..(i + 1) * nf]);
             let mut undist = 0.0;
             let si = i % n_s;
+            // delivered = E·(x/D): one division per industry (BoARIO: (E/D)·x, ~1 ulp apart)
+            let share = if d != 0.0 { self.x[i] / d } else { 0.0 };
             for rb in 0..self.n_r {
                 let mut acc = 0.0;
                 for k in rb * n_c..(rb + 1) * n_c {
                     let e = erow.map_or(yrow[k], |r| r[k]);
-                    let del = if d != 0.0 { (e / d) * self.x[i] } else { 0.0 };
-                    let unmet = yrow[k] - del;
+                    let unmet = yrow[k] - e * share;
                     undist += unmet;
                     acc += unmet;
                 }

@@ -184,6 +184,17 @@ pub struct CsvSink<W: Write> {
     out: W,
     variables: Vec<Variable>,
     header_done: bool,
+    /// Quoted region and sector names (set on the first step).
+    names: Option<(Vec<String>, Vec<String>)>,
+}
+
+/// A CSV field, quoted when needed.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 impl<W: Write> CsvSink<W> {
@@ -192,6 +203,7 @@ impl<W: Write> CsvSink<W> {
             out,
             variables: variables.to_vec(),
             header_done: false,
+            names: None,
         }
     }
     pub fn finish(mut self) -> std::io::Result<W> {
@@ -213,6 +225,12 @@ impl<W: Write> Sink for CsvSink<W> {
             self.header_done = true;
         }
         let s_n = view.sectors.len();
+        let (regions, sectors) = self.names.get_or_insert_with(|| {
+            (
+                view.regions.iter().map(|s| csv_field(s)).collect(),
+                view.sectors.iter().map(|s| csv_field(s)).collect(),
+            )
+        });
         for v in &self.variables {
             let vals = view.get(*v);
             for i in 0..view.production.len() {
@@ -221,8 +239,8 @@ impl<W: Write> Sink for CsvSink<W> {
                     self.out,
                     "{},{},{},{},{}",
                     view.step,
-                    view.regions[i / s_n],
-                    view.sectors[i % s_n],
+                    regions[i / s_n],
+                    sectors[i % s_n],
                     v.name(),
                     x
                 )?;
