@@ -1,0 +1,108 @@
+//! Typed errors of the ARIO engine: [`MrioError`] (reading and validating an MRIO),
+//! [`EventError`] (event files and their resolution against an MRIO), [`ModelError`]
+//! (parameters and the simulation itself) and the umbrella [`AriError`].
+//!
+//! Messages carry no trailing period; where a fix is likely they end with `hint: ...`.
+
+use std::path::PathBuf;
+
+/// Bad MRIO input: every variant is a user error (CLI exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum MrioError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("{path}:{line}: {what} is {value}; values must be finite and non-negative{hint}")]
+    BadValue {
+        path: PathBuf,
+        line: u64,
+        what: String,
+        value: f64,
+        hint: &'static str,
+    },
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    #[error(
+        "x inconsistent with Z and Y for {count} industr{plural}, worst {region}|{sector}: x = {x}, Z.1 + Y.1 = {sum} (relative difference {rel:.3e} > {tol:e}); hint: export x = Z.1 + Y.1 or omit x.csv so it is computed"
+    )]
+    Inconsistent {
+        count: usize,
+        plural: &'static str,
+        region: String,
+        sector: String,
+        x: f64,
+        sum: f64,
+        rel: f64,
+        tol: f64,
+    },
+}
+
+/// Bad event input (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("event {index} ({kind}): unknown {what} `{name}`; hint: known {what}s are {known}")]
+    Unknown {
+        index: usize,
+        kind: String,
+        what: &'static str,
+        name: String,
+        known: String,
+    },
+    #[error("event {index} ({kind}): {message}")]
+    Invalid {
+        index: usize,
+        kind: String,
+        message: String,
+    },
+}
+
+/// Bad parameters or a failed simulation.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("invalid parameter: {0}")]
+    Param(String),
+    #[error("step {step}: {message}")]
+    Crash { step: usize, message: String },
+    #[error("step {step}: recording failed: {source}")]
+    Sink {
+        step: usize,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Any error of this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum AriError {
+    #[error(transparent)]
+    Mrio(#[from] MrioError),
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+impl AriError {
+    /// Whether the error is caused by user input (exit code 2) rather than a run failure.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            AriError::Mrio(_) | AriError::Event(_) => true,
+            AriError::Model(ModelError::Param(_)) => true,
+            AriError::Model(_) => false,
+        }
+    }
+}

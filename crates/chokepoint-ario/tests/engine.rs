@@ -1,0 +1,340 @@
+//! Engine behaviour without the peer: input validation (data-driven), steady state, fixed-mode
+//! timing, trade-link shocks, daily loss series, CLI exit codes.
+
+use std::path::Path;
+
+use chokepoint_ario::cli::{self, Args};
+use chokepoint_ario::events::parse_events_toml;
+use chokepoint_ario::synthetic::{SyntheticSpec, synthetic_mrio};
+use chokepoint_ario::{
+    EventSpec, IndustryOrder, Mode, Model, Mrio, Params, RecoveryFn, Shock, Trajectories, Variable,
+};
+use clap::Parser;
+
+fn small() -> Mrio {
+    synthetic_mrio(&SyntheticSpec::new(3, 4, 7))
+}
+
+fn run(m: Mrio, p: Params, events: &[EventSpec], shocks: Vec<Shock>, steps: usize) -> Trajectories {
+    let mut model = Model::new(m, p).unwrap();
+    model.add_events(events, steps).unwrap();
+    for s in shocks {
+        model.add_shock(s).unwrap();
+    }
+    let mut t = Trajectories::new(&Variable::ALL);
+    model.run(steps, &mut t).unwrap();
+    t
+}
+
+fn compat() -> Params {
+    Params {
+        mode: Mode::Compat,
+        ..Params::default()
+    }
+}
+
+/// Writes a 2-region × 2-sector table, applying `edit` to the CSV texts (Z, Y, x).
+fn write_case(dir: &Path, edit: &dyn Fn(&mut String, &mut String, &mut Option<String>)) {
+    let m = synthetic_mrio(&SyntheticSpec::new(2, 2, 1));
+    m.write_dir(dir).unwrap();
+    let mut z = std::fs::read_to_string(dir.join("Z.csv")).unwrap();
+    let mut y = std::fs::read_to_string(dir.join("Y.csv")).unwrap();
+    let mut x = Some(std::fs::read_to_string(dir.join("x.csv")).unwrap());
+    edit(&mut z, &mut y, &mut x);
+    std::fs::write(dir.join("Z.csv"), z).unwrap();
+    std::fs::write(dir.join("Y.csv"), y).unwrap();
+    match x {
+        Some(x) => std::fs::write(dir.join("x.csv"), x).unwrap(),
+        None => std::fs::remove_file(dir.join("x.csv")).unwrap(),
+    }
+}
+
+fn replace_cell(text: &mut String, line: usize, col: usize, val: &str) {
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[line].split(',').map(String::from).collect();
+    cells[col] = val.into();
+    lines[line] = cells.join(",");
+    *text = lines.join("\n") + "\n";
+}
+
+#[test]
+fn mrio_validation_errors() {
+    type Edit = Box<dyn Fn(&mut String, &mut String, &mut Option<String>)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        ("ok without x.csv", Box::new(|_, _, x| *x = None), ""),
+        (
+            "negative Z",
+            Box::new(|z, _, _| replace_cell(z, 3, 3, "-1.5")),
+            "Z.csv:4: Z[r000|s0000, r000|s0001] is -1.5",
+        ),
+        (
+            "NaN in Y",
+            Box::new(|_, y, _| replace_cell(y, 4, 2, "nan")),
+            "values must be finite and non-negative",
+        ),
+        (
+            "empty cell",
+            Box::new(|z, _, _| replace_cell(z, 5, 2, "")),
+            "is NaN",
+        ),
+        (
+            "text cell",
+            Box::new(|z, _, _| replace_cell(z, 5, 2, "abc")),
+            "is not a number",
+        ),
+        (
+            "negative final demand",
+            Box::new(|_, y, _| replace_cell(y, 3, 2, "-3")),
+            "hint: negative final demand",
+        ),
+        (
+            "x inconsistent",
+            Box::new(|_, _, x| replace_cell(x.as_mut().unwrap(), 2, 2, "1e9")),
+            "x inconsistent with Z and Y for 1 industry, worst r000|s0001",
+        ),
+        (
+            "missing row",
+            Box::new(|z, _, _| {
+                let l: Vec<&str> = z.lines().collect();
+                *z = l[..l.len() - 1].join("\n") + "\n";
+            }),
+            "missing as rows (first: r001|s0001)",
+        ),
+        (
+            "ragged row",
+            Box::new(|z, _, _| {
+                let mut l: Vec<String> = z.lines().map(String::from).collect();
+                l[3].push_str(",1.0");
+                *z = l.join("\n") + "\n";
+            }),
+            "row has 5 values, the header has 4 columns",
+        ),
+        (
+            "unknown row industry",
+            Box::new(|z, _, _| replace_cell(z, 3, 1, "s9999")),
+            "row industry r000|s9999 is not a column industry",
+        ),
+        (
+            "not a full product",
+            Box::new(|z, _, _| replace_cell(z, 1, 5, "s0002")),
+            "full region × sector product",
+        ),
+        (
+            "Y region unknown",
+            Box::new(|_, y, _| replace_cell(y, 0, 2, "zzz")),
+            "final-demand column region `zzz`",
+        ),
+    ];
+    for (name, edit, want) in cases {
+        let d = tempfile::tempdir().unwrap();
+        write_case(d.path(), &*edit);
+        let res = Mrio::read_dir(d.path(), IndustryOrder::AsGiven);
+        match (res, want) {
+            (Ok(_), "") => {}
+            (Ok(_), w) => panic!("{name}: accepted, expected error containing `{w}`"),
+            (Err(e), "") => panic!("{name}: unexpected error {e}"),
+            (Err(e), w) => {
+                let msg = e.to_string();
+                assert!(msg.contains(w), "{name}: `{msg}` lacks `{w}`");
+                assert!(!msg.ends_with('.'), "{name}: trailing period in `{msg}`");
+            }
+        }
+    }
+}
+
+#[test]
+fn event_errors_name_the_problem() {
+    let m = small();
+    let mut model = Model::new(m, Params::default()).unwrap();
+    let specs = parse_events_toml(
+        "[[event]]\nkind = \"arbitrary\"\nregions = [\"r000\"]\nsectors = [\"steel\"]\nimpact = 0.5\n",
+        Path::new("e.toml"),
+    )
+    .unwrap();
+    let e = model.add_events(&specs, 365).unwrap_err().to_string();
+    assert!(
+        e.contains("unknown sector `steel`; hint: known sectors are s0000, s0001"),
+        "{e}"
+    );
+    let e = parse_events_toml(
+        "[[event]]\nkind = \"arbitrary\"\nregions = \"r000\"\n",
+        Path::new("e.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("e.toml") && e.contains("expected a sequence"),
+        "{e}"
+    );
+    let mut cm = Model::new(small(), compat()).unwrap();
+    let tl = parse_events_toml(
+        "[[event]]\nkind = \"trade-link\"\nfrom = [\"r000\"]\nto = [\"r001\"]\nsectors = [\"s0000\"]\nshare = 1.0\n",
+        Path::new("t.toml"),
+    )
+    .unwrap();
+    let e = cm.add_events(&tl, 365).unwrap_err().to_string();
+    assert!(e.contains("do not exist in BoARIO 0.7.2"), "{e}");
+}
+
+#[test]
+fn steady_state_without_events() {
+    for p in [Params::default(), compat()] {
+        let m = small();
+        let x0: Vec<f64> = m.x.iter().map(|v| v / 365.0).collect();
+        let t = run(m, p, &[], vec![], 365);
+        let prod = t.series(Variable::ProductionRealised).unwrap();
+        let n = x0.len();
+        for (k, v) in prod.iter().enumerate() {
+            let rel = (v - x0[k % n]).abs() / x0[k % n];
+            assert!(rel < 1e-12, "step {} industry {}: {rel:e}", k / n, k % n);
+        }
+    }
+}
+
+fn arb(occ: usize, dur: usize, tau: u32) -> EventSpec {
+    EventSpec::Arbitrary {
+        regions: vec!["r001".into()],
+        sectors: vec!["s0002".into()],
+        impact: 0.5,
+        occurrence: occ,
+        duration: dur,
+        recovery_tau: tau,
+        recovery_function: RecoveryFn::Linear,
+    }
+}
+
+#[test]
+fn fixed_mode_applies_arbitrary_shock_on_its_day() {
+    let j = 4 + 2; // r001|s0002
+    let n = 12;
+    for (p, first_day) in [(Params::default(), 10), (compat(), 11)] {
+        let t = run(small(), p, &[arb(10, 20, 10)], vec![], 60);
+        let cap = t.series(Variable::ProductionCapacity).unwrap();
+        let x0 = cap[j];
+        let cut: Vec<usize> = (0..60).filter(|s| cap[s * n + j] < 0.9 * x0).collect();
+        assert_eq!(cut.first(), Some(&first_day));
+    }
+}
+
+#[test]
+fn loss_series_equals_arbitrary_event() {
+    let (occ, dur, tau) = (10, 20, 10);
+    let mut shares = vec![0.5; dur];
+    shares.extend((0..tau).map(|k| 0.5 * (1.0 - k as f64 / tau as f64)));
+    let a = run(
+        small(),
+        Params::default(),
+        &[arb(occ, dur, tau as u32)],
+        vec![],
+        80,
+    );
+    let b = run(
+        small(),
+        Params::default(),
+        &[],
+        vec![Shock::LossSeries {
+            industries: vec![6],
+            start: occ,
+            shares,
+        }],
+        80,
+    );
+    let (pa, pb) = (
+        a.series(Variable::ProductionRealised).unwrap(),
+        b.series(Variable::ProductionRealised).unwrap(),
+    );
+    for (x, y) in pa.iter().zip(pb) {
+        assert!((x - y).abs() <= 1e-12 * x.abs(), "{x} vs {y}");
+    }
+}
+
+#[test]
+fn trade_link_cut_diverts_orders_to_other_suppliers() {
+    let n_s = 4;
+    let (occ, dur) = (5, 40);
+    let link = EventSpec::TradeLink {
+        from: vec!["r000".into()],
+        to: vec!["r001".into(), "r002".into()],
+        sectors: vec!["s0001".into()],
+        share: 1.0,
+        occurrence: occ,
+        duration: dur,
+        recovery_tau: Some(10),
+    };
+    let t = run(small(), Params::default(), &[link], vec![], 120);
+    let od = t.series(Variable::IntermediateDemand).unwrap();
+    let n = 12;
+    let (cut, other) = (1, n_s + 1); // r000|s0001 loses its export orders, r001|s0001 gains
+    let at = |s: usize, i: usize| od[s * n + i] / od[i];
+    assert!(
+        at(occ + 2, cut) < 0.9,
+        "orders to the cut supplier: {}",
+        at(occ + 2, cut)
+    );
+    assert!(
+        at(occ + 2, other) > 1.05,
+        "orders to the other supplier: {}",
+        at(occ + 2, other)
+    );
+    assert!(
+        (at(119, cut) - 1.0).abs() < 0.05,
+        "after lifting: {}",
+        at(119, cut)
+    );
+    // final demand re-sourced: total final demand undistributed stays ~0 where capacity allows
+    let unmet = t.series(Variable::FinalDemandUnmet).unwrap();
+    assert!(unmet.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn cli_exit_codes() {
+    let d = tempfile::tempdir().unwrap();
+    write_case(d.path(), &|z, _, _| replace_cell(z, 3, 3, "-1"));
+    let args = Args::try_parse_from(["ario", "--mriot", d.path().to_str().unwrap()]).unwrap();
+    let e = cli::run(args).unwrap_err();
+    assert_eq!(e.exit_code(), std::process::ExitCode::from(2));
+
+    let ok = tempfile::tempdir().unwrap();
+    small().write_dir(ok.path()).unwrap();
+    let out = ok.path().join("out");
+    let args = Args::try_parse_from([
+        "ario",
+        "--mriot",
+        ok.path().to_str().unwrap(),
+        "--steps",
+        "5",
+        "--event-type",
+        "arbitrary",
+        "--regions",
+        "nowhere",
+        "--sectors",
+        "s0000",
+    ])
+    .unwrap();
+    let e = cli::run(args).unwrap_err();
+    assert_eq!(e.exit_code(), std::process::ExitCode::from(2));
+    assert!(e.to_string().contains("unknown region `nowhere`"), "{e}");
+    let args = Args::try_parse_from([
+        "ario",
+        "--mriot",
+        ok.path().to_str().unwrap(),
+        "--steps",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--variables",
+        "production_realised,final_demand_unmet",
+    ])
+    .unwrap();
+    assert_eq!(cli::run(args).unwrap(), std::process::ExitCode::SUCCESS);
+    let csv = std::fs::read_to_string(out.join("ario.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("step,region,sector,variable,value"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("0,r000,s0000,production_realised,")
+    );
+    assert_eq!(csv.lines().count(), 1 + 3 * 12 * 2);
+}
