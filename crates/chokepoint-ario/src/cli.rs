@@ -12,6 +12,7 @@ use clap::ValueEnum;
 
 use crate::error::{AriError, EventError, ModelError};
 use crate::events::{self, EventSpec, ImpactUnit, RecoveryFn};
+use crate::mineral::{EndUseLosses, SectorMapping};
 use crate::model::{InvDuration, Mode, Model, ModelKind, OrderType, Params};
 use crate::mrio::{IndustryOrder, Mrio};
 use crate::record::{CsvSink, Sink, StepView, Variable};
@@ -143,6 +144,14 @@ pub struct Args {
     /// With --out, write only run_info.json (timing runs)
     #[arg(long)]
     pub no_csv: bool,
+    /// A `chokepoint run` output folder whose daily end-use shortfalls become production
+    /// losses of MRIO industries (needs --mapping; step 0 = the run's first day)
+    #[arg(long, value_name = "DIR", requires = "mapping")]
+    pub from_run: Option<PathBuf>,
+    /// Which chokepoint (region, product) feeds which MRIO (region, sector), with its
+    /// dependence share (TOML `[[link]]` tables, see docs/ario.md)
+    #[arg(long, value_name = "FILE", requires = "from_run")]
+    pub mapping: Option<PathBuf>,
 }
 
 /// A CLI failure with its exit code.
@@ -187,6 +196,8 @@ pub struct Prepared {
     pub steps: usize,
     pub events: Vec<EventSpec>,
     pub variables: Vec<Variable>,
+    /// With --from-run: one line per mapped (region, product) with a shortfall.
+    pub link_summary: Vec<String>,
 }
 
 impl Args {
@@ -376,14 +387,49 @@ pub fn prepare(args: &Args) -> Result<Prepared, CliError> {
     model
         .add_events(&specs, args.steps)
         .map_err(AriError::from)?;
+    let mut link_summary = Vec::new();
+    if let (Some(run), Some(map)) = (&args.from_run, &args.mapping) {
+        if model.params().mode == Mode::Compat {
+            return Err(CliError::Usage(
+                "--from-run needs the default mode: BoARIO 0.7.2 has no daily loss series; hint: drop --compat".into(),
+            ));
+        }
+        let mapping = SectorMapping::read(map).map_err(AriError::from)?;
+        let losses = EndUseLosses::read(run, &mapping).map_err(AriError::from)?;
+        let shock = losses
+            .shock(&mapping, args.steps, |r, s| model.industry_index(r, s))
+            .map_err(AriError::from)?;
+        model.add_shock(shock).map_err(CliError::Usage)?;
+        link_summary.push(format!(
+            "linked {} end-use series of {} (step 0 = {}, {} days) to {} MRIO industries",
+            losses.loss.len(),
+            run.display(),
+            losses.start,
+            losses.days,
+            mapping.entries.len()
+        ));
+        for ((region, product), mean, peak) in losses.loss_stats() {
+            if peak > 0.0 {
+                link_summary.push(format!(
+                    "  {region} {product}: mean loss {:.2}%, peak {:.1}%",
+                    100.0 * mean,
+                    100.0 * peak
+                ));
+            }
+        }
+    }
     model.set_record_stocks(args.register_stocks);
     Ok(Prepared {
         model,
         steps: args.steps,
         events: specs,
         variables,
+        link_summary,
     })
 }
+
+const PARTIAL_CSV: &str = "ario.csv.partial";
+const PARTIAL_STOCKS: &str = "inputs_stocks.csv.partial";
 
 struct CliSink<W: Write> {
     csv: Option<CsvSink<W>>,
@@ -430,30 +476,42 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     };
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(io(dir.clone()))?;
+        // A folder being rewritten must not look complete while the run is under way.
+        for old in ["run_info.json", "ario.csv", "inputs_stocks.csv"] {
+            match std::fs::remove_file(dir.join(old)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io(dir.join(old))(e));
+                }
+                _ => {}
+            }
+        }
     }
     if let (Some(dir), false) = (&args.out, args.no_csv) {
-        let p = dir.join("ario.csv");
+        let p = dir.join(PARTIAL_CSV);
         let f = std::fs::File::create(&p).map_err(io(p.clone()))?;
         sink.csv = Some(CsvSink::new(
             std::io::BufWriter::with_capacity(1 << 20, f),
             &prep.variables,
         ));
         if args.register_stocks {
-            let p = dir.join("inputs_stocks.csv");
+            let p = dir.join(PARTIAL_STOCKS);
             let f = std::fs::File::create(&p).map_err(io(p.clone()))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
             writeln!(w, "step,input,region,sector,value").map_err(io(p.clone()))?;
             sink.stocks = Some(w);
         }
     }
+    for line in &prep.link_summary {
+        eprintln!("{line}");
+    }
     let t1 = Instant::now();
     let res = prep.model.run(prep.steps, &mut sink);
     let t_loop = t1.elapsed().as_secs_f64();
     if let Some(c) = sink.csv.take() {
-        c.finish().map_err(io(PathBuf::from("ario.csv")))?;
+        c.finish().map_err(io(PathBuf::from(PARTIAL_CSV)))?;
     }
     if let Some(mut w) = sink.stocks.take() {
-        w.flush().map_err(io(PathBuf::from("inputs_stocks.csv")))?;
+        w.flush().map_err(io(PathBuf::from(PARTIAL_STOCKS)))?;
     }
     let crashed = match res {
         Ok(()) => None,
@@ -479,10 +537,25 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             "gap_zeroed": sw.gap_zeroed.iter().filter(|b| **b).count(),
         },
     });
+    // Written last and each renamed into place: a folder with run_info.json is complete, and an
+    // interrupted run leaves only `*.partial` files behind.
     if let Some(dir) = &args.out {
+        for (tmp, fin) in [
+            (PARTIAL_CSV, "ario.csv"),
+            (PARTIAL_STOCKS, "inputs_stocks.csv"),
+        ] {
+            if dir.join(tmp).exists() {
+                std::fs::rename(dir.join(tmp), dir.join(fin)).map_err(io(dir.join(fin)))?;
+            }
+        }
         let p = dir.join("run_info.json");
-        std::fs::write(&p, serde_json::to_string_pretty(&info).unwrap_or_default())
-            .map_err(io(p.clone()))?;
+        let tmp = dir.join("run_info.json.partial");
+        std::fs::write(
+            &tmp,
+            serde_json::to_string_pretty(&info).unwrap_or_default(),
+        )
+        .map_err(io(tmp.clone()))?;
+        std::fs::rename(&tmp, &p).map_err(io(p.clone()))?;
     }
     eprintln!(
         "ario: {} industries, {} steps in {:.3} s ({:.3} ms/step){}",

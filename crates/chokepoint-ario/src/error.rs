@@ -94,13 +94,15 @@ pub enum AriError {
     Event(#[from] EventError),
     #[error(transparent)]
     Model(#[from] ModelError),
+    #[error(transparent)]
+    Link(#[from] crate::mineral::LinkError),
 }
 
 impl AriError {
     /// Whether the error is caused by user input (exit code 2) rather than a run failure.
     pub fn is_input_error(&self) -> bool {
         match self {
-            AriError::Mrio(_) | AriError::Event(_) => true,
+            AriError::Mrio(_) | AriError::Event(_) | AriError::Link(_) => true,
             AriError::Model(ModelError::Param(_)) => true,
             AriError::Model(_) => false,
         }

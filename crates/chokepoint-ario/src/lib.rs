@@ -11,6 +11,8 @@
 //!   the mineral model, and bilateral trade-link cuts ([`Shock::TradeLink`]).
 //! - [`Model`]: state and one step ([`Model::step`]); it streams each step to a [`Sink`]
 //!   ([`Trajectories`] in memory, [`CsvSink`] tidy CSV).
+//! - [`mineral`]: the link from a `chokepoint run` folder: daily end-use shortfalls mapped to
+//!   MRIO industries ([`mineral::SectorMapping`]) become one [`Shock::LossSeries`].
 //! - [`cli`]: the `chokepoint ario` command (clap [`cli::Args`], [`cli::run`]).
 //!
 //! Memory: one dense n × n matrix (daily Z), S × n matrices for inventories and coefficients;
@@ -22,6 +24,7 @@
 pub mod cli;
 pub mod error;
 pub mod events;
+pub mod mineral;
 pub mod model;
 pub mod mrio;
 pub mod record;

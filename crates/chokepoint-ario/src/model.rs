@@ -588,6 +588,31 @@ impl Model {
         }
     }
 
+    /// Index of the industry (region, sector), or why there is none (with the known names).
+    pub fn industry_index(&self, region: &str, sector: &str) -> Result<usize, String> {
+        let r = self
+            .regions
+            .iter()
+            .position(|x| x == region)
+            .ok_or_else(|| {
+                format!(
+                    "unknown MRIO region `{region}`; hint: known regions are {}",
+                    list_names(&self.regions)
+                )
+            })?;
+        let s = self
+            .sectors
+            .iter()
+            .position(|x| x == sector)
+            .ok_or_else(|| {
+                format!(
+                    "unknown MRIO sector `{sector}`; hint: known sectors are {}",
+                    list_names(&self.sectors)
+                )
+            })?;
+        Ok(r * self.n_s + s)
+    }
+
     fn region_index(&self, k: usize, kind: &str, name: &str) -> Result<usize, EventError> {
         self.regions
             .iter()

@@ -43,6 +43,9 @@ enum Command {
     Data(catalogue::DataArgs),
     /// Compare simulated monthly China magnet exports with observed 2025 customs figures
     Backtest(catalogue::BacktestArgs),
+    /// Run the ARIO input-output model (BoARIO 0.7.2 compatible) on an MRIO, optionally fed
+    /// by a `chokepoint run` folder's end-use shortfalls (see docs/ario.md)
+    Ario(Box<chokepoint_ario::cli::Args>),
     /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
     Merge {
         /// Shard folders, in any order
@@ -165,6 +168,8 @@ impl From<anyhow::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        // The ARIO command keeps its own error type and exit codes (2 input, 1 run failure).
+        Command::Ario(args) => return chokepoint_ario::cli::main_with(*args),
         Command::Run(args) => run(args),
         Command::Validate { scenario, data } => validate(&scenario, data.as_deref()),
         Command::Scenarios => catalogue::scenarios(),

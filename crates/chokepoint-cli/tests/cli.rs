@@ -555,3 +555,106 @@ fn emit_prints_job_templates_and_compare_reports_differences() {
     );
     assert!(csv.contains("shortfall_units,USA,ndfeb-magnet,"), "{csv}");
 }
+
+// ---- ARIO linked to a mineral run (issue 5) -------------------------------------------------
+
+/// Sum of `variable` over all steps for the industry (region, sector) in an `ario.csv`.
+fn ario_total(csv: &str, region: &str, sector: &str, variable: &str) -> f64 {
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    rdr.records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[1] == region && &r[2] == sector && &r[3] == variable)
+        .map(|r| r[4].parse::<f64>().unwrap())
+        .sum()
+}
+
+/// `chokepoint ario --from-run` turns the default scenario's end-use shortfalls into production
+/// losses on the shipped EXIOBASE mapping: the mapped industries lose output, the unmapped
+/// ones only through the input-output propagation, and a mapping naming an industry the MRIO
+/// lacks is an input error.
+#[test]
+fn ario_from_a_chokepoint_run() {
+    use chokepoint_ario::mineral::SectorMapping;
+    use chokepoint_ario::synthetic::{SyntheticSpec, synthetic_mrio};
+    let dir = temp_dir("ario-link", &[]);
+    run_ok(&dir, &["run", "--quiet", "--out", "run"]);
+    let map_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ario/exiobase3-mapping.toml");
+    let mapping = SectorMapping::read(&map_path).unwrap();
+    let mut regions: Vec<String> = Vec::new();
+    let mut sectors: Vec<String> = Vec::new();
+    for e in &mapping.entries {
+        if !regions.contains(&e.mrio_region) {
+            regions.push(e.mrio_region.clone());
+        }
+        if !sectors.contains(&e.mrio_sector) {
+            sectors.push(e.mrio_sector.clone());
+        }
+    }
+    sectors.push("Other".into());
+    let mut mrio = synthetic_mrio(&SyntheticSpec::new(regions.len(), sectors.len(), 3));
+    mrio.regions = regions;
+    mrio.sectors = sectors;
+    mrio.write_dir(&dir.join("mrio")).unwrap();
+    let map = map_path.to_str().unwrap();
+    let common = [
+        "ario",
+        "--mriot",
+        "mrio",
+        "--steps",
+        "365",
+        "--variables",
+        "production_realised",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        common.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let args = with(&["--out", "base"]);
+    run_ok(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let args = with(&["--out", "linked", "--from-run", "run", "--mapping", map]);
+    let (code, _, err) = chokepoint(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("linked 55 end-use series of run"), "{err}");
+    assert!(err.contains("USA ev-traction-motor: mean loss"), "{err}");
+    let base = fs::read_to_string(dir.join("base/ario.csv")).unwrap();
+    let linked = fs::read_to_string(dir.join("linked/ario.csv")).unwrap();
+    let vehicles = "Manufacture of motor vehicles, trailers and semi-trailers (34)";
+    let (b, l) = (
+        ario_total(&base, "US", vehicles, "production_realised"),
+        ario_total(&linked, "US", vehicles, "production_realised"),
+    );
+    assert!(l < b * (1.0 - 1e-4), "US vehicles lose output: {l} vs {b}");
+    let other_b = ario_total(&base, "US", "Other", "production_realised");
+    let other_l = ario_total(&linked, "US", "Other", "production_realised");
+    assert!(other_l <= other_b, "{other_l} vs {other_b}");
+    assert!(
+        (b - l) / b > (other_b - other_l) / other_b,
+        "the mapped industry loses a larger share than an unmapped one"
+    );
+    assert!(!dir.join("linked/ario.csv.partial").exists());
+
+    fs::write(
+        dir.join("bad-map.toml"),
+        fs::read_to_string(&map_path).unwrap().replacen(
+            "mrio-region = \"US\"",
+            "mrio-region = \"XX\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let args = with(&["--from-run", "run", "--mapping", "bad-map.toml"]);
+    let (code, _, err) = chokepoint(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown MRIO region `XX`"), "{err}");
+    let args = with(&[
+        "--from-run",
+        "run",
+        "--mapping",
+        map,
+        "--compat",
+        "boario-0.7.2",
+    ]);
+    let (code, _, err) = chokepoint(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("drop --compat"), "{err}");
+}
