@@ -590,52 +590,22 @@ impl Model {
 
     /// Index of the industry (region, sector), or why there is none (with the known names).
     pub fn industry_index(&self, region: &str, sector: &str) -> Result<usize, String> {
-        let r = self
-            .regions
-            .iter()
-            .position(|x| x == region)
-            .ok_or_else(|| {
-                format!(
-                    "unknown MRIO region `{region}`; hint: known regions are {}",
-                    list_names(&self.regions)
-                )
-            })?;
-        let s = self
-            .sectors
-            .iter()
-            .position(|x| x == sector)
-            .ok_or_else(|| {
-                format!(
-                    "unknown MRIO sector `{sector}`; hint: known sectors are {}",
-                    list_names(&self.sectors)
-                )
-            })?;
+        let unknown = |e: EventError| match e {
+            EventError::Unknown {
+                what, name, known, ..
+            } => format!("unknown MRIO {what} `{name}`; hint: known {what}s are {known}"),
+            other => other.to_string(),
+        };
+        let r = self.region_index(0, "", region).map_err(unknown)?;
+        let s = self.sector_index(0, "", sector).map_err(unknown)?;
         Ok(r * self.n_s + s)
     }
 
     fn region_index(&self, k: usize, kind: &str, name: &str) -> Result<usize, EventError> {
-        self.regions
-            .iter()
-            .position(|r| r == name)
-            .ok_or_else(|| EventError::Unknown {
-                index: k,
-                kind: kind.into(),
-                what: "region",
-                name: name.into(),
-                known: list_names(&self.regions),
-            })
+        name_index(&self.regions, "region", k, kind, name)
     }
     fn sector_index(&self, k: usize, kind: &str, name: &str) -> Result<usize, EventError> {
-        self.sectors
-            .iter()
-            .position(|r| r == name)
-            .ok_or_else(|| EventError::Unknown {
-                index: k,
-                kind: kind.into(),
-                what: "sector",
-                name: name.into(),
-                known: list_names(&self.sectors),
-            })
+        name_index(&self.sectors, "sector", k, kind, name)
     }
 
     /// Resolves named events (index `k` is used in messages) and adds them.
@@ -1868,6 +1838,26 @@ fn finished_fixed(v: &[f64], init: &[(usize, f64)], f: RecoveryFn, el: usize, ta
         return el >= tau as usize;
     }
     v.iter().zip(init).all(|(x, (_, d0))| *x <= 1e-9 * d0)
+}
+
+/// Position of `name` in `names`; event `k` of `kind` names it in the error.
+fn name_index(
+    names: &[String],
+    what: &'static str,
+    k: usize,
+    kind: &str,
+    name: &str,
+) -> Result<usize, EventError> {
+    names
+        .iter()
+        .position(|r| r == name)
+        .ok_or_else(|| EventError::Unknown {
+            index: k,
+            kind: kind.into(),
+            what,
+            name: name.into(),
+            known: list_names(names),
+        })
 }
 
 fn list_names(v: &[String]) -> String {
