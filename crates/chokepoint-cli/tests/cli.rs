@@ -568,7 +568,7 @@ fn ario_total(csv: &str, region: &str, sector: &str, variable: &str) -> f64 {
         .sum()
 }
 
-/// `chokepoint ario --from-run` turns the default scenario's end-use shortfalls into production
+/// `chokepoint ario --from-run` turns a total Chinese export ban's end-use shortfalls into production
 /// losses on the shipped EXIOBASE mapping: the mapped industries lose output, the unmapped
 /// ones only through the input-output propagation, and a mapping naming an industry the MRIO
 /// lacks is an input error.
@@ -576,8 +576,8 @@ fn ario_total(csv: &str, region: &str, sector: &str, variable: &str) -> f64 {
 fn ario_from_a_chokepoint_run() {
     use chokepoint_ario::mineral::SectorMapping;
     use chokepoint_ario::synthetic::{SyntheticSpec, synthetic_mrio};
-    let dir = temp_dir("ario-link", &[]);
-    run_ok(&dir, &["run", "--quiet", "--out", "run"]);
+    let dir = temp_dir("ario-link", &["china-ban.toml"]);
+    run_ok(&dir, &["run", "china-ban.toml", "--quiet", "--out", "run"]);
     let map_path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ario/exiobase3-mapping.toml");
     let mapping = SectorMapping::read(&map_path).unwrap();
