@@ -313,6 +313,16 @@ pub struct Model {
     zcp: Vec<f64>,
     limiting: Vec<bool>,
     stock_start: Vec<f64>,
+    /// Inventories after the update, written by the fused pass (S × n; swapped with `stock`).
+    stock_next: Vec<f64>,
+    /// Intermediate demand of the next step, computed by the fused pass (n).
+    od_next: Vec<f64>,
+    /// `od_next` holds the next step's intermediate demand.
+    od_ready: bool,
+    /// Predicted compat switch decisions (stock update skipped, gap zeroed) for the fused pass.
+    pred: (bool, bool),
+    /// Reuse the fused pass's next demand (off: pass A every step, for tests).
+    fused: bool,
     /// Y0 with trade links applied, when links are active (n × R·C).
     y_eff: Option<Vec<f64>>,
     record_stocks: bool,
@@ -532,6 +542,11 @@ impl Model {
             zcp: vec![0.0; n_s * n],
             limiting: vec![false; n_s * n],
             stock_start: Vec::new(),
+            stock_next: vec![0.0; n_s * n],
+            od_next: vec![0.0; n],
+            od_ready: false,
+            pred: (false, false),
+            fused: true,
             y_eff: None,
             record_stocks: false,
             switches: SwitchLog::default(),
@@ -568,6 +583,13 @@ impl Model {
     /// Current step index (the next step to run).
     pub fn current_step(&self) -> usize {
         self.t
+    }
+    /// Off: recompute the demand with a separate pass over `Z0` every step instead of taking it
+    /// from the previous step's fused pass (same arithmetic; for tests and timing).
+    #[doc(hidden)]
+    pub fn set_fused(&mut self, on: bool) {
+        self.fused = on;
+        self.od_ready &= on;
     }
     /// Also hand inventories `Ω` (start of step) to the sink.
     pub fn set_record_stocks(&mut self, on: bool) {
@@ -1394,8 +1416,13 @@ impl Model {
             self.va[f] = self.x[f] - self.col_orders[f];
         }
 
-        // 2. demand (pass A over Z0)
-        self.pass_demand();
+        // 2. demand: computed by the previous step's fused pass, else pass A over Z0
+        if self.od_ready {
+            std::mem::swap(&mut self.od, &mut self.od_next);
+            self.od_ready = false;
+        } else {
+            self.pass_demand();
+        }
         let fd = self.y_eff.is_some();
         for i in 0..n {
             let fdi = if fd {
@@ -1482,7 +1509,7 @@ impl Model {
             self.x[f] = self.xopt[f] * rmin[f];
         }
 
-        // 5. distribution: pass B (deliveries by product, next order normalisation)
+        // 5. distribution, fused with 6. orders: pass B (see `pass_fused`)
         for i in 0..n {
             let d = self.dem[i];
             self.coef[i] = if d != 0.0 {
@@ -1501,56 +1528,7 @@ impl Model {
                 OrderType::NoAlt => 1.0,
             };
         }
-        let need_zcp = self.p.order_type == OrderType::Alt || m_now.is_some() || self.m_o.is_some();
-        self.pass_deliveries(m_now.as_deref(), need_zcp);
-        // add = H ∘ acc, use = T ∘ x; allclose switch
-        let mut worst = f64::INFINITY;
-        let mut close = true;
-        for s in 0..n_s {
-            for f in 0..n {
-                let q = s * n + f;
-                let add = self.h[q] * self.acc[q];
-                self.acc[q] = add;
-                let use_ = self.x[f] * self.tech[q];
-                let cr = close_ratio(add, use_);
-                if cr > 1.0 {
-                    close = false;
-                }
-                if (cr - 1.0).abs() < (worst - 1.0).abs() {
-                    worst = cr;
-                }
-            }
-        }
-        let skip = if compat {
-            let forced = self
-                .overrides
-                .as_ref()
-                .and_then(|o| o.stock_update_skipped.get(t).copied().flatten());
-            self.switches.stock_update_skipped.push(close);
-            self.switches.stock_margin.push(worst);
-            forced.unwrap_or(close)
-        } else {
-            false
-        };
-        if !skip {
-            for s in 0..n_s {
-                for f in 0..n {
-                    let q = s * n + f;
-                    let use_ = self.x[f] * self.tech[q];
-                    let v = (self.stock[q] - use_) + self.acc[q];
-                    if v < 0.0 && compat {
-                        return Err(ModelError::Crash {
-                            step: t,
-                            message: "negative inventories (BoARIO stops here)".into(),
-                        });
-                    }
-                    self.stock[q] = if v < 0.0 { 0.0 } else { v };
-                }
-            }
-        }
-        // final demand
-        self.distribute_final_demand();
-        // rebuilding deliveries
+        // rebuilding deliveries (needed for D' below; independent of the pass)
         self.rb_prod.fill(0.0);
         for tr in &mut self.trackers {
             let Some(rb) = tr.rebuild.as_mut() else {
@@ -1576,6 +1554,88 @@ impl Model {
                 self.rb_prod[i] += sum;
             }
         }
+        // goal production min(D', x̄), D' = D minus rebuilding deliveries (BoARIO recomputes
+        // the total after delivering); xopt is free after the production step
+        for i in 0..n {
+            let fdi = if fd {
+                self.fd_eff_tot(i)
+            } else {
+                self.fd_tot[i]
+            };
+            let d2 = self.od[i] + fdi + (self.rb_dem[i] - self.rb_prod[i]);
+            self.xopt[i] = d2.min(self.cap[i]);
+        }
+        // compat switches: forced (peer replay) or predicted = the previous step's decisions
+        let forced = self.overrides.as_ref().map_or((None, None), |o| {
+            (
+                o.stock_update_skipped.get(t).copied().flatten(),
+                o.gap_zeroed.get(t).copied().flatten(),
+            )
+        });
+        let pred = if compat {
+            (
+                forced.0.unwrap_or(self.pred.0),
+                forced.1.unwrap_or(self.pred.1),
+            )
+        } else {
+            (false, false)
+        };
+        let need_zcp = self.p.order_type == OrderType::Alt || m_now.is_some() || self.m_o.is_some();
+        let out = self.pass_fused(m_now.as_deref(), need_zcp, pred);
+        self.od_ready = self.fused;
+        let skip = if compat {
+            self.switches.stock_update_skipped.push(out.close_stock);
+            self.switches.stock_margin.push(out.worst_stock);
+            forced.0.unwrap_or(out.close_stock)
+        } else {
+            false
+        };
+        if skip != pred.0 {
+            // mispredicted: redo the inventory update and the orders from `acc` (= deliveries
+            // by product) and the untouched `stock`; the next demand needs pass A
+            self.od_ready = false;
+            if !skip {
+                for q in 0..n_s * n {
+                    let use_ = self.x[q % n] * self.tech[q];
+                    let v = (self.stock[q] - use_) + self.acc[q];
+                    if v < 0.0 && compat {
+                        return Err(neg_stock(t));
+                    }
+                    self.stock_next[q] = if v < 0.0 { 0.0 } else { v };
+                }
+                std::mem::swap(&mut self.stock, &mut self.stock_next);
+            }
+            let (close, worst) = self.gap_check();
+            if compat {
+                self.switches.gap_zeroed.push(close);
+                self.switches.gap_margin.push(worst);
+            }
+            let zero_gap = compat && forced.1.unwrap_or(close);
+            self.orders(zero_gap);
+            self.pred = (skip, zero_gap);
+        } else {
+            if !skip {
+                if out.neg && compat {
+                    return Err(neg_stock(t));
+                }
+                std::mem::swap(&mut self.stock, &mut self.stock_next);
+            }
+            let zero_gap = if compat {
+                self.switches.gap_zeroed.push(out.close_gap);
+                self.switches.gap_margin.push(out.worst_gap);
+                forced.1.unwrap_or(out.close_gap)
+            } else {
+                false
+            };
+            if zero_gap != pred.1 {
+                self.od_ready = false;
+                self.gap_check();
+                self.orders(zero_gap);
+            }
+            self.pred = (skip, zero_gap);
+        }
+        // final demand
+        self.distribute_final_demand();
         // record (BoARIO writes these before its rebuild/recover updates)
         let k_lost_rec = self.k_lost.clone();
         {
@@ -1658,21 +1718,18 @@ impl Model {
         if compat {
             self.recover(t);
         }
+        std::mem::swap(&mut self.rho_o, &mut self.rho_n);
+        self.m_o = m_now;
+        self.t += 1;
+        Ok(())
+    }
 
-        // 6. orders
+    /// Inventories vs goal `Ω* = s·T∘min(D', x̄)` (goal kept in `acc`): (all close, margin).
+    fn gap_check(&mut self) -> (bool, f64) {
+        let n = self.n;
         let mut worst = f64::INFINITY;
         let mut close = true;
-        // D' = D minus rebuilding deliveries (BoARIO recomputes the total after delivering)
-        for i in 0..n {
-            let fdi = if fd {
-                self.fd_eff_tot(i)
-            } else {
-                self.fd_tot[i]
-            };
-            let d2 = self.od[i] + fdi + (self.rb_dem[i] - self.rb_prod[i]);
-            self.xopt[i] = d2.min(self.cap[i]);
-        }
-        for s in 0..n_s {
+        for s in 0..self.n_s {
             for f in 0..n {
                 let q = s * n + f;
                 let goal = (self.xopt[f] * self.tech[q]) * self.inv[s];
@@ -1683,23 +1740,18 @@ impl Model {
                 if (cr - 1.0).abs() < (worst - 1.0).abs() {
                     worst = cr;
                 }
-                // acc is free now: keep the goal there
                 self.acc[q] = goal;
             }
         }
-        let zero_gap = if compat {
-            let forced = self
-                .overrides
-                .as_ref()
-                .and_then(|o| o.gap_zeroed.get(t).copied().flatten());
-            self.switches.gap_zeroed.push(close);
-            self.switches.gap_margin.push(worst);
-            forced.unwrap_or(close)
-        } else {
-            false
-        };
+        (close, worst)
+    }
+
+    /// Orders `G = r_s·max(Ω* − Ω, 0) + T∘x` as `H = G / zcp` and their column totals (goal
+    /// in `acc`, from [`Model::gap_check`]).
+    fn orders(&mut self, zero_gap: bool) {
+        let n = self.n;
         self.col_orders.fill(0.0);
-        for s in 0..n_s {
+        for s in 0..self.n_s {
             for f in 0..n {
                 let q = s * n + f;
                 let goal = self.acc[q];
@@ -1721,10 +1773,164 @@ impl Model {
                 }
             }
         }
-        std::mem::swap(&mut self.rho_o, &mut self.rho_n);
-        self.m_o = m_now;
-        self.t += 1;
-        Ok(())
+    }
+
+    /// Pass B, fused with the orders and the next step's demand. For each sector s, the R
+    /// supplier rows of s (strided: `i = r·S + s`) are streamed once from memory:
+    /// `acc[s,·] = Σ_r Z0[i,·]·coef_i·m_o` (deliveries by product) and, if `need_zcp`,
+    /// `zcp[s,·] = Σ_r Z0[i,·]·ρ'_i·m'` (next order normalisation). Both are then complete for
+    /// s, so are the inventory update of row s, its goal, the orders `H[s,·]` and, re-reading
+    /// the same R rows from cache, the next step's demand `od'_i = ρ'_i·Σ_f Z0[i,f]·H[s,f]·m'`.
+    /// The compat switches are global (any element of S × n), so the pass assumes the
+    /// decisions `pred` and reports the real ones; the caller redoes the S × n part and drops
+    /// `od_next` when they differ. Arithmetic is the same as separate passes (bit for bit).
+    fn pass_fused(
+        &mut self,
+        m_new: Option<&[f64]>,
+        need_zcp: bool,
+        pred: (bool, bool),
+    ) -> FusedOut {
+        let n = self.n;
+        let (n_r, n_s) = (self.n_r, self.n_s);
+        let psi_model = self.p.model == ModelKind::Psi;
+        let mo = self.m_o.as_deref();
+        let (pred_skip, pred_zero) = pred;
+        let Model {
+            z0,
+            coef,
+            rho_n,
+            x,
+            xopt: xg,
+            tech,
+            inv,
+            restor,
+            stock,
+            stock_next,
+            acc,
+            zcp,
+            h,
+            col_orders,
+            od_next,
+            ..
+        } = self;
+        col_orders.fill(0.0);
+        let mut out = FusedOut {
+            close_stock: true,
+            worst_stock: f64::INFINITY,
+            close_gap: true,
+            worst_gap: f64::INFINITY,
+            neg: false,
+        };
+        for s in 0..n_s {
+            let row = s * n..(s + 1) * n;
+            let arow = &mut acc[row.clone()];
+            let crow = &mut zcp[row.clone()];
+            arow.fill(0.0);
+            if need_zcp {
+                crow.fill(0.0);
+            }
+            for r in 0..n_r {
+                let i = r * n_s + s;
+                let zrow = &z0[i * n..(i + 1) * n];
+                let (c1, c2) = (coef[i], rho_n[i]);
+                match (mo, m_new) {
+                    (None, None) => {
+                        if need_zcp {
+                            axpy2(arow, crow, zrow, c1, c2);
+                        } else {
+                            axpy(arow, zrow, c1);
+                        }
+                    }
+                    (mo, mn) => {
+                        for rb in 0..n_r {
+                            let a = rb * n_s;
+                            let w1 = mo.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
+                            let w2 = mn.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
+                            axpy(&mut arow[a..a + n_s], &zrow[a..a + n_s], c1 * w1);
+                            if need_zcp {
+                                axpy(&mut crow[a..a + n_s], &zrow[a..a + n_s], c2 * w2);
+                            }
+                        }
+                    }
+                }
+            }
+            // row s of the inventory update, goal and orders
+            let hrow = &mut h[row.clone()];
+            let trow = &tech[row.clone()];
+            let srow = &stock[row.clone()];
+            let nrow = &mut stock_next[row];
+            let (inv_s, r_s) = (inv[s], restor[s]);
+            for f in 0..n {
+                let add = hrow[f] * arow[f];
+                arow[f] = add;
+                let use_ = x[f] * trow[f];
+                let cr = close_ratio(add, use_);
+                if cr > 1.0 {
+                    out.close_stock = false;
+                }
+                if (cr - 1.0).abs() < (out.worst_stock - 1.0).abs() {
+                    out.worst_stock = cr;
+                }
+                let st = if pred_skip {
+                    srow[f]
+                } else {
+                    let v = (srow[f] - use_) + add;
+                    if v < 0.0 {
+                        out.neg = true;
+                    }
+                    let v = if v < 0.0 { 0.0 } else { v };
+                    nrow[f] = v;
+                    v
+                };
+                let goal = (xg[f] * trow[f]) * inv_s;
+                let cr = close_ratio(st, goal);
+                if cr.is_nan() || cr > 1.0 {
+                    out.close_gap = false;
+                }
+                if (cr - 1.0).abs() < (out.worst_gap - 1.0).abs() {
+                    out.worst_gap = cr;
+                }
+                let gap = if pred_zero || !goal.is_finite() || !st.is_finite() {
+                    0.0
+                } else {
+                    let g = goal - st;
+                    if g < 0.0 { 0.0 } else { g }
+                };
+                let gap = if psi_model && !pred_zero {
+                    r_s * gap
+                } else {
+                    gap
+                };
+                let g = gap + use_;
+                let zc = crow[f];
+                hrow[f] = if zc != 0.0 { g / zc } else { 0.0 };
+                if zc != 0.0 {
+                    col_orders[f] += g;
+                }
+            }
+            // the next step's demand of the R rows of s (cache-resident)
+            let hrow = &h[s * n..(s + 1) * n];
+            for r in 0..n_r {
+                let i = r * n_s + s;
+                let zrow = &z0[i * n..(i + 1) * n];
+                let sum = match m_new {
+                    None => dot(zrow, hrow),
+                    Some(m) => {
+                        let mut a = 0.0;
+                        for rb in 0..n_r {
+                            let w = m[(r * n_s + s) * n_r + rb];
+                            if w != 0.0 {
+                                let b = rb * n_s;
+                                a += w * dot(&zrow[b..b + n_s], &hrow[b..b + n_s]);
+                            }
+                        }
+                        a
+                    }
+                };
+                od_next[i] = rho_n[i] * sum;
+            }
+        }
+        out
     }
 
     fn fd_eff_tot(&self, i: usize) -> f64 {
@@ -1795,46 +2001,6 @@ impl Model {
         }
     }
 
-    /// `acc[s,f] = Σ_{i∈s} Z0[i,f]·coef_i·m_o`, and (if `zcp`) `zcp[s,f] = Σ_{i∈s} Z0[i,f]·ρ'_i·m'`.
-    fn pass_deliveries(&mut self, m_new: Option<&[f64]>, zcp: bool) {
-        let n = self.n;
-        let mo = self.m_o.as_deref();
-        let (n_r, n_s) = (self.n_r, self.n_s);
-        self.acc.fill(0.0);
-        if zcp {
-            self.zcp.fill(0.0);
-        }
-        for s in 0..n_s {
-            let arow = &mut self.acc[s * n..(s + 1) * n];
-            let crow = &mut self.zcp[s * n..(s + 1) * n];
-            for r in 0..n_r {
-                let i = r * n_s + s;
-                let zrow = &self.z0[i * n..(i + 1) * n];
-                let (c1, c2) = (self.coef[i], self.rho_n[i]);
-                match (mo, m_new) {
-                    (None, None) => {
-                        if zcp {
-                            axpy2(arow, crow, zrow, c1, c2);
-                        } else {
-                            axpy(arow, zrow, c1);
-                        }
-                    }
-                    (mo, mn) => {
-                        for rb in 0..n_r {
-                            let a = rb * n_s;
-                            let w1 = mo.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
-                            let w2 = mn.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
-                            axpy(&mut arow[a..a + n_s], &zrow[a..a + n_s], c1 * w1);
-                            if zcp {
-                                axpy(&mut crow[a..a + n_s], &zrow[a..a + n_s], c2 * w2);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     fn distribute_final_demand(&mut self) {
         let n = self.n;
         let (n_s, n_c) = (self.n_s, self.n_c);
@@ -1860,6 +2026,23 @@ impl Model {
             }
             self.fd_undist[i] = undist;
         }
+    }
+}
+
+/// What the fused pass saw, for the compat switches.
+struct FusedOut {
+    close_stock: bool,
+    worst_stock: f64,
+    close_gap: bool,
+    worst_gap: f64,
+    /// A negative inventory before clamping (BoARIO stops there).
+    neg: bool,
+}
+
+fn neg_stock(step: usize) -> ModelError {
+    ModelError::Crash {
+        step,
+        message: "negative inventories (BoARIO stops here)".into(),
     }
 }
 
