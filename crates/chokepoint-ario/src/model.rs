@@ -1790,6 +1790,34 @@ impl Model {
         need_zcp: bool,
         pred: (bool, bool),
     ) -> FusedOut {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { self.pass_fused_avx2(m_new, need_zcp, pred) };
+        }
+        self.pass_fused_impl(m_new, need_zcp, pred)
+    }
+
+    /// The same code compiled for AVX2 (4-wide vectors; no FMA, so the rounding is the same as
+    /// the baseline build).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn pass_fused_avx2(
+        &mut self,
+        m_new: Option<&[f64]>,
+        need_zcp: bool,
+        pred: (bool, bool),
+    ) -> FusedOut {
+        self.pass_fused_impl(m_new, need_zcp, pred)
+    }
+
+    #[inline(always)]
+    fn pass_fused_impl(
+        &mut self,
+        m_new: Option<&[f64]>,
+        need_zcp: bool,
+        pred: (bool, bool),
+    ) -> FusedOut {
         let n = self.n;
         let (n_r, n_s) = (self.n_r, self.n_s);
         let psi_model = self.p.model == ModelKind::Psi;
@@ -1910,7 +1938,20 @@ impl Model {
             }
             // the next step's demand of the R rows of s (cache-resident)
             let hrow = &h[s * n..(s + 1) * n];
-            for r in 0..n_r {
+            let mut r0 = 0;
+            if m_new.is_none() {
+                // four rows at a time: eight independent add chains, H[s,·] loaded once
+                let row = |r: usize| &z0[(r * n_s + s) * n..(r * n_s + s + 1) * n];
+                while r0 + 4 <= n_r {
+                    let d = dot4([row(r0), row(r0 + 1), row(r0 + 2), row(r0 + 3)], hrow);
+                    for (k, v) in d.iter().enumerate() {
+                        let i = (r0 + k) * n_s + s;
+                        od_next[i] = rho_n[i] * v;
+                    }
+                    r0 += 4;
+                }
+            }
+            for r in r0..n_r {
                 let i = r * n_s + s;
                 let zrow = &z0[i * n..(i + 1) * n];
                 let sum = match m_new {
@@ -1974,6 +2015,22 @@ impl Model {
 
     /// `od_i = ρ_i · Σ_f Z0[i,f]·H[s(i),f]·m[r(i),s(i),r(f)]`.
     fn pass_demand(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { self.pass_demand_avx2() };
+        }
+        self.pass_demand_impl()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn pass_demand_avx2(&mut self) {
+        self.pass_demand_impl()
+    }
+
+    #[inline(always)]
+    fn pass_demand_impl(&mut self) {
         let n = self.n;
         let (n_r, n_s) = (self.n_r, self.n_s);
         // rows in storage order: Z0 streams sequentially, H (S × n) stays in cache
@@ -2061,34 +2118,64 @@ fn list_names(v: &[String]) -> String {
     }
 }
 
-/// Dot product with 4 independent accumulators (vectorisable).
-#[inline]
+/// Dot product with 8 independent accumulators (vectorisable): element k of every chunk of
+/// 8 goes to accumulator k, reduced as `((s0+s4)+(s1+s5)) + ((s2+s6)+(s3+s7)) + tail`.
+#[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut s = [0.0f64; 8];
-    let chunks = n / 8;
-    for c in 0..chunks {
-        let (x, y) = (&a[c * 8..c * 8 + 8], &b[c * 8..c * 8 + 8]);
-        for k in 0..8 {
-            s[k] += x[k] * y[k];
+    let (mut s0, mut s1) = ([0.0f64; 4], [0.0f64; 4]);
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for k in 0..4 {
+            s0[k] += x[k] * y[k];
+            s1[k] += x[4 + k] * y[4 + k];
         }
     }
     let mut tail = 0.0;
-    for k in chunks * 8..n {
+    for k in n / 8 * 8..n {
         tail += a[k] * b[k];
     }
-    ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + tail
+    ((s0[0] + s1[0]) + (s0[1] + s1[1])) + ((s0[2] + s1[2]) + (s0[3] + s1[3])) + tail
 }
 
-#[inline]
+/// Four [`dot`] products against the same `b`, interleaved (same arithmetic per row).
+#[inline(always)]
+fn dot4(a: [&[f64]; 4], b: &[f64]) -> [f64; 4] {
+    let n = a.iter().map(|r| r.len()).min().unwrap_or(0).min(b.len());
+    let b = &b[..n];
+    let a = a.map(|r| &r[..n]);
+    let mut s = [[0.0f64; 8]; 4];
+    let m = n / 8 * 8;
+    let mut c = 0;
+    while c < m {
+        let y = &b[c..c + 8];
+        for (sr, ar) in s.iter_mut().zip(&a) {
+            let x = &ar[c..c + 8];
+            for k in 0..8 {
+                sr[k] += x[k] * y[k];
+            }
+        }
+        c += 8;
+    }
+    let mut out = [0.0; 4];
+    for ((o, sr), ar) in out.iter_mut().zip(&s).zip(&a) {
+        let mut tail = 0.0;
+        for k in m..n {
+            tail += ar[k] * b[k];
+        }
+        *o = ((sr[0] + sr[4]) + (sr[1] + sr[5])) + ((sr[2] + sr[6]) + (sr[3] + sr[7])) + tail;
+    }
+    out
+}
+
+#[inline(always)]
 fn axpy(y: &mut [f64], x: &[f64], a: f64) {
     for (y, x) in y.iter_mut().zip(x) {
         *y += a * x;
     }
 }
 
-#[inline]
+#[inline(always)]
 fn axpy2(y1: &mut [f64], y2: &mut [f64], x: &[f64], a1: f64, a2: f64) {
     let n = x.len().min(y1.len()).min(y2.len());
     let (y1, y2, x) = (&mut y1[..n], &mut y2[..n], &x[..n]);
