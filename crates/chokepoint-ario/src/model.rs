@@ -317,6 +317,9 @@ pub struct Model {
     stock_next: Vec<f64>,
     /// Intermediate demand of the next step, computed by the fused pass (n).
     od_next: Vec<f64>,
+    /// allclose ratios of one row of the fused pass (n each).
+    cr_stock: Vec<f64>,
+    cr_gap: Vec<f64>,
     /// `od_next` holds the next step's intermediate demand.
     od_ready: bool,
     /// Predicted compat switch decisions (stock update skipped, gap zeroed) for the fused pass.
@@ -545,6 +548,8 @@ impl Model {
             stock_next: vec![0.0; n_s * n],
             od_next: vec![0.0; n],
             od_ready: false,
+            cr_stock: vec![0.0; n],
+            cr_gap: vec![0.0; n],
             pred: (false, false),
             fused: true,
             y_eff: None,
@@ -1795,7 +1800,7 @@ impl Model {
             // SAFETY: the CPU supports AVX2 (checked just above).
             return unsafe { self.pass_fused_avx2(m_new, need_zcp, pred) };
         }
-        self.pass_fused_impl(m_new, need_zcp, pred)
+        self.pass_fused_impl::<false>(m_new, need_zcp, pred)
     }
 
     /// The same code compiled for AVX2 (4-wide vectors; no FMA, so the rounding is the same as
@@ -1808,11 +1813,12 @@ impl Model {
         need_zcp: bool,
         pred: (bool, bool),
     ) -> FusedOut {
-        self.pass_fused_impl(m_new, need_zcp, pred)
+        self.pass_fused_impl::<true>(m_new, need_zcp, pred)
     }
 
+    /// `AVX`: only called from [`Model::pass_fused_avx2`], which has checked the CPU.
     #[inline(always)]
-    fn pass_fused_impl(
+    fn pass_fused_impl<const AVX: bool>(
         &mut self,
         m_new: Option<&[f64]>,
         need_zcp: bool,
@@ -1839,8 +1845,11 @@ impl Model {
             h,
             col_orders,
             od_next,
+            cr_stock,
+            cr_gap,
             ..
         } = self;
+        let switches = self.p.mode == Mode::Compat;
         col_orders.fill(0.0);
         let mut out = FusedOut {
             close_stock: true,
@@ -1864,6 +1873,15 @@ impl Model {
                 match (mo, m_new) {
                     (None, None) => {
                         if need_zcp {
+                            #[cfg(target_arch = "x86_64")]
+                            if AVX {
+                                // SAFETY: AVX is only set where the CPU has AVX2.
+                                // the row after: the next region's, else sector s + 1's first
+                                let j = if r + 1 < n_r { i + n_s } else { s + 1 };
+                                let next = z0.get(j * n..(j + 1) * n).unwrap_or(&[]);
+                                unsafe { simd::axpy2(arow, crow, zrow, c1, c2, next) };
+                                continue;
+                            }
                             axpy2(arow, crow, zrow, c1, c2);
                         } else {
                             axpy(arow, zrow, c1);
@@ -1888,53 +1906,44 @@ impl Model {
             let srow = &stock[row.clone()];
             let nrow = &mut stock_next[row];
             let (inv_s, r_s) = (inv[s], restor[s]);
+            let r_gap = if psi_model && !pred_zero { r_s } else { 1.0 };
+            let mut negs = 0usize;
+            // branch-free so that it vectorises; the switch statistics are gathered after
             for f in 0..n {
                 let add = hrow[f] * arow[f];
                 arow[f] = add;
                 let use_ = x[f] * trow[f];
-                let cr = close_ratio(add, use_);
-                if cr > 1.0 {
-                    out.close_stock = false;
-                }
-                if (cr - 1.0).abs() < (out.worst_stock - 1.0).abs() {
-                    out.worst_stock = cr;
-                }
+                cr_stock[f] = close_ratio_bf(add, use_);
+                let v = (srow[f] - use_) + add;
+                negs += (v < 0.0) as usize;
                 let st = if pred_skip {
                     srow[f]
-                } else {
-                    let v = (srow[f] - use_) + add;
-                    if v < 0.0 {
-                        out.neg = true;
-                    }
-                    let v = if v < 0.0 { 0.0 } else { v };
-                    nrow[f] = v;
-                    v
-                };
-                let goal = (xg[f] * trow[f]) * inv_s;
-                let cr = close_ratio(st, goal);
-                if cr.is_nan() || cr > 1.0 {
-                    out.close_gap = false;
-                }
-                if (cr - 1.0).abs() < (out.worst_gap - 1.0).abs() {
-                    out.worst_gap = cr;
-                }
-                let gap = if pred_zero || !goal.is_finite() || !st.is_finite() {
+                } else if v < 0.0 {
                     0.0
                 } else {
-                    let g = goal - st;
-                    if g < 0.0 { 0.0 } else { g }
+                    v
                 };
-                let gap = if psi_model && !pred_zero {
-                    r_s * gap
+                nrow[f] = st;
+                let goal = (xg[f] * trow[f]) * inv_s;
+                cr_gap[f] = close_ratio_bf(st, goal);
+                let d = goal - st;
+                let gap = if pred_zero || !goal.is_finite() || !st.is_finite() || d < 0.0 {
+                    0.0
                 } else {
-                    gap
+                    d
                 };
-                let g = gap + use_;
+                let g = r_gap * gap + use_;
                 let zc = crow[f];
-                hrow[f] = if zc != 0.0 { g / zc } else { 0.0 };
-                if zc != 0.0 {
-                    col_orders[f] += g;
-                }
+                let nz = zc != 0.0;
+                hrow[f] = if nz { g / zc } else { 0.0 };
+                col_orders[f] += if nz { g } else { 0.0 };
+            }
+            if !pred_skip && negs > 0 {
+                out.neg = true;
+            }
+            if switches {
+                scan_close(cr_stock, false, &mut out.close_stock, &mut out.worst_stock);
+                scan_close(cr_gap, true, &mut out.close_gap, &mut out.worst_gap);
             }
             // the next step's demand of the R rows of s (cache-resident)
             let hrow = &h[s * n..(s + 1) * n];
@@ -1943,7 +1952,16 @@ impl Model {
                 // four rows at a time: eight independent add chains, H[s,·] loaded once
                 let row = |r: usize| &z0[(r * n_s + s) * n..(r * n_s + s + 1) * n];
                 while r0 + 4 <= n_r {
-                    let d = dot4([row(r0), row(r0 + 1), row(r0 + 2), row(r0 + 3)], hrow);
+                    let rows = [row(r0), row(r0 + 1), row(r0 + 2), row(r0 + 3)];
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: AVX is only set where the CPU has AVX2.
+                    let d = if AVX {
+                        unsafe { simd::dot4(rows, hrow) }
+                    } else {
+                        dot4(rows, hrow)
+                    };
+                    #[cfg(not(target_arch = "x86_64"))]
+                    let d = dot4(rows, hrow);
                     for (k, v) in d.iter().enumerate() {
                         let i = (r0 + k) * n_s + s;
                         od_next[i] = rho_n[i] * v;
@@ -2086,6 +2104,50 @@ impl Model {
     }
 }
 
+/// [`close_ratio`] without branches (the same values), for vectorised loops.
+#[inline(always)]
+fn close_ratio_bf(a: f64, b: f64) -> f64 {
+    let d = (a - b).abs() / (ATOL + RTOL * b.abs());
+    let d = if a.is_finite() && b.is_finite() {
+        d
+    } else {
+        f64::INFINITY
+    };
+    if a == b { 0.0 } else { d }
+}
+
+/// Folds a row of allclose ratios into (all close, margin) exactly as the element-wise loop
+/// `close &= !(nan_open && cr.is_nan()) && cr <= 1; if |cr − 1| < |worst − 1| { worst = cr }`
+/// would, in two vectorisable sweeps and a search for the first minimiser.
+#[inline(always)]
+fn scan_close(cr: &[f64], nan_open: bool, close: &mut bool, worst: &mut f64) {
+    let mut open = 0usize;
+    let mut best = [f64::INFINITY; 4];
+    let chunks = cr.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            open += (c[k] > 1.0 || (nan_open && c[k].is_nan())) as usize;
+            let d = (c[k] - 1.0).abs();
+            best[k] = if d < best[k] { d } else { best[k] };
+        }
+    }
+    let mut b = best[0].min(best[1]).min(best[2]).min(best[3]);
+    for &c in rest {
+        open += (c > 1.0 || (nan_open && c.is_nan())) as usize;
+        let d = (c - 1.0).abs();
+        b = if d < b { d } else { b };
+    }
+    if open > 0 {
+        *close = false;
+    }
+    if b < (*worst - 1.0).abs() {
+        if let Some(&c) = cr.iter().find(|c| (**c - 1.0).abs() == b) {
+            *worst = c;
+        }
+    }
+}
+
 /// What the fused pass saw, for the compat switches.
 struct FusedOut {
     close_stock: bool,
@@ -2136,6 +2198,100 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
         tail += a[k] * b[k];
     }
     ((s0[0] + s1[0]) + (s0[1] + s1[1])) + ((s0[2] + s1[2]) + (s0[3] + s1[3])) + tail
+}
+
+/// AVX2 versions of [`axpy2`] and [`dot4`] with the same arithmetic (separate multiply and
+/// add, the same accumulators and reduction order), hence bit-identical results.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::*;
+
+    /// Distance of the software prefetch ahead of the stream (f64 elements): it crosses
+    /// the 4 KiB pages where the hardware prefetcher stops.
+    const PF: usize = 512;
+
+    /// `y1 += a1·x; y2 += a2·x`, prefetching `x` ahead, and then `next` (the row streamed
+    /// after `x`).
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn axpy2(
+        y1: &mut [f64],
+        y2: &mut [f64],
+        x: &[f64],
+        a1: f64,
+        a2: f64,
+        next: &[f64],
+    ) {
+        let n = x.len().min(y1.len()).min(y2.len());
+        let m = n / 4 * 4;
+        // SAFETY (all pointer accesses): k + 4 <= m <= n, the length of all three slices;
+        // the prefetch address may lie past the end, which prefetching allows.
+        unsafe {
+            let (va1, va2) = (_mm256_set1_pd(a1), _mm256_set1_pd(a2));
+            let (p1, p2, px) = (y1.as_mut_ptr(), y2.as_mut_ptr(), x.as_ptr());
+            let mut k = 0;
+            while k < m {
+                if k % 8 == 0 {
+                    let p = if k + PF < n {
+                        px.wrapping_add(k + PF)
+                    } else {
+                        next.as_ptr().wrapping_add(k + PF - n)
+                    };
+                    _mm_prefetch::<_MM_HINT_T0>(p as *const i8);
+                }
+                let vx = _mm256_loadu_pd(px.add(k));
+                let r1 = _mm256_add_pd(_mm256_loadu_pd(p1.add(k)), _mm256_mul_pd(va1, vx));
+                let r2 = _mm256_add_pd(_mm256_loadu_pd(p2.add(k)), _mm256_mul_pd(va2, vx));
+                _mm256_storeu_pd(p1.add(k), r1);
+                _mm256_storeu_pd(p2.add(k), r2);
+                k += 4;
+            }
+        }
+        for k in m..n {
+            y1[k] += a1 * x[k];
+            y2[k] += a2 * x[k];
+        }
+    }
+
+    /// Four dot products against the same `b`: accumulator k (of 8) per row, as [`super::dot`].
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn dot4(a: [&[f64]; 4], b: &[f64]) -> [f64; 4] {
+        let n = a.iter().map(|r| r.len()).min().unwrap_or(0).min(b.len());
+        let m = n / 8 * 8;
+        let mut lo = [_mm256_setzero_pd(); 4];
+        let mut hi = [_mm256_setzero_pd(); 4];
+        // SAFETY: c + 8 <= m <= n, the length of every slice.
+        unsafe {
+            let pb = b.as_ptr();
+            let pa = a.map(|r| r.as_ptr());
+            let mut c = 0;
+            while c < m {
+                let (b0, b1) = (_mm256_loadu_pd(pb.add(c)), _mm256_loadu_pd(pb.add(c + 4)));
+                for q in 0..4 {
+                    let x0 = _mm256_loadu_pd(pa[q].add(c));
+                    let x1 = _mm256_loadu_pd(pa[q].add(c + 4));
+                    lo[q] = _mm256_add_pd(lo[q], _mm256_mul_pd(x0, b0));
+                    hi[q] = _mm256_add_pd(hi[q], _mm256_mul_pd(x1, b1));
+                }
+                c += 8;
+            }
+        }
+        let mut out = [0.0; 4];
+        for q in 0..4 {
+            let (mut s0, mut s1) = ([0.0f64; 4], [0.0f64; 4]);
+            // SAFETY: stores of 4 f64 into 4-element arrays.
+            unsafe {
+                _mm256_storeu_pd(s0.as_mut_ptr(), lo[q]);
+                _mm256_storeu_pd(s1.as_mut_ptr(), hi[q]);
+            }
+            let mut tail = 0.0;
+            for k in m..n {
+                tail += a[q][k] * b[k];
+            }
+            out[q] =
+                ((s0[0] + s1[0]) + (s0[1] + s1[1])) + ((s0[2] + s1[2]) + (s0[3] + s1[3])) + tail;
+        }
+        out
+    }
 }
 
 /// Four [`dot`] products against the same `b`, interleaved (same arithmetic per row).
