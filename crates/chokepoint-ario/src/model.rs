@@ -1487,29 +1487,8 @@ impl Model {
             ModelKind::Base => 1.0,
         };
         // x_f = x*_f · min_s min(1, Ω[s,f]/C[s,f]) (row-wise over the S × n arrays)
-        let rmin = &mut self.coef;
-        rmin.fill(1.0);
-        for s in 0..n_s {
-            let fin = self.inv_fin[s];
-            let row = s * n..(s + 1) * n;
-            let (tech, stock) = (&self.tech[row.clone()], &self.stock[row.clone()]);
-            let (thresh, lim) = (&self.thresh[row.clone()], &mut self.limiting[row]);
-            for f in 0..n {
-                let xo = self.xopt[f];
-                let cons = match self.p.model {
-                    ModelKind::Psi => ((xo * tech[f]) * psi) * fin,
-                    ModelKind::Base => (xo * tech[f]) * fin,
-                };
-                let om = stock[f];
-                lim[f] = om < cons && thresh[f];
-                if thresh[f] && cons != 0.0 {
-                    let r = om / cons;
-                    if r < rmin[f] {
-                        rmin[f] = r;
-                    }
-                }
-            }
-        }
+        self.inventory_constraint(psi);
+        let rmin = &self.coef;
         for f in 0..n {
             self.x[f] = self.xopt[f] * rmin[f];
         }
@@ -1727,6 +1706,54 @@ impl Model {
         self.m_o = m_now;
         self.t += 1;
         Ok(())
+    }
+
+    /// `coef_f = min(1, min_s Ω[s,f]/C[s,f])` over the inputs that count, and `limiting`.
+    fn inventory_constraint(&mut self, psi: f64) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { self.inventory_constraint_avx2(psi) };
+        }
+        self.inventory_constraint_impl(psi)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn inventory_constraint_avx2(&mut self, psi: f64) {
+        self.inventory_constraint_impl(psi)
+    }
+
+    #[inline(always)]
+    fn inventory_constraint_impl(&mut self, psi: f64) {
+        let (n, n_s) = (self.n, self.n_s);
+        let rmin = &mut self.coef;
+        rmin.fill(1.0);
+        for s in 0..n_s {
+            let fin = self.inv_fin[s];
+            let row = s * n..(s + 1) * n;
+            let (tech, stock) = (&self.tech[row.clone()], &self.stock[row.clone()]);
+            let (thresh, lim) = (&self.thresh[row.clone()], &mut self.limiting[row]);
+            let psi_model = self.p.model == ModelKind::Psi;
+            // branch-free (vectorises): r = Ω/C where the input counts, else +inf
+            for f in 0..n {
+                let xo = self.xopt[f];
+                let cons = if psi_model {
+                    ((xo * tech[f]) * psi) * fin
+                } else {
+                    (xo * tech[f]) * fin
+                };
+                let om = stock[f];
+                lim[f] = om < cons && thresh[f];
+                let r = om / cons;
+                let r = if thresh[f] && cons != 0.0 {
+                    r
+                } else {
+                    f64::INFINITY
+                };
+                rmin[f] = if r < rmin[f] { r } else { rmin[f] };
+            }
+        }
     }
 
     /// Inventories vs goal `Ω* = s·T∘min(D', x̄)` (goal kept in `acc`): (all close, margin).
