@@ -23,8 +23,17 @@
 //!    (`ρ = x̄/X0` for `alt`, 1 for `noalt`).
 //!
 //! Memory: the only n × n matrix is `Z0`; the orders matrix is never stored, it is
-//! `O[i,f] = ρ_i·Z0[i,f]·H[s(i),f]` with `H = G / Σ Z0·ρ` (S × n). A step streams `Z0` twice
-//! (demand, then deliveries and new order weights) and allocates nothing.
+//! `O[i,f] = ρ_i·Z0[i,f]·H[s(i),f]` with `H = G / Σ Z0·ρ` (S × n). A step allocates nothing
+//! and streams `Z0` from memory once (`Model::pass_fused`): supplier rows are walked sector by
+//! sector (the R rows of sector s, strided in the region-major order); after the R rows of s
+//! the deliveries of product s and the normalisation `Σ_{i∈s} Z0[i,·]·ρ'_i` are complete, so
+//! are the inventory update, goal and orders `H[s,·]` of row s, and the next step's demand
+//! `D'_i = ρ'_i·Σ_f Z0[i,f]·H[s,f]` of those R rows is summed by re-reading them from cache
+//! (R·n·8 bytes). Nothing between the end of a step and the next demand depends on the next
+//! step's events. BoARIO's two allclose switches (compat mode) are global over S × n, so the
+//! pass assumes the previous step's decisions; on a miss the S × n part is redone and the next
+//! step runs a separate demand pass (`Model::pass_demand`). The arithmetic is the same either
+//! way (tested bit for bit).
 
 use std::collections::HashMap;
 
@@ -2168,10 +2177,10 @@ fn scan_close(cr: &[f64], nan_open: bool, close: &mut bool, worst: &mut f64) {
     if open > 0 {
         *close = false;
     }
-    if b < (*worst - 1.0).abs() {
-        if let Some(&c) = cr.iter().find(|c| (**c - 1.0).abs() == b) {
-            *worst = c;
-        }
+    if b < (*worst - 1.0).abs()
+        && let Some(&c) = cr.iter().find(|c| (**c - 1.0).abs() == b)
+    {
+        *worst = c;
     }
 }
 
