@@ -322,17 +322,29 @@ fn fused_pass_is_bit_identical() {
         main_inv_dur: 5.0,
         ..compat()
     };
-    let cases: Vec<(Params, Vec<EventSpec>)> = vec![
-        (compat(), vec![arb(10, 20, 10)]),
-        (compat(), vec![rebuild.clone()]),
-        (noalt, vec![arb(3, 30, 40)]),
-        (base, vec![arb(10, 20, 10)]),
-        (Params::default(), vec![arb(10, 20, 10), rebuild, link]),
+    // 3 × 4 (n = 12) and 9 × 7 (n = 63: vector tails, rows in groups of four plus one)
+    let wide = || synthetic_mrio(&SyntheticSpec::new(9, 7, 11));
+    let cases: Vec<(fn() -> Mrio, Params, Vec<EventSpec>)> = vec![
+        (small, compat(), vec![arb(10, 20, 10)]),
+        (small, compat(), vec![rebuild.clone()]),
+        (small, noalt, vec![arb(3, 30, 40)]),
+        (small, base, vec![arb(10, 20, 10)]),
+        (
+            small,
+            Params::default(),
+            vec![arb(10, 20, 10), rebuild.clone(), link.clone()],
+        ),
+        (wide, compat(), vec![arb(10, 20, 10)]),
+        (
+            wide,
+            Params::default(),
+            vec![arb(10, 20, 10), rebuild, link],
+        ),
     ];
-    for (k, (p, events)) in cases.into_iter().enumerate() {
+    for (k, (mrio, p, events)) in cases.into_iter().enumerate() {
         let mut out = Vec::new();
         for fused in [true, false] {
-            let mut model = Model::new(small(), p.clone()).unwrap();
+            let mut model = Model::new(mrio(), p.clone()).unwrap();
             model.set_fused(fused);
             model.add_events(&events, 120).unwrap();
             let mut t = Trajectories::new(&Variable::ALL);
