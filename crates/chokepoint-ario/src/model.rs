@@ -255,6 +255,9 @@ pub struct SwitchLog {
     /// switch (`|a−b| / (atol + rtol·|b|)` closest to 1), to flag near-flips.
     pub stock_margin: Vec<f64>,
     pub gap_margin: Vec<f64>,
+    /// Steps whose switch decisions differed from the fused pass's prediction (the previous
+    /// step's decisions): the S × n part was redone and the next demand took its own pass.
+    pub fused_misses: usize,
 }
 
 /// Forced switch decisions (e.g. the peer's), step-indexed; `None` = decide normally.
@@ -1587,6 +1590,7 @@ impl Model {
             // mispredicted: redo the inventory update and the orders from `acc` (= deliveries
             // by product) and the untouched `stock`; the next demand needs pass A
             self.od_ready = false;
+            self.switches.fused_misses += 1;
             if !skip {
                 for q in 0..n_s * n {
                     let use_ = self.x[q % n] * self.tech[q];
@@ -1622,6 +1626,7 @@ impl Model {
             };
             if zero_gap != pred.1 {
                 self.od_ready = false;
+                self.switches.fused_misses += 1;
                 self.gap_check();
                 self.orders(zero_gap);
             }

@@ -324,7 +324,8 @@ fn fused_pass_is_bit_identical() {
     };
     // 3 × 4 (n = 12) and 9 × 7 (n = 63: vector tails, rows in groups of four plus one)
     let wide = || synthetic_mrio(&SyntheticSpec::new(9, 7, 11));
-    let cases: Vec<(fn() -> Mrio, Params, Vec<EventSpec>)> = vec![
+    type Case = (fn() -> Mrio, Params, Vec<EventSpec>);
+    let cases: Vec<Case> = vec![
         (small, compat(), vec![arb(10, 20, 10)]),
         (small, compat(), vec![rebuild.clone()]),
         (small, noalt, vec![arb(3, 30, 40)]),
