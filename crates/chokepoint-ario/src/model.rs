@@ -329,6 +329,11 @@ pub struct Model {
     stock_next: Vec<f64>,
     /// Intermediate demand of the next step, computed by the fused pass (n).
     od_next: Vec<f64>,
+    /// Demand accumulators of the fused pass, 8 per row of a sector (R).
+    dacc: Vec<[f64; 8]>,
+    /// Column block of the fused pass (a multiple of 8; 1024 columns: the R row segments of a
+    /// block take 8·R KB, 392 KB at EXIOBASE's 49 regions).
+    col_block: usize,
     /// allclose ratios of one row of the fused pass (n each).
     cr_stock: Vec<f64>,
     cr_gap: Vec<f64>,
@@ -562,6 +567,8 @@ impl Model {
             od_ready: false,
             cr_stock: vec![0.0; n],
             cr_gap: vec![0.0; n],
+            dacc: Vec::with_capacity(n_r),
+            col_block: 1024,
             pred: (false, false),
             fused: true,
             y_eff: None,
@@ -607,6 +614,12 @@ impl Model {
     pub fn set_fused(&mut self, on: bool) {
         self.fused = on;
         self.od_ready &= on;
+    }
+    /// Column block of the fused pass (rounded down to a multiple of 8, at least 8; for tests
+    /// and tuning; the results do not depend on it).
+    #[doc(hidden)]
+    pub fn set_col_block(&mut self, cols: usize) {
+        self.col_block = cols;
     }
     /// Also hand inventories `Ω` (start of step) to the sink.
     pub fn set_record_stocks(&mut self, on: bool) {
@@ -1888,6 +1901,8 @@ impl Model {
             od_next,
             cr_stock,
             cr_gap,
+            dacc,
+            col_block,
             ..
         } = self;
         let switches = self.p.mode == Mode::Compat;
@@ -1899,92 +1914,161 @@ impl Model {
             worst_gap: f64::INFINITY,
             neg: false,
         };
+        // Column blocks (multiples of 8) when no trade link is active: the R row segments of a
+        // block stay in L2 for the demand re-read, whose 8 accumulators per row are carried
+        // from block to block (the same additions in the same order as one `dot` per row).
+        let tiled = mo.is_none() && m_new.is_none();
+        let blk = if tiled {
+            (*col_block).max(8) / 8 * 8
+        } else {
+            n.max(1)
+        };
+        let m8 = n / 8 * 8;
         for s in 0..n_s {
-            let row = s * n..(s + 1) * n;
-            let arow = &mut acc[row.clone()];
-            let crow = &mut zcp[row.clone()];
-            arow.fill(0.0);
-            if need_zcp {
-                crow.fill(0.0);
+            if tiled {
+                dacc.clear();
+                dacc.resize(n_r, [0.0; 8]);
             }
-            for r in 0..n_r {
-                let i = r * n_s + s;
-                let zrow = &z0[i * n..(i + 1) * n];
-                let (c1, c2) = (coef[i], rho_n[i]);
-                match (mo, m_new) {
-                    (None, None) => {
-                        if need_zcp {
-                            #[cfg(target_arch = "x86_64")]
-                            if AVX {
-                                // the row after: the next region's, else sector s + 1's first
-                                let j = if r + 1 < n_r { i + n_s } else { s + 1 };
-                                let next = z0.get(j * n..(j + 1) * n).unwrap_or(&[]);
-                                // SAFETY: AVX is only set where the CPU has AVX2.
-                                unsafe { simd::axpy2(arow, crow, zrow, c1, c2, next) };
-                                continue;
-                            }
-                            axpy2(arow, crow, zrow, c1, c2);
-                        } else {
-                            axpy(arow, zrow, c1);
-                        }
-                    }
-                    (mo, mn) => {
-                        for rb in 0..n_r {
-                            let a = rb * n_s;
-                            let w1 = mo.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
-                            let w2 = mn.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
-                            axpy(&mut arow[a..a + n_s], &zrow[a..a + n_s], c1 * w1);
+            let mut f0 = 0;
+            while f0 < n {
+                let f1 = (f0 + blk).min(n);
+                let cols = s * n + f0..s * n + f1;
+                let arow = &mut acc[cols.clone()];
+                let crow = &mut zcp[cols.clone()];
+                arow.fill(0.0);
+                if need_zcp {
+                    crow.fill(0.0);
+                }
+                for r in 0..n_r {
+                    let i = r * n_s + s;
+                    let zrow = &z0[i * n + f0..i * n + f1];
+                    let (c1, c2) = (coef[i], rho_n[i]);
+                    match (mo, m_new) {
+                        (None, None) => {
                             if need_zcp {
-                                axpy(&mut crow[a..a + n_s], &zrow[a..a + n_s], c2 * w2);
+                                #[cfg(target_arch = "x86_64")]
+                                if AVX {
+                                    // the segment streamed next: the next region's, else the
+                                    // first region's next block, else sector s + 1's first
+                                    let j = if r + 1 < n_r {
+                                        (i + n_s) * n + f0
+                                    } else if f1 < n {
+                                        s * n + f1
+                                    } else {
+                                        (s + 1) * n
+                                    };
+                                    let next = z0.get(j..).unwrap_or(&[]);
+                                    let next = &next[..next.len().min(blk)];
+                                    // SAFETY: AVX is only set where the CPU has AVX2.
+                                    unsafe { simd::axpy2(arow, crow, zrow, c1, c2, next) };
+                                    continue;
+                                }
+                                axpy2(arow, crow, zrow, c1, c2);
+                            } else {
+                                axpy(arow, zrow, c1);
+                            }
+                        }
+                        (mo, mn) => {
+                            // not tiled: f0 = 0, f1 = n
+                            for rb in 0..n_r {
+                                let a = rb * n_s;
+                                let w1 = mo.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
+                                let w2 = mn.map_or(1.0, |m| m[(r * n_s + s) * n_r + rb]);
+                                axpy(&mut arow[a..a + n_s], &zrow[a..a + n_s], c1 * w1);
+                                if need_zcp {
+                                    axpy(&mut crow[a..a + n_s], &zrow[a..a + n_s], c2 * w2);
+                                }
                             }
                         }
                     }
                 }
+                // block of row s: inventory update, goal and orders
+                let hrow = &mut h[cols.clone()];
+                let trow = &tech[cols.clone()];
+                let srow = &stock[cols.clone()];
+                let nrow = &mut stock_next[cols];
+                let (inv_s, r_s) = (inv[s], restor[s]);
+                let r_gap = if psi_model && !pred_zero { r_s } else { 1.0 };
+                let (xb, xgb, colb) = (&x[f0..f1], &xg[f0..f1], &mut col_orders[f0..f1]);
+                let (crs, crg) = (&mut cr_stock[f0..f1], &mut cr_gap[f0..f1]);
+                let mut negs = 0usize;
+                // branch-free so that it vectorises; the switch statistics are gathered after
+                for f in 0..f1 - f0 {
+                    let add = hrow[f] * arow[f];
+                    arow[f] = add;
+                    let use_ = xb[f] * trow[f];
+                    crs[f] = close_ratio_bf(add, use_);
+                    let v = (srow[f] - use_) + add;
+                    negs += (v < 0.0) as usize;
+                    let st = if pred_skip {
+                        srow[f]
+                    } else if v < 0.0 {
+                        0.0
+                    } else {
+                        v
+                    };
+                    nrow[f] = st;
+                    let goal = (xgb[f] * trow[f]) * inv_s;
+                    crg[f] = close_ratio_bf(st, goal);
+                    let d = goal - st;
+                    let gap = if pred_zero || !goal.is_finite() || !st.is_finite() || d < 0.0 {
+                        0.0
+                    } else {
+                        d
+                    };
+                    let g = r_gap * gap + use_;
+                    let zc = crow[f];
+                    let nz = zc != 0.0;
+                    hrow[f] = if nz { g / zc } else { 0.0 };
+                    colb[f] += if nz { g } else { 0.0 };
+                }
+                if !pred_skip && negs > 0 {
+                    out.neg = true;
+                }
+                if switches {
+                    scan_close(crs, false, &mut out.close_stock, &mut out.worst_stock);
+                    scan_close(crg, true, &mut out.close_gap, &mut out.worst_gap);
+                }
+                // the next demand: whole chunks of 8 of this block, rows in cache
+                let e = f1.min(m8);
+                if tiled && e > f0 {
+                    let hseg = &h[s * n + f0..s * n + e];
+                    let seg = |r: usize| &z0[(r * n_s + s) * n + f0..(r * n_s + s) * n + e];
+                    let mut r0 = 0;
+                    while r0 + 4 <= n_r {
+                        let rows = [seg(r0), seg(r0 + 1), seg(r0 + 2), seg(r0 + 3)];
+                        let st: &mut [[f64; 8]; 4] =
+                            (&mut dacc[r0..r0 + 4]).try_into().expect("4 rows");
+                        #[cfg(target_arch = "x86_64")]
+                        if AVX {
+                            // SAFETY: AVX is only set where the CPU has AVX2.
+                            unsafe { simd::dot4_acc(rows, hseg, st) };
+                            r0 += 4;
+                            continue;
+                        }
+                        dot4_acc(rows, hseg, st);
+                        r0 += 4;
+                    }
+                    for r in r0..n_r {
+                        dot_acc(seg(r), hseg, &mut dacc[r]);
+                    }
+                }
+                f0 = f1;
             }
-            // row s of the inventory update, goal and orders
-            let hrow = &mut h[row.clone()];
-            let trow = &tech[row.clone()];
-            let srow = &stock[row.clone()];
-            let nrow = &mut stock_next[row];
-            let (inv_s, r_s) = (inv[s], restor[s]);
-            let r_gap = if psi_model && !pred_zero { r_s } else { 1.0 };
-            let mut negs = 0usize;
-            // branch-free so that it vectorises; the switch statistics are gathered after
-            for f in 0..n {
-                let add = hrow[f] * arow[f];
-                arow[f] = add;
-                let use_ = x[f] * trow[f];
-                cr_stock[f] = close_ratio_bf(add, use_);
-                let v = (srow[f] - use_) + add;
-                negs += (v < 0.0) as usize;
-                let st = if pred_skip {
-                    srow[f]
-                } else if v < 0.0 {
-                    0.0
-                } else {
-                    v
-                };
-                nrow[f] = st;
-                let goal = (xg[f] * trow[f]) * inv_s;
-                cr_gap[f] = close_ratio_bf(st, goal);
-                let d = goal - st;
-                let gap = if pred_zero || !goal.is_finite() || !st.is_finite() || d < 0.0 {
-                    0.0
-                } else {
-                    d
-                };
-                let g = r_gap * gap + use_;
-                let zc = crow[f];
-                let nz = zc != 0.0;
-                hrow[f] = if nz { g / zc } else { 0.0 };
-                col_orders[f] += if nz { g } else { 0.0 };
-            }
-            if !pred_skip && negs > 0 {
-                out.neg = true;
-            }
-            if switches {
-                scan_close(cr_stock, false, &mut out.close_stock, &mut out.worst_stock);
-                scan_close(cr_gap, true, &mut out.close_gap, &mut out.worst_gap);
+            if tiled {
+                for r in 0..n_r {
+                    let i = r * n_s + s;
+                    let (zr, hr) = (&z0[i * n..(i + 1) * n], &h[s * n..(s + 1) * n]);
+                    let mut tail = 0.0;
+                    for k in m8..n {
+                        tail += zr[k] * hr[k];
+                    }
+                    let a = &dacc[r];
+                    let sum =
+                        ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7])) + tail;
+                    od_next[i] = rho_n[i] * sum;
+                }
+                continue;
             }
             // the next step's demand of the R rows of s (cache-resident)
             let hrow = &h[s * n..(s + 1) * n];
@@ -2293,6 +2377,39 @@ mod simd {
         }
     }
 
+    /// [`super::dot4_acc`]: whole chunks of 8, accumulators carried in `acc`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn dot4_acc(a: [&[f64]; 4], b: &[f64], acc: &mut [[f64; 8]; 4]) {
+        let n = a.iter().map(|r| r.len()).min().unwrap_or(0).min(b.len());
+        let m = n / 8 * 8;
+        // SAFETY: c + 8 <= m <= n, the length of every slice; acc rows hold 8 f64.
+        unsafe {
+            let mut lo = [_mm256_setzero_pd(); 4];
+            let mut hi = [_mm256_setzero_pd(); 4];
+            for q in 0..4 {
+                lo[q] = _mm256_loadu_pd(acc[q].as_ptr());
+                hi[q] = _mm256_loadu_pd(acc[q].as_ptr().add(4));
+            }
+            let pb = b.as_ptr();
+            let pa = a.map(|r| r.as_ptr());
+            let mut c = 0;
+            while c < m {
+                let (b0, b1) = (_mm256_loadu_pd(pb.add(c)), _mm256_loadu_pd(pb.add(c + 4)));
+                for q in 0..4 {
+                    let x0 = _mm256_loadu_pd(pa[q].add(c));
+                    let x1 = _mm256_loadu_pd(pa[q].add(c + 4));
+                    lo[q] = _mm256_add_pd(lo[q], _mm256_mul_pd(x0, b0));
+                    hi[q] = _mm256_add_pd(hi[q], _mm256_mul_pd(x1, b1));
+                }
+                c += 8;
+            }
+            for q in 0..4 {
+                _mm256_storeu_pd(acc[q].as_mut_ptr(), lo[q]);
+                _mm256_storeu_pd(acc[q].as_mut_ptr().add(4), hi[q]);
+            }
+        }
+    }
+
     /// Four dot products against the same `b`: accumulator k (of 8) per row, as [`super::dot`].
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn dot4(a: [&[f64]; 4], b: &[f64]) -> [f64; 4] {
@@ -2332,6 +2449,24 @@ mod simd {
                 ((s0[0] + s1[0]) + (s0[1] + s1[1])) + ((s0[2] + s1[2]) + (s0[3] + s1[3])) + tail;
         }
         out
+    }
+}
+
+/// [`dot`] over whole chunks of 8 (`a.len()` a multiple of 8), accumulating into `acc`.
+#[inline(always)]
+fn dot_acc(a: &[f64], b: &[f64], acc: &mut [f64; 8]) {
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+}
+
+/// [`dot_acc`] for four rows against the same `b`.
+#[inline(always)]
+fn dot4_acc(a: [&[f64]; 4], b: &[f64], acc: &mut [[f64; 8]; 4]) {
+    for (r, st) in a.iter().zip(acc.iter_mut()) {
+        dot_acc(r, b, st);
     }
 }
 
@@ -2400,6 +2535,29 @@ mod tests {
             let rows: Vec<Vec<f64>> = (0..4).map(|q| data(n, 10 + q)).collect();
             let a = [&rows[0][..], &rows[1][..], &rows[2][..], &rows[3][..]];
             let d4 = dot4(a, &b);
+            // carried accumulators over blocks of 16 + the tail give the same bits
+            let m8 = n / 8 * 8;
+            let mut st = [[0.0f64; 8]; 4];
+            let mut st2 = st;
+            for f0 in (0..m8).step_by(16) {
+                let e = (f0 + 16).min(m8);
+                let seg = a.map(|r| &r[f0..e]);
+                dot4_acc(seg, &b[f0..e], &mut st);
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 checked just above.
+                    unsafe { simd::dot4_acc(seg, &b[f0..e], &mut st2) };
+                    continue;
+                }
+                dot4_acc(seg, &b[f0..e], &mut st2);
+            }
+            for q in 0..4 {
+                let tail: f64 = (m8..n).fold(0.0, |t, k| t + a[q][k] * b[k]);
+                let s = &st[q];
+                let v = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + tail;
+                assert_eq!(v.to_bits(), d4[q].to_bits(), "blocked n {n} row {q}");
+                assert_eq!(st[q].map(f64::to_bits), st2[q].map(f64::to_bits));
+            }
             for q in 0..4 {
                 assert_eq!(d4[q].to_bits(), dot(a[q], &b).to_bits(), "n {n} row {q}");
             }

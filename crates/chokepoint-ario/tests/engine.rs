@@ -347,6 +347,8 @@ fn fused_pass_is_bit_identical() {
         for fused in [true, false] {
             let mut model = Model::new(mrio(), p.clone()).unwrap();
             model.set_fused(fused);
+            // column blocks of 16 (several blocks and a tail at n = 63) against one block
+            model.set_col_block(if fused { 16 } else { 1 << 20 });
             model.add_events(&events, 120).unwrap();
             let mut t = Trajectories::new(&Variable::ALL);
             model.run(120, &mut t).unwrap();
