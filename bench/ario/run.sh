@@ -31,6 +31,7 @@ engine() { # dir steps tag
 if [ "${1:-}" = "--exiobase" ]; then
   d="$OUT/mriot-49x163"
   [ -f "$d/Z.csv" ] || "$BIN/ario_synth" 49 163 0 "$d" 7
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   start=$(date +%s.%N)
   engine "$d" 365 exio
   end=$(date +%s.%N)
@@ -39,12 +40,22 @@ if [ "${1:-}" = "--exiobase" ]; then
        "loop $(jget "$OUT/exio-engine/run_info.json" "['timing_s']['loop']") s," \
        "$(python3 -c "print(round(1e3*$(jget "$OUT/exio-engine/run_info.json" "['timing_s']['per_step_mean']"),1))") ms/step)," \
        "peak RSS $(rss "$OUT/exio-engine.time") MiB"
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
 
 [ $# -gt 0 ] || set -- "10 20 365 365" "20 50 100 365" "30 100 30 365"
-echo "| n (R x S) | BoARIO ms/step | engine ms/step | speed-up | BoARIO steps/s | engine steps/s | BoARIO peak RSS MiB | engine peak RSS MiB | floor ms/step (2 reads of Z0 at 21 GB/s) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+# single-thread read bandwidth now (NumPy dot of two 400 MB vectors: more than the L3; best of 5)
+BW=$("$PY" -c "
+import numpy as np, time
+a = np.random.rand(50_000_000); b = np.random.rand(50_000_000); best = 1e9
+for _ in range(5):
+    t = time.perf_counter(); np.dot(a, b); best = min(best, time.perf_counter() - t)
+print(round(2 * a.nbytes / best / 1e9, 1))")
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); measured single-thread read bandwidth: $BW GB/s"
+echo
+echo "| n (R x S) | BoARIO ms/step | engine ms/step | speed-up | BoARIO steps/s | engine steps/s | BoARIO peak RSS MiB | engine peak RSS MiB | floor ms/step (2 reads of Z0 at 21 GB/s) | engine / floor | 1 read of Z0 at $BW GB/s, ms |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for cfg in "$@"; do
   set -- $cfg
   R=$1 S=$2 PSTEPS=$3 ESTEPS=$4 n=$(( $1 * $2 )) tag="n$(( $1 * $2 ))"
@@ -57,10 +68,13 @@ for cfg in "$@"; do
   engine "$d" "$ESTEPS" "$tag"
   pms=$(jget "$OUT/$tag-peer/run_info.json" "['timing_s']['per_step_median']")
   ems=$(jget "$OUT/$tag-engine/run_info.json" "['timing_s']['per_step_mean']")
-  python3 - "$n" "$R" "$S" "$pms" "$ems" "$(rss "$OUT/$tag-peer.time")" "$(rss "$OUT/$tag-engine.time")" <<'PY'
+  python3 - "$n" "$R" "$S" "$pms" "$ems" "$(rss "$OUT/$tag-peer.time")" "$(rss "$OUT/$tag-engine.time")" "$BW" <<'PY'
 import sys
 n, R, S = map(int, sys.argv[1:4]); p, e = float(sys.argv[4]) * 1e3, float(sys.argv[5]) * 1e3
 floor = 2 * n * n * 8 / 21e9 * 1e3
-print(f"| {n} ({R} x {S}) | {p:.2f} | {e:.3f} | {p/e:.0f}x | {1e3/p:.1f} | {1e3/e:.0f} | {sys.argv[6]} | {sys.argv[7]} | {floor:.3f} |")
+one = n * n * 8 / (float(sys.argv[8]) * 1e9) * 1e3
+print(f"| {n} ({R} x {S}) | {p:.2f} | {e:.3f} | {p/e:.0f}x | {1e3/p:.1f} | {1e3/e:.0f} | {sys.argv[6]} | {sys.argv[7]} | {floor:.3f} | {e/floor:.2f} | {one:.3f} |")
 PY
 done
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

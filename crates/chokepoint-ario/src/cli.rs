@@ -535,6 +535,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         "switches": {
             "stock_update_skipped": sw.stock_update_skipped.iter().filter(|b| **b).count(),
             "gap_zeroed": sw.gap_zeroed.iter().filter(|b| **b).count(),
+            "fused_pass_misses": sw.fused_misses,
         },
     });
     // Written last and each renamed into place: a folder with run_info.json is complete, and an

@@ -24,6 +24,7 @@
 pub mod cli;
 pub mod error;
 pub mod events;
+mod mem;
 pub mod mineral;
 pub mod model;
 pub mod mrio;

@@ -106,6 +106,7 @@ impl Mrio {
             .map(|(r, s)| ridx[r.as_str()] * s_n + sidx[s.as_str()])
             .collect();
         let mut z = vec![0.0; n * n];
+        crate::mem::advise_huge_pages(&z);
         let mut seen = vec![false; n];
         let mut handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
             let line = rec.position().map_or(0, |p| p.line());

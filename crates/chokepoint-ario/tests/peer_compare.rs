@@ -351,6 +351,7 @@ fn sweep() {
             "30",
         ],
     ];
+    let mut failed = Vec::new();
     for seed in 10..16u64 {
         let (r, s) = (2 + (seed as usize % 4), 5 + (seed as usize * 7 % 11));
         for (k, flags) in flag_sets.iter().enumerate() {
@@ -366,18 +367,25 @@ fn sweep() {
                 }
             };
             let name = format!("sweep seed {seed} set {k}");
-            check(&Case {
-                name: &name,
-                src: Src::Synth {
-                    regions: r,
-                    sectors: s,
-                    seed,
-                    zero_share: 0.3,
-                },
-                flags,
-                events_json: ev,
-                steps: 365,
+            // run every case, then fail with the list (one open case must not hide the rest)
+            let run = std::panic::catch_unwind(|| {
+                check(&Case {
+                    name: &name,
+                    src: Src::Synth {
+                        regions: r,
+                        sectors: s,
+                        seed,
+                        zero_share: 0.3,
+                    },
+                    flags,
+                    events_json: ev,
+                    steps: 365,
+                })
             });
+            if run.is_err() {
+                failed.push(name);
+            }
         }
     }
+    assert!(failed.is_empty(), "sweep cases failed: {failed:?}");
 }
