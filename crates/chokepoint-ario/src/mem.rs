@@ -6,10 +6,8 @@
 /// pages a large share of the stream goes to TLB misses (page walks are dear in a VM). A hint
 /// only: errors are ignored, other platforms do nothing.
 pub(crate) fn advise_huge_pages(v: &[f64]) {
-    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[cfg(target_os = "linux")]
     {
-        const SYS_MADVISE: usize = 28;
-        const MADV_HUGEPAGE: usize = 14;
         const HUGE: usize = 2 << 20;
         let start = v.as_ptr() as usize;
         let end = start + std::mem::size_of_val(v);
@@ -17,21 +15,12 @@ pub(crate) fn advise_huge_pages(v: &[f64]) {
         if b > a {
             // SAFETY: madvise(MADV_HUGEPAGE) on whole pages inside a live allocation only
             // changes how the kernel backs them; it touches no memory and the result is
-            // ignored. The syscall clobbers rcx and r11, declared below.
+            // ignored.
             unsafe {
-                std::arch::asm!(
-                    "syscall",
-                    inlateout("rax") SYS_MADVISE => _,
-                    in("rdi") a,
-                    in("rsi") b - a,
-                    in("rdx") MADV_HUGEPAGE,
-                    lateout("rcx") _,
-                    lateout("r11") _,
-                    options(nostack),
-                );
+                libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_HUGEPAGE);
             }
         }
     }
-    #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+    #[cfg(not(target_os = "linux"))]
     let _ = v;
 }
