@@ -156,6 +156,7 @@ struct Scratch {
     gap_den: Vec<f64>,
     tar_num: Vec<f64>,
     target: Vec<f64>,
+    node_events: Vec<usize>,
 }
 
 /// Mutable state of one path.
@@ -574,8 +575,10 @@ impl<'a> Engine<'a> {
             if self.state.inbox[l].is_empty() {
                 continue;
             }
-            let orders = std::mem::take(&mut self.state.inbox[l]);
-            for mut o in orders {
+            // Taken out while filing (which needs the whole state) and put back empty, so that
+            // tomorrow's orders reuse its allocation.
+            let mut orders = std::mem::take(&mut self.state.inbox[l]);
+            for mut o in orders.drain(..) {
                 let pol = &self.state.policy[l];
                 if pol.banned {
                     self.state.on_order[l] -= o.qty;
@@ -616,6 +619,7 @@ impl<'a> Engine<'a> {
                     None => self.state.book[l].push_back(o),
                 }
             }
+            self.state.inbox[l] = orders;
         }
         // Batches are filed at the end of each batch window since the regime started; a batch
         // left over when its regime ends (or stops batching) is filed or booked at once.
@@ -1212,6 +1216,17 @@ impl<'a> Engine<'a> {
     fn place_orders(&mut self) {
         let world = self.world();
         let alpha = 1.0 / 7.0;
+        // Only purchases and offtakes matter per node: pick them out once, in event order, rather
+        // than scanning every active event for every node.
+        let events = &self.scenario.events;
+        let mut node_events = std::mem::take(&mut self.state.scratch.node_events);
+        node_events.clear();
+        node_events.extend(self.state.active.iter().copied().filter(|&i| {
+            matches!(
+                events[i].kind,
+                EventKind::StockpilePurchase { .. } | EventKind::Offtake { .. }
+            )
+        }));
         for n in 0..self.net.nr * self.net.np {
             let links = &self.net.links_into[n];
             if links.is_empty() {
@@ -1221,7 +1236,7 @@ impl<'a> Engine<'a> {
             let product = ProductId((n % self.net.np) as u32);
             // Today's wanted usage: final demand and inputs for the wanted output, plus purchases.
             let mut usage = self.state.nodes[n].need;
-            for e in self.active_events() {
+            for e in node_events.iter().map(|&i| &events[i]) {
                 if let EventKind::StockpilePurchase {
                     region: r,
                     product: p,
@@ -1246,7 +1261,7 @@ impl<'a> Engine<'a> {
             let position = self.state.stock[n] + pipeline;
             let mut gap = (level - position).max(0.0);
             // Offtakes are ordered regardless of position.
-            for e in self.active_events() {
+            for e in node_events.iter().map(|&i| &events[i]) {
                 if let EventKind::Offtake {
                     buyer,
                     supplier,
@@ -1284,6 +1299,7 @@ impl<'a> Engine<'a> {
                 self.state.shipped_avg[l] += fill_alpha * (shipped - self.state.shipped_avg[l]);
             }
         }
+        self.state.scratch.node_events = node_events;
     }
 
     // ---- 8. shares -------------------------------------------------------------------------
