@@ -27,8 +27,9 @@ fn config() -> Config {
     Config::defaults()
 }
 
-/// One store: the non-empty bins as (key, count), by ascending key.
-type Bins = Vec<(i32, u64)>;
+/// One store: the non-empty bins as (key, count), by ascending key. Counts are `u32` (8 bytes a
+/// bin): a cell counts one value per path, and no run has 4·10⁹ paths.
+type Bins = Vec<(i32, u32)>;
 
 /// The state of one `DDSketch`, bin for bin.
 #[derive(Debug, Clone)]
@@ -61,7 +62,7 @@ impl Default for Cell {
 }
 
 /// Adds one to bin `key`; returns the bin's index.
-fn bump(bins: &mut Bins, key: i32, count: u64) -> usize {
+fn bump(bins: &mut Bins, key: i32, count: u32) -> usize {
     match bins.binary_search_by_key(&key, |b| b.0) {
         Ok(i) => {
             bins[i].1 += count;
@@ -75,14 +76,14 @@ fn bump(bins: &mut Bins, key: i32, count: u64) -> usize {
 }
 
 fn store_count(bins: &Bins) -> u64 {
-    bins.iter().map(|b| b.1).sum()
+    bins.iter().map(|b| b.1 as u64).sum()
 }
 
 /// `Store::key_at_rank` over the non-empty bins.
 fn key_at_rank(bins: &Bins, rank: u64) -> i32 {
     let mut n = 0;
     for &(k, c) in bins {
-        n += c;
+        n += c as u64;
         if n > rank {
             return k;
         }
@@ -270,7 +271,7 @@ impl Cell {
                     let mut k: i64 = 0;
                     for _ in 0..n {
                         k += decode_signed_var_long(&mut r)?;
-                        bins.push((k as i32, decode_var_double(&mut r)? as u64));
+                        bins.push((k as i32, decode_var_double(&mut r)? as u32));
                     }
                     if flag == FLAG_POSITIVE {
                         c.pos = bins;
