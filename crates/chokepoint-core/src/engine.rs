@@ -157,6 +157,9 @@ struct Scratch {
     tar_num: Vec<f64>,
     target: Vec<f64>,
     node_events: Vec<usize>,
+    /// Per link: order-book total and offtake total, from `produce_and_ship`'s pass.
+    book_all: Vec<f64>,
+    book_off: Vec<f64>,
 }
 
 /// Mutable state of one path.
@@ -310,7 +313,11 @@ impl<'a> Engine<'a> {
                 .map(|m| m.iter().map(|x| x.1).collect())
                 .collect(),
             active: Arc::from(Vec::new()),
-            scratch: Scratch::default(),
+            scratch: Scratch {
+                book_all: vec![0.0; nl],
+                book_off: vec![0.0; nl],
+                ..Scratch::default()
+            },
             shipped_today: vec![0.0; nl],
             arrived_today: vec![0.0; nl],
             lic_applied: vec![0; nl],
@@ -789,11 +796,23 @@ impl<'a> Engine<'a> {
                     let Some(f) = self.net.facility_of[n] else {
                         continue;
                     };
-                    let wanted: f64 = self.net.links_from[n]
-                        .iter()
-                        .flat_map(|&l| self.state.book[l].iter())
-                        .map(|o| o.qty)
-                        .sum();
+                    // Order books run to tens of thousands of lines in world scenarios. One pass
+                    // gives the node's total and, per link, the total and offtake total that
+                    // `allocate` needs; each is added up in the same order (from -0.0, like
+                    // `Iterator::sum`) as a separate sum would be, so the bits are the same.
+                    let mut wanted = -0.0;
+                    for &l in &self.net.links_from[n] {
+                        let (mut all, mut off) = (-0.0, -0.0);
+                        for o in &self.state.book[l] {
+                            wanted += o.qty;
+                            all += o.qty;
+                            if o.offtake {
+                                off += o.qty;
+                            }
+                        }
+                        self.state.scratch.book_all[l] = all;
+                        self.state.scratch.book_off[l] = off;
+                    }
                     let cap = self.state.capacity[f];
                     self.state.nodes[n].capacity = cap;
                     let target = wanted.min(cap);
@@ -958,7 +977,9 @@ impl<'a> Engine<'a> {
         short - left
     }
 
-    /// Shares `made` of product `p` from region `r` over the order book and ships it.
+    /// Shares `made` of product `p` from region `r` over the order book and ships it. Uses the
+    /// per-link book totals of `produce_and_ship`'s pass over this node's books, which nothing
+    /// has changed since (only this node ships on these links).
     fn allocate(&mut self, r: RegionId, p: ProductId, made: f64, day: Day) {
         let world = self.world();
         let n = self.net.node(r, p);
@@ -966,16 +987,14 @@ impl<'a> Engine<'a> {
         let mut left = made;
         // Offtake orders first, proportionally.
         claims.clear();
-        claims.extend(self.net.links_from[n].iter().map(|&l| {
-            (
-                l,
-                self.state.book[l]
-                    .iter()
-                    .filter(|o| o.offtake)
-                    .map(|o| o.qty)
-                    .sum(),
-            )
-        }));
+        claims.extend(
+            self.net.links_from[n]
+                .iter()
+                .map(|&l| (l, self.state.scratch.book_off[l])),
+        );
+        // Serving offtakes changes the books (only if some offtake is claimed); otherwise the
+        // totals are still those of the pass.
+        let books_changed = claims.iter().any(|c| c.1 > 0.0);
         left -= self.serve_tier(&claims, left, true, day, p);
         for tier in 1..=3u8 {
             if left <= EPS {
@@ -1006,11 +1025,20 @@ impl<'a> Engine<'a> {
                 }
             };
             claims.clear();
+            let book_all = &self.state.scratch.book_all;
+            let book = &self.state.book;
             claims.extend(
                 self.net.links_from[n]
                     .iter()
                     .filter(|&&l| tier_of(l) == tier)
-                    .map(|&l| (l, self.state.book[l].iter().map(|o| o.qty).sum())),
+                    .map(|&l| {
+                        let total = if books_changed {
+                            book[l].iter().map(|o| o.qty).sum()
+                        } else {
+                            book_all[l]
+                        };
+                        (l, total)
+                    }),
             );
             left -= self.serve_tier(&claims, left, false, day, p);
         }
