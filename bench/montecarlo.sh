@@ -5,6 +5,7 @@
 #   bench/montecarlo.sh                  # the full table (~15 min on the 2-core machine)
 #   bench/montecarlo.sh 1000             # only the 1,000-path rows
 #   BIN=/path/to/chokepoint bench/montecarlo.sh 1000   # measure another build (e.g. an older one)
+#   THREADS=2 bench/montecarlo.sh 10000                # one thread count only
 #
 # Each run is timed by `/usr/bin/time -v` (wall clock and maximum RSS of the whole process,
 # including writing the output folder). Wall time depends on what else the machine runs: the
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 LINKS=${LINKS:-429}
 DAYS=${DAYS:-365}
 SEED=${SEED:-1}
+read -r -a THREAD_COUNTS <<<"${THREADS:-1 2}"
 SIZES=("${@:-1000 10000}")
 read -r -a SIZES <<<"${SIZES[*]}"
 
@@ -28,7 +30,7 @@ trap 'rm -rf "$OUT"' EXIT
 
 printf '%8s %8s %10s %10s %14s %14s %s\n' paths threads "wall s" "paths/s" "link-days/s" "peak RSS MiB" "load avg (1 min) before/after"
 for paths in "${SIZES[@]}"; do
-    for threads in 1 2; do
+    for threads in "${THREAD_COUNTS[@]}"; do
         before=$(cut -d' ' -f1 /proc/loadavg)
         /usr/bin/time -v -o "$OUT/time.txt" "$BIN" run --paths "$paths" --seed "$SEED" \
             --threads "$threads" --quiet --out "$OUT/run" >/dev/null

@@ -27,7 +27,6 @@ use crate::model::{ProductId, RegionId, Scenario};
 use crate::record::{NullSink, Variable};
 use crate::sketch::Cell;
 use crate::uncertain::Uncertainty;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Relative accuracy of every quantile in `bands.csv`: a reported quantile q̂ of a true sample
@@ -273,6 +272,21 @@ pub enum DecodeError {
 const MAGIC: &[u8; 8] = b"CPMC\x00\x01\x00\x00";
 
 impl Accumulator {
+    /// Stockout counts and per-path rows only (no sketches): a worker's share of a threaded
+    /// run, whose sketches live in one shared accumulator.
+    fn counts_only(set: &SeriesSet) -> Accumulator {
+        Accumulator {
+            days: set.days,
+            n_series: set.series.len(),
+            n_stock: set.stock_nodes.len(),
+            paths: 0,
+            sketches: Vec::new(),
+            sums: Vec::new(),
+            stockouts: vec![0; set.days as usize * set.stock_nodes.len()],
+            rows: Vec::new(),
+        }
+    }
+
     pub fn new(set: &SeriesSet) -> Accumulator {
         let days = set.days as usize;
         Accumulator {
@@ -435,17 +449,22 @@ impl Batch {
     }
 
     fn flush(&mut self, acc: &mut Accumulator) {
+        self.flush_range(&mut acc.sketches, &mut acc.sums, 0);
+        self.len = 0;
+    }
+
+    /// Adds the buffered values of cells `start..start + sketches.len()`.
+    fn flush_range(&self, sketches: &mut [Cell], sums: &mut [ExactSum], start: usize) {
         let (cells, len) = (self.cells, self.len);
         let vals = &self.vals[..cells * len];
-        for (i, (sk, sum)) in acc.sketches.iter_mut().zip(acc.sums.iter_mut()).enumerate() {
+        for (i, (sk, sum)) in sketches.iter_mut().zip(sums.iter_mut()).enumerate() {
             // Paths in order, as they were run: the sketch's float sum depends on it.
             for b in 0..len {
-                let v = vals[b * cells + i];
+                let v = vals[b * cells + start + i];
                 sk.add(v);
                 sum.add(v);
             }
         }
-        self.len = 0;
     }
 }
 
@@ -545,6 +564,12 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
 
 /// Runs `paths` on a local pool of `threads` threads and returns the merged result.
 /// `progress` is called with the number of paths done after each path (from worker threads).
+///
+/// With several threads the workers share one set of sketches instead of keeping one each (the
+/// sketches are most of the memory): in rounds, every worker runs up to [`BATCH`] paths into its
+/// own buffer, then the sketches are split into one range per thread and each range takes the
+/// buffers in worker order. Bin counts, exact sums and stockout counts do not depend on that
+/// order, so the result is the same as with one thread.
 pub fn run(
     central: &Scenario,
     unc: &Uncertainty,
@@ -555,44 +580,76 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let parts: Mutex<Vec<Accumulator>> = Mutex::new(Vec::new());
-    let work = || {
+    let next = &AtomicUsize::new(0);
+    let done = &AtomicUsize::new(0);
+    let cap = BATCH.min(paths.len().max(1));
+    let pool = if threads > 1 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .ok()
+    } else {
+        None
+    };
+    let Some(pool) = pool else {
         let mut acc = Accumulator::new(set);
-        let mut batch = Batch::new(set, BATCH.min(paths.len().max(1)));
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&path) = paths.get(i) else { break };
+        let mut batch = Batch::new(set, cap);
+        for (i, &path) in paths.iter().enumerate() {
             run_path_into(central, unc, set, seed, path, &mut acc, &mut batch);
             if batch.len == batch.cap {
                 batch.flush(&mut acc);
             }
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress(d as u64);
+            progress(i as u64 + 1);
         }
         batch.flush(&mut acc);
-        if let Ok(mut p) = parts.lock() {
-            p.push(acc);
-        }
+        return acc;
     };
-    if threads == 1 {
-        work();
-    } else {
-        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-            Ok(pool) => pool.scope(|s| {
-                for _ in 0..threads {
-                    s.spawn(|_| work());
-                }
-            }),
-            Err(_) => work(),
+    let mut total = Accumulator::new(set);
+    let mut workers: Vec<(Accumulator, Batch)> = (0..threads)
+        .map(|_| (Accumulator::counts_only(set), Batch::new(set, cap)))
+        .collect();
+    loop {
+        pool.scope(|s| {
+            for (side, batch) in workers.iter_mut() {
+                s.spawn(move |_| {
+                    while batch.len < batch.cap {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&path) = paths.get(i) else { break };
+                        run_path_into(central, unc, set, seed, path, side, batch);
+                        progress(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
+                    }
+                });
+            }
+        });
+        if workers.iter().all(|w| w.1.len == 0) {
+            break;
+        }
+        let chunk = total.sketches.len().div_ceil(threads).max(1);
+        let batches = &workers;
+        pool.scope(|s| {
+            let ranges = total
+                .sketches
+                .chunks_mut(chunk)
+                .zip(total.sums.chunks_mut(chunk))
+                .enumerate();
+            for (k, (sketches, sums)) in ranges {
+                s.spawn(move |_| {
+                    for (_, batch) in batches {
+                        batch.flush_range(sketches, sums, k * chunk);
+                    }
+                });
+            }
+        });
+        for w in workers.iter_mut() {
+            w.1.len = 0;
         }
     }
-    let mut parts = parts.into_inner().unwrap_or_default();
-    let mut total = parts.pop().unwrap_or_else(|| Accumulator::new(set));
-    for p in parts {
-        // Same set, same shape: merging cannot fail.
-        let _ = total.merge(&p);
+    for (side, _) in &workers {
+        for (a, b) in total.stockouts.iter_mut().zip(&side.stockouts) {
+            *a += b;
+        }
+        total.paths += side.paths;
+        total.rows.extend(side.rows.iter().cloned());
     }
     total.rows.sort_by_key(|r| r.path);
     total
