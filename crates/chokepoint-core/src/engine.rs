@@ -49,6 +49,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Triangular};
 use rand_pcg::Pcg64;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Quantities below this are treated as zero when deciding whether anything is left to do.
 const EPS: f64 = 1e-12;
@@ -140,6 +141,27 @@ pub struct NodeDay {
     pub capacity: f64,
 }
 
+/// Per-day working buffers, kept between days so that a day allocates nothing; each is taken
+/// out of the state while in use (`std::mem::take`) and put back, cleared, afterwards.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    jobs: Vec<(usize, RegionId, ProductId, f64)>,
+    made: Vec<f64>,
+    claims: Vec<(usize, f64)>,
+    fill: Vec<f64>,
+    wanted: Vec<f64>,
+    parts: Vec<(usize, f64)>,
+    avail: Vec<f64>,
+    gap_num: Vec<f64>,
+    gap_den: Vec<f64>,
+    tar_num: Vec<f64>,
+    target: Vec<f64>,
+    node_events: Vec<usize>,
+    /// Per link: order-book total and offtake total, from `produce_and_ship`'s pass.
+    book_all: Vec<f64>,
+    book_off: Vec<f64>,
+}
+
 /// Mutable state of one path.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -180,8 +202,10 @@ pub struct State {
     /// the stock when the level started (NaN = not yet looked at).
     claims: Vec<f64>,
     claim_stock: Vec<f64>,
-    /// Indices of the events active today.
-    active: Vec<usize>,
+    /// Indices of the events active today (shared, so that iterating them while the state
+    /// changes costs no copy).
+    active: Arc<[usize]>,
+    scratch: Scratch,
     pub(crate) shipped_today: Vec<f64>,
     arrived_today: Vec<f64>,
     lic_applied: Vec<u32>,
@@ -205,6 +229,8 @@ pub struct Engine<'a> {
     pub state: State,
     change_days: Vec<Day>,
     seed: u64,
+    /// Baseline need per (segment, product): the denominator of the need-weighted tariff.
+    need_den: Vec<f64>,
 }
 
 impl<'a> Engine<'a> {
@@ -286,7 +312,12 @@ impl<'a> Engine<'a> {
                 .iter()
                 .map(|m| m.iter().map(|x| x.1).collect())
                 .collect(),
-            active: Vec::new(),
+            active: Arc::from(Vec::new()),
+            scratch: Scratch {
+                book_all: vec![0.0; nl],
+                book_off: vec![0.0; nl],
+                ..Scratch::default()
+            },
             shipped_today: vec![0.0; nl],
             arrived_today: vec![0.0; nl],
             lic_applied: vec![0; nl],
@@ -302,16 +333,22 @@ impl<'a> Engine<'a> {
             min_cover: vec![f64::INFINITY; nn],
             peak_price: vec![(0.0, 0); nn],
         };
+        let mut need_den = vec![0.0; net.n_segments * net.np];
+        for n in 0..net.nr * net.np {
+            need_den[net.segment_of[n / net.np] * net.np + n % net.np] += net.need0[n];
+        }
         let mut engine = Engine {
             scenario,
             net,
             state,
             change_days,
             seed,
+            need_den,
         };
         engine.apply_events();
         // Prices start at base price with the baseline tariffs folded in.
-        let p = engine.target_prices(true);
+        let mut p = Vec::new();
+        engine.target_prices(true, &mut p);
         engine.state.price0.clone_from(&p);
         engine.state.price = p;
         engine
@@ -328,8 +365,8 @@ impl<'a> Engine<'a> {
     /// Events active today (recomputed on change days), in scenario order.
     fn active_events(&self) -> impl Iterator<Item = &'a crate::event::Event> + use<'a> {
         let events = &self.scenario.events;
-        let ids = self.state.active.clone();
-        ids.into_iter().map(move |i| &events[i])
+        let ids = Arc::clone(&self.state.active);
+        (0..ids.len()).map(move |k| &events[ids[k]])
     }
 
     /// Advances one day.
@@ -380,7 +417,8 @@ impl<'a> Engine<'a> {
         let events = &self.scenario.events;
         self.state.active = (0..events.len())
             .filter(|&i| events[i].active(day))
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         // Link policies.
         for (l, link) in world.links.iter().enumerate() {
             let p = link.product;
@@ -544,8 +582,10 @@ impl<'a> Engine<'a> {
             if self.state.inbox[l].is_empty() {
                 continue;
             }
-            let orders = std::mem::take(&mut self.state.inbox[l]);
-            for mut o in orders {
+            // Taken out while filing (which needs the whole state) and put back empty, so that
+            // tomorrow's orders reuse its allocation.
+            let mut orders = std::mem::take(&mut self.state.inbox[l]);
+            for mut o in orders.drain(..) {
                 let pol = &self.state.policy[l];
                 if pol.banned {
                     self.state.on_order[l] -= o.qty;
@@ -586,6 +626,7 @@ impl<'a> Engine<'a> {
                     None => self.state.book[l].push_back(o),
                 }
             }
+            self.state.inbox[l] = orders;
         }
         // Batches are filed at the end of each batch window since the regime started; a batch
         // left over when its regime ends (or stops batching) is filed or booked at once.
@@ -632,18 +673,21 @@ impl<'a> Engine<'a> {
         let l = &self.world().links[link];
         let n = self.net.node(l.to, l.product);
         let ne = self.net.end_uses.len().max(1);
-        let parts: Vec<(usize, f64)> = if lic.end_uses.is_empty() || self.net.need0[n] <= 0.0 {
-            vec![(usize::MAX, qty)]
+        let mut parts = std::mem::take(&mut self.state.scratch.parts);
+        parts.clear();
+        if lic.end_uses.is_empty() || self.net.need0[n] <= 0.0 {
+            parts.push((usize::MAX, qty));
         } else {
             let mix = &self.net.end_use_need0[n];
             let tot: f64 = mix.iter().sum();
-            mix.iter()
-                .enumerate()
-                .filter(|(_, v)| **v > 0.0)
-                .map(|(e, v)| (e, qty * v / tot))
-                .collect()
-        };
-        for (e, q) in parts {
+            parts.extend(
+                mix.iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v > 0.0)
+                    .map(|(e, v)| (e, qty * v / tot)),
+            );
+        }
+        for &(e, q) in &parts {
             if lic.batch_days > 0 {
                 let slot = if e == usize::MAX { 0 } else { e };
                 self.state.batches[link * ne + slot] += q;
@@ -651,6 +695,7 @@ impl<'a> Engine<'a> {
                 self.file_one(link, event, q, e);
             }
         }
+        self.state.scratch.parts = parts;
     }
 
     fn file_one(&mut self, link: usize, event: usize, qty: f64, end_use: usize) {
@@ -731,9 +776,11 @@ impl<'a> Engine<'a> {
     fn produce_and_ship(&mut self) {
         let day = self.state.day;
         let np = self.net.np;
+        let mut jobs = std::mem::take(&mut self.state.scratch.jobs);
+        let mut made = std::mem::take(&mut self.state.scratch.made);
         for lv in 0..self.net.levels.len() {
             // Targets of every facility of this level, after cancelling banned order lines.
-            let mut jobs: Vec<(usize, RegionId, ProductId, f64)> = Vec::new();
+            jobs.clear();
             for k in 0..self.net.levels[lv].len() {
                 let p = self.net.levels[lv][k];
                 for r in 0..self.net.nr {
@@ -749,11 +796,23 @@ impl<'a> Engine<'a> {
                     let Some(f) = self.net.facility_of[n] else {
                         continue;
                     };
-                    let wanted: f64 = self.net.links_from[n]
-                        .iter()
-                        .flat_map(|&l| self.state.book[l].iter())
-                        .map(|o| o.qty)
-                        .sum();
+                    // Order books run to tens of thousands of lines in world scenarios. One pass
+                    // gives the node's total and, per link, the total and offtake total that
+                    // `allocate` needs; each is added up in the same order (from -0.0, like
+                    // `Iterator::sum`) as a separate sum would be, so the bits are the same.
+                    let mut wanted = -0.0;
+                    for &l in &self.net.links_from[n] {
+                        let (mut all, mut off) = (-0.0, -0.0);
+                        for o in &self.state.book[l] {
+                            wanted += o.qty;
+                            all += o.qty;
+                            if o.offtake {
+                                off += o.qty;
+                            }
+                        }
+                        self.state.scratch.book_all[l] = all;
+                        self.state.scratch.book_off[l] = off;
+                    }
                     let cap = self.state.capacity[f];
                     self.state.nodes[n].capacity = cap;
                     let target = wanted.min(cap);
@@ -772,9 +831,9 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            let mut made = vec![0.0; jobs.len()];
-            for (j, &(f, r, _, target)) in jobs.iter().enumerate() {
-                made[j] = self.make_planned(f, r, target);
+            made.clear();
+            for &(f, r, _, target) in &jobs {
+                made.push(self.make_planned(f, r, target));
             }
             for &(f, r, _, _) in &jobs {
                 for &(rec, _) in &self.net.recipe_mix0[f] {
@@ -795,6 +854,8 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        self.state.scratch.jobs = jobs;
+        self.state.scratch.made = made;
     }
 
     /// First pass of production at facility `f`: recipe k is planned for `target · m_k` and
@@ -832,7 +893,8 @@ impl<'a> Engine<'a> {
             }
         };
         let mut made = 0.0;
-        let mut avail = Vec::with_capacity(mix0.len());
+        let mut avail = std::mem::take(&mut self.state.scratch.avail);
+        avail.clear();
         for (k, &(rec, m0)) in mix0.iter().enumerate() {
             let m = self.state.mix[f][k];
             let plan = target * m;
@@ -881,6 +943,7 @@ impl<'a> Engine<'a> {
                 self.state.mix[f][k] = (1.0 - lambda) * self.state.mix[f][k] + lambda * w;
             }
         }
+        self.state.scratch.avail = avail;
         made
     }
 
@@ -914,62 +977,72 @@ impl<'a> Engine<'a> {
         short - left
     }
 
-    /// Shares `made` of product `p` from region `r` over the order book and ships it.
+    /// Shares `made` of product `p` from region `r` over the order book and ships it. Uses the
+    /// per-link book totals of `produce_and_ship`'s pass over this node's books, which nothing
+    /// has changed since (only this node ships on these links).
     fn allocate(&mut self, r: RegionId, p: ProductId, made: f64, day: Day) {
         let world = self.world();
         let n = self.net.node(r, p);
-        let links = self.net.links_from[n].clone();
-        // Tier of each link: 0 offtake (handled per order), then by rationing rule.
-        let rule = self.state.rationing[r.ix()].clone();
-        let tier_of = |l: usize| -> u8 {
-            let to = world.links[l].to;
-            match &rule {
-                Rationing::Proportional => 1,
-                Rationing::DomesticFirst => {
-                    if to == r {
-                        1
-                    } else {
-                        2
-                    }
-                }
-                Rationing::AllyPriority(g) => {
-                    if to == r {
-                        1
-                    } else if world.in_group(to, g) {
-                        2
-                    } else {
-                        3
-                    }
-                }
-            }
-        };
+        let mut claims = std::mem::take(&mut self.state.scratch.claims);
         let mut left = made;
         // Offtake orders first, proportionally.
-        let offtake_claims: Vec<(usize, f64)> = links
-            .iter()
-            .map(|&l| {
-                (
-                    l,
-                    self.state.book[l]
-                        .iter()
-                        .filter(|o| o.offtake)
-                        .map(|o| o.qty)
-                        .sum(),
-                )
-            })
-            .collect();
-        left -= self.serve_tier(&offtake_claims, left, true, day, p);
+        claims.clear();
+        claims.extend(
+            self.net.links_from[n]
+                .iter()
+                .map(|&l| (l, self.state.scratch.book_off[l])),
+        );
+        // Serving offtakes changes the books (only if some offtake is claimed); otherwise the
+        // totals are still those of the pass.
+        let books_changed = claims.iter().any(|c| c.1 > 0.0);
+        left -= self.serve_tier(&claims, left, true, day, p);
         for tier in 1..=3u8 {
             if left <= EPS {
                 break;
             }
-            let claims: Vec<(usize, f64)> = links
-                .iter()
-                .filter(|&&l| tier_of(l) == tier)
-                .map(|&l| (l, self.state.book[l].iter().map(|o| o.qty).sum()))
-                .collect();
+            // Tier of each link: 0 offtake (handled above), then by rationing rule.
+            let rule = &self.state.rationing[r.ix()];
+            let tier_of = |l: usize| -> u8 {
+                let to = world.links[l].to;
+                match rule {
+                    Rationing::Proportional => 1,
+                    Rationing::DomesticFirst => {
+                        if to == r {
+                            1
+                        } else {
+                            2
+                        }
+                    }
+                    Rationing::AllyPriority(g) => {
+                        if to == r {
+                            1
+                        } else if world.in_group(to, g) {
+                            2
+                        } else {
+                            3
+                        }
+                    }
+                }
+            };
+            claims.clear();
+            let book_all = &self.state.scratch.book_all;
+            let book = &self.state.book;
+            claims.extend(
+                self.net.links_from[n]
+                    .iter()
+                    .filter(|&&l| tier_of(l) == tier)
+                    .map(|&l| {
+                        let total = if books_changed {
+                            book[l].iter().map(|o| o.qty).sum()
+                        } else {
+                            book_all[l]
+                        };
+                        (l, total)
+                    }),
+            );
             left -= self.serve_tier(&claims, left, false, day, p);
         }
+        self.state.scratch.claims = claims;
     }
 
     /// Serves the claims of one tier proportionally from `avail`; returns the quantity shipped.
@@ -1113,7 +1186,9 @@ impl<'a> Engine<'a> {
         }
         // Final demand per node, served proportionally across end uses.
         let years = day as f64 / 365.0;
-        let mut wanted = vec![0.0; self.net.nr * self.net.np];
+        let mut wanted = std::mem::take(&mut self.state.scratch.wanted);
+        wanted.clear();
+        wanted.resize(self.net.nr * self.net.np, 0.0);
         for (i, d) in world.demands.iter().enumerate() {
             let n = self.net.node(d.region, d.product);
             let pi = self.segment_price_ix(d.region, d.product);
@@ -1135,6 +1210,7 @@ impl<'a> Engine<'a> {
             nd.need += w;
             nd.unmet += w - served;
         }
+        self.state.scratch.wanted = wanted;
         // Purchases into strategic stockpiles.
         for e in self.active_events() {
             if let EventKind::StockpilePurchase {
@@ -1168,6 +1244,17 @@ impl<'a> Engine<'a> {
     fn place_orders(&mut self) {
         let world = self.world();
         let alpha = 1.0 / 7.0;
+        // Only purchases and offtakes matter per node: pick them out once, in event order, rather
+        // than scanning every active event for every node.
+        let events = &self.scenario.events;
+        let mut node_events = std::mem::take(&mut self.state.scratch.node_events);
+        node_events.clear();
+        node_events.extend(self.state.active.iter().copied().filter(|&i| {
+            matches!(
+                events[i].kind,
+                EventKind::StockpilePurchase { .. } | EventKind::Offtake { .. }
+            )
+        }));
         for n in 0..self.net.nr * self.net.np {
             let links = &self.net.links_into[n];
             if links.is_empty() {
@@ -1177,7 +1264,7 @@ impl<'a> Engine<'a> {
             let product = ProductId((n % self.net.np) as u32);
             // Today's wanted usage: final demand and inputs for the wanted output, plus purchases.
             let mut usage = self.state.nodes[n].need;
-            for e in self.active_events() {
+            for e in node_events.iter().map(|&i| &events[i]) {
                 if let EventKind::StockpilePurchase {
                     region: r,
                     product: p,
@@ -1202,7 +1289,7 @@ impl<'a> Engine<'a> {
             let position = self.state.stock[n] + pipeline;
             let mut gap = (level - position).max(0.0);
             // Offtakes are ordered regardless of position.
-            for e in self.active_events() {
+            for e in node_events.iter().map(|&i| &events[i]) {
                 if let EventKind::Offtake {
                     buyer,
                     supplier,
@@ -1240,6 +1327,7 @@ impl<'a> Engine<'a> {
                 self.state.shipped_avg[l] += fill_alpha * (shipped - self.state.shipped_avg[l]);
             }
         }
+        self.state.scratch.node_events = node_events;
     }
 
     // ---- 8. shares -------------------------------------------------------------------------
@@ -1254,20 +1342,20 @@ impl<'a> Engine<'a> {
             if links.len() < 2 {
                 continue;
             }
-            let fill: Vec<f64> = links
-                .iter()
-                .map(|&l| {
-                    let o = self.state.ordered_avg[l];
-                    if o <= 1e-9 * (1.0 + self.net.need0[n]) {
-                        1.0
-                    } else {
-                        (self.state.shipped_avg[l] / o).min(1.0)
-                    }
-                })
-                .collect();
+            let fill = &mut self.state.scratch.fill;
+            fill.clear();
+            fill.extend(links.iter().map(|&l| {
+                let o = self.state.ordered_avg[l];
+                if o <= 1e-9 * (1.0 + self.net.need0[n]) {
+                    1.0
+                } else {
+                    (self.state.shipped_avg[l] / o).min(1.0)
+                }
+            }));
+            let fill = &self.state.scratch.fill;
             let big_f: f64 = links
                 .iter()
-                .zip(&fill)
+                .zip(fill.iter())
                 .map(|(&l, f)| self.state.shares[l] * f)
                 .sum();
             let good = fill.iter().filter(|&&f| f >= 0.5).count();
@@ -1288,57 +1376,58 @@ impl<'a> Engine<'a> {
 
     // ---- 9. prices -------------------------------------------------------------------------
 
-    /// Target prices per (segment, product); with `baseline`, the scarcity term is left out.
-    fn target_prices(&self, baseline: bool) -> Vec<f64> {
+    /// Target prices per (segment, product) into `out`; with `baseline`, the scarcity term is
+    /// left out.
+    fn target_prices(&mut self, baseline: bool, out: &mut Vec<f64>) {
         let world = self.world();
         let np = self.net.np;
         let ns = self.net.n_segments;
-        let mut gap_num = vec![0.0; ns * np];
-        let mut gap_den = vec![0.0; ns * np];
-        let mut tar_num = vec![0.0; ns * np];
+        let sc = &mut self.state.scratch;
+        for v in [&mut sc.gap_num, &mut sc.gap_den, &mut sc.tar_num] {
+            v.clear();
+            v.resize(ns * np, 0.0);
+        }
         for n in 0..self.net.nr * np {
             let r = n / np;
             let p = n % np;
             let s = self.net.segment_of[r] * np + p;
             let t = self.net.target_stock[n];
             if t > 0.0 {
-                gap_num[s] += (t - self.state.stock[n]).max(0.0);
-                gap_den[s] += t;
+                sc.gap_num[s] += (t - self.state.stock[n]).max(0.0);
+                sc.gap_den[s] += t;
             }
             for &l in &self.net.links_into[n] {
-                tar_num[s] +=
+                sc.tar_num[s] +=
                     self.net.need0[n] * self.state.shares[l] * self.state.policy[l].tariff;
             }
         }
-        let mut need_den = vec![0.0; ns * np];
-        for n in 0..self.net.nr * np {
-            need_den[self.net.segment_of[n / np] * np + n % np] += self.net.need0[n];
-        }
-        (0..ns * np)
-            .map(|s| {
-                let prod = &world.products[s % np];
-                let tau = if need_den[s] > 0.0 {
-                    tar_num[s] / need_den[s]
-                } else {
-                    0.0
-                };
-                let gap = if baseline || gap_den[s] <= 0.0 {
-                    0.0
-                } else {
-                    gap_num[s] / gap_den[s]
-                };
-                prod.price * (1.0 + tau) * (prod.price_response * gap).exp()
-            })
-            .collect()
+        let need_den = &self.need_den;
+        out.clear();
+        out.extend((0..ns * np).map(|s| {
+            let prod = &world.products[s % np];
+            let tau = if need_den[s] > 0.0 {
+                sc.tar_num[s] / need_den[s]
+            } else {
+                0.0
+            };
+            let gap = if baseline || sc.gap_den[s] <= 0.0 {
+                0.0
+            } else {
+                sc.gap_num[s] / sc.gap_den[s]
+            };
+            prod.price * (1.0 + tau) * (prod.price_response * gap).exp()
+        }));
     }
 
     fn update_prices(&mut self) {
-        let target = self.target_prices(false);
+        let mut target = std::mem::take(&mut self.state.scratch.target);
+        self.target_prices(false, &mut target);
         let np = self.net.np;
-        for (s, t) in target.into_iter().enumerate() {
+        for (s, &t) in target.iter().enumerate() {
             let adj = self.world().products[s % np].price_adjust_days.max(1.0);
             self.state.price[s] += (t - self.state.price[s]) / adj;
         }
+        self.state.scratch.target = target;
     }
 
     // ---- 10. summary and records -----------------------------------------------------------
@@ -1488,33 +1577,44 @@ impl<'a> Engine<'a> {
     pub fn finish(self, sink: &mut dyn Sink) -> RunSummary {
         let st = &self.state;
         for lic in &st.licences {
-            let mut rec = lic.record.clone();
-            if rec.outcome == LicenceOutcome::Pending {
+            if lic.record.outcome == LicenceOutcome::Pending {
                 // Decision lies beyond the horizon: not known at the end of the run.
+                let mut rec = lic.record.clone();
                 rec.decided = None;
+                sink.licence(&rec);
+            } else {
+                sink.licence(&lic.record);
             }
-            sink.licence(&rec);
         }
         let np = self.net.np;
+        let nn = self.net.nr * np;
+        // Licence counts and waits per importing node in one pass over the licences (world
+        // scenarios file thousands); waits are summed in filing order, as before.
+        let mut applied = vec![0u64; nn];
+        let mut by_outcome = vec![[0u64; 3]; nn];
+        let mut wait_sum = vec![0.0f64; nn];
+        let mut wait_n = vec![0usize; nn];
+        for l in &st.licences {
+            let n = self.net.node(l.record.importer, l.record.product);
+            applied[n] += 1;
+            let k = match l.record.outcome {
+                LicenceOutcome::Approved => 0,
+                LicenceOutcome::Denied => 1,
+                LicenceOutcome::Pending => 2,
+            };
+            by_outcome[n][k] += 1;
+            if l.record.outcome != LicenceOutcome::Pending {
+                wait_sum[n] += (l.decide - l.record.filed) as f64;
+                wait_n[n] += 1;
+            }
+        }
         let mut rows = Vec::new();
-        for n in 0..self.net.nr * np {
+        for n in 0..nn {
             if !self.net.active[n] {
                 continue;
             }
             let region = RegionId((n / np) as u32);
             let product = ProductId((n % np) as u32);
-            let mine: Vec<&Licence> = st
-                .licences
-                .iter()
-                .filter(|l| l.record.importer == region && l.record.product == product)
-                .collect();
-            let count =
-                |o: LicenceOutcome| mine.iter().filter(|l| l.record.outcome == o).count() as u64;
-            let waits: Vec<f64> = mine
-                .iter()
-                .filter(|l| l.record.outcome != LicenceOutcome::Pending)
-                .map(|l| (l.decide - l.record.filed) as f64)
-                .collect();
             rows.push(SummaryRow {
                 region,
                 product,
@@ -1532,14 +1632,14 @@ impl<'a> Engine<'a> {
                 },
                 price_peak: st.peak_price[n].0,
                 price_peak_day: st.peak_price[n].1,
-                licences_applied: mine.len() as u64,
-                licences_approved: count(LicenceOutcome::Approved),
-                licences_denied: count(LicenceOutcome::Denied),
-                licences_pending: count(LicenceOutcome::Pending),
-                mean_wait_days: if waits.is_empty() {
+                licences_applied: applied[n],
+                licences_approved: by_outcome[n][0],
+                licences_denied: by_outcome[n][1],
+                licences_pending: by_outcome[n][2],
+                mean_wait_days: if wait_n[n] == 0 {
                     None
                 } else {
-                    Some(waits.iter().sum::<f64>() / waits.len() as f64)
+                    Some(wait_sum[n] / wait_n[n] as f64)
                 },
             });
         }

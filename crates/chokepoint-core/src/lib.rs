@@ -18,5 +18,6 @@ pub mod montecarlo;
 pub mod network;
 pub mod record;
 pub mod scenario;
+pub mod sketch;
 pub mod summary;
 pub mod uncertain;

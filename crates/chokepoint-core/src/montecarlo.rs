@@ -25,9 +25,8 @@ use crate::engine::{Engine, Network};
 use crate::event::Day;
 use crate::model::{ProductId, RegionId, Scenario};
 use crate::record::{NullSink, Variable};
+use crate::sketch::Cell;
 use crate::uncertain::Uncertainty;
-use sketches_ddsketch::{Config, DDSketch};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Relative accuracy of every quantile in `bands.csv`: a reported quantile q̂ of a true sample
@@ -40,11 +39,6 @@ pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// Unmet demand above this fraction of the day's need counts as a stockout.
 pub const STOCKOUT_THRESHOLD: f64 = 0.01;
 
-fn sketch() -> DDSketch {
-    // The defaults (1% accuracy, 2048 bins, min 1e-9) are what the binary encoding restores.
-    DDSketch::new(Config::defaults())
-}
-
 /// An exactly associative sum of f64 values: fixed point with 64 fractional bits in an `i128`.
 /// Values are rounded to multiples of 2⁻⁶⁴ (about 5e-20) before adding; sums up to about 9e18
 /// are exact, so any order of addition gives the same bits.
@@ -54,9 +48,10 @@ pub struct ExactSum(pub i128);
 const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64
 
 impl ExactSum {
+    #[inline]
     pub fn add(&mut self, v: f64) {
         if v.is_finite() {
-            self.0 = self.0.saturating_add((v * SCALE).round() as i128);
+            self.0 = self.0.saturating_add(fixed(v));
         }
     }
     pub fn merge(&mut self, o: ExactSum) {
@@ -64,6 +59,27 @@ impl ExactSum {
     }
     pub fn value(self) -> f64 {
         self.0 as f64 / SCALE
+    }
+}
+
+/// `(v · 2⁶⁴).round() as i128` for finite `v`, without the slow generic float-to-i128
+/// conversion in the common cases: below 2⁵² the product fits an `i64`; from 2⁵² on it is an
+/// integer already, its mantissa shifted left.
+#[inline]
+fn fixed(v: f64) -> i128 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    const TWO_126: f64 = 85_070_591_730_234_615_865_843_651_857_942_052_864.0;
+    let x = v * SCALE;
+    let a = x.abs();
+    if a < TWO_52 {
+        x.round() as i64 as i128
+    } else if a < TWO_126 {
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
+        let mag = (((bits & ((1 << 52) - 1)) | (1 << 52)) as i128) << exp;
+        if x < 0.0 { -mag } else { mag }
+    } else {
+        x.round() as i128
     }
 }
 
@@ -232,8 +248,8 @@ pub struct Accumulator {
     pub n_stock: usize,
     /// Paths added.
     pub paths: u64,
-    /// `[day * n_series + s]`.
-    sketches: Vec<DDSketch>,
+    /// `[day * n_series + s]`: the DDSketch of each (series, day), in its compact exact form.
+    sketches: Vec<Cell>,
     sums: Vec<ExactSum>,
     /// `[day * n_stock + k]`: paths with a stockout of stock node k on that day.
     stockouts: Vec<u32>,
@@ -256,6 +272,21 @@ pub enum DecodeError {
 const MAGIC: &[u8; 8] = b"CPMC\x00\x01\x00\x00";
 
 impl Accumulator {
+    /// Stockout counts and per-path rows only (no sketches): a worker's share of a threaded
+    /// run, whose sketches live in one shared accumulator.
+    fn counts_only(set: &SeriesSet) -> Accumulator {
+        Accumulator {
+            days: set.days,
+            n_series: set.series.len(),
+            n_stock: set.stock_nodes.len(),
+            paths: 0,
+            sketches: Vec::new(),
+            sums: Vec::new(),
+            stockouts: vec![0; set.days as usize * set.stock_nodes.len()],
+            rows: Vec::new(),
+        }
+    }
+
     pub fn new(set: &SeriesSet) -> Accumulator {
         let days = set.days as usize;
         Accumulator {
@@ -263,7 +294,7 @@ impl Accumulator {
             n_series: set.series.len(),
             n_stock: set.stock_nodes.len(),
             paths: 0,
-            sketches: vec![sketch(); days * set.series.len()],
+            sketches: vec![Cell::default(); days * set.series.len()],
             sums: vec![ExactSum::default(); days * set.series.len()],
             stockouts: vec![0; days * set.stock_nodes.len()],
             rows: Vec::new(),
@@ -279,8 +310,7 @@ impl Accumulator {
             )));
         }
         for (a, b) in self.sketches.iter_mut().zip(&o.sketches) {
-            a.merge(b)
-                .map_err(|_| DecodeError::Shape("sketch configurations differ".into()))?;
+            a.merge(b);
         }
         for (a, b) in self.sums.iter_mut().zip(&o.sums) {
             a.merge(*b);
@@ -298,18 +328,11 @@ impl Accumulator {
     pub fn band(&self, day: Day, s: usize) -> Option<([f64; 5], f64)> {
         let i = day as usize * self.n_series + s;
         let sk = &self.sketches[i];
-        if sk.count() == 0 {
-            return None;
-        }
         // Clamped into the exact [min, max] seen, which only ever moves a value closer.
-        let (lo, hi) = (sk.min().unwrap_or(f64::NAN), sk.max().unwrap_or(f64::NAN));
+        let (lo, hi) = sk.min_max()?;
         let mut q = [0.0; 5];
         for (k, &p) in QUANTILES.iter().enumerate() {
-            q[k] = sk
-                .quantile(p)
-                .ok()
-                .flatten()
-                .map_or(f64::NAN, |v| v.clamp(lo, hi));
+            q[k] = sk.quantile(p).map_or(f64::NAN, |v| v.clamp(lo, hi));
         }
         Some((q, self.sums[i].value() / self.paths as f64))
     }
@@ -367,8 +390,7 @@ impl Accumulator {
             )));
             let len = u32_(take(4)?) as usize;
             let b = take(len)?;
-            let sk = DDSketch::from_java_bytes(b).map_err(|_| DecodeError::Sketch)?;
-            sketches.push(if sk.count() == 0 { sketch() } else { sk });
+            sketches.push(Cell::from_java_bytes(b).ok_or(DecodeError::Sketch)?);
         }
         let mut stockouts = Vec::with_capacity(days as usize * n_stock);
         for _ in 0..days as usize * n_stock {
@@ -405,32 +427,44 @@ pub fn run_path(
     batch.flush(acc);
 }
 
-/// Series values of up to `cap` paths, laid out `[(day · n_series + s) · cap + b]`, so that each
-/// sketch receives a batch of values at once (one cache miss per batch instead of per value).
+/// Series values of up to `cap` paths, laid out `[b · cells + (day · n_series + s)]`: a path
+/// writes its values in one sequential stream, and a flush then passes over the sketches once
+/// per batch (not once per path), reading the `cap` paths' values as parallel streams.
 struct Batch {
     cap: usize,
     len: usize,
+    cells: usize,
     vals: Vec<f64>,
 }
 
 impl Batch {
     fn new(set: &SeriesSet, cap: usize) -> Batch {
+        let cells = set.days as usize * set.series.len();
         Batch {
             cap,
             len: 0,
-            vals: vec![0.0; set.days as usize * set.series.len() * cap],
+            cells,
+            vals: vec![0.0; cells * cap],
         }
     }
 
     fn flush(&mut self, acc: &mut Accumulator) {
-        let (cap, len) = (self.cap, self.len);
-        for (i, (sk, sum)) in acc.sketches.iter_mut().zip(acc.sums.iter_mut()).enumerate() {
-            for &v in &self.vals[i * cap..i * cap + len] {
+        self.flush_range(&mut acc.sketches, &mut acc.sums, 0);
+        self.len = 0;
+    }
+
+    /// Adds the buffered values of cells `start..start + sketches.len()`.
+    fn flush_range(&self, sketches: &mut [Cell], sums: &mut [ExactSum], start: usize) {
+        let (cells, len) = (self.cells, self.len);
+        let vals = &self.vals[..cells * len];
+        for (i, (sk, sum)) in sketches.iter_mut().zip(sums.iter_mut()).enumerate() {
+            // Paths in order, as they were run: the sketch's float sum depends on it.
+            for b in 0..len {
+                let v = vals[b * cells + start + i];
                 sk.add(v);
                 sum.add(v);
             }
         }
-        self.len = 0;
     }
 }
 
@@ -443,7 +477,7 @@ fn run_path_into(
     acc: &mut Accumulator,
     batch: &mut Batch,
 ) {
-    let (cap, b) = (batch.cap, batch.len);
+    let (cells, b) = (batch.cells, batch.len);
     let (owned, drawn) = if unc.is_empty() {
         (None, Vec::new())
     } else {
@@ -464,6 +498,7 @@ fn run_path_into(
         .collect();
     let mut lost = vec![0.0; nn];
     let ns = set.series.len();
+    let row = &mut batch.vals[b * cells..(b + 1) * cells];
     while !engine.finished() {
         let day = engine.state.day;
         engine.step(&mut NullSink);
@@ -479,7 +514,7 @@ fn run_path_into(
                 Src::Production(n) => st.nodes[n].production,
                 Src::Shipments(l) => st.shipped_today[l],
             };
-            batch.vals[(base + s) * cap + b] = v;
+            row[base + s] = v;
         }
         let sbase = day as usize * set.stock_nodes.len();
         for (k, &n) in set.stock_nodes.iter().enumerate() {
@@ -517,8 +552,10 @@ fn run_path_into(
     batch.len += 1;
 }
 
-/// Paths buffered per worker before their values go into the sketches.
-const BATCH: usize = 32;
+/// Paths buffered per worker before their values go into the sketches: enough that the pass
+/// over the sketches (~65 MB on `world-2024`) is a small cost per path, few enough that the
+/// buffer (16 × 626,705 values, 80 MB) stays well below the sketches' own size.
+const BATCH: usize = 16;
 
 /// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
 pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
@@ -527,6 +564,12 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
 
 /// Runs `paths` on a local pool of `threads` threads and returns the merged result.
 /// `progress` is called with the number of paths done after each path (from worker threads).
+///
+/// With several threads the workers share one set of sketches instead of keeping one each (the
+/// sketches are most of the memory): in rounds, every worker runs up to [`BATCH`] paths into its
+/// own buffer, then the sketches are split into one range per thread and each range takes the
+/// buffers in worker order. Bin counts, exact sums and stockout counts do not depend on that
+/// order, so the result is the same as with one thread.
 pub fn run(
     central: &Scenario,
     unc: &Uncertainty,
@@ -537,44 +580,76 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let parts: Mutex<Vec<Accumulator>> = Mutex::new(Vec::new());
-    let work = || {
+    let next = &AtomicUsize::new(0);
+    let done = &AtomicUsize::new(0);
+    let cap = BATCH.min(paths.len().max(1));
+    let pool = if threads > 1 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .ok()
+    } else {
+        None
+    };
+    let Some(pool) = pool else {
         let mut acc = Accumulator::new(set);
-        let mut batch = Batch::new(set, BATCH.min(paths.len().max(1)));
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&path) = paths.get(i) else { break };
+        let mut batch = Batch::new(set, cap);
+        for (i, &path) in paths.iter().enumerate() {
             run_path_into(central, unc, set, seed, path, &mut acc, &mut batch);
             if batch.len == batch.cap {
                 batch.flush(&mut acc);
             }
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            progress(d as u64);
+            progress(i as u64 + 1);
         }
         batch.flush(&mut acc);
-        if let Ok(mut p) = parts.lock() {
-            p.push(acc);
-        }
+        return acc;
     };
-    if threads == 1 {
-        work();
-    } else {
-        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-            Ok(pool) => pool.scope(|s| {
-                for _ in 0..threads {
-                    s.spawn(|_| work());
-                }
-            }),
-            Err(_) => work(),
+    let mut total = Accumulator::new(set);
+    let mut workers: Vec<(Accumulator, Batch)> = (0..threads)
+        .map(|_| (Accumulator::counts_only(set), Batch::new(set, cap)))
+        .collect();
+    loop {
+        pool.scope(|s| {
+            for (side, batch) in workers.iter_mut() {
+                s.spawn(move |_| {
+                    while batch.len < batch.cap {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&path) = paths.get(i) else { break };
+                        run_path_into(central, unc, set, seed, path, side, batch);
+                        progress(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
+                    }
+                });
+            }
+        });
+        if workers.iter().all(|w| w.1.len == 0) {
+            break;
+        }
+        let chunk = total.sketches.len().div_ceil(threads).max(1);
+        let batches = &workers;
+        pool.scope(|s| {
+            let ranges = total
+                .sketches
+                .chunks_mut(chunk)
+                .zip(total.sums.chunks_mut(chunk))
+                .enumerate();
+            for (k, (sketches, sums)) in ranges {
+                s.spawn(move |_| {
+                    for (_, batch) in batches {
+                        batch.flush_range(sketches, sums, k * chunk);
+                    }
+                });
+            }
+        });
+        for w in workers.iter_mut() {
+            w.1.len = 0;
         }
     }
-    let mut parts = parts.into_inner().unwrap_or_default();
-    let mut total = parts.pop().unwrap_or_else(|| Accumulator::new(set));
-    for p in parts {
-        // Same set, same shape: merging cannot fail.
-        let _ = total.merge(&p);
+    for (side, _) in &workers {
+        for (a, b) in total.stockouts.iter_mut().zip(&side.stockouts) {
+            *a += b;
+        }
+        total.paths += side.paths;
+        total.rows.extend(side.rows.iter().cloned());
     }
     total.rows.sort_by_key(|r| r.path);
     total
@@ -631,6 +706,31 @@ mod tests {
         }
         assert_eq!(a, b);
         assert!((a.value() - xs.iter().sum::<f64>()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fixed_point_matches_the_generic_conversion() {
+        let mut x = 1e-30_f64;
+        let mut vs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            1e20,
+            -1e20,
+            9e18,
+            1.7e38,
+            f64::MAX,
+        ];
+        while x < 1e40 {
+            vs.extend([x, -x, x * 1.37, -x * 2.9, x * 0.5 + 1e-3]);
+            x *= 3.3;
+        }
+        for v in vs {
+            assert_eq!(fixed(v), (v * SCALE).round() as i128, "{v}");
+        }
     }
 
     #[test]
