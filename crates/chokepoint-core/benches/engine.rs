@@ -37,8 +37,9 @@ fn builtin() -> Scenario {
 fn scenario(which: &str) -> Scenario {
     match which {
         "builtin" => builtin(),
-        "synthetic-10x" => synthetic_scenario(24, 3),
-        _ => synthetic_scenario(90, 9),
+        // About 10× and 100× the built-in world-2024 scenario's 429 links.
+        "synthetic-10x" => synthetic_scenario(77, 6),
+        _ => synthetic_scenario(255, 18),
     }
 }
 
