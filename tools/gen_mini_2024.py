@@ -11,6 +11,7 @@ Then:   python3 tools/check_dataset.py data/mini-2024.toml
 Fact row ids (P001, D008, ...) refer to the CSVs under /work/shared/data (see data/README.md).
 """
 
+import os
 import sys
 
 OUT = []
@@ -20,28 +21,8 @@ def w(line=""):
     OUT.append(line)
 
 
-def esc(s):
-    return s.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def fmt(v):
-    if isinstance(v, int):
-        return str(v)
-    if abs(v - round(v)) < 1e-9 and abs(v) >= 1:
-        return str(int(round(v)))
-    return repr(round(v, 6))
-
-
-def q(value, source, confidence, note=None, unit=None):
-    """A number with provenance, as an inline TOML table."""
-    parts = [f"value = {fmt(value)}"]
-    if unit:
-        parts.append(f'unit = "{unit}"')
-    parts.append(f'source = "{source}"')
-    parts.append(f'confidence = "{confidence}"')
-    if note:
-        parts.append(f'note = "{esc(note)}"')
-    return "{ " + ", ".join(parts) + " }"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from toml_provenance import esc, fmt, q  # noqa: E402,F401
 
 
 def rnd(x, step):

@@ -20,20 +20,7 @@ def w(line=""):
     OUT.append(line)
 
 
-def esc(s):
-    return s.replace('"', '\\"')
-
-
-def q(value, source, confidence, note=None, unit=None):
-    v = round(value, 6)
-    v = int(v) if abs(v - round(v)) < 1e-9 and abs(v) >= 1 else v
-    parts = [f"value = {v}"]
-    if unit:
-        parts.append(f'unit = "{unit}"')
-    parts += [f'source = "{source}"', f'confidence = "{confidence}"']
-    if note:
-        parts.append(f'note = "{esc(note)}"')
-    return "{ " + ", ".join(parts) + " }"
+from toml_provenance import esc, q  # noqa: E402
 
 
 SOURCES = [
