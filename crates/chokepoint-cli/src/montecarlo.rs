@@ -34,6 +34,19 @@ pub struct McArgs {
     /// Run only shard I of N (0-based): paths I, I+N, I+2N, ...; merge shards with `merge`
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
+    /// A day is a stockout of a region's product when unmet demand exceeds this fraction of
+    /// the day's need (for stockout.csv)
+    #[arg(long, value_name = "F", default_value_t = STOCKOUT_THRESHOLD, value_parser = parse_threshold)]
+    pub stockout_threshold: f64,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if (0.0..1.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "`{s}` is not a threshold: give a fraction of the day's need in [0, 1), e.g. 0.05"
+        )),
+    }
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
@@ -60,6 +73,7 @@ pub struct Labels {
     pub stock_nodes: Vec<[String; 2]>,
     /// name, unit, metric, region, product
     pub metrics: Vec<[String; 5]>,
+    pub stockout_threshold: f64,
 }
 
 impl Labels {
@@ -67,6 +81,7 @@ impl Labels {
         let w = &s.world;
         let np = w.products.len();
         Labels {
+            stockout_threshold: set.stockout_threshold,
             start: s.settings.start.to_string(),
             days: s.settings.days,
             series: set
@@ -410,7 +425,8 @@ pub fn run(
         }
         PathBuf::from("runs").join(name)
     });
-    let set = SeriesSet::new(&scenario, &unc);
+    let mut set = SeriesSet::new(&scenario, &unc);
+    set.stockout_threshold = mc.stockout_threshold;
     let labels = Labels::new(&scenario, &set);
     let todo = match mc.shard {
         Some((i, n)) => shard_paths(paths, i, n),
@@ -501,7 +517,7 @@ fn write_manifest(
             kind: "DDSketch".into(),
             relative_accuracy: RELATIVE_ACCURACY,
         },
-        stockout_threshold: STOCKOUT_THRESHOLD,
+        stockout_threshold: labels.stockout_threshold,
         args,
         inputs,
         outputs: outputs.into_iter().map(OutputOut::from).collect(),
@@ -567,6 +583,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         }
         if (m.days, &m.start) != (first.days, &first.start) {
             diffs.push("horizon");
+        }
+        if m.stockout_threshold != first.stockout_threshold {
+            diffs.push("stockout threshold");
         }
         if !diffs.is_empty() {
             return Err(refuse(

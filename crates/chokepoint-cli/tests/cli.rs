@@ -658,3 +658,59 @@ fn ario_from_a_chokepoint_run() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("drop --compat"), "{err}");
 }
+
+/// `--stockout-threshold` decides what counts as a stockout: a higher threshold never counts more
+/// stockout paths on any day, the manifest records it, and shards run with different thresholds
+/// do not merge.
+#[test]
+fn stockout_threshold_is_a_flag_and_part_of_a_shard_identity() {
+    let dir = temp_dir("mc-threshold", &["tiny-mc.toml"]);
+    let base = ["run", "tiny-mc.toml", "--paths", "12", "--seed", "4", "-q"];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        base.iter().chain(extra).copied().collect()
+    }
+    run_ok(&dir, &with(&base, &["--out", "low"]));
+    run_ok(
+        &dir,
+        &with(&base, &["--out", "high", "--stockout-threshold", "0.5"]),
+    );
+    let counts = |d: &str| -> Vec<u64> {
+        let text = fs::read_to_string(dir.join(d).join("stockout.csv")).unwrap();
+        text.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+            .collect()
+    };
+    let (low, high) = (counts("low"), counts("high"));
+    assert_eq!(low.len(), high.len());
+    assert!(low.iter().zip(&high).all(|(l, h)| h <= l));
+    assert!(
+        low.iter().sum::<u64>() > high.iter().sum::<u64>(),
+        "the fixture has small shortfalls"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("high/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["stockout_threshold"], 0.5);
+
+    run_ok(&dir, &with(&base, &["--shard", "0/2", "--out", "s0"]));
+    run_ok(
+        &dir,
+        &with(
+            &base,
+            &[
+                "--shard",
+                "1/2",
+                "--out",
+                "s1",
+                "--stockout-threshold",
+                "0.5",
+            ],
+        ),
+    );
+    let (code, _, err) = chokepoint(&dir, &["merge", "s0", "s1", "--out", "m"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("stockout threshold"), "{err}");
+    let (code, _, err) = chokepoint(&dir, &with(&base, &["--stockout-threshold", "1.5"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a threshold"), "{err}");
+}

@@ -36,7 +36,7 @@ pub const RELATIVE_ACCURACY: f64 = 0.01;
 /// The quantiles of the bands.
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
-/// Unmet demand above this fraction of the day's need counts as a stockout.
+/// Default stockout threshold: unmet demand above this fraction of the day's need.
 pub const STOCKOUT_THRESHOLD: f64 = 0.01;
 
 /// An exactly associative sum of f64 values: fixed point with 64 fractional bits in an `i128`.
@@ -136,6 +136,9 @@ pub struct SeriesSet {
     /// Nodes with a baseline need: the rows of `stockout.csv`, in node order.
     pub stock_nodes: Vec<usize>,
     pub metrics: Vec<Metric>,
+    /// A day counts as a stockout of a node when its unmet demand exceeds this fraction of the
+    /// day's need ([`STOCKOUT_THRESHOLD`] unless the caller sets another).
+    pub stockout_threshold: f64,
     np: usize,
 }
 
@@ -228,6 +231,7 @@ impl SeriesSet {
             series,
             stock_nodes,
             metrics,
+            stockout_threshold: STOCKOUT_THRESHOLD,
             np,
         }
     }
@@ -519,7 +523,7 @@ fn run_path_into(
         let sbase = day as usize * set.stock_nodes.len();
         for (k, &n) in set.stock_nodes.iter().enumerate() {
             let nd = &st.nodes[n];
-            if nd.need > 0.0 && nd.unmet > STOCKOUT_THRESHOLD * nd.need {
+            if nd.need > 0.0 && nd.unmet > set.stockout_threshold * nd.need {
                 acc.stockouts[sbase + k] += 1;
             }
         }
