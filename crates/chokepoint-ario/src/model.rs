@@ -258,6 +258,11 @@ pub struct SwitchLog {
     /// Steps whose switch decisions differed from the fused pass's prediction (the previous
     /// step's decisions): the S × n part was redone and the next demand took its own pass.
     pub fused_misses: usize,
+    /// Compat overproduction relaxation (`scarcity == 0.0`), per step and industry (empty at
+    /// steps 0 and 1, which BoARIO does not update); recorded only when
+    /// [`Model::log_alpha_relaxed`] is set. An ulp of difference between demand and the
+    /// previous production (summation order) flips it.
+    pub alpha_relaxed: Vec<Vec<bool>>,
 }
 
 /// Forced switch decisions (e.g. the peer's), step-indexed; `None` = decide normally.
@@ -265,6 +270,9 @@ pub struct SwitchLog {
 pub struct SwitchOverride {
     pub stock_update_skipped: Vec<Option<bool>>,
     pub gap_zeroed: Vec<Option<bool>>,
+    /// Compat overproduction relaxation per step and industry (`None` or empty = decide
+    /// normally, by `scarcity == 0.0`).
+    pub alpha_relaxed: Vec<Option<Vec<bool>>>,
 }
 
 const RTOL: f64 = 1e-5;
@@ -348,6 +356,9 @@ pub struct Model {
     record_stocks: bool,
     pub switches: SwitchLog,
     pub overrides: Option<SwitchOverride>,
+    /// Record the compat overproduction relaxation decisions in [`SwitchLog::alpha_relaxed`]
+    /// (n booleans per step; off by default).
+    pub log_alpha_relaxed: bool,
 }
 
 /// `np.round(v, d)`: scale, round half to even, unscale.
@@ -575,6 +586,7 @@ impl Model {
             record_stocks: false,
             switches: SwitchLog::default(),
             overrides: None,
+            log_alpha_relaxed: false,
             x0,
             p,
         };
@@ -1436,16 +1448,34 @@ impl Model {
         // 3. overproduction
         let tau = 1.0 / self.p.alpha_tau as f64;
         if compat {
+            let forced = self
+                .overrides
+                .as_ref()
+                .and_then(|o| o.alpha_relaxed.get(t))
+                .and_then(|v| v.as_deref())
+                .filter(|v| v.len() == n);
+            let mut log = if self.log_alpha_relaxed && t > 1 {
+                Vec::with_capacity(n)
+            } else {
+                Vec::new()
+            };
             if t > 1 {
                 for i in 0..n {
                     let d = self.dem[i];
                     let sc = if d != 0.0 { (d - self.x[i]) / d } else { 0.0 };
+                    let relax = forced.map_or(sc == 0.0, |f| f[i]);
+                    if self.log_alpha_relaxed {
+                        log.push(sc == 0.0);
+                    }
                     let a = self.alpha[i];
                     let chg = ((self.p.alpha_max - a) * sc * tau)
-                        + ((self.p.alpha_base - a) * (if sc == 0.0 { 1.0 } else { 0.0 }) * tau);
+                        + ((self.p.alpha_base - a) * (if relax { 1.0 } else { 0.0 }) * tau);
                     let a = a + chg;
                     self.alpha[i] = if a < 1.0 { 1.0 } else { a };
                 }
+            }
+            if self.log_alpha_relaxed {
+                self.switches.alpha_relaxed.push(log);
             }
         } else {
             for i in 0..n {

@@ -207,6 +207,7 @@ fn check(case: &Case) {
         let args = Args::try_parse_from(&argv).unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let mut prep = cli::prepare(&args).unwrap_or_else(|e| panic!("{}: {e}", case.name));
         prep.model.overrides = overrides;
+        prep.model.log_alpha_relaxed = true;
         let mut traj = Trajectories::new(&Variable::ALL).with_stocks();
         prep.model
             .run(prep.steps, &mut traj)
@@ -228,6 +229,22 @@ fn check(case: &Case) {
     let (p_stock, p_gap) = (peer_sw("stock_update_skipped"), peer_sw("gap_zeroed"));
     let flips = |a: &[bool], b: &[bool]| a.iter().zip(b).filter(|(x, y)| x != y).count();
     let n_flips = flips(&sw.stock_update_skipped, &p_stock) + flips(&sw.gap_zeroed, &p_gap);
+    // overproduction relaxation (scarcity exactly 0.0), per step and industry
+    let p_relax: Vec<Vec<bool>> = sj["alpha_relaxed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map_or(Vec::new(), |s| s.bytes().map(|b| b == b'1').collect())
+        })
+        .collect();
+    let relax_flips: usize = sw
+        .alpha_relaxed
+        .iter()
+        .zip(&p_relax)
+        .map(|(a, b)| flips(a, b))
+        .sum();
 
     let peer_prod = read_wide(&out.join("production_realised.csv"), &labels, n);
     let peer_unmet = read_wide(&out.join("final_demand_unmet.csv"), &labels, n);
@@ -256,10 +273,14 @@ fn check(case: &Case) {
     };
     let mut diffs = compare(&traj);
     let mut replayed = false;
-    if n_flips > 0 && diffs.iter().any(|d| *d > TOL) {
+    if n_flips + relax_flips > 0 && diffs.iter().any(|d| *d > TOL) {
         let ov = SwitchOverride {
             stock_update_skipped: p_stock.iter().map(|b| Some(*b)).collect(),
             gap_zeroed: p_gap.iter().map(|b| Some(*b)).collect(),
+            alpha_relaxed: p_relax
+                .iter()
+                .map(|v| (!v.is_empty()).then(|| v.clone()))
+                .collect(),
         };
         traj = run(Some(ov)).0;
         diffs = compare(&traj);
@@ -267,7 +288,7 @@ fn check(case: &Case) {
     }
     let limiting = sw.stock_update_skipped.iter().filter(|b| !**b).count();
     eprintln!(
-        "PEER {:<28} n={:<4} steps={:<4} max rel: production {:.2e}, fd unmet {:.2e}, fd undist {:.2e}, inventories {:.2e}; switch flips {}{}; stock updates {}",
+        "PEER {:<28} n={:<4} steps={:<4} max rel: production {:.2e}, fd unmet {:.2e}, fd undist {:.2e}, inventories {:.2e}; switch flips {}, relaxation flips {}{}; stock updates {}",
         case.name,
         n,
         case.steps,
@@ -276,6 +297,7 @@ fn check(case: &Case) {
         diffs[2],
         diffs[3],
         n_flips,
+        relax_flips,
         if replayed {
             " (replayed with the peer's switches)"
         } else {
