@@ -1592,13 +1592,15 @@ impl Model {
         let need_zcp = self.p.order_type == OrderType::Alt || m_now.is_some() || self.m_o.is_some();
         let out = self.pass_fused(m_now.as_deref(), need_zcp, pred);
         self.od_ready = self.fused;
-        let skip = if compat {
-            self.switches.stock_update_skipped.push(out.close_stock);
-            self.switches.stock_margin.push(out.worst_stock);
-            forced.0.unwrap_or(out.close_stock)
-        } else {
-            false
-        };
+        let sw = &mut self.switches;
+        let skip = compat
+            && decide(
+                &mut sw.stock_update_skipped,
+                &mut sw.stock_margin,
+                out.close_stock,
+                out.worst_stock,
+                forced.0,
+            );
         if skip != pred.0 {
             // mispredicted: redo the inventory update and the orders from `acc` (= deliveries
             // by product) and the untouched `stock`; the next demand needs pass A
@@ -1616,11 +1618,15 @@ impl Model {
                 std::mem::swap(&mut self.stock, &mut self.stock_next);
             }
             let (close, worst) = self.gap_check();
-            if compat {
-                self.switches.gap_zeroed.push(close);
-                self.switches.gap_margin.push(worst);
-            }
-            let zero_gap = compat && forced.1.unwrap_or(close);
+            let sw = &mut self.switches;
+            let zero_gap = compat
+                && decide(
+                    &mut sw.gap_zeroed,
+                    &mut sw.gap_margin,
+                    close,
+                    worst,
+                    forced.1,
+                );
             self.orders(zero_gap);
             self.pred = (skip, zero_gap);
         } else {
@@ -1630,13 +1636,15 @@ impl Model {
                 }
                 std::mem::swap(&mut self.stock, &mut self.stock_next);
             }
-            let zero_gap = if compat {
-                self.switches.gap_zeroed.push(out.close_gap);
-                self.switches.gap_margin.push(out.worst_gap);
-                forced.1.unwrap_or(out.close_gap)
-            } else {
-                false
-            };
+            let sw = &mut self.switches;
+            let zero_gap = compat
+                && decide(
+                    &mut sw.gap_zeroed,
+                    &mut sw.gap_margin,
+                    out.close_gap,
+                    out.worst_gap,
+                    forced.1,
+                );
             if zero_gap != pred.1 {
                 self.od_ready = false;
                 self.switches.fused_misses += 1;
@@ -2295,6 +2303,20 @@ fn finished_fixed(v: &[f64], init: &[(usize, f64)], f: RecoveryFn, el: usize, ta
         return el >= tau as usize;
     }
     v.iter().zip(init).all(|(x, (_, d0))| *x <= 1e-9 * d0)
+}
+
+/// Records one compat allclose decision (`close`, with its margin) and returns the decision the
+/// step takes: the forced one (e.g. the peer's) when given, else `close`.
+fn decide(
+    log: &mut Vec<bool>,
+    margins: &mut Vec<f64>,
+    close: bool,
+    margin: f64,
+    forced: Option<bool>,
+) -> bool {
+    log.push(close);
+    margins.push(margin);
+    forced.unwrap_or(close)
 }
 
 /// Position of `name` in `names`; event `k` of `kind` names it in the error.

@@ -263,20 +263,12 @@ fn write_result(dir: &Path, acc: &Accumulator, labels: &Labels) -> anyhow::Resul
             let Some((q, mean)) = acc.band(day, s) else {
                 continue;
             };
-            w.write_record([
-                date.as_str(),
-                &l[1],
-                &l[2],
-                &l[3],
-                &l[0],
-                &l[4],
-                &num(q[0]),
-                &num(q[1]),
-                &num(q[2]),
-                &num(q[3]),
-                &num(q[4]),
-                &num(mean),
-            ])?;
+            let labels = [date.as_str(), &l[1], &l[2], &l[3], &l[0], &l[4]].map(String::from);
+            w.write_record(
+                labels
+                    .into_iter()
+                    .chain(q.into_iter().chain([mean]).map(num)),
+            )?;
         }
     }
     out.push(done(w, "bands.csv")?);
@@ -319,20 +311,12 @@ fn write_result(dir: &Path, acc: &Accumulator, labels: &Labels) -> anyhow::Resul
     for (m, l) in labels.metrics.iter().enumerate() {
         let values: Vec<f64> = acc.rows.iter().map(|r| r.values[m]).collect();
         let (q, mean, min, max) = distribution(&values);
-        w.write_record([
-            &l[2],
-            &l[3],
-            &l[4],
-            &l[1],
-            &num(q[0]),
-            &num(q[1]),
-            &num(q[2]),
-            &num(q[3]),
-            &num(q[4]),
-            &num(mean),
-            &num(min),
-            &num(max),
-        ])?;
+        let labels = [&l[2], &l[3], &l[4], &l[1]].map(String::clone);
+        w.write_record(
+            labels
+                .into_iter()
+                .chain(q.into_iter().chain([mean, min, max]).map(num)),
+        )?;
     }
     out.push(done(w, "distributions.csv")?);
     out.push(write_paths_csv(dir, labels, &acc.rows)?);
