@@ -43,6 +43,7 @@
 use crate::event::{Day, EventKind, LeadTime, LicenceTerms, ProductSelector, RegionSelector};
 use crate::model::{ProductId, Rationing, RegionId, Scenario, World};
 pub use crate::network::Network;
+use crate::order_book::{Order, OrderBook};
 use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
 use crate::summary::{RunSummary, SummaryRow};
 use rand::RngExt;
@@ -79,20 +80,20 @@ pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn Sink) -> RunSumma
     engine.finish(sink)
 }
 
-/// One line of a supplier's order book.
-#[derive(Debug, Clone)]
-struct Order {
-    qty: f64,
-    licence: Option<usize>,
-    offtake: bool,
-}
-
+/// One licence application. Kept small (no names): world scenarios file tens of thousands a
+/// path, and the [`LicenceRecord`] a sink sees is built from it only when one is wanted.
 #[derive(Debug, Clone)]
 struct Licence {
-    record: LicenceRecord,
     link: usize,
+    /// End-use slot in `Network::end_uses`; `u32::MAX` when the regime has no end-use rules.
+    end_use: u32,
+    quantity: f64,
+    filed: Day,
     decide: Day,
     approve: bool,
+    outcome: LicenceOutcome,
+    /// Day the last of the licensed quantity shipped.
+    shipped: Option<Day>,
     remaining: f64,
 }
 
@@ -157,9 +158,8 @@ struct Scratch {
     tar_num: Vec<f64>,
     target: Vec<f64>,
     node_events: Vec<usize>,
-    /// Per link: order-book total and offtake total, from `produce_and_ship`'s pass.
-    book_all: Vec<f64>,
-    book_off: Vec<f64>,
+    /// Growth factor of the day per growth rate (bits of g, (1 + g)^years).
+    growth: Vec<(u64, f64)>,
 }
 
 /// Mutable state of one path.
@@ -172,7 +172,7 @@ pub struct State {
     ring: Vec<Vec<f64>>,
     in_transit: Vec<f64>,
     inbox: Vec<Vec<Order>>,
-    book: Vec<VecDeque<Order>>,
+    book: Vec<OrderBook>,
     /// Outstanding quantity per link: inbox + order book + pending licences and batches.
     pub on_order: Vec<f64>,
     pub shares: Vec<f64>,
@@ -285,7 +285,7 @@ impl<'a> Engine<'a> {
             ring,
             in_transit,
             inbox,
-            book: vec![VecDeque::new(); nl],
+            book: vec![OrderBook::default(); nl],
             on_order,
             shares: world.links.iter().map(|l| l.share).collect(),
             ordered_avg: net.flow0.clone(),
@@ -313,11 +313,7 @@ impl<'a> Engine<'a> {
                 .map(|m| m.iter().map(|x| x.1).collect())
                 .collect(),
             active: Arc::from(Vec::new()),
-            scratch: Scratch {
-                book_all: vec![0.0; nl],
-                book_off: vec![0.0; nl],
-                ..Scratch::default()
-            },
+            scratch: Scratch::default(),
             shipped_today: vec![0.0; nl],
             arrived_today: vec![0.0; nl],
             lic_applied: vec![0; nl],
@@ -617,13 +613,13 @@ impl<'a> Engine<'a> {
                     self.state.on_order[l] -= o.qty;
                     continue;
                 }
-                for &qi in &self.state.policy[l].quotas.clone() {
+                for &qi in &self.state.policy[l].quotas {
                     self.state.quota_used[qi] += o.qty;
                 }
                 // Licensing applies to every export order, offtakes included.
                 match self.state.policy[l].licensing {
                     Some(ei) => self.file_applications(l, ei, o.qty),
-                    None => self.state.book[l].push_back(o),
+                    None => self.state.book[l].push(o),
                 }
             }
             self.state.inbox[l] = orders;
@@ -648,13 +644,16 @@ impl<'a> Engine<'a> {
             }
             for e in 0..ne {
                 let q = std::mem::take(&mut self.state.batches[l * ne + e]);
+                if q == 0.0 {
+                    continue;
+                }
                 if q <= EPS {
                     self.state.on_order[l] -= q;
                     continue;
                 }
                 match regime {
                     Some((ei, _, _)) => self.file_one(l, ei, q, e),
-                    None => self.state.book[l].push_back(Order {
+                    None => self.state.book[l].push(Order {
                         qty: q,
                         licence: None,
                         offtake: false,
@@ -698,37 +697,57 @@ impl<'a> Engine<'a> {
         self.state.scratch.parts = parts;
     }
 
+    fn end_use_name(&self, slot: u32) -> &str {
+        if slot == u32::MAX {
+            "any"
+        } else {
+            &self.net.end_uses[slot as usize]
+        }
+    }
+
+    /// The licence table's row for licence `idx` as it stands now.
+    fn licence_record(&self, idx: usize) -> LicenceRecord {
+        let lic = &self.state.licences[idx];
+        let link = &self.world().links[lic.link];
+        LicenceRecord {
+            id: idx as u64 + 1,
+            exporter: link.from,
+            importer: link.to,
+            product: link.product,
+            quantity: lic.quantity,
+            end_use: self.end_use_name(lic.end_use).to_string(),
+            filed: lic.filed,
+            // A pending licence's decision day is drawn but not yet known to anyone.
+            decided: (lic.outcome != LicenceOutcome::Pending).then_some(lic.decide),
+            outcome: lic.outcome,
+            shipped: lic.shipped,
+        }
+    }
+
     fn file_one(&mut self, link: usize, event: usize, qty: f64, end_use: usize) {
         let day = self.state.day;
         let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else {
             return;
         };
         let l = &self.world().links[link];
-        let end_use_name = if end_use == usize::MAX || lic.end_uses.is_empty() {
-            "any".to_string()
+        let end_use = if end_use == usize::MAX || lic.end_uses.is_empty() {
+            u32::MAX
         } else {
-            self.net.end_uses[end_use].clone()
+            end_use as u32
         };
-        let terms = lic.terms_for(l.to, &end_use_name);
+        let terms = lic.terms_for(l.to, self.end_use_name(end_use));
         let (approve, wait) = draw_decision(terms, &mut self.state.rng);
         let decide = day + wait;
         let idx = self.state.licences.len();
         self.state.licences.push(Licence {
-            record: LicenceRecord {
-                id: idx as u64 + 1,
-                exporter: l.from,
-                importer: l.to,
-                product: l.product,
-                quantity: qty,
-                end_use: end_use_name,
-                filed: day,
-                decided: Some(decide),
-                outcome: LicenceOutcome::Pending,
-                shipped: None,
-            },
             link,
+            end_use,
+            quantity: qty,
+            filed: day,
             decide,
             approve,
+            outcome: LicenceOutcome::Pending,
+            shipped: None,
             remaining: qty,
         });
         let k = wait as usize;
@@ -753,15 +772,15 @@ impl<'a> Engine<'a> {
             let l = lic.link;
             self.state.lic_pending[l] -= 1;
             if lic.approve {
-                lic.record.outcome = LicenceOutcome::Approved;
+                lic.outcome = LicenceOutcome::Approved;
                 self.state.lic_approved[l] += 1;
-                self.state.book[l].push_back(Order {
+                self.state.book[l].push(Order {
                     qty: lic.remaining,
                     licence: Some(idx),
                     offtake: false,
                 });
             } else {
-                lic.record.outcome = LicenceOutcome::Denied;
+                lic.outcome = LicenceOutcome::Denied;
                 self.state.lic_denied[l] += 1;
                 self.state.on_order[l] -= lic.remaining;
                 lic.remaining = 0.0;
@@ -788,31 +807,17 @@ impl<'a> Engine<'a> {
                     let n = self.net.node(rid, p);
                     for &l in &self.net.links_from[n] {
                         if self.state.policy[l].banned {
-                            let q: f64 = self.state.book[l].iter().map(|o| o.qty).sum();
-                            self.state.book[l].clear();
+                            let q = self.state.book[l].cancel_all();
                             self.state.on_order[l] -= q;
                         }
                     }
                     let Some(f) = self.net.facility_of[n] else {
                         continue;
                     };
-                    // Order books run to tens of thousands of lines in world scenarios. One pass
-                    // gives the node's total and, per link, the total and offtake total that
-                    // `allocate` needs; each is added up in the same order (from -0.0, like
-                    // `Iterator::sum`) as a separate sum would be, so the bits are the same.
-                    let mut wanted = -0.0;
-                    for &l in &self.net.links_from[n] {
-                        let (mut all, mut off) = (-0.0, -0.0);
-                        for o in &self.state.book[l] {
-                            wanted += o.qty;
-                            all += o.qty;
-                            if o.offtake {
-                                off += o.qty;
-                            }
-                        }
-                        self.state.scratch.book_all[l] = all;
-                        self.state.scratch.book_off[l] = off;
-                    }
+                    let wanted: f64 = self.net.links_from[n]
+                        .iter()
+                        .map(|&l| self.state.book[l].total())
+                        .sum();
                     let cap = self.state.capacity[f];
                     self.state.nodes[n].capacity = cap;
                     let target = wanted.min(cap);
@@ -977,9 +982,7 @@ impl<'a> Engine<'a> {
         short - left
     }
 
-    /// Shares `made` of product `p` from region `r` over the order book and ships it. Uses the
-    /// per-link book totals of `produce_and_ship`'s pass over this node's books, which nothing
-    /// has changed since (only this node ships on these links).
+    /// Shares `made` of product `p` from region `r` over the order book and ships it.
     fn allocate(&mut self, r: RegionId, p: ProductId, made: f64, day: Day) {
         let world = self.world();
         let n = self.net.node(r, p);
@@ -990,11 +993,8 @@ impl<'a> Engine<'a> {
         claims.extend(
             self.net.links_from[n]
                 .iter()
-                .map(|&l| (l, self.state.scratch.book_off[l])),
+                .map(|&l| (l, self.state.book[l].offtake_total())),
         );
-        // Serving offtakes changes the books (only if some offtake is claimed); otherwise the
-        // totals are still those of the pass.
-        let books_changed = claims.iter().any(|c| c.1 > 0.0);
         left -= self.serve_tier(&claims, left, true, day, p);
         for tier in 1..=3u8 {
             if left <= EPS {
@@ -1025,20 +1025,12 @@ impl<'a> Engine<'a> {
                 }
             };
             claims.clear();
-            let book_all = &self.state.scratch.book_all;
             let book = &self.state.book;
             claims.extend(
                 self.net.links_from[n]
                     .iter()
                     .filter(|&&l| tier_of(l) == tier)
-                    .map(|&l| {
-                        let total = if books_changed {
-                            book[l].iter().map(|o| o.qty).sum()
-                        } else {
-                            book_all[l]
-                        };
-                        (l, total)
-                    }),
+                    .map(|&l| (l, book[l].total())),
             );
             left -= self.serve_tier(&claims, left, false, day, p);
         }
@@ -1078,30 +1070,28 @@ impl<'a> Engine<'a> {
             let mut sent = 0.0;
             let mut i = 0;
             while i < self.state.book[l].len() && (frac >= 1.0 || give > 0.0) {
-                let o = &mut self.state.book[l][i];
+                let o = self.state.book[l].line(i);
                 if offtake_only && !o.offtake {
                     i += 1;
                     continue;
                 }
                 let take = if frac >= 1.0 { o.qty } else { o.qty.min(give) };
-                o.qty -= take;
+                let (offtake, licence) = (o.offtake, o.licence);
+                let done = self.state.book[l].take_from(i, take);
                 give -= take;
                 sent += take;
-                if o.offtake {
+                if offtake {
                     self.state.topup_today[l] += (floor - price).max(0.0) * take * 1000.0;
                 }
-                let (done, licence) = (o.qty <= 0.0, o.licence);
                 if let Some(li) = licence {
                     let lic = &mut self.state.licences[li];
                     lic.remaining -= take;
                     if done {
                         lic.remaining = 0.0;
-                        lic.record.shipped = Some(day);
+                        lic.shipped = Some(day);
                     }
                 }
-                if done {
-                    self.state.book[l].remove(i);
-                } else {
+                if !done {
                     i += 1;
                 }
             }
@@ -1189,16 +1179,32 @@ impl<'a> Engine<'a> {
         let mut wanted = std::mem::take(&mut self.state.scratch.wanted);
         wanted.clear();
         wanted.resize(self.net.nr * self.net.np, 0.0);
+        // Demands share a few growth rates: (1 + g)^years once per rate and day.
+        let mut growth = std::mem::take(&mut self.state.scratch.growth);
+        growth.clear();
         for (i, d) in world.demands.iter().enumerate() {
             let n = self.net.node(d.region, d.product);
             let pi = self.segment_price_ix(d.region, d.product);
             let rel = self.state.price[pi] / self.state.price0[pi];
-            let q = d.quantity
-                * (1.0 + d.growth).powf(years)
-                * self.state.demand_mult[i]
-                * rel.powf(-d.elasticity);
+            let g = d.growth.to_bits();
+            let grown = match growth.iter().find(|x| x.0 == g) {
+                Some(x) => x.1,
+                None => {
+                    let f = (1.0 + d.growth).powf(years);
+                    growth.push((g, f));
+                    f
+                }
+            };
+            // x^0 = 1 exactly, so inelastic demand skips the power.
+            let response = if d.elasticity == 0.0 {
+                1.0
+            } else {
+                rel.powf(-d.elasticity)
+            };
+            let q = d.quantity * grown * self.state.demand_mult[i] * response;
             wanted[n] += q;
         }
+        self.state.scratch.growth = growth;
         for (n, &w) in wanted.iter().enumerate() {
             if w <= 0.0 {
                 continue;
@@ -1576,14 +1582,9 @@ impl<'a> Engine<'a> {
     /// Emits the licence table and returns the run summary.
     pub fn finish(self, sink: &mut dyn Sink) -> RunSummary {
         let st = &self.state;
-        for lic in &st.licences {
-            if lic.record.outcome == LicenceOutcome::Pending {
-                // Decision lies beyond the horizon: not known at the end of the run.
-                let mut rec = lic.record.clone();
-                rec.decided = None;
-                sink.licence(&rec);
-            } else {
-                sink.licence(&lic.record);
+        if sink.wants_licences() {
+            for idx in 0..st.licences.len() {
+                sink.licence(&self.licence_record(idx));
             }
         }
         let np = self.net.np;
@@ -1595,16 +1596,17 @@ impl<'a> Engine<'a> {
         let mut wait_sum = vec![0.0f64; nn];
         let mut wait_n = vec![0usize; nn];
         for l in &st.licences {
-            let n = self.net.node(l.record.importer, l.record.product);
+            let link = &self.world().links[l.link];
+            let n = self.net.node(link.to, link.product);
             applied[n] += 1;
-            let k = match l.record.outcome {
+            let k = match l.outcome {
                 LicenceOutcome::Approved => 0,
                 LicenceOutcome::Denied => 1,
                 LicenceOutcome::Pending => 2,
             };
             by_outcome[n][k] += 1;
-            if l.record.outcome != LicenceOutcome::Pending {
-                wait_sum[n] += (l.decide - l.record.filed) as f64;
+            if l.outcome != LicenceOutcome::Pending {
+                wait_sum[n] += (l.decide - l.filed) as f64;
                 wait_n[n] += 1;
             }
         }
@@ -1659,13 +1661,20 @@ impl<'a> Engine<'a> {
         // One pass over the licences, not one per link: world scenarios file thousands.
         let mut pending_by_link = vec![0.0; self.world().links.len()];
         for x in &st.licences {
-            if x.record.outcome == LicenceOutcome::Pending {
+            if x.outcome == LicenceOutcome::Pending {
                 pending_by_link[x.link] += x.remaining;
             }
         }
         for (l, &pending) in pending_by_link.iter().enumerate() {
+            let book = st.book[l].iter().map(|o| o.qty).sum::<f64>();
+            if (book - st.book[l].total()).abs() > 1e-9 * (1.0 + book) {
+                return Err(format!(
+                    "link {l}: order book total {} but its lines add up to {book}",
+                    st.book[l].total()
+                ));
+            }
             let recount = st.inbox[l].iter().map(|o| o.qty).sum::<f64>()
-                + st.book[l].iter().map(|o| o.qty).sum::<f64>()
+                + book
                 + pending
                 + st.batches[l * ne..(l + 1) * ne].iter().sum::<f64>();
             let tol = 1e-9 * (1.0 + recount.abs() + self.net.flow0[l]);
@@ -1691,9 +1700,9 @@ impl<'a> Engine<'a> {
         &self.state.in_transit
     }
 
-    /// Licences filed so far.
-    pub fn licences(&self) -> impl Iterator<Item = &LicenceRecord> {
-        self.state.licences.iter().map(|l| &l.record)
+    /// Licences filed so far, as they stand today.
+    pub fn licences(&self) -> impl Iterator<Item = LicenceRecord> {
+        (0..self.state.licences.len()).map(|idx| self.licence_record(idx))
     }
 
     /// Quantity shipped on each link today.

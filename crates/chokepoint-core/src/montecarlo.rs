@@ -23,6 +23,7 @@
 
 use crate::engine::{Engine, Network};
 use crate::event::Day;
+pub use crate::exact::ExactSum;
 use crate::model::{ProductId, RegionId, Scenario};
 use crate::record::{NullSink, Variable};
 use crate::sketch::Cell;
@@ -38,50 +39,6 @@ pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// Default stockout threshold: unmet demand above this fraction of the day's need.
 pub const STOCKOUT_THRESHOLD: f64 = 0.01;
-
-/// An exactly associative sum of f64 values: fixed point with 64 fractional bits in an `i128`.
-/// Values are rounded to multiples of 2⁻⁶⁴ (about 5e-20) before adding; sums up to about 9e18
-/// are exact, so any order of addition gives the same bits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExactSum(pub i128);
-
-const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64
-
-impl ExactSum {
-    #[inline]
-    pub fn add(&mut self, v: f64) {
-        if v.is_finite() {
-            self.0 = self.0.saturating_add(fixed(v));
-        }
-    }
-    pub fn merge(&mut self, o: ExactSum) {
-        self.0 = self.0.saturating_add(o.0);
-    }
-    pub fn value(self) -> f64 {
-        self.0 as f64 / SCALE
-    }
-}
-
-/// `(v · 2⁶⁴).round() as i128` for finite `v`, without the slow generic float-to-i128
-/// conversion in the common cases: below 2⁵² the product fits an `i64`; from 2⁵² on it is an
-/// integer already, its mantissa shifted left.
-#[inline]
-fn fixed(v: f64) -> i128 {
-    const TWO_52: f64 = 4_503_599_627_370_496.0;
-    const TWO_126: f64 = 85_070_591_730_234_615_865_843_651_857_942_052_864.0;
-    let x = v * SCALE;
-    let a = x.abs();
-    if a < TWO_52 {
-        x.round() as i64 as i128
-    } else if a < TWO_126 {
-        let bits = x.to_bits();
-        let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
-        let mag = (((bits & ((1 << 52) - 1)) | (1 << 52)) as i128) << exp;
-        if x < 0.0 { -mag } else { mag }
-    } else {
-        x.round() as i128
-    }
-}
 
 /// Where a summarised series reads its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,7 +313,7 @@ impl Accumulator {
         out.extend_from_slice(&self.paths.to_le_bytes());
         for (sk, sum) in self.sketches.iter().zip(&self.sums) {
             out.extend_from_slice(&sum.0.to_le_bytes());
-            let b = sk.to_java_bytes();
+            let b = sk.to_java_bytes(sum.value());
             out.extend_from_slice(&(b.len() as u32).to_le_bytes());
             out.extend_from_slice(&b);
         }
@@ -461,12 +418,24 @@ impl Batch {
     fn flush_range(&self, sketches: &mut [Cell], sums: &mut [ExactSum], start: usize) {
         let (cells, len) = (self.cells, self.len);
         let vals = &self.vals[..cells * len];
-        for (i, (sk, sum)) in sketches.iter_mut().zip(sums.iter_mut()).enumerate() {
-            // Paths in order, as they were run: the sketch's float sum depends on it.
-            for b in 0..len {
+        // Cells whose bins are fetched ahead of their turn.
+        const AHEAD: usize = 8;
+        for i in 0..sketches.len().min(sums.len()) {
+            if let Some(next) = sketches.get(i + AHEAD) {
+                next.prefetch();
+            }
+            let (sk, sum) = (&mut sketches[i], &mut sums[i]);
+            // Paths often agree on a cell: equal values in a row are added at once.
+            let mut b = 0;
+            while b < len {
                 let v = vals[b * cells + start + i];
-                sk.add(v);
-                sum.add(v);
+                let mut n = 1;
+                while b + n < len && vals[(b + n) * cells + start + i].to_bits() == v.to_bits() {
+                    n += 1;
+                }
+                sk.add_n(v, n as u32);
+                sum.add_n(v, n as u32);
+                b += n;
             }
         }
     }
@@ -696,46 +665,6 @@ pub fn distribution(values: &[f64]) -> ([f64; 5], f64, f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exact_sum_is_order_independent() {
-        let xs = [1e-3, 1e6, -2.5, 0.1, 0.2, 0.3, 1e-12];
-        let mut a = ExactSum::default();
-        let mut b = ExactSum::default();
-        for x in xs {
-            a.add(x);
-        }
-        for x in xs.iter().rev() {
-            b.add(*x);
-        }
-        assert_eq!(a, b);
-        assert!((a.value() - xs.iter().sum::<f64>()).abs() < 1e-9);
-    }
-
-    #[test]
-    fn fixed_point_matches_the_generic_conversion() {
-        let mut x = 1e-30_f64;
-        let mut vs = vec![
-            0.0,
-            -0.0,
-            0.5,
-            -0.5,
-            1.5,
-            2.5,
-            1e20,
-            -1e20,
-            9e18,
-            1.7e38,
-            f64::MAX,
-        ];
-        while x < 1e40 {
-            vs.extend([x, -x, x * 1.37, -x * 2.9, x * 0.5 + 1e-3]);
-            x *= 3.3;
-        }
-        for v in vs {
-            assert_eq!(fixed(v), (v * SCALE).round() as i128, "{v}");
-        }
-    }
 
     #[test]
     fn quantiles_interpolate() {

@@ -156,6 +156,10 @@ pub trait Sink {
     fn wants_records(&self) -> bool {
         true
     }
+    /// Whether the sink uses the licence table; when it does not, the engine skips building it.
+    fn wants_licences(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that keeps everything in memory (tests, small runs).
@@ -182,6 +186,9 @@ impl Sink for NullSink {
     fn record(&mut self, _: &Record) {}
     fn licence(&mut self, _: &LicenceRecord) {}
     fn wants_records(&self) -> bool {
+        false
+    }
+    fn wants_licences(&self) -> bool {
         false
     }
 }

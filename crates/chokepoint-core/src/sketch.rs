@@ -5,26 +5,125 @@
 //! `DDSketch` holds its bins in a dense `Vec<u64>` of at least 128 bins (1 KiB) per non-empty
 //! store, so those sketches alone took ~770 MB per worker, and every insert paid a logarithm and
 //! a cache miss on the separate bin array. [`Cell`] keeps the same state — the same bin key for
-//! every value (`Config::key`), integer counts per key, the exact min and max, and the
-//! floating-point sum accumulated in the same order — in a sorted list of the non-empty bins
-//! (most cells have one to a few dozen) and remembers the last value and its bin, so a value seen
-//! again costs neither a logarithm nor a search. Quantiles, merging and the binary form follow the
-//! crate's code step by step, so results are bit-identical to the `DDSketch` they replace (tests
-//! below compare both on random data); the binary form is the crate's Java-compatible encoding,
-//! and reading one goes through `DDSketch::from_java_bytes`.
+//! every value (`Config::key`, computed by [`key`] without a logarithm), integer counts per
+//! key, the exact min and max — in a sorted list of the non-empty bins (most cells have one to a
+//! few dozen) and remembers the last value and its bin, so a value seen again costs neither a
+//! key nor a search. Quantiles, merging and the binary form follow the crate's code step by step,
+//! so results are bit-identical to the `DDSketch` they replace (tests below compare both on
+//! random data); the binary form is the crate's Java-compatible encoding, and reading one goes
+//! through `DDSketch::from_java_bytes`.
 //!
-//! One difference is left on purpose: a `DDSketch` store collapses its lowest bins once its keys
-//! span more than 2048 bins (values spread over a factor of about 6·10¹⁷), which makes its bins
-//! depend on insertion order. [`Cell`] keeps every bin and, only for such a cell, builds the
-//! collapsed sketch with the crate in ascending key order when it reports quantiles or encodes.
+//! Two differences are left on purpose, both so that nothing depends on the order of insertion:
+//! - a `DDSketch` store collapses its lowest bins once its keys span more than 2048 bins (values
+//!   spread over a factor of about 6·10¹⁷), which makes its bins depend on insertion order.
+//!   [`Cell`] keeps every bin and, only for such a cell, builds the collapsed sketch with the
+//!   crate in ascending key order when it reports quantiles or encodes;
+//! - a `DDSketch` adds up its values in floating point, in insertion order. [`Cell`] keeps no
+//!   sum: its owner keeps an exact one ([`crate::exact::ExactSum`]) and hands it to
+//!   [`Cell::to_java_bytes`].
 
 use sketches_ddsketch::{Config, DDSketch};
+use std::sync::OnceLock;
 
 /// Bins a `DDSketch` store can hold before it collapses its lowest ones.
 const MAX_BINS: i64 = 2048;
 
 fn config() -> Config {
     Config::defaults()
+}
+
+/// The default configuration's smallest value counted in a bin (`Config::min_possible`).
+const MIN_VALUE: f64 = 1.0e-9;
+
+/// The bin key of a positive value, `Config::key(v) = ⌊ln v / ln γ⌋`, without a logarithm.
+///
+/// Keys are a non-decreasing step function of `v`, so they are fixed by the first value of each
+/// key (its threshold). [`KeyTable`] holds the thresholds for values in
+/// [[`MIN_VALUE`], [`KeyTable::MAX`]), found once by bisection over the bit patterns of positive
+/// `f64`s (whose order is their numeric order) with the crate's own `Config::key`. A value's key
+/// is then estimated from its exponent and the top 10 bits of its mantissa (a table of
+/// `log₂(1 + m)`, off by at most 0.03 keys) and corrected by comparing it with the thresholds
+/// next to the estimate. Outside the table's range the crate's function is used.
+pub fn key(v: f64) -> i32 {
+    KeyTable::get().key(v)
+}
+
+struct KeyTable {
+    /// Key of `thresholds[0]`.
+    first: i32,
+    /// `thresholds[i]`: the smallest `f64` whose key is `first + i`.
+    thresholds: Vec<f64>,
+    /// `log₂(1 + (j + ½)/1024)` for the top 10 mantissa bits `j`.
+    log2_mantissa: Vec<f64>,
+    /// `ln 2 / ln γ`: keys per doubling.
+    keys_per_octave: f64,
+}
+
+impl KeyTable {
+    const MAX: f64 = 1.0e18;
+
+    fn get() -> &'static KeyTable {
+        static TABLE: OnceLock<KeyTable> = OnceLock::new();
+        TABLE.get_or_init(KeyTable::build)
+    }
+
+    fn build() -> KeyTable {
+        let c = config();
+        let first = c.key(MIN_VALUE);
+        let last = c.key(Self::MAX) + 1;
+        // Smallest positive bit pattern whose key is at least k, between lo and hi.
+        let threshold = |k: i32, mut lo: u64, mut hi: u64| {
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if c.key(f64::from_bits(mid)) >= k {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            f64::from_bits(lo)
+        };
+        let top = (Self::MAX * 2.0).to_bits();
+        let mut thresholds = Vec::with_capacity((last - first + 1) as usize);
+        let mut lo = MIN_VALUE.to_bits();
+        for k in first..=last {
+            let t = if k == first {
+                MIN_VALUE
+            } else {
+                threshold(k, lo, top)
+            };
+            lo = t.to_bits();
+            thresholds.push(t);
+        }
+        KeyTable {
+            first,
+            thresholds,
+            log2_mantissa: (0..1024)
+                .map(|j| (1.0 + (j as f64 + 0.5) / 1024.0).log2())
+                .collect(),
+            keys_per_octave: std::f64::consts::LN_2 / c.gamma.ln(),
+        }
+    }
+
+    #[inline]
+    fn key(&self, v: f64) -> i32 {
+        if !(MIN_VALUE..Self::MAX).contains(&v) {
+            return config().key(v);
+        }
+        let bits = v.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32 - 1023;
+        let log2 = exp as f64 + self.log2_mantissa[((bits >> 42) & 0x3ff) as usize];
+        // ⌊x⌋ as a truncation of a positive number (`floor` is a library call on baseline x86-64).
+        let guess = (log2 * self.keys_per_octave + 65536.0) as i32 - 65536;
+        let i = (guess - self.first).clamp(0, self.thresholds.len() as i32 - 2) as usize;
+        if v < self.thresholds[i] {
+            self.first + i as i32 - 1
+        } else if v >= self.thresholds[i + 1] {
+            self.first + i as i32 + 1
+        } else {
+            self.first + i as i32
+        }
+    }
 }
 
 /// One store: the non-empty bins as (key, count), by ascending key. Counts are `u32` (8 bytes a
@@ -36,7 +135,6 @@ type Bins = Vec<(i32, u32)>;
 pub struct Cell {
     min: f64,
     max: f64,
-    sum: f64,
     zero: u64,
     /// Bits of the last positive value added, and the index of its bin in `pos` (`u32::MAX`:
     /// none, e.g. after a merge moved the bins).
@@ -51,7 +149,6 @@ impl Default for Cell {
         Cell {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
-            sum: 0.0,
             zero: 0,
             last: 0,
             last_at: u32::MAX,
@@ -99,27 +196,33 @@ fn spans_too_far(bins: &Bins) -> bool {
 }
 
 impl Cell {
-    /// `DDSketch::add`.
+    /// `DDSketch::add` (without the sum).
     #[inline]
     pub fn add(&mut self, v: f64) {
+        self.add_n(v, 1);
+    }
+
+    /// `n` times [`Cell::add`]`(v)`.
+    #[inline]
+    pub fn add_n(&mut self, v: f64, n: u32) {
         let bits = v.to_bits();
         let at = self.last_at as usize;
         if bits == self.last && at < self.pos.len() {
-            self.pos[at].1 += 1;
-        } else if v > config().min_possible() {
-            let key = config().key(v);
+            self.pos[at].1 += n;
+        } else if v > MIN_VALUE {
+            let key = key(v);
             let i = if self.pos.get(at).is_some_and(|b| b.0 == key) {
-                self.pos[at].1 += 1;
+                self.pos[at].1 += n;
                 at
             } else {
-                bump(&mut self.pos, key, 1)
+                bump(&mut self.pos, key, n)
             };
             self.last = bits;
             self.last_at = i as u32;
-        } else if v < -config().min_possible() {
-            bump(&mut self.neg, config().key(-v), 1);
+        } else if v < -MIN_VALUE {
+            bump(&mut self.neg, key(-v), n);
         } else {
-            self.zero += 1;
+            self.zero += n as u64;
         }
         if v < self.min {
             self.min = v;
@@ -127,7 +230,18 @@ impl Cell {
         if self.max < v {
             self.max = v;
         }
-        self.sum += v * 1.0;
+    }
+
+    /// Asks the processor to fetch this cell's bins (a separate allocation, so the hardware
+    /// cannot predict it) ahead of a pass that will add to them.
+    #[inline]
+    pub fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(self.pos.as_ptr().cast());
+        }
     }
 
     /// Number of values added.
@@ -155,7 +269,6 @@ impl Cell {
                 self.max = o.max;
             }
         }
-        self.sum += o.sum;
         self.last_at = u32::MAX;
     }
 
@@ -167,7 +280,7 @@ impl Cell {
     /// `DDSketch::quantile` for `q` in [0, 1]; `None` when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if spans_too_far(&self.pos) || spans_too_far(&self.neg) {
-            return self.to_sketch().quantile(q).ok().flatten();
+            return self.to_sketch(0.0).quantile(q).ok().flatten();
         }
         let total = self.count();
         if total == 0 {
@@ -189,21 +302,21 @@ impl Cell {
         })
     }
 
-    /// The equivalent `DDSketch` (built by the crate from this cell's binary form).
-    pub fn to_sketch(&self) -> DDSketch {
-        let bytes = self.java_bytes_uncollapsed();
+    /// The equivalent `DDSketch` with sum `sum` (built by the crate from this cell's binary form).
+    pub fn to_sketch(&self, sum: f64) -> DDSketch {
+        let bytes = self.java_bytes_uncollapsed(sum);
         DDSketch::from_java_bytes(&bytes).unwrap_or_else(|_| DDSketch::new(config()))
     }
 
-    /// `DDSketch::to_java_bytes`.
-    pub fn to_java_bytes(&self) -> Vec<u8> {
+    /// `DDSketch::to_java_bytes`, with the sum of the values added given by the caller.
+    pub fn to_java_bytes(&self, sum: f64) -> Vec<u8> {
         if spans_too_far(&self.pos) || spans_too_far(&self.neg) {
-            return self.to_sketch().to_java_bytes();
+            return self.to_sketch(sum).to_java_bytes();
         }
-        self.java_bytes_uncollapsed()
+        self.java_bytes_uncollapsed(sum)
     }
 
-    fn java_bytes_uncollapsed(&self) -> Vec<u8> {
+    fn java_bytes_uncollapsed(&self, sum: f64) -> Vec<u8> {
         let mut out = Vec::with_capacity(48 + 4 * (self.pos.len() + self.neg.len()));
         let count = self.count() as f64;
         if count != 0.0 {
@@ -214,9 +327,9 @@ impl Cell {
             out.push(FLAG_MAX);
             out.extend_from_slice(&self.max.to_le_bytes());
         }
-        if self.sum != 0.0 {
+        if sum != 0.0 {
             out.push(FLAG_SUM);
-            out.extend_from_slice(&self.sum.to_le_bytes());
+            out.extend_from_slice(&sum.to_le_bytes());
         }
         out.push(FLAG_INDEX_MAPPING_LOG);
         out.extend_from_slice(&config().gamma.to_le_bytes());
@@ -259,7 +372,10 @@ impl Cell {
                 }
                 FLAG_MIN => c.min = read_f64(&mut r)?,
                 FLAG_MAX => c.max = read_f64(&mut r)?,
-                FLAG_SUM => c.sum = read_f64(&mut r)?,
+                // The owner keeps the sum (see the module comment).
+                FLAG_SUM => {
+                    read_f64(&mut r)?;
+                }
                 FLAG_INDEX_MAPPING_LOG => {
                     read_f64(&mut r)?;
                     read_f64(&mut r)?;
@@ -400,7 +516,8 @@ mod tests {
     }
 
     fn same(c: &Cell, s: &DDSketch) {
-        assert_eq!(c.to_java_bytes(), s.to_java_bytes());
+        let sum = s.sum().unwrap_or(0.0);
+        assert_eq!(c.to_java_bytes(sum), s.to_java_bytes());
         assert_eq!(c.count() as usize, s.count());
         for q in [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.999, 1.0] {
             let a = c.quantile(q);
@@ -418,6 +535,47 @@ mod tests {
     }
 
     #[test]
+    fn table_keys_equal_the_crates_keys() {
+        let c = config();
+        let t = KeyTable::get();
+        // Every threshold and its neighbours, in both directions.
+        for (i, &th) in t.thresholds.iter().enumerate() {
+            let k = t.first + i as i32;
+            assert_eq!(c.key(th), k);
+            let below = f64::from_bits(th.to_bits() - 1);
+            if below >= MIN_VALUE {
+                assert_eq!(key(below), c.key(below), "{below:e}");
+            }
+            for up in 0..3 {
+                let v = f64::from_bits(th.to_bits() + up);
+                assert_eq!(key(v), c.key(v), "{v:e}");
+            }
+        }
+        // Random values over the whole range and beyond it.
+        let mut rng = Pcg64::seed_from_u64(3);
+        for _ in 0..200_000 {
+            let v = (rng.random::<f64>() * 110.0 - 55.0).exp();
+            assert_eq!(key(v), c.key(v), "{v:e}");
+        }
+        assert_eq!(c.min_possible(), MIN_VALUE);
+    }
+
+    #[test]
+    fn adding_n_times_at_once_is_adding_n_times() {
+        let mut rng = Pcg64::seed_from_u64(11);
+        let vs = values(&mut rng, 300);
+        let (mut one, mut many) = (Cell::default(), Cell::default());
+        for (i, &v) in vs.iter().enumerate() {
+            let n = 1 + (i % 4) as u32;
+            for _ in 0..n {
+                one.add(v);
+            }
+            many.add_n(v, n);
+        }
+        assert_eq!(one.to_java_bytes(1.5), many.to_java_bytes(1.5));
+    }
+
+    #[test]
     fn cell_matches_ddsketch_bit_for_bit() {
         let mut rng = Pcg64::seed_from_u64(7);
         for n in [0, 1, 2, 5, 40, 500] {
@@ -429,7 +587,7 @@ mod tests {
                 s.add(v);
             }
             same(&c, &s);
-            let back = Cell::from_java_bytes(&c.to_java_bytes()).unwrap();
+            let back = Cell::from_java_bytes(&c.to_java_bytes(s.sum().unwrap_or(0.0))).unwrap();
             same(&back, &s);
             // Merging (into empty, from empty, both full) and adding after a merge.
             let ws = values(&mut rng, n / 2 + 1);
