@@ -1601,7 +1601,8 @@ impl Model {
                 out.worst_stock,
                 forced.0,
             );
-        if skip != pred.0 {
+        let stock_missed = skip != pred.0;
+        let (close_gap, worst_gap) = if stock_missed {
             // mispredicted: redo the inventory update and the orders from `acc` (= deliveries
             // by product) and the untouched `stock`; the next demand needs pass A
             self.od_ready = false;
@@ -1617,18 +1618,7 @@ impl Model {
                 }
                 std::mem::swap(&mut self.stock, &mut self.stock_next);
             }
-            let (close, worst) = self.gap_check();
-            let sw = &mut self.switches;
-            let zero_gap = compat
-                && decide(
-                    &mut sw.gap_zeroed,
-                    &mut sw.gap_margin,
-                    close,
-                    worst,
-                    forced.1,
-                );
-            self.orders(zero_gap);
-            self.pred = (skip, zero_gap);
+            self.gap_check()
         } else {
             if !skip {
                 if out.neg && compat {
@@ -1636,23 +1626,27 @@ impl Model {
                 }
                 std::mem::swap(&mut self.stock, &mut self.stock_next);
             }
-            let sw = &mut self.switches;
-            let zero_gap = compat
-                && decide(
-                    &mut sw.gap_zeroed,
-                    &mut sw.gap_margin,
-                    out.close_gap,
-                    out.worst_gap,
-                    forced.1,
-                );
-            if zero_gap != pred.1 {
-                self.od_ready = false;
-                self.switches.fused_misses += 1;
-                self.gap_check();
-                self.orders(zero_gap);
-            }
-            self.pred = (skip, zero_gap);
+            (out.close_gap, out.worst_gap)
+        };
+        let sw = &mut self.switches;
+        let zero_gap = compat
+            && decide(
+                &mut sw.gap_zeroed,
+                &mut sw.gap_margin,
+                close_gap,
+                worst_gap,
+                forced.1,
+            );
+        if stock_missed {
+            self.orders(zero_gap);
+        } else if zero_gap != pred.1 {
+            // the fused pass ordered with the predicted gap switch: redo the orders
+            self.od_ready = false;
+            self.switches.fused_misses += 1;
+            self.gap_check();
+            self.orders(zero_gap);
         }
+        self.pred = (skip, zero_gap);
         // final demand
         self.distribute_final_demand();
         // record (BoARIO writes these before its rebuild/recover updates)
