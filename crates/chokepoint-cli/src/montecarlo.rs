@@ -10,8 +10,8 @@ use crate::output::{AtomicFile, OutputFile, SCHEMA_VERSION, date_string};
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::model::Scenario;
 use chokepoint_core::montecarlo::{
-    self, Accumulator, MetricKind, PathRow, QUANTILES, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
-    SeriesSet, distribution, shard_paths,
+    self, Accumulator, DecodeError, MetricKind, PathRow, QUANTILES, RELATIVE_ACCURACY,
+    STOCKOUT_THRESHOLD, SeriesSet, distribution, shard_paths,
 };
 use chokepoint_core::uncertain::Uncertainty;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -617,8 +617,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         let bytes = fs::read(d.join("partial.bin")).map_err(|e| {
             Failure::Run(anyhow!(e).context(format!("cannot read `{}/partial.bin`", d.display())))
         })?;
-        let mut acc = Accumulator::decode(&bytes).map_err(|e| {
-            Failure::Run(anyhow!(e).context(format!("`{}/partial.bin`", d.display())))
+        let mut acc = Accumulator::decode(&bytes).map_err(|e| match e {
+            DecodeError::Version { .. } => refuse(
+                format!("`{}/partial.bin`: {e}", d.display()),
+                "run every shard with the build that merges them",
+            ),
+            e => Failure::Run(anyhow!(e).context(format!("`{}/partial.bin`", d.display()))),
         })?;
         acc.rows = read_paths_csv(&d.join("paths.csv"), &labels)?;
         match &mut total {

@@ -158,8 +158,10 @@ struct Scratch {
     tar_num: Vec<f64>,
     target: Vec<f64>,
     node_events: Vec<usize>,
-    /// Growth factor of the day per growth rate (bits of g, (1 + g)^years).
-    growth: Vec<(u64, f64)>,
+    /// Today's `(1 + g)^years` per distinct growth rate and `(P/P0)^(−ε)` per distinct
+    /// (price, elasticity) pair, aligned with [`DemandTerms`].
+    growth: Vec<f64>,
+    response: Vec<f64>,
 }
 
 /// Mutable state of one path.
@@ -168,8 +170,9 @@ pub struct State {
     pub day: Day,
     pub stock: Vec<f64>,
     pub strategic: Vec<f64>,
-    /// ring[(day) % len][link] = quantity arriving that day.
-    ring: Vec<Vec<f64>>,
+    /// `ring[(day % ring_len) · links + link]` = quantity arriving that day.
+    ring: Vec<f64>,
+    ring_len: usize,
     in_transit: Vec<f64>,
     inbox: Vec<Vec<Order>>,
     book: Vec<OrderBook>,
@@ -186,6 +189,8 @@ pub struct State {
     /// Capacity before each capacity event started (to ramp back at its end).
     cap_before: Vec<f64>,
     policy: Vec<LinkPolicy>,
+    /// Whether any link is banned today.
+    any_banned: bool,
     demand_mult: Vec<f64>,
     rationing: Vec<Rationing>,
     quota_used: Vec<f64>,
@@ -195,6 +200,8 @@ pub struct State {
     decisions: VecDeque<Vec<usize>>,
     /// Batched applications per (link, end-use slot): quantity.
     batches: Vec<f64>,
+    /// Non-zero entries of `batches` (most days none: the batch pass is skipped).
+    batches_open: usize,
     pub nodes: Vec<NodeDay>,
     /// Recipe mix per facility, aligned with `Network::recipe_mix0`.
     pub mix: Vec<Vec<f64>>,
@@ -215,6 +222,8 @@ pub struct State {
     lic_seen: Vec<bool>,
     topup_today: Vec<f64>,
     rng: Pcg64,
+    /// Numbers drawn from `rng` so far: a state with none drawn is the same for every path.
+    draws: u64,
     // Summary accumulators per node.
     sum_need: Vec<f64>,
     sum_unmet: Vec<f64>,
@@ -223,6 +232,54 @@ pub struct State {
     peak_price: Vec<(f64, Day)>,
 }
 
+/// Final demand rows share a few growth rates and (price, elasticity) pairs (world-2024: 178
+/// rows, 32 pairs), so each power is taken once per distinct value and day.
+#[derive(Debug, Clone, Default)]
+struct DemandTerms {
+    /// Per demand row: index into `rates` and into `pairs`.
+    rate_of: Vec<u32>,
+    pair_of: Vec<u32>,
+    rates: Vec<f64>,
+    /// (segment price index, elasticity).
+    pairs: Vec<(usize, f64)>,
+}
+
+impl DemandTerms {
+    fn new(world: &World, net: &Network) -> DemandTerms {
+        let mut t = DemandTerms::default();
+        for d in &world.demands {
+            let pi = net.segment_of[d.region.ix()] * net.np + d.product.ix();
+            let rate = match t
+                .rates
+                .iter()
+                .position(|g| g.to_bits() == d.growth.to_bits())
+            {
+                Some(k) => k,
+                None => {
+                    t.rates.push(d.growth);
+                    t.rates.len() - 1
+                }
+            };
+            let e = d.elasticity;
+            let pair = match t
+                .pairs
+                .iter()
+                .position(|&(i, x)| i == pi && x.to_bits() == e.to_bits())
+            {
+                Some(k) => k,
+                None => {
+                    t.pairs.push((pi, e));
+                    t.pairs.len() - 1
+                }
+            };
+            t.rate_of.push(rate as u32);
+            t.pair_of.push(pair as u32);
+        }
+        t
+    }
+}
+
+#[derive(Clone)]
 pub struct Engine<'a> {
     pub scenario: &'a Scenario,
     pub net: Network,
@@ -231,6 +288,7 @@ pub struct Engine<'a> {
     seed: u64,
     /// Baseline need per (segment, product): the denominator of the need-weighted tariff.
     need_den: Vec<f64>,
+    demand_terms: DemandTerms,
 }
 
 impl<'a> Engine<'a> {
@@ -240,14 +298,14 @@ impl<'a> Engine<'a> {
         let nn = net.nr * net.np;
         let nl = world.links.len();
         let ring_len = net.max_transit + 1;
-        let mut ring = vec![vec![0.0; nl]; ring_len];
+        let mut ring = vec![0.0; nl * ring_len];
         let mut in_transit = vec![0.0; nl];
         let mut inbox = vec![Vec::new(); nl];
         let mut on_order = vec![0.0; nl];
         for (l, link) in world.links.iter().enumerate() {
             // Pipeline full of baseline shipments arriving on days 0..transit-1.
             for d in 0..link.transit_days as usize {
-                ring[d % ring_len][l] += net.flow0[l];
+                ring[(d % ring_len) * nl + l] += net.flow0[l];
                 in_transit[l] += net.flow0[l];
             }
             if net.flow0[l] > 0.0 {
@@ -283,6 +341,7 @@ impl<'a> Engine<'a> {
             stock: net.initial_stock.clone(),
             strategic,
             ring,
+            ring_len,
             in_transit,
             inbox,
             book: vec![OrderBook::default(); nl],
@@ -297,6 +356,7 @@ impl<'a> Engine<'a> {
             capacity,
             ramps: vec![None; world.facilities.len()],
             policy: vec![LinkPolicy::default(); nl],
+            any_banned: false,
             demand_mult: vec![1.0; world.demands.len()],
             rationing: vec![scenario.settings.rationing.clone(); net.nr],
             quota_used: vec![0.0; scenario.events.len()],
@@ -304,6 +364,7 @@ impl<'a> Engine<'a> {
             licences: Vec::new(),
             decisions: VecDeque::new(),
             batches: vec![0.0; nl * ne],
+            batches_open: 0,
             nodes: vec![NodeDay::default(); nn],
             claims: vec![0.0; nn],
             claim_stock: vec![f64::NAN; nn],
@@ -323,6 +384,7 @@ impl<'a> Engine<'a> {
             lic_seen: vec![false; nl],
             topup_today: vec![0.0; nl],
             rng: path_rng(seed, path),
+            draws: 0,
             sum_need: vec![0.0; nn],
             sum_unmet: vec![0.0; nn],
             first_stockout: vec![None; nn],
@@ -333,8 +395,10 @@ impl<'a> Engine<'a> {
         for n in 0..net.nr * net.np {
             need_den[net.segment_of[n / net.np] * net.np + n % net.np] += net.need0[n];
         }
+        let demand_terms = DemandTerms::new(world, &net);
         let mut engine = Engine {
             scenario,
+            demand_terms,
             net,
             state,
             change_days,
@@ -348,6 +412,25 @@ impl<'a> Engine<'a> {
         engine.state.price0.clone_from(&p);
         engine.state.price = p;
         engine
+    }
+
+    /// Whether any path's random numbers have been used yet. Until then the state does not
+    /// depend on the path, and [`Engine::for_path`] can start other paths from it.
+    pub fn drew_random(&self) -> bool {
+        self.state.draws > 0
+    }
+
+    /// A copy of this engine for path `path` of `seed`, to start that path from this state.
+    /// Exactly what `Engine::new(scenario, seed, path)` would reach by the same day, provided no
+    /// random number has been drawn yet (the state before the first draw is the same for every
+    /// path); `None` otherwise.
+    pub fn for_path(&self, seed: u64, path: u64) -> Option<Engine<'a>> {
+        if self.drew_random() || seed != self.seed {
+            return None;
+        }
+        let mut e = self.clone();
+        e.state.rng = path_rng(seed, path);
+        Some(e)
     }
 
     pub fn finished(&self) -> bool {
@@ -476,6 +559,7 @@ impl<'a> Engine<'a> {
             }
             self.state.policy[l] = pol;
         }
+        self.state.any_banned = self.state.policy.iter().any(|p| p.banned);
         // Demand multipliers.
         for (i, d) in world.demands.iter().enumerate() {
             let mut m = 1.0;
@@ -553,18 +637,17 @@ impl<'a> Engine<'a> {
     // ---- 2. arrivals -----------------------------------------------------------------------
 
     fn receive_arrivals(&mut self) {
-        let world = self.world();
-        let len = self.state.ring.len();
-        let slot = self.state.day as usize % len;
-        for l in 0..world.links.len() {
-            let q = std::mem::take(&mut self.state.ring[slot][l]);
+        let nl = self.net.buyer_node.len();
+        let slot = self.state.day as usize % self.state.ring_len;
+        let st = &mut self.state;
+        for (l, q) in st.ring[slot * nl..(slot + 1) * nl].iter_mut().enumerate() {
+            let q = std::mem::take(q);
             if q > 0.0 {
-                let link = &world.links[l];
-                let n = self.net.node(link.to, link.product);
-                self.state.stock[n] += q;
-                self.state.in_transit[l] -= q;
-                self.state.nodes[n].arrivals += q;
-                self.state.arrived_today[l] += q;
+                let n = self.net.buyer_node[l];
+                st.stock[n] += q;
+                st.in_transit[l] -= q;
+                st.nodes[n].arrivals += q;
+                st.arrived_today[l] += q;
             }
         }
     }
@@ -628,6 +711,9 @@ impl<'a> Engine<'a> {
         // left over when its regime ends (or stops batching) is filed or booked at once.
         let ne = self.net.end_uses.len().max(1);
         for l in 0..world.links.len() {
+            if self.state.batches_open == 0 {
+                break;
+            }
             let regime = self.state.policy[l].licensing.and_then(|ei| {
                 let ev = &self.scenario.events[ei];
                 match &ev.kind {
@@ -647,6 +733,7 @@ impl<'a> Engine<'a> {
                 if q == 0.0 {
                     continue;
                 }
+                self.state.batches_open -= 1;
                 if q <= EPS {
                     self.state.on_order[l] -= q;
                     continue;
@@ -689,7 +776,11 @@ impl<'a> Engine<'a> {
         for &(e, q) in &parts {
             if lic.batch_days > 0 {
                 let slot = if e == usize::MAX { 0 } else { e };
-                self.state.batches[link * ne + slot] += q;
+                let b = &mut self.state.batches[link * ne + slot];
+                if *b == 0.0 {
+                    self.state.batches_open += 1;
+                }
+                *b += q;
             } else {
                 self.file_one(link, event, q, e);
             }
@@ -736,6 +827,7 @@ impl<'a> Engine<'a> {
             end_use as u32
         };
         let terms = lic.terms_for(l.to, self.end_use_name(end_use));
+        self.state.draws += 1;
         let (approve, wait) = draw_decision(terms, &mut self.state.rng);
         let decide = day + wait;
         let idx = self.state.licences.len();
@@ -806,7 +898,7 @@ impl<'a> Engine<'a> {
                     let rid = RegionId(r as u32);
                     let n = self.net.node(rid, p);
                     for &l in &self.net.links_from[n] {
-                        if self.state.policy[l].banned {
+                        if self.state.any_banned && self.state.policy[l].banned {
                             let q = self.state.book[l].cancel_all();
                             self.state.on_order[l] -= q;
                         }
@@ -996,11 +1088,17 @@ impl<'a> Engine<'a> {
                 .map(|&l| (l, self.state.book[l].offtake_total())),
         );
         left -= self.serve_tier(&claims, left, true, day, p);
-        for tier in 1..=3u8 {
+        // Tier of each link: 0 offtake (handled above), then by rationing rule; proportional
+        // rationing has one tier, domestic-first two.
+        let tiers = match &self.state.rationing[r.ix()] {
+            Rationing::Proportional => 1,
+            Rationing::DomesticFirst => 2,
+            Rationing::AllyPriority(_) => 3,
+        };
+        for tier in 1..=tiers {
             if left <= EPS {
                 break;
             }
-            // Tier of each link: 0 offtake (handled above), then by rationing rule.
             let rule = &self.state.rationing[r.ix()];
             let tier_of = |l: usize| -> u8 {
                 let to = world.links[l].to;
@@ -1066,6 +1164,18 @@ impl<'a> Engine<'a> {
                 (0.0, 0.0)
             };
             // Whole lines when the tier is fully served, otherwise FIFO up to the link's share.
+            if frac >= 1.0 && !offtake_only {
+                let licences = &mut self.state.licences;
+                let sent = self.state.book[l].ship_all(|o| {
+                    if let Some(li) = o.licence {
+                        licences[li].remaining = 0.0;
+                        licences[li].shipped = Some(day);
+                    }
+                });
+                self.ship(l, sent);
+                shipped_total += sent;
+                continue;
+            }
             let mut give = claim * frac;
             let mut sent = 0.0;
             let mut i = 0;
@@ -1105,21 +1215,20 @@ impl<'a> Engine<'a> {
         if q <= 0.0 {
             return;
         }
-        let link = &self.world().links[l];
-        let from = self.net.node(link.from, link.product);
-        self.state.on_order[l] -= q;
-        self.state.shipped_today[l] += q;
-        self.state.nodes[from].shipped += q;
-        if link.transit_days == 0 {
-            let to = self.net.node(link.to, link.product);
-            self.state.stock[to] += q;
-            self.state.nodes[to].arrivals += q;
-            self.state.arrived_today[l] += q;
+        let st = &mut self.state;
+        st.on_order[l] -= q;
+        st.shipped_today[l] += q;
+        st.nodes[self.net.seller_node[l]].shipped += q;
+        let transit = self.net.transit_days[l] as usize;
+        if transit == 0 {
+            let to = self.net.buyer_node[l];
+            st.stock[to] += q;
+            st.nodes[to].arrivals += q;
+            st.arrived_today[l] += q;
         } else {
-            let len = self.state.ring.len();
-            let slot = (self.state.day as usize + link.transit_days as usize) % len;
-            self.state.ring[slot][l] += q;
-            self.state.in_transit[l] += q;
+            let slot = (st.day as usize + transit) % st.ring_len;
+            st.ring[slot * self.net.transit_days.len() + l] += q;
+            st.in_transit[l] += q;
         }
     }
 
@@ -1179,32 +1288,31 @@ impl<'a> Engine<'a> {
         let mut wanted = std::mem::take(&mut self.state.scratch.wanted);
         wanted.clear();
         wanted.resize(self.net.nr * self.net.np, 0.0);
-        // Demands share a few growth rates: (1 + g)^years once per rate and day.
+        let terms = &self.demand_terms;
         let mut growth = std::mem::take(&mut self.state.scratch.growth);
         growth.clear();
-        for (i, d) in world.demands.iter().enumerate() {
-            let n = self.net.node(d.region, d.product);
-            let pi = self.segment_price_ix(d.region, d.product);
-            let rel = self.state.price[pi] / self.state.price0[pi];
-            let g = d.growth.to_bits();
-            let grown = match growth.iter().find(|x| x.0 == g) {
-                Some(x) => x.1,
-                None => {
-                    let f = (1.0 + d.growth).powf(years);
-                    growth.push((g, f));
-                    f
-                }
-            };
+        growth.extend(terms.rates.iter().map(|g| (1.0 + g).powf(years)));
+        let mut response = std::mem::take(&mut self.state.scratch.response);
+        response.clear();
+        response.extend(terms.pairs.iter().map(|&(pi, e)| {
             // x^0 = 1 exactly, so inelastic demand skips the power.
-            let response = if d.elasticity == 0.0 {
+            if e == 0.0 {
                 1.0
             } else {
-                rel.powf(-d.elasticity)
-            };
-            let q = d.quantity * grown * self.state.demand_mult[i] * response;
+                (self.state.price[pi] / self.state.price0[pi]).powf(-e)
+            }
+        }));
+        for (i, d) in world.demands.iter().enumerate() {
+            let n = self.net.node(d.region, d.product);
+            let grown = growth[terms.rate_of[i] as usize];
+            let q = d.quantity
+                * grown
+                * self.state.demand_mult[i]
+                * response[terms.pair_of[i] as usize];
             wanted[n] += q;
         }
         self.state.scratch.growth = growth;
+        self.state.scratch.response = response;
         for (n, &w) in wanted.iter().enumerate() {
             if w <= 0.0 {
                 continue;
@@ -1285,7 +1393,7 @@ impl<'a> Engine<'a> {
             self.state.need_avg[n] += alpha * (usage - self.state.need_avg[n]);
             let lead: f64 = links
                 .iter()
-                .map(|&l| self.state.shares[l] * (world.links[l].transit_days as f64 + 1.0))
+                .map(|&l| self.state.shares[l] * (self.net.transit_days[l] as f64 + 1.0))
                 .sum();
             let level = self.state.need_avg[n] * (self.net.target_days[n] + lead);
             let pipeline: f64 = links
@@ -1684,7 +1792,8 @@ impl<'a> Engine<'a> {
                     st.on_order[l]
                 ));
             }
-            let scheduled: f64 = st.ring.iter().map(|slot| slot[l]).sum();
+            let nl = self.net.transit_days.len();
+            let scheduled: f64 = (0..st.ring_len).map(|slot| st.ring[slot * nl + l]).sum();
             if (scheduled - st.in_transit[l]).abs() > tol {
                 return Err(format!(
                     "link {l}: in transit {} but scheduled {scheduled}",

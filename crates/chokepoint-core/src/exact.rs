@@ -44,7 +44,18 @@ pub(crate) fn fixed(v: f64) -> i128 {
     let x = v * SCALE;
     let a = x.abs();
     if a < TWO_52 {
-        x.round() as i64 as i128
+        // `x.round()` (half away from zero) without the library call: the truncation `t` is
+        // exact below 2⁵², and so is `x − t`.
+        let t = x as i64;
+        let frac = x - t as f64;
+        let r = if frac >= 0.5 {
+            t + 1
+        } else if frac <= -0.5 {
+            t - 1
+        } else {
+            t
+        };
+        r as i128
     } else if a < TWO_126 {
         let bits = x.to_bits();
         let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
@@ -103,6 +114,22 @@ mod tests {
         while x < 1e40 {
             vs.extend([x, -x, x * 1.37, -x * 2.9, x * 0.5 + 1e-3]);
             x *= 3.3;
+        }
+        // Exact halves (ties round away from zero) and the ends of the fast range.
+        for k in [
+            0.5,
+            1.5,
+            2.5,
+            1e6 + 0.5,
+            4_503_599_627_370_495.5,
+            2_251_799_813_685_247.5,
+        ] {
+            vs.extend([
+                k / SCALE,
+                -k / SCALE,
+                (k - 0.25) / SCALE,
+                -(k + 0.25) / SCALE,
+            ]);
         }
         for v in vs {
             assert_eq!(fixed(v), (v * SCALE).round() as i128, "{v}");

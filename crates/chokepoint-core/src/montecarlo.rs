@@ -4,11 +4,13 @@
 //! [`SeriesSet`] fixes which daily series are summarised (inventory, days of cover, unmet demand
 //! and price per reported node, production per facility, shipments per link) and which per-path
 //! [`Metric`]s are kept (shortfall, price peak, output lost, and the drawn value of every uncertain
-//! parameter). [`run`] runs a set of paths on a local rayon pool of T threads; every worker feeds
-//! its own [`Accumulator`] and the accumulators are merged at the end. Everything that reaches
-//! output is order-independent, so the result does not depend on which worker ran which path:
+//! parameter); series that read the same numbers share one source (a segment's price, a node's
+//! stock for its inventory and its days of cover). [`run`] runs a set of paths on a local rayon
+//! pool of T threads, all starting from the shared [`Opening`] days when there are any.
+//! Everything that reaches output is order-independent, so the result does not depend on which
+//! worker ran which path:
 //!
-//! - quantiles come from one DDSketch per (series, day) (`sketches-ddsketch`, relative accuracy
+//! - quantiles come from one DDSketch per (source, day) (`sketches-ddsketch`, relative accuracy
 //!   [`RELATIVE_ACCURACY`] = 1%): bin counts are integers, so merged sketches are equal whatever
 //!   the merge order;
 //! - means come from exact sums ([`ExactSum`]: fixed point with 2⁻⁶⁴ resolution in an `i128`),
@@ -16,8 +18,8 @@
 //! - stockout probabilities are integer counts;
 //! - per-path rows are sorted by path index before they are used.
 //!
-//! Memory for the time-series summaries is one sketch and one sum per (series, day) per worker,
-//! independent of the number of paths; per-path rows grow with it (a few numbers per path).
+//! Memory for the time-series summaries is one sketch and one sum per (source, day), independent
+//! of the number of paths; per-path rows grow with it (a few numbers per path).
 //! [`Accumulator::encode`] / [`Accumulator::decode`] give a stable binary form of a partial result
 //! so that shards run on other machines can be merged ([`Accumulator::merge`]).
 
@@ -28,6 +30,7 @@ use crate::model::{ProductId, RegionId, Scenario};
 use crate::record::{NullSink, Variable};
 use crate::sketch::Cell;
 use crate::uncertain::Uncertainty;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Relative accuracy of every quantile in `bands.csv`: a reported quantile q̂ of a true sample
@@ -40,15 +43,54 @@ pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// Default stockout threshold: unmet demand above this fraction of the day's need.
 pub const STOCKOUT_THRESHOLD: f64 = 0.01;
 
-/// Where a summarised series reads its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a summarised series reads its value. Series with the same source share one sketch:
+/// the regions of one market segment see one price, so their price series are one source, and
+/// days of cover are a node's stock divided by its baseline need, so they read the stock's
+/// sketch (a quantile of `stock / need` is the stock's quantile divided by the need, within
+/// the same relative accuracy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Src {
     Stock(usize),
-    Cover(usize),
     Unmet(usize),
+    /// Index of the (segment, product) price.
     Price(usize),
     Production(usize),
     Shipments(usize),
+}
+
+/// The distinct sources, grouped by kind in the order of [`Src`] (the order of a day's cells),
+/// so that a day's values are gathered kind by kind.
+#[derive(Debug, Clone, Default)]
+struct Sources {
+    stock: Vec<usize>,
+    unmet: Vec<usize>,
+    price: Vec<usize>,
+    production: Vec<usize>,
+    shipments: Vec<usize>,
+}
+
+impl Sources {
+    fn new(sorted: &[Src]) -> Sources {
+        let mut g = Sources::default();
+        for src in sorted {
+            match *src {
+                Src::Stock(n) => g.stock.push(n),
+                Src::Unmet(n) => g.unmet.push(n),
+                Src::Price(i) => g.price.push(i),
+                Src::Production(n) => g.production.push(n),
+                Src::Shipments(l) => g.shipments.push(l),
+            }
+        }
+        g
+    }
+
+    fn len(&self) -> usize {
+        self.stock.len()
+            + self.unmet.len()
+            + self.price.len()
+            + self.production.len()
+            + self.shipments.len()
+    }
 }
 
 /// One summarised daily series, named as in `timeseries.csv`.
@@ -90,6 +132,12 @@ pub struct Metric {
 pub struct SeriesSet {
     pub days: u32,
     pub series: Vec<SeriesKey>,
+    /// The distinct sources of the series (one sketch per source and day), each series' index
+    /// into them, and what the series divides its source's values by (days of cover: the
+    /// baseline need; otherwise 1).
+    sources: Sources,
+    source_of: Vec<u32>,
+    divisor: Vec<f64>,
     /// Nodes with a baseline need: the rows of `stockout.csv`, in node order.
     pub stock_nodes: Vec<usize>,
     pub metrics: Vec<Metric>,
@@ -131,12 +179,28 @@ impl SeriesSet {
             }
             push(Variable::Inventory, n, None, Src::Stock(n));
             if net.need0[n] > 0.0 {
-                push(Variable::DaysOfCover, n, None, Src::Cover(n));
+                push(Variable::DaysOfCover, n, None, Src::Stock(n));
             }
             push(Variable::UnmetDemand, n, None, Src::Unmet(n));
-            push(Variable::Price, n, None, Src::Price(n));
+            let price = net.segment_of[n / np] * np + n % np;
+            push(Variable::Price, n, None, Src::Price(price));
         }
         series.sort_by_key(|s| (s.variable, s.region, s.partner, s.product));
+        let mut distinct: Vec<Src> = series.iter().map(|k| k.src).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let source_of = series
+            .iter()
+            .map(|k| distinct.binary_search(&k.src).unwrap_or(0) as u32)
+            .collect();
+        let divisor = series
+            .iter()
+            .map(|k| match (k.variable, k.src) {
+                (Variable::DaysOfCover, Src::Stock(n)) => net.need0[n],
+                _ => 1.0,
+            })
+            .collect();
+        let sources = Sources::new(&distinct);
         let stock_nodes: Vec<usize> = (0..net.nr * np)
             .filter(|&n| net.active[n] && net.need0[n] > 0.0)
             .collect();
@@ -186,6 +250,9 @@ impl SeriesSet {
         SeriesSet {
             days: scenario.settings.days,
             series,
+            sources,
+            source_of,
+            divisor,
             stock_nodes,
             metrics,
             stockout_threshold: STOCKOUT_THRESHOLD,
@@ -209,7 +276,11 @@ pub struct Accumulator {
     pub n_stock: usize,
     /// Paths added.
     pub paths: u64,
-    /// `[day * n_series + s]`: the DDSketch of each (series, day), in its compact exact form.
+    /// Per series, its source and divisor (see [`SeriesSet`]); `n_sources` distinct sources.
+    source_of: Vec<u32>,
+    divisor: Vec<f64>,
+    n_sources: usize,
+    /// `[day * n_sources + k]`: the DDSketch of each (source, day), in its compact exact form.
     sketches: Vec<Cell>,
     sums: Vec<ExactSum>,
     /// `[day * n_stock + k]`: paths with a stockout of stock node k on that day.
@@ -222,6 +293,8 @@ pub struct Accumulator {
 pub enum DecodeError {
     #[error("not a chokepoint partial result (bad magic)")]
     Magic,
+    #[error("partial result has format {found}, this build reads format {expected}")]
+    Version { found: u8, expected: u8 },
     #[error("partial result is truncated")]
     Truncated,
     #[error("partial result has a corrupt sketch")]
@@ -230,7 +303,8 @@ pub enum DecodeError {
     Shape(String),
 }
 
-const MAGIC: &[u8; 8] = b"CPMC\x00\x01\x00\x00";
+/// Format 2: series that share a source share a sketch.
+const MAGIC: &[u8; 8] = b"CPMC\x00\x02\x00\x00";
 
 impl Accumulator {
     /// Stockout counts and per-path rows only (no sketches): a worker's share of a threaded
@@ -241,6 +315,9 @@ impl Accumulator {
             n_series: set.series.len(),
             n_stock: set.stock_nodes.len(),
             paths: 0,
+            source_of: set.source_of.clone(),
+            divisor: set.divisor.clone(),
+            n_sources: set.sources.len(),
             sketches: Vec::new(),
             sums: Vec::new(),
             stockouts: vec![0; set.days as usize * set.stock_nodes.len()],
@@ -250,13 +327,17 @@ impl Accumulator {
 
     pub fn new(set: &SeriesSet) -> Accumulator {
         let days = set.days as usize;
+        let cells = days * set.sources.len();
         Accumulator {
             days: set.days,
             n_series: set.series.len(),
             n_stock: set.stock_nodes.len(),
             paths: 0,
-            sketches: vec![Cell::default(); days * set.series.len()],
-            sums: vec![ExactSum::default(); days * set.series.len()],
+            source_of: set.source_of.clone(),
+            divisor: set.divisor.clone(),
+            n_sources: set.sources.len(),
+            sketches: vec![Cell::default(); cells],
+            sums: vec![ExactSum::default(); cells],
             stockouts: vec![0; days * set.stock_nodes.len()],
             rows: Vec::new(),
         }
@@ -264,7 +345,14 @@ impl Accumulator {
 
     /// Adds another partial result (the same scenario's, other paths).
     pub fn merge(&mut self, o: &Accumulator) -> Result<(), DecodeError> {
-        if (self.days, self.n_series, self.n_stock) != (o.days, o.n_series, o.n_stock) {
+        if (self.days, self.n_series, self.n_stock) != (o.days, o.n_series, o.n_stock)
+            || self.source_of != o.source_of
+            || self
+                .divisor
+                .iter()
+                .map(|d| d.to_bits())
+                .ne(o.divisor.iter().map(|d| d.to_bits()))
+        {
             return Err(DecodeError::Shape(format!(
                 "{} days × {} series vs {} days × {} series",
                 self.days, self.n_series, o.days, o.n_series
@@ -287,15 +375,16 @@ impl Accumulator {
 
     /// Quantiles ([`QUANTILES`]) and mean of series `s` on `day`; `None` without paths.
     pub fn band(&self, day: Day, s: usize) -> Option<([f64; 5], f64)> {
-        let i = day as usize * self.n_series + s;
+        let i = day as usize * self.n_sources + self.source_of[s] as usize;
         let sk = &self.sketches[i];
+        let d = self.divisor[s];
         // Clamped into the exact [min, max] seen, which only ever moves a value closer.
         let (lo, hi) = sk.min_max()?;
         let mut q = [0.0; 5];
         for (k, &p) in QUANTILES.iter().enumerate() {
-            q[k] = sk.quantile(p).map_or(f64::NAN, |v| v.clamp(lo, hi));
+            q[k] = sk.quantile(p).map_or(f64::NAN, |v| v.clamp(lo, hi) / d);
         }
-        Some((q, self.sums[i].value() / self.paths as f64))
+        Some((q, self.sums[i].value() / self.paths as f64 / d))
     }
 
     /// Paths with a stockout of stock node `k` on `day`.
@@ -311,6 +400,11 @@ impl Accumulator {
         out.extend_from_slice(&(self.n_series as u32).to_le_bytes());
         out.extend_from_slice(&(self.n_stock as u32).to_le_bytes());
         out.extend_from_slice(&self.paths.to_le_bytes());
+        out.extend_from_slice(&(self.n_sources as u32).to_le_bytes());
+        for (k, d) in self.source_of.iter().zip(&self.divisor) {
+            out.extend_from_slice(&k.to_le_bytes());
+            out.extend_from_slice(&d.to_le_bytes());
+        }
         for (sk, sum) in self.sketches.iter().zip(&self.sums) {
             out.extend_from_slice(&sum.0.to_le_bytes());
             let b = sk.to_java_bytes(sum.value());
@@ -334,7 +428,14 @@ impl Accumulator {
             r = b;
             Ok(a)
         };
-        if take(8)? != MAGIC {
+        let magic = take(8)?;
+        if magic[..5] == MAGIC[..5] && magic[5] != MAGIC[5] {
+            return Err(DecodeError::Version {
+                found: magic[5],
+                expected: MAGIC[5],
+            });
+        }
+        if magic != MAGIC {
             return Err(DecodeError::Magic);
         }
         let u32_ = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or_default());
@@ -342,7 +443,19 @@ impl Accumulator {
         let n_series = u32_(take(4)?) as usize;
         let n_stock = u32_(take(4)?) as usize;
         let paths = u64::from_le_bytes(take(8)?.try_into().unwrap_or_default());
-        let n = days as usize * n_series;
+        let n_sources = u32_(take(4)?) as usize;
+        let mut source_of = Vec::with_capacity(n_series);
+        let mut divisor = Vec::with_capacity(n_series);
+        for _ in 0..n_series {
+            let k = u32_(take(4)?);
+            let d = f64::from_le_bytes(take(8)?.try_into().unwrap_or_default());
+            if k as usize >= n_sources {
+                return Err(DecodeError::Shape("series source out of range".into()));
+            }
+            source_of.push(k);
+            divisor.push(d);
+        }
+        let n = days as usize * n_sources;
         let mut sketches = Vec::with_capacity(n);
         let mut sums = Vec::with_capacity(n);
         for _ in 0..n {
@@ -365,6 +478,9 @@ impl Accumulator {
             n_series,
             n_stock,
             paths,
+            source_of,
+            divisor,
+            n_sources,
             sketches,
             sums,
             stockouts,
@@ -384,27 +500,37 @@ pub fn run_path(
     acc: &mut Accumulator,
 ) {
     let mut batch = Batch::new(set, 1);
-    run_path_into(central, unc, set, seed, path, acc, &mut batch);
+    let study = Study {
+        central,
+        unc,
+        set,
+        seed,
+        opening: None,
+    };
+    run_path_into(&study, path, acc, &mut batch);
     batch.flush(acc);
 }
 
-/// Series values of up to `cap` paths, laid out `[b · cells + (day · n_series + s)]`: a path
+/// Source values of up to `cap` paths, laid out `[b · cells + (day · n_sources + k)]`: a path
 /// writes its values in one sequential stream, and a flush then passes over the sketches once
 /// per batch (not once per path), reading the `cap` paths' values as parallel streams.
 struct Batch {
     cap: usize,
     len: usize,
     cells: usize,
+    /// Leading cells (the shared opening days) that paths do not write and flushes skip.
+    skip: usize,
     vals: Vec<f64>,
 }
 
 impl Batch {
     fn new(set: &SeriesSet, cap: usize) -> Batch {
-        let cells = set.days as usize * set.series.len();
+        let cells = set.days as usize * set.sources.len();
         Batch {
             cap,
             len: 0,
             cells,
+            skip: 0,
             vals: vec![0.0; cells * cap],
         }
     }
@@ -420,7 +546,8 @@ impl Batch {
         let vals = &self.vals[..cells * len];
         // Cells whose bins are fetched ahead of their turn.
         const AHEAD: usize = 8;
-        for i in 0..sketches.len().min(sums.len()) {
+        let first = self.skip.saturating_sub(start);
+        for i in first..sketches.len().min(sums.len()) {
             if let Some(next) = sketches.get(i + AHEAD) {
                 next.prefetch();
             }
@@ -441,15 +568,167 @@ impl Batch {
     }
 }
 
-fn run_path_into(
+/// What one path adds for one day: every series value into `row` (the day's cells), stockouts
+/// into `stockouts` (the day's counters) and the output lost per facility into `lost`.
+fn observe(
+    set: &SeriesSet,
+    engine: &Engine,
+    prod0: &[f64],
+    row: &mut [f64],
+    stockouts: &mut [u32],
+    lost: &mut [f64],
+) {
+    let (st, net) = (&engine.state, &engine.net);
+    let g = &set.sources;
+    let (stock, row) = row.split_at_mut(g.stock.len());
+    let (unmet, row) = row.split_at_mut(g.unmet.len());
+    let (price, row) = row.split_at_mut(g.price.len());
+    let (production, shipments) = row.split_at_mut(g.production.len());
+    for (v, &n) in stock.iter_mut().zip(&g.stock) {
+        *v = st.stock[n];
+    }
+    for (v, &n) in unmet.iter_mut().zip(&g.unmet) {
+        *v = st.nodes[n].unmet;
+    }
+    for (v, &i) in price.iter_mut().zip(&g.price) {
+        *v = st.price[i];
+    }
+    for (v, &n) in production.iter_mut().zip(&g.production) {
+        *v = st.nodes[n].production;
+    }
+    for (v, &l) in shipments.iter_mut().zip(&g.shipments) {
+        *v = st.shipped_today[l];
+    }
+    for (c, &n) in stockouts.iter_mut().zip(&set.stock_nodes) {
+        let nd = &st.nodes[n];
+        if nd.need > 0.0 && nd.unmet > set.stockout_threshold * nd.need {
+            *c += 1;
+        }
+    }
+    for (n, lost) in lost.iter_mut().enumerate() {
+        if net.facility_of[n].is_some() {
+            *lost += (prod0[n] - st.nodes[n].production).max(0.0);
+        }
+    }
+}
+
+/// Baseline production per node (Σ of its links' baseline flows): output lost is measured
+/// against it.
+fn baseline_production(net: &Network) -> Vec<f64> {
+    net.links_from
+        .iter()
+        .map(|links| links.iter().map(|&l| net.flow0[l]).sum())
+        .collect()
+}
+
+/// The opening days that all paths share. Until the first random number is drawn (on
+/// `april-2025`, the first licence application on day 34) every path computes the same
+/// state, so it is computed once: each path starts from [`Opening::engine`] with its own
+/// generator, and the shared days' values are added to the summaries once, counted for every
+/// path. Bin counts, exact sums and stockout counts are the same as if each path had added
+/// them itself, so results do not change. Only for scenarios without uncertain parameters
+/// (with them, every path has its own scenario from day 0).
+struct Opening<'a> {
+    /// The engine at the start of the first day on which a path draws a random number.
+    engine: Engine<'a>,
+    /// Source values of the shared days, `[day · n_sources + k]`.
+    values: Vec<f64>,
+    /// Stockouts of the shared days (0 or 1), `[day · n_stock + k]`.
+    stockouts: Vec<u32>,
+    /// Output lost per node over the shared days.
+    lost: Vec<f64>,
+    prod0: Vec<f64>,
+}
+
+impl<'a> Opening<'a> {
+    fn new(central: &'a Scenario, unc: &Uncertainty, set: &SeriesSet, seed: u64) -> Option<Self> {
+        if !unc.is_empty() {
+            return None;
+        }
+        let mut engine = Engine::new(central, seed, 0);
+        let prod0 = baseline_production(&engine.net);
+        let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
+        let mut lost = vec![0.0; prod0.len()];
+        let (mut values, mut stockouts) = (Vec::new(), Vec::new());
+        while !engine.finished() {
+            let mut next = engine.clone();
+            next.step(&mut NullSink);
+            if next.drew_random() {
+                break;
+            }
+            values.resize(values.len() + ns, 0.0);
+            stockouts.resize(stockouts.len() + nk, 0);
+            let (row, out) = (values.len() - ns, stockouts.len() - nk);
+            observe(
+                set,
+                &next,
+                &prod0,
+                &mut values[row..],
+                &mut stockouts[out..],
+                &mut lost,
+            );
+            engine = next;
+        }
+        Some(Opening {
+            engine,
+            values,
+            stockouts,
+            lost,
+            prod0,
+        })
+    }
+
+    /// Cells (series × days) of the shared days.
+    fn cells(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Adds the shared days of `paths` paths.
+    fn add_to(&self, acc: &mut Accumulator, paths: u32) {
+        if paths == 0 {
+            return;
+        }
+        for (i, &v) in self.values.iter().enumerate() {
+            acc.sketches[i].add_n(v, paths);
+            acc.sums[i].add_n(v, paths);
+        }
+        for (c, &s) in acc.stockouts.iter_mut().zip(&self.stockouts) {
+            *c += s * paths;
+        }
+    }
+}
+
+/// Days that every path of `seed` shares and that are therefore computed once (0 when the
+/// scenario has uncertain parameters).
+pub fn shared_opening_days(
     central: &Scenario,
     unc: &Uncertainty,
     set: &SeriesSet,
     seed: u64,
-    path: u64,
-    acc: &mut Accumulator,
-    batch: &mut Batch,
-) {
+) -> Day {
+    Opening::new(central, unc, set, seed).map_or(0, |o| o.engine.state.day)
+}
+
+/// What the paths of one run share: the scenario and its uncertainty, the summarised series,
+/// the seed and, when there is one, the opening they all start from.
+struct Study<'a> {
+    central: &'a Scenario,
+    unc: &'a Uncertainty,
+    set: &'a SeriesSet,
+    seed: u64,
+    opening: Option<Opening<'a>>,
+}
+
+/// Runs path `path` of `study` into `acc` and the next row of `batch`.
+fn run_path_into(study: &Study, path: u64, acc: &mut Accumulator, batch: &mut Batch) {
+    let Study {
+        central,
+        unc,
+        set,
+        seed,
+        ..
+    } = *study;
+    let opening = study.opening.as_ref();
     let (cells, b) = (batch.cells, batch.len);
     let (owned, drawn) = if unc.is_empty() {
         (None, Vec::new())
@@ -458,50 +737,31 @@ fn run_path_into(
         (Some(s), v)
     };
     let scenario = owned.as_ref().unwrap_or(central);
-    let mut engine = Engine::new(scenario, seed, path);
-    let np = set.np;
-    let nn = engine.net.nr * np;
-    let prod0: Vec<f64> = (0..nn)
-        .map(|n| {
-            engine.net.links_from[n]
-                .iter()
-                .map(|&l| engine.net.flow0[l])
-                .sum()
-        })
-        .collect();
-    let mut lost = vec![0.0; nn];
-    let ns = set.series.len();
+    let started = opening.and_then(|o| Some((o.engine.for_path(seed, path)?, o)));
+    let (mut engine, prod0, mut lost) = match started {
+        Some((engine, o)) => (engine, Cow::Borrowed(&o.prod0[..]), o.lost.clone()),
+        None => {
+            let engine = Engine::new(scenario, seed, path);
+            let prod0 = baseline_production(&engine.net);
+            let lost = vec![0.0; prod0.len()];
+            (engine, Cow::Owned(prod0), lost)
+        }
+    };
+    let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
     let row = &mut batch.vals[b * cells..(b + 1) * cells];
     while !engine.finished() {
-        let day = engine.state.day;
+        let day = engine.state.day as usize;
         engine.step(&mut NullSink);
-        let st = &engine.state;
-        let net = &engine.net;
-        let base = day as usize * ns;
-        for (s, key) in set.series.iter().enumerate() {
-            let v = match key.src {
-                Src::Stock(n) => st.stock[n],
-                Src::Cover(n) => st.stock[n] / net.need0[n],
-                Src::Unmet(n) => st.nodes[n].unmet,
-                Src::Price(n) => st.price[net.segment_of[n / np] * np + n % np],
-                Src::Production(n) => st.nodes[n].production,
-                Src::Shipments(l) => st.shipped_today[l],
-            };
-            row[base + s] = v;
-        }
-        let sbase = day as usize * set.stock_nodes.len();
-        for (k, &n) in set.stock_nodes.iter().enumerate() {
-            let nd = &st.nodes[n];
-            if nd.need > 0.0 && nd.unmet > set.stockout_threshold * nd.need {
-                acc.stockouts[sbase + k] += 1;
-            }
-        }
-        for n in 0..nn {
-            if net.facility_of[n].is_some() {
-                lost[n] += (prod0[n] - st.nodes[n].production).max(0.0);
-            }
-        }
+        observe(
+            set,
+            &engine,
+            &prod0,
+            &mut row[day * ns..(day + 1) * ns],
+            &mut acc.stockouts[day * nk..(day + 1) * nk],
+            &mut lost,
+        );
     }
+    let np = set.np;
     let summary = engine.finish(&mut NullSink);
     let node_row = |r: RegionId, p: ProductId| {
         summary
@@ -527,7 +787,7 @@ fn run_path_into(
 
 /// Paths buffered per worker before their values go into the sketches: enough that the pass
 /// over the sketches (~65 MB on `world-2024`) is a small cost per path, few enough that the
-/// buffer (16 × 626,705 values, 80 MB) stays well below the sketches' own size.
+/// buffer (16 × 448,220 values, 57 MB) stays well below the sketches' own size.
 const BATCH: usize = 16;
 
 /// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
@@ -553,6 +813,15 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
+    let study = &Study {
+        central,
+        unc,
+        set,
+        seed,
+        opening: Opening::new(central, unc, set, seed),
+    };
+    let opening = study.opening.as_ref();
+    let skip = opening.map_or(0, Opening::cells);
     let next = &AtomicUsize::new(0);
     let done = &AtomicUsize::new(0);
     let cap = BATCH.min(paths.len().max(1));
@@ -567,19 +836,27 @@ pub fn run(
     let Some(pool) = pool else {
         let mut acc = Accumulator::new(set);
         let mut batch = Batch::new(set, cap);
+        batch.skip = skip;
         for (i, &path) in paths.iter().enumerate() {
-            run_path_into(central, unc, set, seed, path, &mut acc, &mut batch);
+            run_path_into(study, path, &mut acc, &mut batch);
             if batch.len == batch.cap {
                 batch.flush(&mut acc);
             }
             progress(i as u64 + 1);
         }
         batch.flush(&mut acc);
+        if let Some(o) = opening {
+            o.add_to(&mut acc, paths.len() as u32);
+        }
         return acc;
     };
     let mut total = Accumulator::new(set);
     let mut workers: Vec<(Accumulator, Batch)> = (0..threads)
-        .map(|_| (Accumulator::counts_only(set), Batch::new(set, cap)))
+        .map(|_| {
+            let mut batch = Batch::new(set, cap);
+            batch.skip = skip;
+            (Accumulator::counts_only(set), batch)
+        })
         .collect();
     loop {
         pool.scope(|s| {
@@ -588,7 +865,7 @@ pub fn run(
                     while batch.len < batch.cap {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&path) = paths.get(i) else { break };
-                        run_path_into(central, unc, set, seed, path, side, batch);
+                        run_path_into(study, path, side, batch);
                         progress(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
                     }
                 });
@@ -597,7 +874,8 @@ pub fn run(
         if workers.iter().all(|w| w.1.len == 0) {
             break;
         }
-        let chunk = total.sketches.len().div_ceil(threads).max(1);
+        // More ranges than threads: later days have more distinct values and cost more.
+        let chunk = total.sketches.len().div_ceil(threads * 8).max(1);
         let batches = &workers;
         pool.scope(|s| {
             let ranges = total
@@ -625,6 +903,9 @@ pub fn run(
         total.rows.extend(side.rows.iter().cloned());
     }
     total.rows.sort_by_key(|r| r.path);
+    if let Some(o) = opening {
+        o.add_to(&mut total, paths.len() as u32);
+    }
     total
 }
 

@@ -26,6 +26,11 @@ pub struct Network {
     pub links_into: Vec<Vec<usize>>,
     /// Links out of each node (the facility's customers).
     pub links_from: Vec<Vec<usize>>,
+    /// Per link: the supplier's node, the buyer's node and the transit days (the daily loops
+    /// read these instead of the wider `World::links`).
+    pub seller_node: Vec<usize>,
+    pub buyer_node: Vec<usize>,
+    pub transit_days: Vec<u32>,
     /// Baseline daily need per node (final demand + inputs for baseline production).
     pub need0: Vec<f64>,
     /// Baseline daily flow per link.
@@ -190,6 +195,13 @@ impl Network {
             recipe_mix0,
             links_into,
             links_from,
+            seller_node: world
+                .links
+                .iter()
+                .map(|l| node(l.from, l.product))
+                .collect(),
+            buyer_node: world.links.iter().map(|l| node(l.to, l.product)).collect(),
+            transit_days: world.links.iter().map(|l| l.transit_days).collect(),
             need0,
             flow0,
             end_use_need0: eu_need,

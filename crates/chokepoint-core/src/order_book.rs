@@ -57,7 +57,12 @@ impl OrderBook {
 
     /// Total quantity of the offtake lines.
     pub fn offtake_total(&self) -> f64 {
-        to_f64(self.offtake)
+        // Most books hold no offtake lines: skip the conversion.
+        if self.offtake == 0 {
+            0.0
+        } else {
+            to_f64(self.offtake)
+        }
     }
 
     /// Removes every line; returns the quantity they held.
@@ -81,6 +86,19 @@ impl OrderBook {
         self.lines.iter()
     }
 
+    /// Ships every line, oldest first, calling `each` on it; returns the quantity shipped
+    /// (the lines' quantities added in FIFO order).
+    pub fn ship_all(&mut self, mut each: impl FnMut(&Order)) -> f64 {
+        let mut sent = 0.0;
+        for o in self.lines.drain(..) {
+            sent += o.qty;
+            each(&o);
+        }
+        self.all = 0;
+        self.offtake = 0;
+        sent
+    }
+
     /// Ships `take` from line `i`; a line left with nothing is removed. Returns whether it was.
     pub fn take_from(&mut self, i: usize, take: f64) -> bool {
         let o = &mut self.lines[i];
@@ -93,7 +111,11 @@ impl OrderBook {
         }
         let done = o.qty <= 0.0;
         if done {
-            self.lines.remove(i);
+            if i == 0 {
+                self.lines.pop_front();
+            } else {
+                self.lines.remove(i);
+            }
         }
         done
     }

@@ -1,7 +1,7 @@
 //! A compact, exact stand-in for one `sketches_ddsketch::DDSketch` (default configuration: 1%
-//! relative accuracy, 2048 bins, values below 1e-9 counted as zero) of one (series, day) cell.
+//! relative accuracy, 2048 bins, values below 1e-9 counted as zero) of one (source, day) cell.
 //!
-//! A Monte Carlo run keeps one sketch per (series, day) per worker: 626,705 on `world-2024`. A
+//! A Monte Carlo run keeps one sketch per (source, day): 448,220 on `world-2024`. A
 //! `DDSketch` holds its bins in a dense `Vec<u64>` of at least 128 bins (1 KiB) per non-empty
 //! store, so those sketches alone took ~770 MB per worker, and every insert paid a logarithm and
 //! a cache miss on the separate bin array. [`Cell`] keeps the same state — the same bin key for

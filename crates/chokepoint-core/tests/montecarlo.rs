@@ -1,8 +1,12 @@
 //! Monte Carlo contracts: identical results for any thread count and any sharding, an exact
 //! encode/decode of partial results, and a stockout probability with an exact answer.
 
+use chokepoint_core::engine::Network;
 use chokepoint_core::model::Scenario;
-use chokepoint_core::montecarlo::{Accumulator, SeriesSet, run, shard_paths};
+use chokepoint_core::montecarlo::{
+    Accumulator, SeriesSet, run, run_path, shard_paths, shared_opening_days,
+};
+use chokepoint_core::record::Variable;
 use chokepoint_core::scenario::{NoBases, SourceText, parse_scenario_uncertain};
 use chokepoint_core::uncertain::Uncertainty;
 
@@ -189,6 +193,14 @@ fn shards_merged_in_any_order_equal_one_run_and_survive_encoding() {
         assert!(bytes(&m) == bytes(&whole), "order {order:?}");
     }
     assert!(Accumulator::decode(b"nonsense").is_err());
+    // A partial result of another format version says so.
+    let mut old = whole.encode();
+    old[5] = 1;
+    let err = Accumulator::decode(&old).err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "partial result has format 1, this build reads format 2"
+    );
 }
 
 /// A ban with probability p empties the only supply of a buyer with 5 days of stock: from day 20
@@ -251,4 +263,70 @@ exporter = "CHN"
     assert!((p_hat - p).abs() <= half, "{p_hat} not within {p} ± {half}");
     // Before the ban can bite there is never a stockout.
     assert_eq!(acc.stockouts(2, k), 0);
+}
+
+/// TINY without uncertain parameters: the licence decisions are the only randomness.
+fn fixed_tiny() -> String {
+    TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12")
+        .replace("approval = { uniform = [0.3, 0.9] }", "approval = 0.6")
+}
+
+/// Issue 4: every path computes the same days until its first licence application, so a run
+/// computes them once and counts them for every path. The result must be exactly what running
+/// each path from day 0 gives, for any thread count.
+#[test]
+fn issue_4_shared_opening_days_change_nothing() {
+    let (s, u) = parse(&fixed_tiny());
+    assert!(u.is_empty());
+    let set = SeriesSet::new(&s, &u);
+    // Licensing starts on 2025-01-15, day 14: the first application is filed that day.
+    assert_eq!(shared_opening_days(&s, &u, &set, 3), 14);
+    let paths: Vec<u64> = (0..12).collect();
+    let mut each = Accumulator::new(&set);
+    for &p in &paths {
+        run_path(&s, &u, &set, 3, p, &mut each);
+    }
+    let each = bytes(&each);
+    for t in [1, 2, 7] {
+        let shared = run(&s, &u, &set, 3, &paths, t, &|_| {});
+        assert!(bytes(&shared) == each, "{t} threads");
+    }
+    // With uncertain parameters every path has its own scenario from day 0.
+    let (s, u) = parse(TINY);
+    assert_eq!(shared_opening_days(&s, &u, &SeriesSet::new(&s, &u), 3), 0);
+}
+
+/// Days of cover are read from the stock's sketch: the band is the stock's band divided by the
+/// baseline need, and regions of one price segment share one price sketch.
+#[test]
+fn cover_bands_are_stock_bands_over_the_baseline_need() {
+    let (s, u) = parse(&fixed_tiny());
+    let set = SeriesSet::new(&s, &u);
+    let net = Network::new(&s.world);
+    let acc = run(&s, &u, &set, 3, &(0..30).collect::<Vec<_>>(), 2, &|_| {});
+    let find = |v: Variable, region: &str| {
+        set.series
+            .iter()
+            .position(|k| {
+                k.variable == v
+                    && s.world.regions[k.region.ix()].code == region
+                    && s.world.products[k.product.ix()].code == "ndfeb-magnet"
+            })
+            .expect("series")
+    };
+    let (cover, stock) = (
+        find(Variable::DaysOfCover, "USA"),
+        find(Variable::Inventory, "USA"),
+    );
+    let need = net.need0[net.node(set.series[stock].region, set.series[stock].product)];
+    assert!(need > 0.0);
+    let mut moved = false;
+    for day in 0..acc.days {
+        let (cq, cm) = acc.band(day, cover).expect("paths");
+        let (sq, sm) = acc.band(day, stock).expect("paths");
+        assert_eq!(cq, sq.map(|q| q / need), "day {day}");
+        assert_eq!(cm, sm / need);
+        moved |= sq[0] != sq[4];
+    }
+    assert!(moved, "the stock should differ between paths on some day");
 }
