@@ -158,6 +158,8 @@ struct Scratch {
     tar_num: Vec<f64>,
     target: Vec<f64>,
     node_events: Vec<usize>,
+    /// Per link: its book's total when production set the supplier's target.
+    book_total: Vec<f64>,
     /// Today's `(1 + g)^years` per distinct growth rate and `(P/P0)^(−ε)` per distinct
     /// (price, elasticity) pair, aligned with [`DemandTerms`].
     growth: Vec<f64>,
@@ -173,6 +175,8 @@ pub struct State {
     /// `ring[(day % ring_len) · links + link]` = quantity arriving that day.
     ring: Vec<f64>,
     ring_len: usize,
+    /// `day % ring_len`.
+    day_slot: usize,
     in_transit: Vec<f64>,
     inbox: Vec<Vec<Order>>,
     book: Vec<OrderBook>,
@@ -191,6 +195,8 @@ pub struct State {
     policy: Vec<LinkPolicy>,
     /// Whether any link is banned today.
     any_banned: bool,
+    /// Per link: no ban, quota or licensing applies today.
+    plain: Vec<bool>,
     demand_mult: Vec<f64>,
     rationing: Vec<Rationing>,
     quota_used: Vec<f64>,
@@ -279,6 +285,20 @@ impl DemandTerms {
     }
 }
 
+impl State {
+    /// Sends an order placed today to link `l`'s supplier, who receives it tomorrow (step 3).
+    /// Where no ban, quota or licensing applies and tomorrow's rules are today's
+    /// (`book_now`), receiving it would only book it, so it goes on the book at once: nothing
+    /// reads or changes the book before tomorrow's step 3, so the book is the same.
+    fn send_order(&mut self, l: usize, o: Order, book_now: bool) {
+        if book_now && self.plain[l] && o.qty > EPS {
+            self.book[l].push(o);
+        } else {
+            self.inbox[l].push(o);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Engine<'a> {
     pub scenario: &'a Scenario,
@@ -342,6 +362,7 @@ impl<'a> Engine<'a> {
             strategic,
             ring,
             ring_len,
+            day_slot: 0,
             in_transit,
             inbox,
             book: vec![OrderBook::default(); nl],
@@ -357,6 +378,7 @@ impl<'a> Engine<'a> {
             ramps: vec![None; world.facilities.len()],
             policy: vec![LinkPolicy::default(); nl],
             any_banned: false,
+            plain: vec![true; nl],
             demand_mult: vec![1.0; world.demands.len()],
             rationing: vec![scenario.settings.rationing.clone(); net.nr],
             quota_used: vec![0.0; scenario.events.len()],
@@ -560,6 +582,9 @@ impl<'a> Engine<'a> {
             self.state.policy[l] = pol;
         }
         self.state.any_banned = self.state.policy.iter().any(|p| p.banned);
+        for (plain, p) in self.state.plain.iter_mut().zip(&self.state.policy) {
+            *plain = !p.banned && p.quotas.is_empty() && p.licensing.is_none();
+        }
         // Demand multipliers.
         for (i, d) in world.demands.iter().enumerate() {
             let mut m = 1.0;
@@ -640,6 +665,7 @@ impl<'a> Engine<'a> {
         let nl = self.net.buyer_node.len();
         let slot = self.state.day as usize % self.state.ring_len;
         let st = &mut self.state;
+        st.day_slot = slot;
         for (l, q) in st.ring[slot * nl..(slot + 1) * nl].iter_mut().enumerate() {
             let q = std::mem::take(q);
             if q > 0.0 {
@@ -887,6 +913,8 @@ impl<'a> Engine<'a> {
     fn produce_and_ship(&mut self) {
         let day = self.state.day;
         let np = self.net.np;
+        let nl = self.net.transit_days.len();
+        self.state.scratch.book_total.resize(nl, 0.0);
         let mut jobs = std::mem::take(&mut self.state.scratch.jobs);
         let mut made = std::mem::take(&mut self.state.scratch.made);
         for lv in 0..self.net.levels.len() {
@@ -906,9 +934,14 @@ impl<'a> Engine<'a> {
                     let Some(f) = self.net.facility_of[n] else {
                         continue;
                     };
+                    // Kept for the allocation: only this node's allocation changes these books.
+                    let (book, totals) = (&self.state.book, &mut self.state.scratch.book_total);
                     let wanted: f64 = self.net.links_from[n]
                         .iter()
-                        .map(|&l| self.state.book[l].total())
+                        .map(|&l| {
+                            totals[l] = book[l].total();
+                            totals[l]
+                        })
                         .sum();
                     let cap = self.state.capacity[f];
                     self.state.nodes[n].capacity = cap;
@@ -1080,14 +1113,22 @@ impl<'a> Engine<'a> {
         let n = self.net.node(r, p);
         let mut claims = std::mem::take(&mut self.state.scratch.claims);
         let mut left = made;
-        // Offtake orders first, proportionally.
+        // Offtake orders first, proportionally (most books have none).
         claims.clear();
-        claims.extend(
-            self.net.links_from[n]
-                .iter()
-                .map(|&l| (l, self.state.book[l].offtake_total())),
-        );
-        left -= self.serve_tier(&claims, left, true, day, p);
+        let book = &self.state.book;
+        let offtake = if self.net.links_from[n].iter().any(|&l| book[l].has_offtake()) {
+            claims.extend(
+                self.net.links_from[n]
+                    .iter()
+                    .map(|&l| (l, book[l].offtake_total())),
+            );
+            self.serve_tier(&claims, left, true, day, p)
+        } else {
+            0.0
+        };
+        left -= offtake;
+        // Book totals are as production saw them unless offtake lines just shipped.
+        let fresh = offtake == 0.0;
         // Tier of each link: 0 offtake (handled above), then by rationing rule; proportional
         // rationing has one tier, domestic-first two.
         let tiers = match &self.state.rationing[r.ix()] {
@@ -1103,7 +1144,8 @@ impl<'a> Engine<'a> {
             let tier_of = |l: usize| -> u8 {
                 let to = world.links[l].to;
                 match rule {
-                    Rationing::Proportional => 1,
+                    // One tier, the one being served.
+                    Rationing::Proportional => tier,
                     Rationing::DomesticFirst => {
                         if to == r {
                             1
@@ -1123,12 +1165,12 @@ impl<'a> Engine<'a> {
                 }
             };
             claims.clear();
-            let book = &self.state.book;
+            let (book, totals) = (&self.state.book, &self.state.scratch.book_total);
             claims.extend(
                 self.net.links_from[n]
                     .iter()
                     .filter(|&&l| tier_of(l) == tier)
-                    .map(|&l| (l, book[l].total())),
+                    .map(|&l| (l, if fresh { totals[l] } else { book[l].total() })),
             );
             left -= self.serve_tier(&claims, left, false, day, p);
         }
@@ -1226,7 +1268,11 @@ impl<'a> Engine<'a> {
             st.nodes[to].arrivals += q;
             st.arrived_today[l] += q;
         } else {
-            let slot = (st.day as usize + transit) % st.ring_len;
+            // transit < ring_len: one wrap at most, without a division.
+            let mut slot = st.day_slot + transit;
+            if slot >= st.ring_len {
+                slot -= st.ring_len;
+            }
             st.ring[slot * self.net.transit_days.len() + l] += q;
             st.in_transit[l] += q;
         }
@@ -1363,6 +1409,8 @@ impl<'a> Engine<'a> {
         let events = &self.scenario.events;
         let mut node_events = std::mem::take(&mut self.state.scratch.node_events);
         node_events.clear();
+        // Tomorrow's rules are today's unless an event starts or ends tomorrow.
+        let book_now = self.change_days.last() != Some(&(self.state.day + 1));
         node_events.extend(self.state.active.iter().copied().filter(|&i| {
             matches!(
                 events[i].kind,
@@ -1374,8 +1422,6 @@ impl<'a> Engine<'a> {
             if links.is_empty() {
                 continue;
             }
-            let region = RegionId((n / self.net.np) as u32);
-            let product = ProductId((n % self.net.np) as u32);
             // Today's wanted usage: final demand and inputs for the wanted output, plus purchases.
             let mut usage = self.state.nodes[n].need;
             for e in node_events.iter().map(|&i| &events[i]) {
@@ -1384,8 +1430,7 @@ impl<'a> Engine<'a> {
                     product: p,
                     rate,
                 } = &e.kind
-                    && *r == region
-                    && *p == product
+                    && self.net.node(*r, *p) == n
                 {
                     usage += rate;
                 }
@@ -1411,15 +1456,18 @@ impl<'a> Engine<'a> {
                     rate,
                     ..
                 } = &e.kind
-                    && *buyer == region
-                    && *p == product
+                    && self.net.node(*buyer, *p) == n
                     && let Some(&l) = links.iter().find(|&&l| world.links[l].from == *supplier)
                 {
-                    self.state.inbox[l].push(Order {
-                        qty: *rate,
-                        licence: None,
-                        offtake: true,
-                    });
+                    self.state.send_order(
+                        l,
+                        Order {
+                            qty: *rate,
+                            licence: None,
+                            offtake: true,
+                        },
+                        book_now,
+                    );
                     self.state.on_order[l] += rate;
                     self.state.ordered_avg[l] += rate;
                     gap = (gap - rate).max(0.0);
@@ -1429,11 +1477,15 @@ impl<'a> Engine<'a> {
             for &l in links {
                 let q = gap * self.state.shares[l];
                 if q > EPS {
-                    self.state.inbox[l].push(Order {
-                        qty: q,
-                        licence: None,
-                        offtake: false,
-                    });
+                    self.state.send_order(
+                        l,
+                        Order {
+                            qty: q,
+                            licence: None,
+                            offtake: false,
+                        },
+                        book_now,
+                    );
                     self.state.on_order[l] += q;
                 }
                 let shipped = self.state.shipped_today[l];
@@ -1502,9 +1554,7 @@ impl<'a> Engine<'a> {
             v.resize(ns * np, 0.0);
         }
         for n in 0..self.net.nr * np {
-            let r = n / np;
-            let p = n % np;
-            let s = self.net.segment_of[r] * np + p;
+            let s = self.net.price_of[n];
             let t = self.net.target_stock[n];
             if t > 0.0 {
                 sc.gap_num[s] += (t - self.state.stock[n]).max(0.0);
@@ -1562,8 +1612,7 @@ impl<'a> Engine<'a> {
             if cover < self.state.min_cover[n] {
                 self.state.min_cover[n] = cover;
             }
-            let price = self.state.price
-                [self.net.segment_of[n / self.net.np] * self.net.np + n % self.net.np];
+            let price = self.state.price[self.net.price_of[n]];
             if price > self.state.peak_price[n].0 {
                 self.state.peak_price[n] = (price, day);
             }

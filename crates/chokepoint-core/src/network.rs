@@ -44,6 +44,8 @@ pub struct Network {
     pub initial_stock: Vec<f64>,
     /// Segment index per region (the last segment is the implicit `world`).
     pub segment_of: Vec<usize>,
+    /// Per node, the index of its (segment, product) price: `segment · np + product`.
+    pub price_of: Vec<usize>,
     pub n_segments: usize,
     /// Nodes reported in the time series.
     pub active: Vec<bool>,
@@ -209,6 +211,7 @@ impl Network {
             target_stock,
             target_days,
             initial_stock,
+            price_of: (0..nr * np).map(|n| segment_of[n / np] * np + n % np).collect(),
             segment_of,
             n_segments,
             active,

@@ -55,14 +55,14 @@ impl OrderBook {
         to_f64(self.all)
     }
 
+    /// Whether any offtake line is open.
+    pub fn has_offtake(&self) -> bool {
+        self.offtake != 0
+    }
+
     /// Total quantity of the offtake lines.
     pub fn offtake_total(&self) -> f64 {
-        // Most books hold no offtake lines: skip the conversion.
-        if self.offtake == 0 {
-            0.0
-        } else {
-            to_f64(self.offtake)
-        }
+        to_f64(self.offtake)
     }
 
     /// Removes every line; returns the quantity they held.
