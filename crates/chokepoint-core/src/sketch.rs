@@ -240,7 +240,13 @@ impl Cell {
         // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
         unsafe {
             use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(self.pos.as_ptr().cast());
+            // The binary search over the bins touches lines all over the array: fetch up to
+            // 1 KiB (128 bins), one 64-byte line at a time.
+            let bytes = (self.pos.len() * std::mem::size_of::<(i32, u32)>()).min(1024);
+            let base: *const i8 = self.pos.as_ptr().cast();
+            for off in (0..bytes).step_by(64) {
+                _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(off));
+            }
         }
     }
 
