@@ -788,7 +788,7 @@ fn run_path_into(study: &Study, path: u64, acc: &mut Accumulator, batch: &mut Ba
 /// Paths buffered per worker before their values go into the sketches: enough that the pass
 /// over the sketches (~65 MB on `world-2024`) is a small cost per path, few enough that the
 /// buffer (16 × 448,220 values, 57 MB) stays well below the sketches' own size.
-const BATCH: usize = 16;
+const BATCH: usize = 32;
 
 /// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
 pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
