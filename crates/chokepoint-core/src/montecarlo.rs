@@ -786,8 +786,9 @@ fn run_path_into(study: &Study, path: u64, acc: &mut Accumulator, batch: &mut Ba
 }
 
 /// Paths buffered per worker before their values go into the sketches: enough that the pass
-/// over the sketches (~65 MB on `world-2024`) is a small cost per path, few enough that the
-/// buffer (16 × 448,220 values, 57 MB) stays well below the sketches' own size.
+/// over the sketches (~50 MB on `world-2024`, plus their bins) is a small cost per path, few
+/// enough that the buffer (32 × 448,220 values, 115 MB) keeps a 2-thread run of 10,000 paths
+/// far below 1 GiB (bench/README.md). 16 was 6% slower.
 const BATCH: usize = 32;
 
 /// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
