@@ -1116,7 +1116,10 @@ impl<'a> Engine<'a> {
         // Offtake orders first, proportionally (most books have none).
         claims.clear();
         let book = &self.state.book;
-        let offtake = if self.net.links_from[n].iter().any(|&l| book[l].has_offtake()) {
+        let offtake = if self.net.links_from[n]
+            .iter()
+            .any(|&l| book[l].has_offtake())
+        {
             claims.extend(
                 self.net.links_from[n]
                     .iter()

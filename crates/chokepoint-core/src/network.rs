@@ -211,7 +211,9 @@ impl Network {
             target_stock,
             target_days,
             initial_stock,
-            price_of: (0..nr * np).map(|n| segment_of[n / np] * np + n % np).collect(),
+            price_of: (0..nr * np)
+                .map(|n| segment_of[n / np] * np + n % np)
+                .collect(),
             segment_of,
             n_segments,
             active,

@@ -158,6 +158,20 @@ impl Default for Cell {
     }
 }
 
+/// Asks the processor to fetch the cache line at `p` (a hint: it never faults, whatever the
+/// address).
+#[inline]
+pub(crate) fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Adds one to bin `key`; returns the bin's index.
 fn bump(bins: &mut Bins, key: i32, count: u32) -> usize {
     match bins.binary_search_by_key(&key, |b| b.0) {
