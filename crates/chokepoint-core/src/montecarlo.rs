@@ -774,12 +774,11 @@ fn run_path_into(study: &Study, path: u64, acc: &mut Accumulator, batch: &mut Ba
     }
     let np = set.np;
     let summary = engine.finish(&mut NullSink);
-    let node_row = |r: RegionId, p: ProductId| {
-        summary
-            .rows
-            .iter()
-            .find(|x| x.region == r && x.product == p)
-    };
+    let mut row_of = vec![None; lost.len()];
+    for x in summary.rows.iter().rev() {
+        row_of[x.region.ix() * np + x.product.ix()] = Some(x);
+    }
+    let node_row = |r: RegionId, p: ProductId| row_of[r.ix() * np + p.ix()];
     let values = set
         .metrics
         .iter()
