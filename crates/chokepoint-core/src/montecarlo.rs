@@ -554,7 +554,7 @@ impl Batch {
             // The paths' values are `len` streams far apart, more than the hardware follows:
             // fetch each stream's line `VALUES_AHEAD` cells ahead once per line (8 values).
             const VALUES_AHEAD: usize = 64;
-            if (start + i) % 8 == 0 {
+            if (start + i).is_multiple_of(8) {
                 for b in 0..len {
                     crate::sketch::prefetch(
                         vals.as_ptr()
