@@ -254,7 +254,7 @@ impl DemandTerms {
     fn new(world: &World, net: &Network) -> DemandTerms {
         let mut t = DemandTerms::default();
         for d in &world.demands {
-            let pi = net.segment_of[d.region.ix()] * net.np + d.product.ix();
+            let pi = net.price_of[net.node(d.region, d.product)];
             let rate = match t
                 .rates
                 .iter()
@@ -415,7 +415,7 @@ impl<'a> Engine<'a> {
         };
         let mut need_den = vec![0.0; net.n_segments * net.np];
         for n in 0..net.nr * net.np {
-            need_den[net.segment_of[n / net.np] * net.np + n % net.np] += net.need0[n];
+            need_den[net.price_of[n]] += net.need0[n];
         }
         let demand_terms = DemandTerms::new(world, &net);
         let mut engine = Engine {
@@ -1147,8 +1147,7 @@ impl<'a> Engine<'a> {
             let tier_of = |l: usize| -> u8 {
                 let to = world.links[l].to;
                 match rule {
-                    // One tier, the one being served.
-                    Rationing::Proportional => tier,
+                    Rationing::Proportional => 1,
                     Rationing::DomesticFirst => {
                         if to == r {
                             1
@@ -1300,7 +1299,7 @@ impl<'a> Engine<'a> {
     }
 
     fn segment_price_ix(&self, r: RegionId, p: ProductId) -> usize {
-        self.net.segment_of[r.ix()] * self.net.np + p.ix()
+        self.net.price_of[self.net.node(r, p)]
     }
 
     // ---- 6. stockpiles and final demand ----------------------------------------------------

@@ -182,8 +182,7 @@ impl SeriesSet {
                 push(Variable::DaysOfCover, n, None, Src::Stock(n));
             }
             push(Variable::UnmetDemand, n, None, Src::Unmet(n));
-            let price = net.segment_of[n / np] * np + n % np;
-            push(Variable::Price, n, None, Src::Price(price));
+            push(Variable::Price, n, None, Src::Price(net.price_of[n]));
         }
         series.sort_by_key(|s| (s.variable, s.region, s.partner, s.product));
         let mut distinct: Vec<Src> = series.iter().map(|k| k.src).collect();
