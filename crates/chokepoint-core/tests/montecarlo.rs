@@ -291,6 +291,15 @@ fn issue_4_shared_opening_days_change_nothing() {
         let shared = run(&s, &u, &set, 3, &paths, t, &|_| {});
         assert!(bytes(&shared) == each, "{t} threads");
     }
+    // Every shard counts the opening for its own paths.
+    let mut merged = Accumulator::new(&set);
+    for i in [2, 0, 3, 1] {
+        let a = run(&s, &u, &set, 3, &shard_paths(12, i, 4), 1, &|_| {});
+        let mut back = Accumulator::decode(&a.encode()).expect("decodes");
+        back.rows = a.rows;
+        merged.merge(&back).unwrap();
+    }
+    assert!(bytes(&merged) == each, "4 shards");
     // With uncertain parameters every path has its own scenario from day 0.
     let (s, u) = parse(TINY);
     assert_eq!(shared_opening_days(&s, &u, &SeriesSet::new(&s, &u), 3), 0);
