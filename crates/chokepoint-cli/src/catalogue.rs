@@ -213,7 +213,7 @@ pub fn data(args: DataArgs) -> Result<(), Failure> {
                     .iter()
                     .map(|f| {
                         let n = net.node(f.region, f.product);
-                        let prod: f64 = net.links_from[n].iter().map(|&l| net.flow0[l]).sum();
+                        let prod = net.baseline_output(n);
                         let (src, conf) = cite(
                             w,
                             &format!("facility {} {} capacity", code(f.region), pcode(f.product)),

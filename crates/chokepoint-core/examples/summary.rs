@@ -17,7 +17,7 @@ fn main() {
         let net = chokepoint_core::network::Network::new(&s.world);
         for f in &s.world.facilities {
             let n = net.node(f.region, f.product);
-            let prod: f64 = net.links_from[n].iter().map(|&l| net.flow0[l]).sum();
+            let prod = net.baseline_output(n);
             println!(
                 "{:4} {:22} baseline {:>10.1}/day capacity {:>10.1}/day utilisation {:>6.1}%",
                 s.world.regions[f.region.ix()].code,

@@ -241,7 +241,7 @@ pub mod synthetic {
         let np = b.world.products.len();
         for f in &mut b.world.facilities {
             let n = f.region.ix() * np + f.product.ix();
-            let prod: f64 = net.links_from[n].iter().map(|&l| net.flow0[l]).sum();
+            let prod = net.baseline_output(n);
             f.capacity = prod * (1.1 + 0.5 * rng.unit());
         }
         b.world

@@ -89,7 +89,7 @@ pub fn check_world(world: &World) -> Vec<Finding> {
     // Baseline production against capacity, idle facilities.
     for f in &world.facilities {
         let n = net.node(f.region, f.product);
-        let prod: f64 = net.links_from[n].iter().map(|&l| net.flow0[l]).sum();
+        let prod = net.baseline_output(n);
         let what = format!("facility {} {}", code(f.region), pcode(f.product));
         let unit = &world.products[f.product.ix()].unit;
         if prod > f.capacity * (1.0 + 1e-9) {

@@ -622,12 +622,10 @@ fn observe(
     }
 }
 
-/// Baseline production per node (Σ of its links' baseline flows): output lost is measured
-/// against it.
+/// Baseline production per node: output lost is measured against it.
 fn baseline_production(net: &Network) -> Vec<f64> {
-    net.links_from
-        .iter()
-        .map(|links| links.iter().map(|&l| net.flow0[l]).sum())
+    (0..net.links_from.len())
+        .map(|n| net.baseline_output(n))
         .collect()
 }
 

@@ -57,6 +57,11 @@ impl Network {
         r.ix() * self.np + p.ix()
     }
 
+    /// Baseline daily production of node `n`: the baseline flows of its links out.
+    pub fn baseline_output(&self, n: usize) -> f64 {
+        self.links_from[n].iter().map(|&l| self.flow0[l]).sum()
+    }
+
     pub fn new(world: &World) -> Network {
         let nr = world.regions.len();
         let np = world.products.len();

@@ -8,7 +8,7 @@
 //! a line changes), so a total never drifts from its lines however long the run, and it is the
 //! same whatever order the lines were added in.
 
-use crate::exact::fixed;
+use crate::exact::{fixed, to_f64};
 use std::collections::VecDeque;
 
 /// One line of a supplier's order book.
@@ -28,16 +28,6 @@ pub(crate) struct OrderBook {
     /// `Σ fixed(qty)` over all lines and over offtake lines.
     all: i128,
     offtake: i128,
-}
-
-const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64, as in `exact`
-
-/// `x · 2⁻⁶⁴` as the integer part plus the fraction: within one ulp of the correctly rounded
-/// value and far cheaper than the generic `i128` to `f64` conversion, which production calls
-/// for every book every day.
-#[inline]
-fn to_f64(x: i128) -> f64 {
-    (x >> 64) as i64 as f64 + (x as u64) as f64 / SCALE
 }
 
 impl OrderBook {
@@ -124,6 +114,7 @@ impl OrderBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exact::SCALE;
 
     fn line(qty: f64, offtake: bool) -> Order {
         Order {
