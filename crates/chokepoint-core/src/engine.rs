@@ -85,6 +85,8 @@ pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn Sink) -> RunSumma
 #[derive(Debug, Clone)]
 struct Licence {
     link: usize,
+    /// The export-licensing event it was filed under.
+    event: u32,
     /// End-use slot in `Network::end_uses`; `u32::MAX` when the regime has no end-use rules.
     end_use: u32,
     quantity: f64,
@@ -230,6 +232,12 @@ pub struct State {
     rng: Pcg64,
     /// Numbers drawn from `rng` so far: a state with none drawn is the same for every path.
     draws: u64,
+    /// Whether licence decisions are being deferred ([`Engine::deferring_draws`]), the
+    /// applications filed meanwhile (in filing order), and the earliest day any of them could
+    /// be decided.
+    defer: bool,
+    deferred: Vec<usize>,
+    earliest_decision: Day,
     // Summary accumulators per node.
     sum_need: Vec<f64>,
     sum_unmet: Vec<f64>,
@@ -286,6 +294,30 @@ impl DemandTerms {
 }
 
 impl State {
+    /// Makes this state a copy of `src`, reusing this one's allocations (the order books,
+    /// licences and per-link vectors of a path that ran before), which a fresh clone would
+    /// allocate and grow again for every path.
+    fn copy_from(&mut self, src: &State) {
+        // The pattern is exhaustive on purpose: a field added to `State` must be listed here.
+        macro_rules! copy_fields {
+            ($($f:ident),*) => {
+                let State { $($f),* } = self;
+                $($f.clone_from(&src.$f);)*
+            };
+        }
+        #[rustfmt::skip]
+        copy_fields!(
+            day, stock, strategic, ring, ring_len, day_slot, in_transit,
+            inbox, book, on_order, shares, ordered_avg, shipped_avg, price,
+            price0, need_avg, capacity, ramps, cap_before, policy, any_banned,
+            plain, demand_mult, rationing, quota_used, quota_period, licences, decisions,
+            batches, batches_open, nodes, mix, claims, claim_stock, active,
+            scratch, shipped_today, arrived_today, lic_applied, lic_approved, lic_denied, lic_pending,
+            lic_seen, topup_today, rng, draws, defer, deferred, earliest_decision,
+            sum_need, sum_unmet, first_stockout, min_cover, peak_price
+        );
+    }
+
     /// Sends an order placed today to link `l`'s supplier, who receives it tomorrow (step 3).
     /// Where no ban, quota or licensing applies and tomorrow's rules are today's
     /// (`book_now`), receiving it would only book it, so it goes on the book at once: nothing
@@ -407,6 +439,9 @@ impl<'a> Engine<'a> {
             topup_today: vec![0.0; nl],
             rng: path_rng(seed, path),
             draws: 0,
+            defer: false,
+            deferred: Vec::new(),
+            earliest_decision: Day::MAX,
             sum_need: vec![0.0; nn],
             sum_unmet: vec![0.0; nn],
             first_stockout: vec![None; nn],
@@ -442,17 +477,55 @@ impl<'a> Engine<'a> {
         self.state.draws > 0
     }
 
+    /// This engine with licence decisions deferred: an application is filed as usual, but its
+    /// outcome and decision day are drawn only when [`Engine::for_path`] starts a path from
+    /// the state. Nothing else in a day depends on an undecided application, so until the
+    /// first day one could be decided ([`Engine::earliest_decision`]) the state is the same
+    /// for every path, and the draws made later in filing order give each path exactly the
+    /// numbers it would have drawn when filing.
+    pub fn deferring_draws(mut self) -> Engine<'a> {
+        self.state.defer = true;
+        self
+    }
+
+    /// The earliest day on which a deferred application could be decided (`Day::MAX` when
+    /// none is deferred): the state is path-independent only for days before it.
+    pub fn earliest_decision(&self) -> Day {
+        self.state.earliest_decision
+    }
+
     /// A copy of this engine for path `path` of `seed`, to start that path from this state.
     /// Exactly what `Engine::new(scenario, seed, path)` would reach by the same day, provided no
-    /// random number has been drawn yet (the state before the first draw is the same for every
-    /// path); `None` otherwise.
+    /// random number has been drawn yet and no deferred application could have been decided
+    /// before today; `None` otherwise. Deferred applications get their draws now, in filing
+    /// order.
     pub fn for_path(&self, seed: u64, path: u64) -> Option<Engine<'a>> {
-        if self.drew_random() || seed != self.seed {
-            return None;
-        }
         let mut e = self.clone();
-        e.state.rng = path_rng(seed, path);
-        Some(e)
+        e.restart_from(self, seed, path).then_some(e)
+    }
+
+    /// [`Engine::for_path`] into this engine, which must run the same scenario: its state
+    /// becomes `from`'s, in the allocations it already has. Returns false (and leaves this
+    /// engine as it was) when `from` cannot start a path.
+    pub fn restart_from(&mut self, from: &Engine<'a>, seed: u64, path: u64) -> bool {
+        let st = &from.state;
+        if from.drew_random() || seed != from.seed || st.earliest_decision < st.day {
+            return false;
+        }
+        debug_assert!(std::ptr::eq(self.scenario, from.scenario));
+        self.state.copy_from(st);
+        self.change_days.clone_from(&from.change_days);
+        self.seed = seed;
+        self.state.rng = path_rng(seed, path);
+        self.state.defer = false;
+        self.state.earliest_decision = Day::MAX;
+        let mut deferred = std::mem::take(&mut self.state.deferred);
+        for &idx in &deferred {
+            self.decide_later(idx);
+        }
+        deferred.clear();
+        self.state.deferred = deferred;
+        true
     }
 
     pub fn finished(&self) -> bool {
@@ -852,30 +925,53 @@ impl<'a> Engine<'a> {
         } else {
             end_use as u32
         };
-        let terms = lic.terms_for(l.to, self.end_use_name(end_use));
-        self.state.draws += 1;
-        let (approve, wait) = draw_decision(terms, &mut self.state.rng);
-        let decide = day + wait;
         let idx = self.state.licences.len();
         self.state.licences.push(Licence {
             link,
+            event: event as u32,
             end_use,
             quantity: qty,
             filed: day,
-            decide,
-            approve,
+            decide: Day::MAX,
+            approve: false,
             outcome: LicenceOutcome::Pending,
             shipped: None,
             remaining: qty,
         });
-        let k = wait as usize;
+        if self.state.defer {
+            let terms = lic.terms_for(l.to, self.end_use_name(end_use));
+            let earliest = day.saturating_add(earliest_delay(terms));
+            self.state.earliest_decision = self.state.earliest_decision.min(earliest);
+            self.state.deferred.push(idx);
+        } else {
+            self.decide_later(idx);
+        }
+        self.state.lic_applied[link] += 1;
+        self.state.lic_pending[link] += 1;
+        self.state.lic_seen[link] = true;
+    }
+
+    /// Draws licence `idx`'s outcome and decision day from the path's generator and queues it
+    /// for that day.
+    fn decide_later(&mut self, idx: usize) {
+        let lic = &self.state.licences[idx];
+        let EventKind::ExportLicence(regime) = &self.scenario.events[lic.event as usize].kind
+        else {
+            return;
+        };
+        let to = self.world().links[lic.link].to;
+        let terms = regime.terms_for(to, self.end_use_name(lic.end_use));
+        self.state.draws += 1;
+        let (approve, wait) = draw_decision(terms, &mut self.state.rng);
+        let lic = &mut self.state.licences[idx];
+        lic.approve = approve;
+        lic.decide = lic.filed + wait;
+        // The queue starts at today; a licence filed today waits `wait` days.
+        let k = (lic.decide - self.state.day) as usize;
         while self.state.decisions.len() <= k {
             self.state.decisions.push_back(Vec::new());
         }
         self.state.decisions[k].push(idx);
-        self.state.lic_applied[link] += 1;
-        self.state.lic_pending[link] += 1;
-        self.state.lic_seen[link] = true;
     }
 
     // ---- 4. licence decisions --------------------------------------------------------------
@@ -1739,7 +1835,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Emits the licence table and returns the run summary.
-    pub fn finish(self, sink: &mut dyn Sink) -> RunSummary {
+    pub fn finish(&self, sink: &mut dyn Sink) -> RunSummary {
         let st = &self.state;
         if sink.wants_licences() {
             for idx in 0..st.licences.len() {
@@ -1880,6 +1976,22 @@ pub fn selects(world: &World, sel: &ProductSelector, p: ProductId) -> bool {
     }
 }
 
+/// The shortest decision delay [`draw_decision`] can return for `terms`: its rounding and cap
+/// applied to the lead time's smallest possible value (rounding, `max` and `min` keep order).
+fn earliest_delay(terms: &LicenceTerms) -> Day {
+    let lowest = match terms.lead_time {
+        LeadTime::Fixed(v) => v,
+        LeadTime::Uniform(a, b) => a.min(b),
+        // A triangle it cannot build falls back to its mode.
+        LeadTime::Triangular(a, m, _) => a.min(m),
+    };
+    let mut days = lowest.round().max(0.0);
+    if let Some(cap) = terms.cap_days {
+        days = days.min(cap as f64);
+    }
+    days as Day
+}
+
 /// Draws approval and decision delay (whole days, capped) for one application.
 fn draw_decision(terms: &LicenceTerms, rng: &mut Pcg64) -> (bool, Day) {
     let u: f64 = rng.random();
@@ -1903,4 +2015,34 @@ fn draw_decision(terms: &LicenceTerms, rng: &mut Pcg64) -> (bool, Day) {
         days = days.min(cap as f64);
     }
     (approve, days as Day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shared opening stops before the earliest possible decision: no draw may come
+        /// sooner than `earliest_delay` says, whatever the terms, and the bound is reached.
+        #[test]
+        fn no_decision_comes_before_the_earliest_delay(
+            a in 0.0..40.0f64, wide in 0.0..40.0f64, at in 0.0..1.0f64,
+            kind in 0..3u8, cap in proptest::option::of(0..60u32), seed in any::<u64>(),
+        ) {
+            let lead_time = match kind {
+                0 => LeadTime::Fixed(a),
+                1 => LeadTime::Uniform(a, a + wide),
+                _ => LeadTime::Triangular(a, a + wide * at, a + wide),
+            };
+            let terms = LicenceTerms { approval: 0.5, lead_time, cap_days: cap };
+            let earliest = earliest_delay(&terms);
+            let mut rng = path_rng(seed, 0);
+            let waits: Vec<Day> = (0..200).map(|_| draw_decision(&terms, &mut rng).1).collect();
+            prop_assert!(waits.iter().all(|&w| w >= earliest), "{waits:?} vs {earliest}");
+            if wide == 0.0 || kind == 0 {
+                prop_assert!(waits.iter().all(|&w| w == earliest));
+            }
+        }
+    }
 }

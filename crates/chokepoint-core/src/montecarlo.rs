@@ -29,8 +29,8 @@ pub use crate::exact::ExactSum;
 use crate::model::{ProductId, RegionId, Scenario};
 use crate::record::{NullSink, Variable};
 use crate::sketch::Cell;
+use crate::summary::RunSummary;
 use crate::uncertain::Uncertainty;
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Relative accuracy of every quantile in `bands.csv`: a reported quantile q̂ of a true sample
@@ -506,7 +506,7 @@ pub fn run_path(
         seed,
         opening: None,
     };
-    run_path_into(&study, path, acc, &mut batch);
+    run_path_into(&study, path, acc, &mut batch, &mut None);
     batch.flush(acc);
 }
 
@@ -629,15 +629,20 @@ fn baseline_production(net: &Network) -> Vec<f64> {
         .collect()
 }
 
-/// The opening days that all paths share. Until the first random number is drawn (on
-/// `april-2025`, the first licence application on day 34) every path computes the same
-/// state, so it is computed once: each path starts from [`Opening::engine`] with its own
-/// generator, and the shared days' values are added to the summaries once, counted for every
-/// path. Bin counts, exact sums and stockout counts are the same as if each path had added
-/// them itself, so results do not change. Only for scenarios without uncertain parameters
-/// (with them, every path has its own scenario from day 0).
+/// The opening days that all paths share. A path's state depends on its generator only
+/// through licence decisions: until the first random number is drawn (on `april-2025`, the
+/// first licence application on day 34) nothing differs, and an application changes nothing
+/// until it is decided, which is never sooner than the shortest lead time its terms allow
+/// (20 days for Announcement No. 18). So the days before the earliest possible decision are
+/// computed once with the draws deferred ([`Engine::deferring_draws`]), and each path starts
+/// from [`Opening::engine`], drawing the deferred applications' outcomes in filing order with
+/// its own generator. The shared days' values are added to the summaries once, counted for
+/// every path. Bin counts, exact sums and stockout counts are the same as if each path had
+/// added them itself, so results do not change. Only for scenarios without uncertain
+/// parameters (with them, every path has its own scenario from day 0).
 struct Opening<'a> {
-    /// The engine at the start of the first day on which a path draws a random number.
+    /// The engine at the start of the first day on which a deferred application could be
+    /// decided.
     engine: Engine<'a>,
     /// Source values of the shared days, `[day · n_sources + k]`.
     values: Vec<f64>,
@@ -653,15 +658,16 @@ impl<'a> Opening<'a> {
         if !unc.is_empty() {
             return None;
         }
-        let mut engine = Engine::new(central, seed, 0);
+        let mut engine = Engine::new(central, seed, 0).deferring_draws();
         let prod0 = baseline_production(&engine.net);
         let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
         let mut lost = vec![0.0; prod0.len()];
         let (mut values, mut stockouts) = (Vec::new(), Vec::new());
         while !engine.finished() {
+            let day = engine.state.day;
             let mut next = engine.clone();
             next.step(&mut NullSink);
-            if next.drew_random() {
+            if next.earliest_decision() <= day {
                 break;
             }
             values.resize(values.len() + ns, 0.0);
@@ -727,8 +733,16 @@ struct Study<'a> {
     opening: Option<Opening<'a>>,
 }
 
-/// Runs path `path` of `study` into `acc` and the next row of `batch`.
-fn run_path_into(study: &Study, path: u64, acc: &mut Accumulator, batch: &mut Batch) {
+/// Runs path `path` of `study` into `acc` and the next row of `batch`. `spare` is the
+/// worker's engine from its previous path started from the opening: restarting it reuses its
+/// allocations.
+fn run_path_into<'a>(
+    study: &Study<'a>,
+    path: u64,
+    acc: &mut Accumulator,
+    batch: &mut Batch,
+    spare: &mut Option<Engine<'a>>,
+) {
     let Study {
         central,
         unc,
@@ -745,32 +759,28 @@ fn run_path_into(study: &Study, path: u64, acc: &mut Accumulator, batch: &mut Ba
         (Some(s), v)
     };
     let scenario = owned.as_ref().unwrap_or(central);
-    let started = opening.and_then(|o| Some((o.engine.for_path(seed, path)?, o)));
-    let (mut engine, prod0, mut lost) = match started {
-        Some((engine, o)) => (engine, Cow::Borrowed(&o.prod0[..]), o.lost.clone()),
+    let started = opening.and_then(|o| {
+        let engine = match spare.take() {
+            Some(mut e) => e.restart_from(&o.engine, seed, path).then_some(e),
+            None => o.engine.for_path(seed, path),
+        }?;
+        Some((engine, o))
+    });
+    let row = &mut batch.vals[b * cells..(b + 1) * cells];
+    let (summary, lost) = match started {
+        Some((mut engine, o)) => {
+            let out = run_days(set, &mut engine, &o.prod0, o.lost.clone(), row, acc);
+            *spare = Some(engine);
+            out
+        }
         None => {
-            let engine = Engine::new(scenario, seed, path);
+            let mut engine = Engine::new(scenario, seed, path);
             let prod0 = baseline_production(&engine.net);
             let lost = vec![0.0; prod0.len()];
-            (engine, Cow::Owned(prod0), lost)
+            run_days(set, &mut engine, &prod0, lost, row, acc)
         }
     };
-    let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
-    let row = &mut batch.vals[b * cells..(b + 1) * cells];
-    while !engine.finished() {
-        let day = engine.state.day as usize;
-        engine.step(&mut NullSink);
-        observe(
-            set,
-            &engine,
-            &prod0,
-            &mut row[day * ns..(day + 1) * ns],
-            &mut acc.stockouts[day * nk..(day + 1) * nk],
-            &mut lost,
-        );
-    }
     let np = set.np;
-    let summary = engine.finish(&mut NullSink);
     let mut row_of = vec![None; lost.len()];
     for x in summary.rows.iter().rev() {
         row_of[x.region.ix() * np + x.product.ix()] = Some(x);
@@ -790,6 +800,32 @@ fn run_path_into(study: &Study, path: u64, acc: &mut Accumulator, batch: &mut Ba
     acc.paths += 1;
     acc.rows.push(PathRow { path, values });
     batch.len += 1;
+}
+
+/// Runs `engine` to the end of the horizon, writing each day's source values into `row` and
+/// its stockouts into `acc`; returns the run's summary and the output lost per node.
+fn run_days(
+    set: &SeriesSet,
+    engine: &mut Engine,
+    prod0: &[f64],
+    mut lost: Vec<f64>,
+    row: &mut [f64],
+    acc: &mut Accumulator,
+) -> (RunSummary, Vec<f64>) {
+    let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
+    while !engine.finished() {
+        let day = engine.state.day as usize;
+        engine.step(&mut NullSink);
+        observe(
+            set,
+            engine,
+            prod0,
+            &mut row[day * ns..(day + 1) * ns],
+            &mut acc.stockouts[day * nk..(day + 1) * nk],
+            &mut lost,
+        );
+    }
+    (engine.finish(&mut NullSink), lost)
 }
 
 /// Paths buffered per worker before their values go into the sketches: enough that the pass
@@ -845,8 +881,9 @@ pub fn run(
         let mut acc = Accumulator::new(set);
         let mut batch = Batch::new(set, cap);
         batch.skip = skip;
+        let mut spare = None;
         for (i, &path) in paths.iter().enumerate() {
-            run_path_into(study, path, &mut acc, &mut batch);
+            run_path_into(study, path, &mut acc, &mut batch, &mut spare);
             if batch.len == batch.cap {
                 batch.flush(&mut acc);
             }
@@ -859,21 +896,21 @@ pub fn run(
         return acc;
     };
     let mut total = Accumulator::new(set);
-    let mut workers: Vec<(Accumulator, Batch)> = (0..threads)
+    let mut workers: Vec<(Accumulator, Batch, Option<Engine>)> = (0..threads)
         .map(|_| {
             let mut batch = Batch::new(set, cap);
             batch.skip = skip;
-            (Accumulator::counts_only(set), batch)
+            (Accumulator::counts_only(set), batch, None)
         })
         .collect();
     loop {
         pool.scope(|s| {
-            for (side, batch) in workers.iter_mut() {
+            for (side, batch, spare) in workers.iter_mut() {
                 s.spawn(move |_| {
                     while batch.len < batch.cap {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&path) = paths.get(i) else { break };
-                        run_path_into(study, path, side, batch);
+                        run_path_into(study, path, side, batch, spare);
                         progress(done.fetch_add(1, Ordering::Relaxed) as u64 + 1);
                     }
                 });
@@ -893,7 +930,7 @@ pub fn run(
                 .enumerate();
             for (k, (sketches, sums)) in ranges {
                 s.spawn(move |_| {
-                    for (_, batch) in batches {
+                    for (_, batch, _) in batches {
                         batch.flush_range(sketches, sums, k * chunk);
                     }
                 });
@@ -903,7 +940,7 @@ pub fn run(
             w.1.len = 0;
         }
     }
-    for (side, _) in &workers {
+    for (side, _, _) in &workers {
         for (a, b) in total.stockouts.iter_mut().zip(&side.stockouts) {
             *a += b;
         }

@@ -12,7 +12,7 @@ use crate::exact::{fixed, to_f64};
 use std::collections::VecDeque;
 
 /// One line of a supplier's order book.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Order {
     pub qty: f64,
     /// The licence this line ships under, if it needed one.
@@ -22,12 +22,29 @@ pub(crate) struct Order {
 }
 
 /// Open order lines of one link, oldest first, with exact totals.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct OrderBook {
     lines: VecDeque<Order>,
     /// `Σ fixed(qty)` over all lines and over offtake lines.
     all: i128,
     offtake: i128,
+}
+
+impl Clone for OrderBook {
+    fn clone(&self) -> Self {
+        OrderBook {
+            lines: self.lines.clone(),
+            all: self.all,
+            offtake: self.offtake,
+        }
+    }
+
+    /// Reuses this book's line buffer (a Monte Carlo worker restarts its engine every path).
+    fn clone_from(&mut self, src: &Self) {
+        self.lines.clone_from(&src.lines);
+        self.all = src.all;
+        self.offtake = src.offtake;
+    }
 }
 
 impl OrderBook {
