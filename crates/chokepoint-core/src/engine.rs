@@ -977,10 +977,10 @@ impl<'a> Engine<'a> {
     // ---- 4. licence decisions --------------------------------------------------------------
 
     fn decide_licences(&mut self) {
-        let Some(due) = self.state.decisions.pop_front() else {
+        let Some(mut due) = self.state.decisions.pop_front() else {
             return;
         };
-        for idx in due {
+        for &idx in &due {
             let lic = &mut self.state.licences[idx];
             debug_assert_eq!(lic.decide, self.state.day);
             let l = lic.link;
@@ -1000,6 +1000,9 @@ impl<'a> Engine<'a> {
                 lic.remaining = 0.0;
             }
         }
+        // Today's list, emptied, serves a later day (no allocation per decision day).
+        due.clear();
+        self.state.decisions.push_back(due);
     }
 
     // ---- 5. production and shipping --------------------------------------------------------

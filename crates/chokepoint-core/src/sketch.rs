@@ -44,6 +44,7 @@ const MIN_VALUE: f64 = 1.0e-9;
 /// is then estimated from its exponent and the top 10 bits of its mantissa (a table of
 /// `log₂(1 + m)`, off by at most 0.03 keys) and corrected by comparing it with the thresholds
 /// next to the estimate. Outside the table's range the crate's function is used.
+#[inline]
 pub fn key(v: f64) -> i32 {
     KeyTable::get().key(v)
 }
@@ -105,7 +106,7 @@ impl KeyTable {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn key(&self, v: f64) -> i32 {
         if !(MIN_VALUE..Self::MAX).contains(&v) {
             return config().key(v);
@@ -245,6 +246,88 @@ impl Cell {
             self.max = v;
         }
     }
+
+    /// [`Cell::add_n`] of every `(value, n)` of `runs` (at most [`Cell::RUNS`]), with the same
+    /// result: bins only count values per key, whatever the order. The positive values' keys
+    /// are counted in a histogram over their key range (a cell's values from one batch of
+    /// paths are usually a few dozen keys apart) and merged into the bins in one pass instead
+    /// of one binary search and insertion per value.
+    pub fn add_runs(&mut self, runs: &[(f64, u32)]) {
+        const SPAN: usize = 64;
+        let table = KeyTable::get();
+        let mut keys = [(0i32, 0u32); Cell::RUNS];
+        let mut nk = 0;
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        for &(v, n) in &runs[..runs.len().min(Cell::RUNS)] {
+            if v > MIN_VALUE {
+                let k = table.key(v);
+                keys[nk] = (k, n);
+                nk += 1;
+                lo = lo.min(k);
+                hi = hi.max(k);
+            } else if v < -MIN_VALUE {
+                bump(&mut self.neg, key(-v), n);
+            } else {
+                self.zero += n as u64;
+            }
+            if v < self.min {
+                self.min = v;
+            }
+            if self.max < v {
+                self.max = v;
+            }
+        }
+        if nk == 0 {
+            return;
+        }
+        // The bins moved: the last value's bin index is no longer known.
+        self.last_at = u32::MAX;
+        let span = (hi as i64 - lo as i64 + 1) as usize;
+        if span > SPAN {
+            for &(k, n) in &keys[..nk] {
+                bump(&mut self.pos, k, n);
+            }
+            return;
+        }
+        let mut hist = [0u32; SPAN];
+        for &(k, n) in &keys[..nk] {
+            hist[(k - lo) as usize] += n;
+        }
+        let pos = &mut self.pos;
+        let start = pos.partition_point(|b| b.0 < lo);
+        let mut end = start;
+        while end < pos.len() && pos[end].0 <= hi {
+            let h = &mut hist[(pos[end].0 - lo) as usize];
+            pos[end].1 += *h;
+            *h = 0;
+            end += 1;
+        }
+        let new = hist[..span].iter().filter(|&&h| h > 0).count();
+        if new == 0 {
+            return;
+        }
+        // Open `new` slots after the range and merge the new keys in from the back.
+        let len = pos.len();
+        pos.resize(len + new, (0, 0));
+        pos.copy_within(end..len, end + new);
+        let (mut read, mut write) = (end, end + new);
+        for j in (0..span).rev() {
+            if hist[j] == 0 {
+                continue;
+            }
+            let k = lo + j as i32;
+            while read > start && pos[read - 1].0 > k {
+                read -= 1;
+                write -= 1;
+                pos[write] = pos[read];
+            }
+            write -= 1;
+            pos[write] = (k, hist[j]);
+        }
+    }
+
+    /// Most runs [`Cell::add_runs`] takes at once.
+    pub const RUNS: usize = 64;
 
     /// Asks the processor to fetch this cell's bins (a separate allocation, so the hardware
     /// cannot predict it) ahead of a pass that will add to them.
@@ -593,6 +676,42 @@ mod tests {
             many.add_n(v, n);
         }
         assert_eq!(one.to_java_bytes(1.5), many.to_java_bytes(1.5));
+    }
+
+    #[test]
+    fn adding_runs_at_once_is_adding_them_one_by_one() {
+        let mut rng = Pcg64::seed_from_u64(12);
+        for round in 0..300 {
+            // Narrow batches (merged through the histogram), wide ones (one by one), zeros,
+            // negatives and repeats, into cells that already hold bins around them.
+            let scale = [1e-3, 1.0, 50.0, 1e6][round % 4];
+            let spread = [0.05, 0.3, 3.0][round % 3];
+            let mut one = Cell::default();
+            let mut all = Cell::default();
+            for _ in 0..(round % 7) {
+                let runs: Vec<(f64, u32)> = (0..rng.random_range(1..=Cell::RUNS))
+                    .map(|_| {
+                        let v = match rng.random_range(0..10) {
+                            0 => 0.0,
+                            1 => -scale * rng.random::<f64>(),
+                            _ => scale * (1.0 + spread * rng.random::<f64>()),
+                        };
+                        (v, rng.random_range(1..4))
+                    })
+                    .collect();
+                for &(v, n) in &runs {
+                    one.add_n(v, n);
+                }
+                all.add_runs(&runs);
+                assert_eq!(all.pos, one.pos, "round {round}");
+                assert_eq!(all.neg, one.neg);
+                assert_eq!((all.zero, all.min, all.max), (one.zero, one.min, one.max));
+                // The value cache still works after a merge.
+                all.add(scale);
+                one.add(scale);
+                assert_eq!(all.pos, one.pos);
+            }
+        }
     }
 
     #[test]
