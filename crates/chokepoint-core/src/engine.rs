@@ -1019,35 +1019,35 @@ impl<'a> Engine<'a> {
         for lv in 0..self.net.levels.len() {
             // Targets of every facility of this level, after cancelling banned order lines.
             jobs.clear();
-            for k in 0..self.net.levels[lv].len() {
-                let p = self.net.levels[lv][k];
-                for r in 0..self.net.nr {
-                    let rid = RegionId(r as u32);
-                    let n = self.net.node(rid, p);
-                    for &l in &self.net.links_from[n] {
-                        if self.state.any_banned && self.state.policy[l].banned {
-                            let q = self.state.book[l].cancel_all();
-                            self.state.on_order[l] -= q;
+            if self.state.any_banned {
+                for &p in &self.net.levels[lv] {
+                    for r in 0..self.net.nr {
+                        let n = self.net.node(RegionId(r as u32), p);
+                        for &l in &self.net.links_from[n] {
+                            if self.state.policy[l].banned {
+                                let q = self.state.book[l].cancel_all();
+                                self.state.on_order[l] -= q;
+                            }
                         }
                     }
-                    let Some(f) = self.net.facility_of[n] else {
-                        continue;
-                    };
-                    // Kept for the allocation: only this node's allocation changes these books.
-                    let (book, totals) = (&self.state.book, &mut self.state.scratch.book_total);
-                    let wanted: f64 = self.net.links_from[n]
-                        .iter()
-                        .map(|&l| {
-                            totals[l] = book[l].total();
-                            totals[l]
-                        })
-                        .sum();
-                    let cap = self.state.capacity[f];
-                    self.state.nodes[n].capacity = cap;
-                    let target = wanted.min(cap);
-                    if target > EPS {
-                        jobs.push((f, rid, p, target));
-                    }
+                }
+            }
+            for &(n, f) in &self.net.level_facilities[lv] {
+                // Kept for the allocation: only this node's allocation changes these books.
+                let (book, totals) = (&self.state.book, &mut self.state.scratch.book_total);
+                let wanted: f64 = self.net.links_from[n]
+                    .iter()
+                    .map(|&l| {
+                        totals[l] = book[l].total();
+                        totals[l]
+                    })
+                    .sum();
+                let cap = self.state.capacity[f];
+                self.state.nodes[n].capacity = cap;
+                let target = wanted.min(cap);
+                if target > EPS {
+                    let (r, p) = (n / np, n % np);
+                    jobs.push((f, RegionId(r as u32), ProductId(p as u32), target));
                 }
             }
             // Claims on each input node, and the fraction φ of its claim that each can have.
@@ -1267,12 +1267,11 @@ impl<'a> Engine<'a> {
             };
             claims.clear();
             let (book, totals) = (&self.state.book, &self.state.scratch.book_total);
-            claims.extend(
-                self.net.links_from[n]
-                    .iter()
-                    .filter(|&&l| tier_of(l) == tier)
-                    .map(|&l| (l, if fresh { totals[l] } else { book[l].total() })),
-            );
+            for &l in &self.net.links_from[n] {
+                if tiers == 1 || tier_of(l) == tier {
+                    claims.push((l, if fresh { totals[l] } else { book[l].total() }));
+                }
+            }
             left -= self.serve_tier(&claims, left, false, day, p);
         }
         self.state.scratch.claims = claims;

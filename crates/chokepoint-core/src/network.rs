@@ -15,6 +15,8 @@ pub struct Network {
     /// Products grouped by production level: level 0 has no inputs, level k uses inputs of
     /// lower levels only. Facilities of one level share their region's input stocks fairly.
     pub levels: Vec<Vec<ProductId>>,
+    /// Per level: its facilities' (node, facility), products in level order, then regions.
+    pub level_facilities: Vec<Vec<(usize, usize)>>,
     /// Facility index per node.
     pub facility_of: Vec<Option<usize>>,
     /// Recipe indices per product, by priority.
@@ -102,6 +104,15 @@ impl Network {
         for &p in &order {
             levels[level[p.ix()]].push(p);
         }
+        let level_facilities = levels
+            .iter()
+            .map(|ps| {
+                ps.iter()
+                    .flat_map(|&p| (0..nr).map(move |r| node(RegionId(r as u32), p)))
+                    .filter_map(|n| Some((n, facility_of[n]?)))
+                    .collect()
+            })
+            .collect();
         let recipe_mix0: Vec<Vec<(usize, f64)>> = world
             .facilities
             .iter()
@@ -196,6 +207,7 @@ impl Network {
             nr,
             np,
             order,
+            level_facilities,
             levels,
             facility_of,
             recipes_for,
