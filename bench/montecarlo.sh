@@ -2,7 +2,7 @@
 # Monte Carlo throughput and peak memory (issue 4): the built-in `april-2025` scenario
 # (world-2024, 429 links, 365 days) at 1,000 and 10,000 paths on 1 and 2 threads.
 #
-#   bench/montecarlo.sh                  # the full table (~15 min on the 2-core machine)
+#   bench/montecarlo.sh                  # the full table (~6 min on the 2-core machine)
 #   bench/montecarlo.sh 1000             # only the 1,000-path rows
 #   BIN=/path/to/chokepoint bench/montecarlo.sh 1000   # measure another build (e.g. an older one)
 #   THREADS=2 bench/montecarlo.sh 10000                # one thread count only
