@@ -234,11 +234,25 @@ impl Cell {
             };
             self.last = bits;
             self.last_at = i as u32;
-        } else if v < -MIN_VALUE {
+        } else {
+            self.add_not_positive(v, n);
+        }
+        self.widen(v);
+    }
+
+    /// Counts `n` times a value below the positive bins: a negative bin, or the zero count
+    /// (which also takes NaN, as the crate's sketch does).
+    #[inline]
+    fn add_not_positive(&mut self, v: f64, n: u32) {
+        if v < -MIN_VALUE {
             bump(&mut self.neg, key(-v), n);
         } else {
             self.zero += n as u64;
         }
+    }
+
+    #[inline]
+    fn widen(&mut self, v: f64) {
         if v < self.min {
             self.min = v;
         }
@@ -265,17 +279,10 @@ impl Cell {
                 nk += 1;
                 lo = lo.min(k);
                 hi = hi.max(k);
-            } else if v < -MIN_VALUE {
-                bump(&mut self.neg, key(-v), n);
             } else {
-                self.zero += n as u64;
+                self.add_not_positive(v, n);
             }
-            if v < self.min {
-                self.min = v;
-            }
-            if self.max < v {
-                self.max = v;
-            }
+            self.widen(v);
         }
         if nk == 0 {
             return;
