@@ -91,6 +91,8 @@ struct Licence {
     end_use: u32,
     quantity: f64,
     filed: Day,
+    /// Decision day and outcome as drawn when filed (`Day::MAX` and `false` while the draw is
+    /// deferred, see [`Engine::deferring_draws`]).
     decide: Day,
     approve: bool,
     outcome: LicenceOutcome,
