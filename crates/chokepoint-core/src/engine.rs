@@ -15,7 +15,8 @@
 //! 3. **Orders received**: yesterday's orders reach their suppliers. An order to a banned
 //!    destination or beyond an export quota is rejected; one under export licensing becomes a
 //!    licence application (or joins the current batch), with its decision day and outcome drawn
-//!    now from the path's generator; other orders join the supplier's order book.
+//!    now from the path's generator (a Monte Carlo opening defers the draw to the start of each
+//!    path, [`Engine::deferring_draws`]); other orders join the supplier's order book.
 //! 4. **Licence decisions** due today: an approval puts the licensed quantity in the order book,
 //!    a denial cancels it (the buyer re-sources through step 8).
 //! 5. **Production and shipping**, products in topological order (inputs first): a facility makes
