@@ -121,7 +121,7 @@ impl Default for Params {
     }
 }
 
-/// An index-based shock. Build them with [`Model::add_event`] from names, or directly.
+/// An index-based shock. Build them with [`Model::add_events`] from names, or directly.
 #[derive(Debug, Clone)]
 pub enum Shock {
     /// Share of capacity lost per industry.

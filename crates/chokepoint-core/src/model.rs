@@ -6,7 +6,7 @@
 //! tariff), [`Demand`]s (final demand by end use), [`InventoryPolicy`]s (initial and target days of
 //! cover), [`Stockpile`]s and price [`Segment`]s. Every entity is referred to by a dense index
 //! ([`RegionId`], [`ProductId`]) so the engine can use flat arrays; codes and names are kept for
-//! output. A [`Scenario`] is a world plus dated [`Event`](crate::event::Event)s and [`Settings`].
+//! output. A [`Scenario`] is a world plus dated [`Event`]s and [`Settings`].
 //!
 //! Quantities are in the product's own unit (`t REO`, `t metal`, `t product`, ...), rates per day,
 //! prices in USD/kg. Nothing here is validated on construction: [`crate::scenario`] builds these

@@ -6,7 +6,7 @@
 //! [`Metric`]s are kept (shortfall, price peak, output lost, and the drawn value of every uncertain
 //! parameter); series that read the same numbers share one source (a segment's price, a node's
 //! stock for its inventory and its days of cover). [`run`] runs a set of paths on a local rayon
-//! pool of T threads, all starting from the shared [`Opening`] days when there are any.
+//! pool of T threads, all starting from the shared `Opening` days when there are any.
 //! Everything that reaches output is order-independent, so the result does not depend on which
 //! worker ran which path:
 //!
@@ -850,7 +850,7 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
 /// `progress` is called with the number of paths done after each path (from worker threads).
 ///
 /// With several threads the workers share one set of sketches instead of keeping one each (the
-/// sketches are most of the memory): in rounds, every worker runs up to [`BATCH`] paths into its
+/// sketches are most of the memory): in rounds, every worker runs up to `BATCH` (32) paths into its
 /// own buffer, then the sketches are split into one range per thread and each range takes the
 /// buffers in worker order. Bin counts, exact sums and stockout counts do not depend on that
 /// order, so the result is the same as with one thread.

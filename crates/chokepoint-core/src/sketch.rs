@@ -38,8 +38,8 @@ const MIN_VALUE: f64 = 1.0e-9;
 /// The bin key of a positive value, `Config::key(v) = ⌊ln v / ln γ⌋`, without a logarithm.
 ///
 /// Keys are a non-decreasing step function of `v`, so they are fixed by the first value of each
-/// key (its threshold). [`KeyTable`] holds the thresholds for values in
-/// [[`MIN_VALUE`], [`KeyTable::MAX`]), found once by bisection over the bit patterns of positive
+/// key (its threshold). `KeyTable` holds the thresholds for values in
+/// [`MIN_VALUE`, `KeyTable::MAX`), found once by bisection over the bit patterns of positive
 /// `f64`s (whose order is their numeric order) with the crate's own `Config::key`. A value's key
 /// is then estimated from its exponent and the top 10 bits of its mantissa (a table of
 /// `log₂(1 + m)`, off by at most 0.03 keys) and corrected by comparing it with the thresholds
