@@ -503,21 +503,36 @@ impl<'a> Engine<'a> {
     /// before today; `None` otherwise. Deferred applications get their draws now, in filing
     /// order.
     pub fn for_path(&self, seed: u64, path: u64) -> Option<Engine<'a>> {
+        if !self.can_start_paths(seed) {
+            return None;
+        }
         let mut e = self.clone();
-        e.restart_from(self, seed, path).then_some(e)
+        e.begin_path(seed, path);
+        Some(e)
     }
 
     /// [`Engine::for_path`] into this engine, which must run the same scenario: its state
     /// becomes `from`'s, in the allocations it already has. Returns false (and leaves this
     /// engine as it was) when `from` cannot start a path.
     pub fn restart_from(&mut self, from: &Engine<'a>, seed: u64, path: u64) -> bool {
-        let st = &from.state;
-        if from.drew_random() || seed != from.seed || st.earliest_decision < st.day {
+        if !from.can_start_paths(seed) {
             return false;
         }
         debug_assert!(std::ptr::eq(self.scenario, from.scenario));
-        self.state.copy_from(st);
+        self.state.copy_from(&from.state);
         self.change_days.clone_from(&from.change_days);
+        self.begin_path(seed, path);
+        true
+    }
+
+    fn can_start_paths(&self, seed: u64) -> bool {
+        let st = &self.state;
+        !self.drew_random() && seed == self.seed && st.earliest_decision >= st.day
+    }
+
+    /// Gives this state path `path`'s generator and draws the deferred applications' outcomes
+    /// from it, in filing order.
+    fn begin_path(&mut self, seed: u64, path: u64) {
         self.seed = seed;
         self.state.rng = path_rng(seed, path);
         self.state.defer = false;
@@ -528,7 +543,6 @@ impl<'a> Engine<'a> {
         }
         deferred.clear();
         self.state.deferred = deferred;
-        true
     }
 
     pub fn finished(&self) -> bool {
