@@ -245,7 +245,9 @@ pub struct State {
     sum_need: Vec<f64>,
     sum_unmet: Vec<f64>,
     first_stockout: Vec<Option<Day>>,
-    min_cover: Vec<f64>,
+    /// Lowest commercial stock so far: the lowest days of cover is this over the baseline need
+    /// (division by a positive constant keeps order, so that is the lowest daily cover exactly).
+    min_stock: Vec<f64>,
     peak_price: Vec<(f64, Day)>,
 }
 
@@ -317,7 +319,7 @@ impl State {
             batches, batches_open, nodes, mix, claims, claim_stock, active,
             scratch, shipped_today, arrived_today, lic_applied, lic_approved, lic_denied, lic_pending,
             lic_seen, topup_today, rng, draws, defer, deferred, earliest_decision,
-            sum_need, sum_unmet, first_stockout, min_cover, peak_price
+            sum_need, sum_unmet, first_stockout, min_stock, peak_price
         );
     }
 
@@ -448,7 +450,7 @@ impl<'a> Engine<'a> {
             sum_need: vec![0.0; nn],
             sum_unmet: vec![0.0; nn],
             first_stockout: vec![None; nn],
-            min_cover: vec![f64::INFINITY; nn],
+            min_stock: vec![f64::INFINITY; nn],
             peak_price: vec![(0.0, 0); nn],
         };
         let mut need_den = vec![0.0; net.n_segments * net.np];
@@ -1725,9 +1727,9 @@ impl<'a> Engine<'a> {
             if nd.unmet > 1e-9 * nd.need.max(EPS) && self.state.first_stockout[n].is_none() {
                 self.state.first_stockout[n] = Some(day);
             }
-            let cover = self.cover(n, self.state.stock[n]);
-            if cover < self.state.min_cover[n] {
-                self.state.min_cover[n] = cover;
+            let stock = self.state.stock[n];
+            if stock < self.state.min_stock[n] {
+                self.state.min_stock[n] = stock;
             }
             let price = self.state.price[self.net.price_of[n]];
             if price > self.state.peak_price[n].0 {
@@ -1884,6 +1886,11 @@ impl<'a> Engine<'a> {
                 wait_n[n] += 1;
             }
         }
+        // Days of cover as reported: 0 where there is no baseline need.
+        let reported_cover = |n: usize, stock: f64| {
+            let c = self.cover(n, stock);
+            if c.is_finite() { c } else { 0.0 }
+        };
         let mut rows = Vec::new();
         for n in 0..nn {
             if !self.net.active[n] {
@@ -1897,15 +1904,8 @@ impl<'a> Engine<'a> {
                 need_total: st.sum_need[n],
                 shortfall: st.sum_unmet[n],
                 first_stockout: st.first_stockout[n],
-                min_days_of_cover: if st.min_cover[n].is_finite() {
-                    st.min_cover[n]
-                } else {
-                    0.0
-                },
-                final_days_of_cover: {
-                    let c = self.cover(n, st.stock[n]);
-                    if c.is_finite() { c } else { 0.0 }
-                },
+                min_days_of_cover: reported_cover(n, st.min_stock[n]),
+                final_days_of_cover: reported_cover(n, st.stock[n]),
                 price_peak: st.peak_price[n].0,
                 price_peak_day: st.peak_price[n].1,
                 licences_applied: applied[n],
