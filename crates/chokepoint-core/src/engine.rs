@@ -1530,6 +1530,7 @@ impl<'a> Engine<'a> {
         node_events.clear();
         // Tomorrow's rules are today's unless an event starts or ends tomorrow.
         let book_now = self.change_days.last() != Some(&(self.state.day + 1));
+        let fill_alpha = 1.0 / self.scenario.settings.fill_memory_days.max(1.0);
         node_events.extend(self.state.active.iter().copied().filter(|&i| {
             matches!(
                 events[i].kind,
@@ -1555,15 +1556,12 @@ impl<'a> Engine<'a> {
                 }
             }
             self.state.need_avg[n] += alpha * (usage - self.state.need_avg[n]);
-            let lead: f64 = links
-                .iter()
-                .map(|&l| self.state.shares[l] * (self.net.transit_days[l] as f64 + 1.0))
-                .sum();
+            let (mut lead, mut pipeline) = (0.0, 0.0);
+            for &l in links {
+                lead += self.state.shares[l] * (self.net.transit_days[l] as f64 + 1.0);
+                pipeline += self.state.in_transit[l] + self.state.on_order[l];
+            }
             let level = self.state.need_avg[n] * (self.net.target_days[n] + lead);
-            let pipeline: f64 = links
-                .iter()
-                .map(|&l| self.state.in_transit[l] + self.state.on_order[l])
-                .sum();
             let position = self.state.stock[n] + pipeline;
             let mut gap = (level - position).max(0.0);
             // Offtakes are ordered regardless of position.
@@ -1592,7 +1590,6 @@ impl<'a> Engine<'a> {
                     gap = (gap - rate).max(0.0);
                 }
             }
-            let fill_alpha = 1.0 / self.scenario.settings.fill_memory_days.max(1.0);
             for &l in links {
                 let q = gap * self.state.shares[l];
                 if q > EPS {
