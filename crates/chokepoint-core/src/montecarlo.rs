@@ -575,11 +575,7 @@ impl Batch {
                 nr += 1;
                 b += n;
             }
-            if nr == 1 {
-                sketches[i].add_n(runs[0].0, runs[0].1);
-            } else {
-                sketches[i].add_runs(&runs[..nr]);
-            }
+            sketches[i].add_runs(&runs[..nr]);
         }
     }
 }
@@ -839,7 +835,6 @@ fn run_days(
 /// enough that the buffer (32 × 448,220 values, 115 MB) keeps a 2-thread run of 10,000 paths
 /// far below 1 GiB (bench/README.md). 16 was 6% slower.
 const BATCH: usize = 32;
-const _: () = assert!(BATCH <= Cell::RUNS);
 
 /// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
 pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {

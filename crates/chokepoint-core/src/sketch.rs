@@ -127,6 +127,9 @@ impl KeyTable {
     }
 }
 
+/// Most runs [`Cell::add_runs`] merges in one pass (its stack buffer).
+const RUNS: usize = 64;
+
 /// One store: the non-empty bins as (key, count), by ascending key. Counts are `u32` (8 bytes a
 /// bin): a cell counts one value per path, and no run has 4·10⁹ paths.
 type Bins = Vec<(i32, u32)>;
@@ -261,18 +264,30 @@ impl Cell {
         }
     }
 
-    /// [`Cell::add_n`] of every `(value, n)` of `runs` (at most [`Cell::RUNS`]), with the same
-    /// result: bins only count values per key, whatever the order. The positive values' keys
-    /// are counted in a histogram over their key range (a cell's values from one batch of
-    /// paths are usually a few dozen keys apart) and merged into the bins in one pass instead
-    /// of one binary search and insertion per value.
+    /// [`Cell::add_n`] of every `(value, n)` of `runs`, with the same result: bins only count
+    /// values per key, whatever the order. The positive values' keys are counted in a
+    /// histogram over their key range (a cell's values from one batch of paths are usually a
+    /// few dozen keys apart) and merged into the bins in one pass instead of one binary search
+    /// and insertion per value.
     pub fn add_runs(&mut self, runs: &[(f64, u32)]) {
+        if let [(v, n)] = runs {
+            // One run (every path of the batch agreed): the value cache is cheaper.
+            self.add_n(*v, *n);
+            return;
+        }
+        for chunk in runs.chunks(RUNS) {
+            self.add_few_runs(chunk);
+        }
+    }
+
+    /// [`Cell::add_runs`] for at most [`RUNS`] runs.
+    fn add_few_runs(&mut self, runs: &[(f64, u32)]) {
         const SPAN: usize = 64;
         let table = KeyTable::get();
-        let mut keys = [(0i32, 0u32); Cell::RUNS];
+        let mut keys = [(0i32, 0u32); RUNS];
         let mut nk = 0;
         let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-        for &(v, n) in &runs[..runs.len().min(Cell::RUNS)] {
+        for &(v, n) in runs {
             if v > MIN_VALUE {
                 let k = table.key(v);
                 keys[nk] = (k, n);
@@ -332,9 +347,6 @@ impl Cell {
             pos[write] = (k, hist[j]);
         }
     }
-
-    /// Most runs [`Cell::add_runs`] takes at once.
-    pub const RUNS: usize = 64;
 
     /// Asks the processor to fetch this cell's bins (a separate allocation, so the hardware
     /// cannot predict it) ahead of a pass that will add to them.
@@ -696,7 +708,7 @@ mod tests {
             let mut one = Cell::default();
             let mut all = Cell::default();
             for _ in 0..(round % 7) {
-                let runs: Vec<(f64, u32)> = (0..rng.random_range(1..=Cell::RUNS))
+                let runs: Vec<(f64, u32)> = (0..rng.random_range(1..=2 * RUNS))
                     .map(|_| {
                         let v = match rng.random_range(0..10) {
                             0 => 0.0,
