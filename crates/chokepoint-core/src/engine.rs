@@ -1325,47 +1325,32 @@ impl<'a> Engine<'a> {
                 (0.0, 0.0)
             };
             // Whole lines when the tier is fully served, otherwise FIFO up to the link's share.
-            if frac >= 1.0 && !offtake_only {
-                let licences = &mut self.state.licences;
-                let sent = self.state.book[l].ship_all(|o| {
-                    if let Some(li) = o.licence {
-                        licences[li].remaining = 0.0;
-                        licences[li].shipped = Some(day);
+            let licences = &mut self.state.licences;
+            let sent = if frac >= 1.0 && !offtake_only {
+                self.state.book[l].ship_all(|li| {
+                    licences[li].remaining = 0.0;
+                    licences[li].shipped.get_or_insert(day);
+                })
+            } else {
+                let give = if frac >= 1.0 {
+                    f64::INFINITY
+                } else {
+                    claim * frac
+                };
+                self.state.book[l].ship_fifo(give, offtake_only, |t| {
+                    let lic = &mut licences[t.licence];
+                    lic.remaining = t.remaining;
+                    // Rationing by a fraction a hair below 1 leaves dust (≤ EPS) on the
+                    // line: the licence has shipped for every purpose but the last 1e-12.
+                    if t.remaining <= EPS {
+                        lic.shipped.get_or_insert(day);
                     }
-                });
-                self.ship(l, sent);
-                shipped_total += sent;
-                continue;
+                })
+            };
+            if sent.offtake > 0.0 {
+                self.state.topup_today[l] += (floor - price).max(0.0) * sent.offtake * 1000.0;
             }
-            let mut give = claim * frac;
-            let mut sent = 0.0;
-            let mut i = 0;
-            while i < self.state.book[l].len() && (frac >= 1.0 || give > 0.0) {
-                let o = self.state.book[l].line(i);
-                if offtake_only && !o.offtake {
-                    i += 1;
-                    continue;
-                }
-                let take = if frac >= 1.0 { o.qty } else { o.qty.min(give) };
-                let (offtake, licence) = (o.offtake, o.licence);
-                let done = self.state.book[l].take_from(i, take);
-                give -= take;
-                sent += take;
-                if offtake {
-                    self.state.topup_today[l] += (floor - price).max(0.0) * take * 1000.0;
-                }
-                if let Some(li) = licence {
-                    let lic = &mut self.state.licences[li];
-                    lic.remaining -= take;
-                    if done {
-                        lic.remaining = 0.0;
-                        lic.shipped = Some(day);
-                    }
-                }
-                if !done {
-                    i += 1;
-                }
-            }
+            let sent = sent.total;
             self.ship(l, sent);
             shipped_total += sent;
         }
@@ -1937,13 +1922,8 @@ impl<'a> Engine<'a> {
             }
         }
         for (l, &pending) in pending_by_link.iter().enumerate() {
-            let book = st.book[l].iter().map(|o| o.qty).sum::<f64>();
-            if (book - st.book[l].total()).abs() > 1e-9 * (1.0 + book) {
-                return Err(format!(
-                    "link {l}: order book total {} but its lines add up to {book}",
-                    st.book[l].total()
-                ));
-            }
+            st.book[l].check().map_err(|e| format!("link {l}: {e}"))?;
+            let book = st.book[l].total();
             let recount = st.inbox[l].iter().map(|o| o.qty).sum::<f64>()
                 + book
                 + pending
