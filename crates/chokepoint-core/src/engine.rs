@@ -131,6 +131,13 @@ impl Ramp {
     }
 }
 
+/// Headline totals of one node so far ([`Engine::node_totals`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeTotals {
+    pub shortfall: f64,
+    pub price_peak: f64,
+}
+
 /// Flows of one node on the current day, kept for invariant checks and records.
 #[derive(Debug, Clone, Default)]
 pub struct NodeDay {
@@ -1906,6 +1913,17 @@ impl<'a> Engine<'a> {
             seed: self.seed,
             rows,
         }
+    }
+
+    /// Shortfall and price peak of node (`r`, `p`) so far, as [`Engine::finish`] reports them,
+    /// without its pass over every licence (Monte Carlo reads these for every path); `None`
+    /// for a node that `finish` leaves out (no facility, demand or link).
+    pub fn node_totals(&self, r: RegionId, p: ProductId) -> Option<NodeTotals> {
+        let n = self.net.node(r, p);
+        self.net.active[n].then(|| NodeTotals {
+            shortfall: self.state.sum_unmet[n],
+            price_peak: self.state.peak_price[n].0,
+        })
     }
 
     /// Cross-checks the bookkeeping that the engine keeps incrementally against a recount:

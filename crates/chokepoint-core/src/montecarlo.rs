@@ -29,7 +29,6 @@ pub use crate::exact::ExactSum;
 use crate::model::{ProductId, RegionId, Scenario};
 use crate::record::{NullSink, Variable};
 use crate::sketch::Cell;
-use crate::summary::RunSummary;
 use crate::uncertain::Uncertainty;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -769,43 +768,46 @@ fn run_path_into<'a>(
         Some((engine, o))
     });
     let row = &mut batch.vals[b * cells..(b + 1) * cells];
-    let (summary, lost) = match started {
+    // The headline metrics of the path, read from its engine at the end of the horizon.
+    let metrics = |engine: &Engine, lost: &[f64]| -> Vec<f64> {
+        let np = set.np;
+        set.metrics
+            .iter()
+            .map(|m| match (m.kind, m.node) {
+                (MetricKind::Shortfall, Some((r, p))) => {
+                    engine.node_totals(r, p).map_or(0.0, |t| t.shortfall)
+                }
+                (MetricKind::PricePeak, Some((r, p))) => {
+                    engine.node_totals(r, p).map_or(0.0, |t| t.price_peak)
+                }
+                (MetricKind::OutputLost, Some((r, p))) => lost[r.ix() * np + p.ix()],
+                (MetricKind::Param(i), _) => drawn.get(i).copied().unwrap_or(f64::NAN),
+                _ => f64::NAN,
+            })
+            .collect()
+    };
+    let values = match started {
         Some((mut engine, o)) => {
-            let out = run_days(set, &mut engine, &o.prod0, o.lost.clone(), row, acc);
+            let lost = run_days(set, &mut engine, &o.prod0, o.lost.clone(), row, acc);
+            let values = metrics(&engine, &lost);
             *spare = Some(engine);
-            out
+            values
         }
         None => {
             let mut engine = Engine::new(scenario, seed, path);
             let prod0 = baseline_production(&engine.net);
             let lost = vec![0.0; prod0.len()];
-            run_days(set, &mut engine, &prod0, lost, row, acc)
+            let lost = run_days(set, &mut engine, &prod0, lost, row, acc);
+            metrics(&engine, &lost)
         }
     };
-    let np = set.np;
-    let mut row_of = vec![None; lost.len()];
-    for x in summary.rows.iter().rev() {
-        row_of[x.region.ix() * np + x.product.ix()] = Some(x);
-    }
-    let node_row = |r: RegionId, p: ProductId| row_of[r.ix() * np + p.ix()];
-    let values = set
-        .metrics
-        .iter()
-        .map(|m| match (m.kind, m.node) {
-            (MetricKind::Shortfall, Some((r, p))) => node_row(r, p).map_or(0.0, |x| x.shortfall),
-            (MetricKind::PricePeak, Some((r, p))) => node_row(r, p).map_or(0.0, |x| x.price_peak),
-            (MetricKind::OutputLost, Some((r, p))) => lost[r.ix() * np + p.ix()],
-            (MetricKind::Param(i), _) => drawn.get(i).copied().unwrap_or(f64::NAN),
-            _ => f64::NAN,
-        })
-        .collect();
     acc.paths += 1;
     acc.rows.push(PathRow { path, values });
     batch.len += 1;
 }
 
 /// Runs `engine` to the end of the horizon, writing each day's source values into `row` and
-/// its stockouts into `acc`; returns the run's summary and the output lost per node.
+/// its stockouts into `acc`; returns the output lost per node.
 fn run_days(
     set: &SeriesSet,
     engine: &mut Engine,
@@ -813,7 +815,7 @@ fn run_days(
     mut lost: Vec<f64>,
     row: &mut [f64],
     acc: &mut Accumulator,
-) -> (RunSummary, Vec<f64>) {
+) -> Vec<f64> {
     let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
     while !engine.finished() {
         let day = engine.state.day as usize;
@@ -827,7 +829,7 @@ fn run_days(
             &mut lost,
         );
     }
-    (engine.finish(&mut NullSink), lost)
+    lost
 }
 
 /// Paths buffered per worker before their values go into the sketches: enough that the pass
