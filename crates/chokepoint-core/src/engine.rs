@@ -207,6 +207,9 @@ pub struct State {
     policy: Vec<LinkPolicy>,
     /// Whether any link is banned today.
     any_banned: bool,
+    /// Links with a tariff today, by buyer node and then in `links_into` order (the order in
+    /// which the need-weighted tariff adds them up).
+    tariffed: Vec<usize>,
     /// Per link: no ban, quota or licensing applies today.
     plain: Vec<bool>,
     demand_mult: Vec<f64>,
@@ -321,7 +324,7 @@ impl State {
         copy_fields!(
             day, stock, strategic, ring, ring_len, day_slot, in_transit,
             inbox, book, on_order, shares, ordered_avg, shipped_avg, price,
-            price0, need_avg, capacity, ramps, cap_before, policy, any_banned,
+            price0, need_avg, capacity, ramps, cap_before, policy, any_banned, tariffed,
             plain, demand_mult, rationing, quota_used, quota_period, licences, decisions,
             batches, batches_open, nodes, mix, claims, claim_stock, active,
             scratch, shipped_today, arrived_today, lic_applied, lic_approved, lic_denied, lic_pending,
@@ -422,6 +425,7 @@ impl<'a> Engine<'a> {
             ramps: vec![None; world.facilities.len()],
             policy: vec![LinkPolicy::default(); nl],
             any_banned: false,
+            tariffed: Vec::new(),
             plain: vec![true; nl],
             demand_mult: vec![1.0; world.demands.len()],
             rationing: vec![scenario.settings.rationing.clone(); net.nr],
@@ -681,6 +685,15 @@ impl<'a> Engine<'a> {
             self.state.policy[l] = pol;
         }
         self.state.any_banned = self.state.policy.iter().any(|p| p.banned);
+        let policy = &self.state.policy;
+        self.state.tariffed.clear();
+        self.state.tariffed.extend(
+            self.net
+                .links_into
+                .iter()
+                .flatten()
+                .filter(|&&l| policy[l].tariff != 0.0),
+        );
         for (plain, p) in self.state.plain.iter_mut().zip(&self.state.policy) {
             *plain = !p.banned && p.quotas.is_empty() && p.licensing.is_none();
         }
@@ -1668,10 +1681,12 @@ impl<'a> Engine<'a> {
                 sc.gap_num[s] += (t - self.state.stock[n]).max(0.0);
                 sc.gap_den[s] += t;
             }
-            for &l in &self.net.links_into[n] {
-                sc.tar_num[s] +=
-                    self.net.need0[n] * self.state.shares[l] * self.state.policy[l].tariff;
-            }
+        }
+        // Untariffed links add +0.0, which changes no sum.
+        for &l in &self.state.tariffed {
+            let n = self.net.buyer_node[l];
+            sc.tar_num[self.net.price_of[n]] +=
+                self.net.need0[n] * self.state.shares[l] * self.state.policy[l].tariff;
         }
         let need_den = &self.need_den;
         out.clear();
@@ -1687,7 +1702,13 @@ impl<'a> Engine<'a> {
             } else {
                 sc.gap_num[s] / sc.gap_den[s]
             };
-            prod.price * (1.0 + tau) * (prod.price_response * gap).exp()
+            // exp(0) = 1 exactly: most segments have no inventory gap on most days.
+            let scarcity = if gap == 0.0 {
+                1.0
+            } else {
+                (prod.price_response * gap).exp()
+            };
+            prod.price * (1.0 + tau) * scarcity
         }));
     }
 
