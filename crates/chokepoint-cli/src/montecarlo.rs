@@ -6,7 +6,7 @@
 
 use crate::Failure;
 use crate::inputs::{self, Input};
-use crate::output::{AtomicFile, OutputFile, SCHEMA_VERSION, date_string};
+use crate::output::{self, AtomicFile, OutputFile, SCHEMA_VERSION, date_string};
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::model::Scenario;
 use chokepoint_core::montecarlo::{
@@ -247,31 +247,84 @@ fn read_paths_csv(path: &Path, labels: &Labels) -> anyhow::Result<Vec<PathRow>> 
     Ok(rows)
 }
 
-/// Writes the complete result files (everything but the manifest).
-fn write_result(dir: &Path, acc: &Accumulator, labels: &Labels) -> anyhow::Result<Vec<OutputFile>> {
-    let start: Date = labels.start.parse().context("bad start date")?;
-    let mut out = Vec::new();
-    // bands.csv
-    let mut w = csv_file(dir, "bands.csv")?;
-    w.write_record([
-        "date", "region", "partner", "product", "variable", "unit", "p5", "p25", "p50", "p75",
-        "p95", "mean",
-    ])?;
-    for day in 0..acc.days {
+/// The rows of bands.csv for `days`, as CSV bytes.
+fn band_rows(
+    acc: &Accumulator,
+    labels: &Labels,
+    start: Date,
+    days: std::ops::Range<u32>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut buf = String::new();
+    for day in days {
         let date = date_string(start, day);
         for (s, l) in labels.series.iter().enumerate() {
             let Some((q, mean)) = acc.band(day, s) else {
                 continue;
             };
-            let labels = [date.as_str(), &l[1], &l[2], &l[3], &l[0], &l[4]].map(String::from);
-            w.write_record(
-                labels
-                    .into_iter()
-                    .chain(q.into_iter().chain([mean]).map(num)),
-            )?;
+            for field in [date.as_str(), &l[1], &l[2], &l[3], &l[0], &l[4]] {
+                w.write_field(field)?;
+            }
+            for v in q.into_iter().chain([mean]) {
+                w.write_field(output::num(&mut buf, v))?;
+            }
+            w.write_record(None::<&[u8]>)?;
         }
     }
-    out.push(done(w, "bands.csv")?);
+    w.into_inner()
+        .map_err(|e| anyhow!("cannot format bands.csv: {}", e.error()))
+}
+
+/// Writes the complete result files (everything but the manifest), formatting the largest on
+/// `threads` threads.
+fn write_result(
+    dir: &Path,
+    acc: &Accumulator,
+    labels: &Labels,
+    threads: usize,
+) -> anyhow::Result<Vec<OutputFile>> {
+    let start: Date = labels.start.parse().context("bad start date")?;
+    let mut out = Vec::new();
+    // bands.csv: rows formatted in parallel, a few days per thread at a time, written in order.
+    let mut f = AtomicFile::create(dir, "bands.csv")?;
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header.write_record([
+        "date", "region", "partner", "product", "variable", "unit", "p5", "p25", "p50", "p75",
+        "p95", "mean",
+    ])?;
+    f.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    const DAYS_PER_TASK: u32 = 4;
+    let threads = threads.max(1) as u32;
+    let mut first = 0;
+    while first < acc.days {
+        let tasks: Vec<std::ops::Range<u32>> = (0..threads)
+            .map(|k| first + k * DAYS_PER_TASK)
+            .take_while(|&d| d < acc.days)
+            .map(|d| d..(d + DAYS_PER_TASK).min(acc.days))
+            .collect();
+        let chunks: Vec<anyhow::Result<Vec<u8>>> = if tasks.len() == 1 {
+            vec![band_rows(acc, labels, start, tasks[0].clone())]
+        } else {
+            std::thread::scope(|s| {
+                let running: Vec<_> = tasks
+                    .iter()
+                    .map(|days| s.spawn(|| band_rows(acc, labels, start, days.clone())))
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow!("formatting bands.csv failed")))
+                    })
+                    .collect()
+            })
+        };
+        for chunk in chunks {
+            f.write_all(&chunk?)?;
+        }
+        first += threads * DAYS_PER_TASK;
+    }
+    out.push(f.finish()?);
     // stockout.csv
     let mut w = csv_file(dir, "stockout.csv")?;
     w.write_record([
@@ -437,7 +490,7 @@ pub fn run(
             outputs.push(write_paths_csv(&dir, &labels, &acc.rows)?);
             outputs.push(write_json(&dir, "labels.json", &labels)?);
         } else {
-            outputs = write_result(&dir, &acc, &labels)?;
+            outputs = write_result(&dir, &acc, &labels, threads(mc.threads))?;
         }
         write_manifest(
             &dir,
@@ -638,7 +691,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
     let acc = total.ok_or_else(|| Failure::Run(anyhow!("no shards")))?;
     let write = || -> anyhow::Result<()> {
         prepare(out)?;
-        let outputs = write_result(out, &acc, &labels)?;
+        let outputs = write_result(out, &acc, &labels, threads(None))?;
         write_manifest(
             out,
             &first.scenario,

@@ -137,7 +137,7 @@ pub fn date_string(start: Date, day: Day) -> String {
 }
 
 /// Shortest round-trip decimal of a finite f64 (Rust's `{}`); empty for NaN and infinities.
-fn num(buf: &mut String, v: f64) -> &str {
+pub fn num(buf: &mut String, v: f64) -> &str {
     buf.clear();
     if v.is_finite() {
         write!(buf, "{v}").expect("writing to a String");
