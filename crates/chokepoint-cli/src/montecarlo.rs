@@ -185,12 +185,9 @@ impl From<OutputFile> for OutputOut {
     }
 }
 
+/// [`output::num`] as an owned string, for records built from several numbers.
 fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
+    output::num(&mut String::new(), v).to_owned()
 }
 
 fn csv_file(dir: &Path, name: &'static str) -> anyhow::Result<csv::Writer<AtomicFile>> {

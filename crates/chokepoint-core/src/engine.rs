@@ -489,7 +489,7 @@ impl<'a> Engine<'a> {
 
     /// Whether any path's random numbers have been used yet. Until then the state does not
     /// depend on the path, and [`Engine::for_path`] can start other paths from it.
-    pub fn drew_random(&self) -> bool {
+    fn drew_random(&self) -> bool {
         self.state.draws > 0
     }
 

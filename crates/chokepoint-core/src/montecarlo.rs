@@ -693,7 +693,7 @@ impl<'a> Opening<'a> {
         })
     }
 
-    /// Cells (series × days) of the shared days.
+    /// (Source, day) cells of the shared days.
     fn cells(&self) -> usize {
         self.values.len()
     }

@@ -44,7 +44,7 @@ pub(crate) struct LicenceTaken {
 }
 
 /// What a shipment took from the book.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Shipped {
     /// All of it.
     pub total: f64,
