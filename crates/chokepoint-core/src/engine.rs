@@ -1542,11 +1542,8 @@ impl<'a> Engine<'a> {
                 EventKind::StockpilePurchase { .. } | EventKind::Offtake { .. }
             )
         }));
-        for n in 0..self.net.nr * self.net.np {
+        for &n in &self.net.lists.buying {
             let links = &self.net.links_into[n];
-            if links.is_empty() {
-                continue;
-            }
             // Today's wanted usage: final demand and inputs for the wanted output, plus purchases.
             let mut usage = self.state.nodes[n].need;
             for e in node_events.iter().map(|&i| &events[i]) {
@@ -1624,11 +1621,8 @@ impl<'a> Engine<'a> {
         if lambda <= 0.0 {
             return;
         }
-        for n in 0..self.net.nr * self.net.np {
+        for &n in &self.net.lists.multi_sourced {
             let links = &self.net.links_into[n];
-            if links.len() < 2 {
-                continue;
-            }
             let fill = &mut self.state.scratch.fill;
             fill.clear();
             fill.extend(links.iter().map(|&l| {
@@ -1674,13 +1668,11 @@ impl<'a> Engine<'a> {
             v.clear();
             v.resize(ns * np, 0.0);
         }
-        for n in 0..self.net.nr * np {
+        for &n in &self.net.lists.stocked {
             let s = self.net.price_of[n];
             let t = self.net.target_stock[n];
-            if t > 0.0 {
-                sc.gap_num[s] += (t - self.state.stock[n]).max(0.0);
-                sc.gap_den[s] += t;
-            }
+            sc.gap_num[s] += (t - self.state.stock[n]).max(0.0);
+            sc.gap_den[s] += t;
         }
         // Untariffed links add +0.0, which changes no sum.
         for &l in &self.state.tariffed {
@@ -1727,10 +1719,7 @@ impl<'a> Engine<'a> {
 
     fn accumulate_summary(&mut self) {
         let day = self.state.day;
-        for n in 0..self.net.nr * self.net.np {
-            if !self.net.active[n] {
-                continue;
-            }
+        for &n in &self.net.lists.active {
             let nd = &self.state.nodes[n];
             self.state.sum_need[n] += nd.need;
             self.state.sum_unmet[n] += nd.unmet;

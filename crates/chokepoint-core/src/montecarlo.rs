@@ -545,6 +545,8 @@ impl Batch {
         // Cells whose bins are fetched ahead of their turn.
         const AHEAD: usize = 8;
         let first = self.skip.saturating_sub(start);
+        // One cell's runs; filled before they are read, so not cleared between cells.
+        let mut runs = [(0.0, 0); BATCH];
         for i in first..sketches.len().min(sums.len()) {
             if let Some(next) = sketches.get(i + AHEAD) {
                 next.prefetch();
@@ -561,8 +563,7 @@ impl Batch {
                 }
             }
             // Paths often agree on a cell: equal values in a row are one run.
-            let (mut runs, mut nr) = ([(0.0, 0); BATCH], 0);
-            let mut b = 0;
+            let (mut nr, mut b) = (0, 0);
             while b < len {
                 let v = vals[b * cells + start + i];
                 let mut n = 1;
@@ -616,10 +617,8 @@ fn observe(
             *c += 1;
         }
     }
-    for (n, lost) in lost.iter_mut().enumerate() {
-        if net.facility_of[n].is_some() {
-            *lost += (prod0[n] - st.nodes[n].production).max(0.0);
-        }
+    for &n in &net.lists.facilities {
+        lost[n] += (prod0[n] - st.nodes[n].production).max(0.0);
     }
 }
 

@@ -51,6 +51,10 @@ pub struct Network {
     pub n_segments: usize,
     /// Nodes reported in the time series.
     pub active: Vec<bool>,
+    /// The nodes each daily loop visits, ascending (the same order as a loop over all nodes
+    /// that skips the others, so sums come out the same). A loop over every node that tests
+    /// a fixed property first mispredicts that test on every change of answer, every day.
+    pub lists: NodeLists,
     pub max_transit: usize,
 }
 
@@ -197,6 +201,14 @@ impl Network {
         for s in &world.stockpiles {
             active[node(s.region, s.product)] = true;
         }
+        let pick = |keep: &dyn Fn(usize) -> bool| (0..nr * np).filter(|&n| keep(n)).collect();
+        let lists = NodeLists {
+            active: pick(&|n| active[n]),
+            facilities: pick(&|n| facility_of[n].is_some()),
+            buying: pick(&|n| !links_into[n].is_empty()),
+            multi_sourced: pick(&|n| links_into[n].len() >= 2),
+            stocked: pick(&|n| target_stock[n] > 0.0),
+        };
         let max_transit = world
             .links
             .iter()
@@ -234,9 +246,25 @@ impl Network {
             segment_of,
             n_segments,
             active,
+            lists,
             max_transit,
         }
     }
+}
+
+/// Node indices with a fixed property, ascending ([`Network::lists`]).
+#[derive(Debug, Clone, Default)]
+pub struct NodeLists {
+    /// [`Network::active`] nodes.
+    pub active: Vec<usize>,
+    /// Nodes with a facility.
+    pub facilities: Vec<usize>,
+    /// Nodes with links in (they place orders).
+    pub buying: Vec<usize>,
+    /// Nodes with two or more links in (their shares adapt).
+    pub multi_sourced: Vec<usize>,
+    /// Nodes with a positive target stock (they count in the price's inventory gap).
+    pub stocked: Vec<usize>,
 }
 
 /// The baseline recipe mix of one facility: the applicable recipes by priority with their
