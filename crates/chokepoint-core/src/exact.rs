@@ -26,12 +26,29 @@ impl ExactSum {
             self.0 = self.0.saturating_add(fixed(v).saturating_mul(n as i128));
         }
     }
+    /// Adds a fixed-point quantity (`Σ fixed(v) · n` of values from [`small`]).
+    #[inline]
+    pub fn add_fixed(&mut self, x: i128) {
+        self.0 = self.0.saturating_add(x);
+    }
     pub fn merge(&mut self, o: ExactSum) {
         self.0 = self.0.saturating_add(o.0);
     }
     pub fn value(self) -> f64 {
         self.0 as f64 / SCALE
     }
+}
+
+/// `fixed(v)` when `v` is finite and below 2³⁰ (about 10⁹) in magnitude, `None` otherwise.
+/// Such a value times any `u32` stays below 2¹²⁶, and 2¹⁶ such products add up below 2¹²⁷, so
+/// a caller can add a batch of them in a plain `i128` and hand the total to
+/// [`ExactSum::add_fixed`]: the same sum as adding each with [`ExactSum::add_n`] (while the sum
+/// stays in range), without the 128-bit overflow test of each saturating product and sum.
+#[inline]
+pub fn small(v: f64) -> Option<i128> {
+    const LIMIT: u128 = 1 << 94;
+    let x = fixed(v);
+    (v.is_finite() && x.unsigned_abs() < LIMIT).then_some(x)
 }
 
 /// `x · 2⁻⁶⁴` (a fixed-point value back to `f64`) as the integer part plus the fraction: within
@@ -91,6 +108,39 @@ mod tests {
         }
         assert_eq!(a, b);
         assert!((a.value() - xs.iter().sum::<f64>()).abs() < 1e-9);
+    }
+
+    /// Small values added in a plain `i128` give what adding each does, and larger ones are
+    /// left to `add_n`.
+    #[test]
+    fn small_values_add_as_add_n_does() {
+        let runs = [
+            (0.1, 3),
+            (-2.5, 1),
+            (1e9, 32),
+            (1.08e9, 2),
+            (-3e12, 5),
+            (f64::NAN, 4),
+            (f64::INFINITY, 1),
+            (1e-30, 7),
+            (6.0, u32::MAX),
+        ];
+        let mut one_by_one = ExactSum::default();
+        runs.iter().for_each(|&(v, n)| one_by_one.add_n(v, n));
+        let (mut sum, mut part) = (ExactSum::default(), 0i128);
+        for &(v, n) in &runs {
+            match small(v) {
+                Some(x) => part += x * i128::from(n),
+                None => sum.add_n(v, n),
+            }
+        }
+        sum.add_fixed(part);
+        assert_eq!(sum, one_by_one);
+        assert_eq!(small(1.08e9), None);
+        assert_eq!(small(f64::NAN), None);
+        let mut full = ExactSum(i128::MAX - 5);
+        full.add_fixed(small(1.0).unwrap_or_default() * 3);
+        assert_eq!(full, ExactSum(i128::MAX));
     }
 
     #[test]

@@ -563,18 +563,23 @@ impl Batch {
                 }
             }
             // Paths often agree on a cell: equal values in a row are one run.
-            let (mut nr, mut b) = (0, 0);
+            let (mut nr, mut b, mut part) = (0, 0, 0i128);
             while b < len {
                 let v = vals[b * cells + start + i];
                 let mut n = 1;
                 while b + n < len && vals[(b + n) * cells + start + i].to_bits() == v.to_bits() {
                     n += 1;
                 }
-                sums[i].add_n(v, n as u32);
+                // At most `BATCH` runs of at most `BATCH` paths: `small` values cannot overflow.
+                match crate::exact::small(v) {
+                    Some(x) => part += x * n as i128,
+                    None => sums[i].add_n(v, n as u32),
+                }
                 runs[nr] = (v, n as u32);
                 nr += 1;
                 b += n;
             }
+            sums[i].add_fixed(part);
             sketches[i].add_runs(&runs[..nr]);
         }
     }
