@@ -40,10 +40,10 @@ impl ExactSum {
 }
 
 /// `fixed(v)` when `v` is finite and below 2³⁰ (about 10⁹) in magnitude, `None` otherwise.
-/// Such a value times any `u32` stays below 2¹²⁶, and 2¹⁶ such products add up below 2¹²⁷, so
-/// a caller can add a batch of them in a plain `i128` and hand the total to
-/// [`ExactSum::add_fixed`]: the same sum as adding each with [`ExactSum::add_n`] (while the sum
-/// stays in range), without the 128-bit overflow test of each saturating product and sum.
+/// Such a value is below 2⁹⁴ in fixed point, so up to 2¹⁶ runs of up to 2¹⁶ such values add up
+/// below 2¹²⁶: a caller can add a batch of them in a plain `i128` and hand the total to
+/// [`ExactSum::add_fixed`], the same sum as adding each run with [`ExactSum::add_n`] (while the
+/// sum stays in range) without the 128-bit overflow tests of a saturating product and sum.
 #[inline]
 pub fn small(v: f64) -> Option<i128> {
     const LIMIT: u128 = 1 << 94;

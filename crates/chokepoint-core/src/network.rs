@@ -51,9 +51,9 @@ pub struct Network {
     pub n_segments: usize,
     /// Nodes reported in the time series.
     pub active: Vec<bool>,
-    /// The nodes each daily loop visits, ascending (the same order as a loop over all nodes
-    /// that skips the others, so sums come out the same). A loop over every node that tests
-    /// a fixed property first mispredicts that test on every change of answer, every day.
+    /// The nodes each daily loop acts on, ascending: the same nodes in the same order as a
+    /// loop over every node that skips the others (so sums come out the same), without
+    /// looking at the others.
     pub lists: NodeLists,
     pub max_transit: usize,
 }
