@@ -44,7 +44,7 @@
 use crate::event::{Day, EventKind, LeadTime, LicenceTerms, ProductSelector, RegionSelector};
 use crate::model::{ProductId, Rationing, RegionId, Scenario, World};
 pub use crate::network::Network;
-use crate::order_book::{Order, OrderBook};
+use crate::order_book::{Order, OrderBook, Shipped};
 use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
 use crate::summary::{RunSummary, SummaryRow};
 use rand::RngExt;
@@ -1277,6 +1277,12 @@ impl<'a> Engine<'a> {
             Rationing::DomesticFirst => 2,
             Rationing::AllyPriority(_) => 3,
         };
+        if tiers == 1 && fresh {
+            // The common case: one tier of every link, claims as production read them.
+            self.serve_every_link(n, left, day);
+            self.state.scratch.claims = claims;
+            return;
+        }
         for tier in 1..=tiers {
             if left <= EPS {
                 break;
@@ -1316,6 +1322,31 @@ impl<'a> Engine<'a> {
         self.state.scratch.claims = claims;
     }
 
+    /// [`Engine::serve_tier`] of one tier holding every link out of node `n`, each claiming
+    /// its book total as production read it (no offtake line shipped today, so there is none
+    /// on these books): the same shipments, without building the list of claims.
+    fn serve_every_link(&mut self, n: usize, avail: f64, day: Day) {
+        let st = &mut self.state;
+        let links = &self.net.links_from[n];
+        let total: f64 = links.iter().map(|&l| st.scratch.book_total[l]).sum();
+        if total <= EPS || avail <= EPS {
+            return;
+        }
+        let frac = (avail / total).min(1.0);
+        // Taken out while shipping changes the state, and put back.
+        let totals = std::mem::take(&mut st.scratch.book_total);
+        for &l in links {
+            let claim = totals[l];
+            if claim <= 0.0 {
+                continue;
+            }
+            let sent = take_share(st, l, claim, frac, false, day);
+            debug_assert_eq!(sent.offtake, 0.0);
+            ship_on(st, &self.net, l, sent.total);
+        }
+        st.scratch.book_total = totals;
+    }
+
     /// Serves the claims of one tier proportionally from `avail`; returns the quantity shipped.
     fn serve_tier(
         &mut self,
@@ -1344,62 +1375,14 @@ impl<'a> Engine<'a> {
             } else {
                 (0.0, 0.0)
             };
-            // Whole lines when the tier is fully served, otherwise FIFO up to the link's share.
-            let licences = &mut self.state.licences;
-            let sent = if frac >= 1.0 && !offtake_only {
-                self.state.book[l].ship_all(|li| {
-                    licences[li].remaining = 0.0;
-                    licences[li].shipped.get_or_insert(day);
-                })
-            } else {
-                let give = if frac >= 1.0 {
-                    f64::INFINITY
-                } else {
-                    claim * frac
-                };
-                self.state.book[l].ship_fifo(give, offtake_only, |t| {
-                    let lic = &mut licences[t.licence];
-                    lic.remaining = t.remaining;
-                    // Rationing by a fraction a hair below 1 leaves dust (≤ EPS) on the
-                    // line: the licence has shipped for every purpose but the last 1e-12.
-                    if t.remaining <= EPS {
-                        lic.shipped.get_or_insert(day);
-                    }
-                })
-            };
+            let sent = take_share(&mut self.state, l, claim, frac, offtake_only, day);
             if sent.offtake > 0.0 {
                 self.state.topup_today[l] += (floor - price).max(0.0) * sent.offtake * 1000.0;
             }
-            let sent = sent.total;
-            self.ship(l, sent);
-            shipped_total += sent;
+            ship_on(&mut self.state, &self.net, l, sent.total);
+            shipped_total += sent.total;
         }
         shipped_total
-    }
-
-    fn ship(&mut self, l: usize, q: f64) {
-        if q <= 0.0 {
-            return;
-        }
-        let st = &mut self.state;
-        st.on_order[l] -= q;
-        st.shipped_today[l] += q;
-        st.nodes[self.net.seller_node[l]].shipped += q;
-        let transit = self.net.transit_days[l] as usize;
-        if transit == 0 {
-            let to = self.net.buyer_node[l];
-            st.stock[to] += q;
-            st.nodes[to].arrivals += q;
-            st.arrived_today[l] += q;
-        } else {
-            // transit < ring_len: one wrap at most, without a division.
-            let mut slot = st.day_slot + transit;
-            if slot >= st.ring_len {
-                slot -= st.ring_len;
-            }
-            st.ring[slot * self.net.transit_days.len() + l] += q;
-            st.in_transit[l] += q;
-        }
     }
 
     fn offtake_floor(&self, l: usize) -> f64 {
@@ -1988,6 +1971,66 @@ impl<'a> Engine<'a> {
     /// Quantity shipped on each link today.
     pub fn shipped_today(&self) -> &[f64] {
         &self.state.shipped_today
+    }
+}
+
+/// Takes link `l`'s part of a tier served at fraction `frac` of its claims from its book (only
+/// offtake lines with `offtake_only`): whole lines when the tier is served in full, otherwise
+/// first in, first out up to `claim · frac`, telling each licence what is left of it.
+fn take_share(
+    st: &mut State,
+    l: usize,
+    claim: f64,
+    frac: f64,
+    offtake_only: bool,
+    day: Day,
+) -> Shipped {
+    let licences = &mut st.licences;
+    if frac >= 1.0 && !offtake_only {
+        return st.book[l].ship_all(|li| {
+            licences[li].remaining = 0.0;
+            licences[li].shipped.get_or_insert(day);
+        });
+    }
+    let give = if frac >= 1.0 {
+        f64::INFINITY
+    } else {
+        claim * frac
+    };
+    st.book[l].ship_fifo(give, offtake_only, |t| {
+        let lic = &mut licences[t.licence];
+        lic.remaining = t.remaining;
+        // Rationing by a fraction a hair below 1 leaves dust (≤ EPS) on the line: the licence
+        // has shipped for every purpose but the last 1e-12.
+        if t.remaining <= EPS {
+            lic.shipped.get_or_insert(day);
+        }
+    })
+}
+
+/// Ships `q` on link `l` today: it leaves the seller's book (done by the caller) and arrives
+/// after the link's transit days (today when 0).
+fn ship_on(st: &mut State, net: &Network, l: usize, q: f64) {
+    if q <= 0.0 {
+        return;
+    }
+    st.on_order[l] -= q;
+    st.shipped_today[l] += q;
+    st.nodes[net.seller_node[l]].shipped += q;
+    let transit = net.transit_days[l] as usize;
+    if transit == 0 {
+        let to = net.buyer_node[l];
+        st.stock[to] += q;
+        st.nodes[to].arrivals += q;
+        st.arrived_today[l] += q;
+    } else {
+        // transit < ring_len: one wrap at most, without a division.
+        let mut slot = st.day_slot + transit;
+        if slot >= st.ring_len {
+            slot -= st.ring_len;
+        }
+        st.ring[slot * net.transit_days.len() + l] += q;
+        st.in_transit[l] += q;
     }
 }
 
