@@ -663,7 +663,9 @@ impl<'a> Opening<'a> {
         if !unc.is_empty() {
             return None;
         }
-        let mut engine = Engine::new(central, seed, 0).deferring_draws();
+        let mut engine = Engine::new(central, seed, 0)
+            .deferring_draws()
+            .without_records();
         let prod0 = baseline_production(&engine.net);
         let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
         let mut lost = vec![0.0; prod0.len()];
@@ -798,7 +800,7 @@ fn run_path_into<'a>(
             values
         }
         None => {
-            let mut engine = Engine::new(scenario, seed, path);
+            let mut engine = Engine::new(scenario, seed, path).without_records();
             let prod0 = baseline_production(&engine.net);
             let lost = vec![0.0; prod0.len()];
             let lost = run_days(set, &mut engine, &prod0, lost, row, acc);
