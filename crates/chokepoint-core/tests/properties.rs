@@ -155,6 +155,17 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
     event(spec.start, end, kind)
 }
 
+/// The arguments of [`scenario`]: regions, chains, network seed, events and stockpile size.
+fn random_network() -> impl Strategy<Value = (usize, usize, u64, Vec<EventSpec>, f64)> {
+    (
+        2usize..6,
+        1usize..3,
+        0u64..1_000_000,
+        proptest::collection::vec(event_spec(), 0..12),
+        0.0f64..1.0,
+    )
+}
+
 fn scenario(
     regions: usize,
     chains: usize,
@@ -276,11 +287,7 @@ proptest! {
 
     #[test]
     fn invariants_hold_on_random_networks(
-        regions in 2usize..6,
-        chains in 1usize..3,
-        seed in 0u64..1_000_000,
-        specs in proptest::collection::vec(event_spec(), 0..12),
-        stock in 0.0f64..1.0,
+        (regions, chains, seed, specs, stock) in random_network(),
     ) {
         check_invariants(&scenario(regions, chains, seed, &specs, stock))?;
     }
@@ -293,43 +300,35 @@ fn check_without_records(s: &Scenario) -> Result<(), TestCaseError> {
     let mut with = Engine::new(s, seed, 3);
     let mut without = Engine::new(s, seed, 3).without_records();
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let state = |e: &Engine| {
+        let st = &e.state;
+        let flows: Vec<f64> = st
+            .nodes
+            .iter()
+            .flat_map(|nd| [nd.need, nd.unmet, nd.production])
+            .chain((0..e.net.flow0.len()).map(|l| e.shipped_today()[l]))
+            .chain(e.in_transit().iter().copied())
+            .collect();
+        [
+            ("stock", bits(&st.stock)),
+            ("stockpiles", bits(&st.strategic)),
+            ("prices", bits(&st.price)),
+            ("on order", bits(&st.on_order)),
+            ("shares", bits(&st.shares)),
+            ("capacity", bits(&st.capacity)),
+            (
+                "need, unmet, production, shipments, in transit",
+                bits(&flows),
+            ),
+        ]
+    };
     while !with.finished() {
         let day = with.state.day;
         with.step(&mut NullSink);
         without.step(&mut NullSink);
-        let (a, b) = (&with.state, &without.state);
-        prop_assert_eq!(bits(&a.stock), bits(&b.stock), "stock on day {}", day);
-        prop_assert_eq!(
-            bits(&a.strategic),
-            bits(&b.strategic),
-            "stockpiles on day {}",
-            day
-        );
-        prop_assert_eq!(bits(&a.price), bits(&b.price), "prices on day {}", day);
-        prop_assert_eq!(
-            bits(&a.on_order),
-            bits(&b.on_order),
-            "on order on day {}",
-            day
-        );
-        prop_assert_eq!(bits(&a.shares), bits(&b.shares), "shares on day {}", day);
-        prop_assert_eq!(
-            bits(&a.capacity),
-            bits(&b.capacity),
-            "capacity on day {}",
-            day
-        );
-        let flows = |e: &Engine| {
-            e.state
-                .nodes
-                .iter()
-                .flat_map(|nd| [nd.need, nd.unmet, nd.production])
-                .chain((0..e.net.flow0.len()).map(|l| e.shipped_today()[l]))
-                .chain(e.in_transit().iter().copied())
-                .map(f64::to_bits)
-                .collect::<Vec<_>>()
-        };
-        prop_assert_eq!(flows(&with), flows(&without), "flows on day {}", day);
+        for ((what, a), (_, b)) in state(&with).into_iter().zip(state(&without)) {
+            prop_assert_eq!(a, b, "{} on day {}", what, day);
+        }
     }
     for r in 0..with.net.nr {
         for p in 0..with.net.np {
@@ -345,11 +344,7 @@ proptest! {
 
     #[test]
     fn without_records_the_simulation_is_the_same(
-        regions in 2usize..6,
-        chains in 1usize..3,
-        seed in 0u64..1_000_000,
-        specs in proptest::collection::vec(event_spec(), 0..12),
-        stock in 0.0f64..1.0,
+        (regions, chains, seed, specs, stock) in random_network(),
     ) {
         check_without_records(&scenario(regions, chains, seed, &specs, stock))?;
     }
