@@ -507,15 +507,16 @@ impl<'a> Engine<'a> {
         self
     }
 
-    /// This engine without the bookkeeping that only records, summaries and audits read:
-    /// per-node arrivals, consumption, shipments and capacity, per-link arrivals and top-ups,
-    /// each licence's remainder and shipping day once it is approved (a pending licence keeps
-    /// its quantity, which its decision reads), and the summary's total need, first stockout
-    /// and lowest cover. What drives the simulation and what Monte Carlo reads (stock, need,
-    /// unmet demand, production, prices, shipments, order books, licence decisions,
-    /// [`Engine::node_totals`]) is computed exactly as with it, and a Monte Carlo path runs
-    /// ~4% faster. Such an engine cannot emit records, finish, audit or list its licences
-    /// (they panic).
+    /// This engine without the bookkeeping that only records, summaries and audits read. Of
+    /// each node's day only need, unmet demand and production are kept (not its opening stock,
+    /// arrivals, consumption, shipments, releases, purchases or capacity); per-link arrivals
+    /// and top-ups are not kept, nor an approved licence's remainder and shipping day (a
+    /// pending licence keeps its quantity, which its decision reads), nor the summary's total
+    /// need, first stockout and lowest cover. What drives the simulation and what Monte Carlo
+    /// reads (stock, need, unmet demand, production, prices, shipments, order books, licence
+    /// decisions, [`Engine::node_totals`]) is computed exactly as with it, and a Monte Carlo
+    /// path runs ~5% faster. Such an engine cannot emit records, finish, audit or list its
+    /// licences (they panic).
     pub fn without_records(mut self) -> Engine<'a> {
         self.state.records = false;
         self
@@ -598,11 +599,18 @@ impl<'a> Engine<'a> {
             self.apply_events();
         }
         self.advance_ramps();
-        for (n, nd) in self.state.nodes.iter_mut().enumerate() {
-            *nd = NodeDay {
-                stock_start: self.state.stock[n],
-                ..NodeDay::default()
-            };
+        if self.state.records {
+            for (n, nd) in self.state.nodes.iter_mut().enumerate() {
+                *nd = NodeDay {
+                    stock_start: self.state.stock[n],
+                    ..NodeDay::default()
+                };
+            }
+        } else {
+            // The day's flows the simulation reads; the others are records only.
+            for nd in &mut self.state.nodes {
+                (nd.need, nd.unmet, nd.production) = (0.0, 0.0, 0.0);
+            }
         }
         self.state.shipped_today.iter_mut().for_each(|v| *v = 0.0);
         if self.state.records {
