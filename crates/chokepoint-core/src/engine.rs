@@ -927,6 +927,11 @@ impl<'a> Engine<'a> {
         let EventKind::ExportLicence(lic) = &self.scenario.events[event].kind else {
             return;
         };
+        if lic.end_uses.is_empty() && lic.batch_days == 0 {
+            // One application for the whole order, filed now (the usual regime).
+            self.file_one(link, event, qty, usize::MAX);
+            return;
+        }
         let l = &self.world().links[link];
         let n = self.net.node(l.to, l.product);
         let ne = self.net.end_uses.len().max(1);
