@@ -546,7 +546,7 @@ impl Batch {
         const AHEAD: usize = 8;
         let first = self.skip.saturating_sub(start);
         // One cell's runs; filled before they are read, so not cleared between cells.
-        let mut runs = [(0.0, 0); BATCH];
+        let mut runs = [(0.0, 0); MAX_BATCH];
         for i in first..sketches.len().min(sums.len()) {
             if let Some(next) = sketches.get(i + AHEAD) {
                 next.prefetch();
@@ -570,7 +570,8 @@ impl Batch {
                 while b + n < len && vals[(b + n) * cells + start + i].to_bits() == v.to_bits() {
                     n += 1;
                 }
-                // At most `BATCH` runs of at most `BATCH` paths: `small` values cannot overflow.
+                // At most `MAX_BATCH` runs of at most `MAX_BATCH` paths: `small` values cannot
+                // overflow.
                 match crate::exact::small(v) {
                     Some(x) => part += x * n as i128,
                     None => sums[i].add_n(v, n as u32),
@@ -838,11 +839,29 @@ fn run_days(
     lost
 }
 
-/// Paths buffered per worker before their values go into the sketches: enough that the pass
-/// over the sketches (~50 MB on `world-2024`, plus their bins) is a small cost per path, few
-/// enough that the buffer (32 × 448,220 values, 115 MB) keeps a 2-thread run of 10,000 paths
-/// far below 1 GiB (bench/README.md). 16 was 6% slower.
-const BATCH: usize = 32;
+/// Most paths a worker buffers before their values go into the sketches. Each flush is one pass
+/// over every sketch (~50 MB on `world-2024`, plus their bins) and, with several threads, one
+/// wait for the slowest worker, so larger batches cost less per path, up to a point: at 2
+/// threads (2,000 paths), 64 paths a batch ran 3% faster than 32, 8% faster than 16 and 3%
+/// faster than 128 (bench/README.md, round 8). At 1 thread 32 and 64 are the same.
+const MAX_BATCH: usize = 64;
+
+/// Fewest paths a worker buffers, whatever the budget below: the pass over the sketches is then
+/// the larger cost (16 paths a batch were 6% slower than 32 at 1 thread).
+const MIN_BATCH: usize = 16;
+
+/// Bytes all workers' buffers may take together: 64 paths of `world-2024` (448,220 values a
+/// path, 230 MB) for each of 2 workers, which keeps a 2-thread run of 10,000 paths below 1 GiB;
+/// with more threads, or a larger network, each worker buffers fewer paths.
+const BUFFER_BUDGET: usize = 480 << 20;
+
+/// Paths each of `threads` workers buffers for a scenario of `cells` (source, day) cells.
+fn batch_paths(cells: usize, threads: usize, paths: usize) -> usize {
+    let per_path = cells.max(1) * std::mem::size_of::<f64>();
+    (BUFFER_BUDGET / (threads.max(1) * per_path))
+        .clamp(MIN_BATCH, MAX_BATCH)
+        .min(paths.max(1))
+}
 
 /// The paths of shard `index` of `count` (0-based) out of `paths`: `index, index + count, ...`.
 pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
@@ -853,9 +872,9 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
 /// `progress` is called with the number of paths done after each path (from worker threads).
 ///
 /// With several threads the workers share one set of sketches instead of keeping one each (the
-/// sketches are most of the memory): in rounds, every worker runs up to `BATCH` (32) paths into its
-/// own buffer, then the sketches are split into one range per thread and each range takes the
-/// buffers in worker order. Bin counts, exact sums and stockout counts do not depend on that
+/// sketches are most of the memory): in rounds, every worker runs up to [`batch_paths`] paths (64
+/// on `world-2024` at 2 threads) into its own buffer, then the sketches are split into ranges and
+/// each range takes the buffers in worker order. Bin counts, exact sums and stockout counts do not depend on that
 /// order, so the result is the same as with one thread.
 pub fn run(
     central: &Scenario,
@@ -867,6 +886,22 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
+    let cap = batch_paths(set.days as usize * set.sources.len(), threads, paths.len());
+    run_batched(central, unc, set, seed, paths, threads, cap, progress)
+}
+
+/// [`run`] with `cap` paths buffered per worker.
+#[allow(clippy::too_many_arguments)]
+fn run_batched(
+    central: &Scenario,
+    unc: &Uncertainty,
+    set: &SeriesSet,
+    seed: u64,
+    paths: &[u64],
+    threads: usize,
+    cap: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Accumulator {
     let study = &Study {
         central,
         unc,
@@ -878,7 +913,6 @@ pub fn run(
     let skip = opening.map_or(0, Opening::cells);
     let next = &AtomicUsize::new(0);
     let done = &AtomicUsize::new(0);
-    let cap = BATCH.min(paths.len().max(1));
     let pool = if threads > 1 {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -1001,6 +1035,28 @@ pub fn distribution(values: &[f64]) -> ([f64; 5], f64, f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How many paths a worker buffers changes nothing: sketches, sums, stockouts and rows are
+    /// the same with one batch, several batches and several threads (default scenario, so the
+    /// shared opening is part of it).
+    #[test]
+    fn batch_size_does_not_change_results() {
+        let Some(Ok(s)) = crate::library::builtin_scenario("april-2025") else {
+            panic!("built-in scenario");
+        };
+        let unc = Uncertainty::default();
+        let set = SeriesSet::new(&s, &unc);
+        let paths: Vec<u64> = (0..5).collect();
+        let whole = run_batched(&s, &unc, &set, 2, &paths, 1, 5, &|_| {});
+        for (threads, cap) in [(1, 2), (2, 1), (2, 2)] {
+            let acc = run_batched(&s, &unc, &set, 2, &paths, threads, cap, &|_| {});
+            assert!(
+                acc.encode() == whole.encode(),
+                "{threads} threads, {cap} a batch"
+            );
+            assert_eq!(acc.rows, whole.rows, "{threads} threads, {cap} a batch");
+        }
+    }
 
     #[test]
     fn quantiles_interpolate() {
