@@ -84,6 +84,7 @@ impl Clone for OrderBook {
 
 impl OrderBook {
     /// Adds `o` as the newest line (nothing when it rounds to nothing in fixed point).
+    #[inline]
     pub fn push(&mut self, o: Order) {
         let q = fixed(o.qty);
         if q <= 0 {
