@@ -874,8 +874,8 @@ pub fn shard_paths(paths: u64, index: u64, count: u64) -> Vec<u64> {
 /// With several threads the workers share one set of sketches instead of keeping one each (the
 /// sketches are most of the memory): in rounds, every worker runs up to [`batch_paths`] paths (64
 /// on `world-2024` at 2 threads) into its own buffer, then the sketches are split into ranges and
-/// each range takes the buffers in worker order. Bin counts, exact sums and stockout counts do not depend on that
-/// order, so the result is the same as with one thread.
+/// each range takes the buffers in worker order. Bin counts, exact sums and stockout counts do
+/// not depend on that order, so the result is the same as with one thread.
 pub fn run(
     central: &Scenario,
     unc: &Uncertainty,
@@ -887,28 +887,25 @@ pub fn run(
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
     let cap = batch_paths(set.days as usize * set.sources.len(), threads, paths.len());
-    run_batched(central, unc, set, seed, paths, threads, cap, progress)
-}
-
-/// [`run`] with `cap` paths buffered per worker.
-#[allow(clippy::too_many_arguments)]
-fn run_batched(
-    central: &Scenario,
-    unc: &Uncertainty,
-    set: &SeriesSet,
-    seed: u64,
-    paths: &[u64],
-    threads: usize,
-    cap: usize,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Accumulator {
-    let study = &Study {
+    let study = Study {
         central,
         unc,
         set,
         seed,
         opening: Opening::new(central, unc, set, seed),
     };
+    run_batched(&study, paths, threads, cap, progress)
+}
+
+/// [`run`] of `study` with `cap` paths buffered per worker.
+fn run_batched(
+    study: &Study,
+    paths: &[u64],
+    threads: usize,
+    cap: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Accumulator {
+    let set = study.set;
     let opening = study.opening.as_ref();
     let skip = opening.map_or(0, Opening::cells);
     let next = &AtomicUsize::new(0);
@@ -1046,10 +1043,18 @@ mod tests {
         };
         let unc = Uncertainty::default();
         let set = SeriesSet::new(&s, &unc);
+        let study = Study {
+            central: &s,
+            unc: &unc,
+            set: &set,
+            seed: 2,
+            opening: Opening::new(&s, &unc, &set, 2),
+        };
+        assert!(study.opening.is_some());
         let paths: Vec<u64> = (0..5).collect();
-        let whole = run_batched(&s, &unc, &set, 2, &paths, 1, 5, &|_| {});
+        let whole = run_batched(&study, &paths, 1, 5, &|_| {});
         for (threads, cap) in [(1, 2), (2, 1), (2, 2)] {
-            let acc = run_batched(&s, &unc, &set, 2, &paths, threads, cap, &|_| {});
+            let acc = run_batched(&study, &paths, threads, cap, &|_| {});
             assert!(
                 acc.encode() == whole.encode(),
                 "{threads} threads, {cap} a batch"
