@@ -905,6 +905,8 @@ fn run_batched(
     cap: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Accumulator {
+    // A flush holds one cell's runs in a `MAX_BATCH` array.
+    assert!((1..=MAX_BATCH).contains(&cap), "{cap} paths a batch");
     let set = study.set;
     let opening = study.opening.as_ref();
     let skip = opening.map_or(0, Opening::cells);
