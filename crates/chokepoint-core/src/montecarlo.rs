@@ -147,6 +147,11 @@ pub struct SeriesSet {
 }
 
 impl SeriesSet {
+    /// (Source, day) cells: one sketch and one exact sum each, one value per path in a batch.
+    fn cells(&self) -> usize {
+        self.days as usize * self.sources.len()
+    }
+
     pub fn new(scenario: &Scenario, unc: &Uncertainty) -> SeriesSet {
         let world = &scenario.world;
         let net = Network::new(world);
@@ -325,7 +330,7 @@ impl Accumulator {
 
     pub fn new(set: &SeriesSet) -> Accumulator {
         let days = set.days as usize;
-        let cells = days * set.sources.len();
+        let cells = set.cells();
         Accumulator {
             days: set.days,
             n_series: set.series.len(),
@@ -523,7 +528,7 @@ struct Batch {
 
 impl Batch {
     fn new(set: &SeriesSet, cap: usize) -> Batch {
-        let cells = set.days as usize * set.sources.len();
+        let cells = set.cells();
         Batch {
             cap,
             len: 0,
@@ -886,7 +891,7 @@ pub fn run(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
-    let cap = batch_paths(set.days as usize * set.sources.len(), threads, paths.len());
+    let cap = batch_paths(set.cells(), threads, paths.len());
     let study = Study {
         central,
         unc,
