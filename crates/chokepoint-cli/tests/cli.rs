@@ -714,3 +714,243 @@ fn stockout_threshold_is_a_flag_and_part_of_a_shard_identity() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not a threshold"), "{err}");
 }
+
+// ---- Issue 15: the refactor changes no output byte --------------------------------------------
+
+/// SHA-256 of every file in `dir` (sorted by name) as `digest  label/name` lines; `run_info.json`
+/// with its measured numbers (timings, peak memory) blanked, since they differ run to run.
+fn folder_digests(dir: &Path, label: &str) -> String {
+    let mut out = String::new();
+    for (name, bytes) in read_files(dir) {
+        let bytes = if name == "run_info.json" {
+            without_measurements(&bytes)
+        } else {
+            bytes
+        };
+        out.push_str(&format!("{}  {label}/{name}\n", sha256_hex(&bytes)));
+    }
+    out
+}
+
+/// `run_info.json` with the values of its timing and memory keys replaced by `_`.
+fn without_measurements(bytes: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let key = line.trim_start().split(':').next().unwrap_or("");
+        if [
+            "\"load\"",
+            "\"loop\"",
+            "\"per_step_mean\"",
+            "\"peak_rss_MiB\"",
+        ]
+        .contains(&key)
+        {
+            let comma = if line.trim_end().ends_with(',') {
+                ","
+            } else {
+                ""
+            };
+            out.push_str(&format!("{key}: _{comma}\n"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
+}
+
+/// Runs the binary, requires exit 0 and returns (stdout, stderr).
+fn run_text(dir: &Path, args: &[&str]) -> (String, String) {
+    let (code, out, err) = chokepoint(dir, args);
+    assert_eq!(code, 0, "{args:?}\n{out}\n{err}");
+    (out, err)
+}
+
+/// Every output of every shipped scenario, of a 200-path Monte Carlo run, of shards and their
+/// merge, of `compare`, of the catalogue's `backtest` and of `ario` (compat, clean, linked to a
+/// run) hashes to the digests recorded before issue 15's refactor began
+/// (`tests/golden/issue-15-outputs.sha256`). The folders are deleted once hashed (a shipped
+/// scenario writes up to 217 MB). Rerun with `CHOKEPOINT_BLESS=1` only for an intended change.
+#[test]
+fn issue_15_outputs_are_byte_identical_to_before_the_refactor() {
+    let golden = crate_dir().join("tests/golden/issue-15-outputs.sha256");
+    let dir = temp_dir(
+        "issue-15",
+        &[
+            "tiny.toml",
+            "tiny-mc.toml",
+            "china-ban.toml",
+            "ario-events-compat.toml",
+            "ario-events-clean.toml",
+        ],
+    );
+    let mrio = crate_dir().join("tests/fixtures/mrio-13x6");
+    let mrio = mrio.to_str().unwrap();
+    let mut digests = String::new();
+    let mut hash_text = |label: &str, text: &str| {
+        digests.push_str(&format!("{}  {label}\n", sha256_hex(text.as_bytes())));
+    };
+    let mut folders: Vec<(String, String)> = Vec::new();
+
+    // Every shipped scenario, single run with its own seed; the default one's table too.
+    let mut names: Vec<String> = fs::read_dir(crate_dir().join("../../scenarios"))
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "toml").then(|| p.file_stem().unwrap().to_string_lossy().into())
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 6, "{names:?}");
+    for name in &names {
+        let spec = format!("builtin:{name}");
+        let (stdout, _) = run_text(&dir, &["run", &spec, "--out", name]);
+        hash_text(&format!("run {spec} stdout"), &stdout);
+        let (stdout, _) = run_text(&dir, &["validate", &spec]);
+        hash_text(&format!("validate {spec} stdout"), &stdout);
+        folders.push((name.clone(), format!("run {spec}")));
+    }
+    // Monte Carlo: 200 paths of the default scenario, an uncertain fixture, shards and merges.
+    run_text(
+        &dir,
+        &[
+            "run", "--paths", "200", "--seed", "1", "-q", "--out", "mc200",
+        ],
+    );
+    folders.push(("mc200".into(), "run --paths 200".into()));
+    run_text(
+        &dir,
+        &[
+            "run",
+            "tiny-mc.toml",
+            "--paths",
+            "64",
+            "-q",
+            "--out",
+            "mc-tiny",
+        ],
+    );
+    folders.push(("mc-tiny".into(), "run tiny-mc --paths 64".into()));
+    for (spec, paths, tag) in [
+        ("builtin:april-2025", "40", "april"),
+        ("tiny-mc.toml", "30", "tiny"),
+    ] {
+        let mut shards = Vec::new();
+        for i in 0..3 {
+            let out = format!("shard-{tag}-{i}");
+            let which = format!("{i}/3");
+            let args = [
+                "run", spec, "--paths", paths, "--seed", "9", "--shard", &which, "-q", "--out",
+                &out,
+            ];
+            run_text(&dir, &args);
+            folders.push((out.clone(), format!("shard {tag} {i}/3")));
+            shards.push(out);
+        }
+        let merged = format!("merged-{tag}");
+        let mut args = vec!["merge"];
+        args.extend(shards.iter().rev().map(String::as_str));
+        args.extend(["--out", &merged]);
+        let (stdout, _) = run_text(&dir, &args);
+        hash_text(&format!("merge {tag} stdout"), &stdout);
+        folders.push((merged, format!("merge {tag}")));
+    }
+    // compare (its table goes to stdout).
+    let (stdout, _) = run_text(
+        &dir,
+        &[
+            "compare",
+            "builtin:april-2025",
+            "builtin:full-embargo-usa",
+            "--paths",
+            "24",
+            "-q",
+        ],
+    );
+    hash_text("compare april-2025 full-embargo-usa", &stdout);
+    let (stdout, _) = run_text(
+        &dir,
+        &[
+            "compare",
+            "tiny.toml",
+            "tiny-mc.toml",
+            "--paths",
+            "20",
+            "-q",
+        ],
+    );
+    hash_text("compare tiny tiny-mc", &stdout);
+    let (stdout, _) = run_text(&dir, &["backtest"]);
+    hash_text("backtest stdout", &stdout);
+    // ARIO: compat (events file with stocks, single shock from flags), clean, linked to a run.
+    run_text(&dir, &["run", "china-ban.toml", "-q", "--out", "ban"]);
+    folders.push(("ban".into(), "run china-ban".into()));
+    let map = crate_dir().join("../../data/ario/exiobase3-mapping.toml");
+    let map = map.to_str().unwrap();
+    let ario: [(&str, Vec<&str>); 4] = [
+        (
+            "ario-compat-events",
+            vec![
+                "--compat",
+                "boario-0.7.2",
+                "--events",
+                "ario-events-compat.toml",
+                "--register-stocks",
+            ],
+        ),
+        (
+            "ario-compat-flags",
+            vec![
+                "--compat",
+                "boario-0.7.2",
+                "--event-type",
+                "arbitrary",
+                "--regions",
+                "CN",
+                "--sectors",
+                "Other",
+                "--impact",
+                "0.5",
+            ],
+        ),
+        (
+            "ario-clean-events",
+            vec!["--events", "ario-events-clean.toml", "--register-stocks"],
+        ),
+        (
+            "ario-clean-linked",
+            vec!["--from-run", "ban", "--mapping", map],
+        ),
+    ];
+    for (out, extra) in &ario {
+        let mut args = vec!["ario", "--mriot", mrio, "--steps", "120", "--out", out];
+        args.extend(extra);
+        let (stdout, stderr) = run_text(&dir, &args);
+        // The last line of stderr reports the time taken.
+        let stderr: String = stderr
+            .lines()
+            .filter(|l| !l.starts_with("ario: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        hash_text(&format!("{out} stdout"), &stdout);
+        hash_text(&format!("{out} stderr"), &stderr.replace(map, "MAP"));
+        folders.push((out.to_string(), out.to_string()));
+    }
+    for (folder, label) in &folders {
+        digests.push_str(&folder_digests(&dir.join(folder), label));
+        fs::remove_dir_all(dir.join(folder)).unwrap();
+    }
+    if std::env::var_os("CHOKEPOINT_BLESS").is_some() {
+        fs::write(&golden, &digests).unwrap();
+    }
+    let expected = fs::read_to_string(&golden).unwrap_or_default();
+    let changed: Vec<&str> = digests
+        .lines()
+        .filter(|l| !expected.lines().any(|e| e == *l))
+        .collect();
+    assert!(
+        changed.is_empty() && digests.lines().count() == expected.lines().count(),
+        "outputs changed since the digests of issue 15 were recorded:\n{}",
+        changed.join("\n")
+    );
+}
