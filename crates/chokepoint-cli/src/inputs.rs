@@ -4,7 +4,7 @@
 use crate::Failure;
 use anyhow::anyhow;
 use chokepoint_core::library::{Builtins, SCENARIOS};
-use chokepoint_core::model::Scenario;
+use chokepoint_core::scenario::Scenario;
 use chokepoint_core::scenario::{
     BaseResolver, Diagnostics, SourceText, parse_scenario, parse_scenario_uncertain,
 };

@@ -9,8 +9,8 @@ mod output;
 mod table;
 
 use anyhow::Context as _;
-use chokepoint_core::model::Scenario;
 use chokepoint_core::scenario::Diagnostics;
+use chokepoint_core::scenario::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write as _;
 use std::path::PathBuf;

@@ -8,11 +8,11 @@ use crate::Failure;
 use crate::inputs::{self, Input};
 use crate::output::{self, AtomicFile, OutputFile, SCHEMA_VERSION, date_string};
 use anyhow::{Context as _, anyhow};
-use chokepoint_core::model::Scenario;
 use chokepoint_core::montecarlo::{
     self, Accumulator, DecodeError, MetricKind, PathRow, QUANTILES, RELATIVE_ACCURACY,
     STOCKOUT_THRESHOLD, SeriesSet, distribution, shard_paths,
 };
+use chokepoint_core::scenario::Scenario;
 use chokepoint_core::uncertain::Uncertainty;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::civil::Date;

@@ -2,7 +2,7 @@
 //! licences, columns aligned (text left, numbers right).
 
 use crate::output::{date_string, shortfall_pct};
-use chokepoint_core::model::Scenario;
+use chokepoint_core::scenario::Scenario;
 use chokepoint_core::summary::RunSummary;
 use std::fmt::Write as _;
 

@@ -4,8 +4,9 @@
 
 use chokepoint_core::build::synthetic;
 use chokepoint_core::engine::simulate;
-use chokepoint_core::model::{Scenario, Settings};
+use chokepoint_core::model::Settings;
 use chokepoint_core::record::NullSink;
+use chokepoint_core::scenario::Scenario;
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 

@@ -12,8 +12,9 @@
 
 use crate::engine::simulate;
 use crate::event::Day;
-use crate::model::{ProductId, RegionId, Scenario, Stage, World};
+use crate::model::{ProductId, RegionId, Stage, World};
 use crate::record::{LicenceRecord, Record, Sink, Variable};
+use crate::scenario::Scenario;
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 

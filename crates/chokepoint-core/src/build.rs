@@ -5,8 +5,9 @@
 use crate::event::{Day, Event, EventKind};
 use crate::model::{
     Demand, Facility, InventoryPolicy, Link, Product, ProductId, Recipe, Region, RegionId,
-    Scenario, Settings, Stage, World,
+    Settings, Stage, World,
 };
+use crate::scenario::Scenario;
 
 /// Fluent construction of a [`World`]; ids are returned as they are added.
 #[derive(Debug, Clone, Default)]

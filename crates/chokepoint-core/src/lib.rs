@@ -10,6 +10,7 @@
 pub mod backtest;
 pub mod build;
 pub mod check;
+pub mod dist;
 pub mod engine;
 pub mod event;
 pub mod exact;
@@ -19,7 +20,9 @@ pub mod montecarlo;
 pub mod network;
 mod order_book;
 pub mod record;
+pub mod rng;
 pub mod scenario;
 pub mod sketch;
 pub mod summary;
 pub mod uncertain;
+mod wire;

@@ -3,7 +3,7 @@
 //! parser; [`builtin_scenario`] parses a library scenario by name. Embedding is a compile-time
 //! copy, not I/O: the core still reads nothing at run time.
 
-use crate::model::Scenario;
+use crate::scenario::Scenario;
 use crate::scenario::{BaseResolver, Diagnostics, SourceText, parse_scenario};
 
 /// An embedded dataset: its name and its files (path shown in messages, text) in reading order.

@@ -6,14 +6,17 @@
 //! tariff), [`Demand`]s (final demand by end use), [`InventoryPolicy`]s (initial and target days of
 //! cover), [`Stockpile`]s and price [`Segment`]s. Every entity is referred to by a dense index
 //! ([`RegionId`], [`ProductId`]) so the engine can use flat arrays; codes and names are kept for
-//! output. A [`Scenario`] is a world plus dated [`Event`]s and [`Settings`].
+//! output. A scenario ([`crate::scenario::Scenario`]) is a world plus dated events and
+//! [`Settings`].
 //!
 //! Quantities are in the product's own unit (`t REO`, `t metal`, `t product`, ...), rates per day,
 //! prices in USD/kg. Nothing here is validated on construction: [`crate::scenario`] builds these
 //! values from TOML and checks them, and tests may build them directly.
 
-use crate::event::Event;
 use jiff::civil::Date;
+
+/// Day index from the scenario start (day 0 is the start date). Time is never a float.
+pub type Day = u32;
 
 /// Dense index of a region in [`World::regions`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -295,11 +298,4 @@ impl Default for Settings {
             fill_memory_days: 14.0,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
-    pub settings: Settings,
-    pub world: World,
-    pub events: Vec<Event>,
 }

@@ -26,8 +26,9 @@
 use crate::engine::{Engine, Network};
 use crate::event::Day;
 pub use crate::exact::ExactSum;
-use crate::model::{ProductId, RegionId, Scenario};
+use crate::model::{ProductId, RegionId};
 use crate::record::{NullSink, Variable};
+use crate::scenario::Scenario;
 use crate::sketch::Cell;
 use crate::uncertain::Uncertainty;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -608,28 +609,28 @@ fn observe(
     let (price, row) = row.split_at_mut(g.price.len());
     let (production, shipments) = row.split_at_mut(g.production.len());
     for (v, &n) in stock.iter_mut().zip(&g.stock) {
-        *v = st.stock[n];
+        *v = st.stocks.stock[n];
     }
     for (v, &n) in unmet.iter_mut().zip(&g.unmet) {
-        *v = st.nodes[n].unmet;
+        *v = st.today.nodes[n].unmet;
     }
     for (v, &i) in price.iter_mut().zip(&g.price) {
-        *v = st.price[i];
+        *v = st.market.price[i];
     }
     for (v, &n) in production.iter_mut().zip(&g.production) {
-        *v = st.nodes[n].production;
+        *v = st.today.nodes[n].production;
     }
     for (v, &l) in shipments.iter_mut().zip(&g.shipments) {
-        *v = st.shipped_today[l];
+        *v = st.today.shipped[l];
     }
     for (c, &n) in stockouts.iter_mut().zip(&set.stock_nodes) {
-        let nd = &st.nodes[n];
+        let nd = &st.today.nodes[n];
         if nd.need > 0.0 && nd.unmet > set.stockout_threshold * nd.need {
             *c += 1;
         }
     }
     for &n in &net.lists.facilities {
-        lost[n] += (prod0[n] - st.nodes[n].production).max(0.0);
+        lost[n] += (prod0[n] - st.today.nodes[n].production).max(0.0);
     }
 }
 
@@ -768,7 +769,7 @@ fn run_path_into<'a>(
     let (owned, drawn) = if unc.is_empty() {
         (None, Vec::new())
     } else {
-        let (s, v) = unc.sample(central, seed, path);
+        let (s, v) = central.for_path(unc, seed, path);
         (Some(s), v)
     };
     let scenario = owned.as_ref().unwrap_or(central);

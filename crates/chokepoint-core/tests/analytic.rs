@@ -3,10 +3,11 @@
 use chokepoint_core::build::{WorldBuilder, event};
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::{
-    Day, EventKind, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector,
+    Day, EventKind, ExportBan, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector,
 };
-use chokepoint_core::model::{ProductId, RegionId, Scenario, Stage};
+use chokepoint_core::model::{ProductId, RegionId, Stage};
 use chokepoint_core::record::{LicenceOutcome, Variable, VecSink};
+use chokepoint_core::scenario::Scenario;
 
 /// One supplier S, buyers; magnets with no inputs; demand 1 t/day at each buyer.
 fn star(buyers: &[(&str, u32)], cover: f64) -> (WorldBuilder, RegionId, Vec<RegionId>, ProductId) {
@@ -87,11 +88,11 @@ fn ban_runs_buyer_out_on_the_day_its_cover_predicts() {
         let ev = event(
             ban,
             None,
-            EventKind::ExportBan {
+            EventKind::ExportBan(ExportBan {
                 exporter: s,
                 products: ProductSelector::Ids(vec![m]),
                 destinations: RegionSelector::All,
-            },
+            }),
         );
         let sink = run(&b.scenario(200, vec![ev]));
         // The last order shipped the day before the ban arrives on ban - 1 + transit; stock then

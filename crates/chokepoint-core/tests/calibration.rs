@@ -11,8 +11,9 @@ use chokepoint_core::backtest::{
 };
 use chokepoint_core::engine::simulate;
 use chokepoint_core::library::builtin_scenario;
-use chokepoint_core::model::{ProductId, RegionId, Scenario};
+use chokepoint_core::model::{ProductId, RegionId};
 use chokepoint_core::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
+use chokepoint_core::scenario::Scenario;
 use std::sync::OnceLock;
 
 /// The backtest's MAPE over the months with an observed total must stay below this (achieved

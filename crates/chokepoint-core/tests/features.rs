@@ -6,10 +6,12 @@
 use chokepoint_core::build::{WorldBuilder, event};
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::{
-    Day, EventKind, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector,
+    Capacity, Day, EventKind, ExportBan, ExportQuota, GeneralLicence, LeadTime, LicenceTerms,
+    Licensing, Offtake, ProductSelector, RegionSelector, StockpileRelease, Tariff,
 };
-use chokepoint_core::model::{ProductId, Rationing, RegionId, Scenario, Segment, Stage, Stockpile};
+use chokepoint_core::model::{ProductId, Rationing, RegionId, Segment, Stage, Stockpile};
 use chokepoint_core::record::{LicenceOutcome, Variable, VecSink};
+use chokepoint_core::scenario::Scenario;
 
 fn run(s: &Scenario) -> VecSink {
     let mut sink = VecSink::default();
@@ -70,13 +72,13 @@ fn export_quota_caps_shipments_per_period() {
     let ev = event(
         10,
         None,
-        EventKind::ExportQuota {
+        EventKind::ExportQuota(ExportQuota {
             exporter: s,
             products: ProductSelector::All,
             destinations: RegionSelector::All,
             quantity: 12.0,
             period_days: 30,
-        },
+        }),
     );
     let sink = run(&b.scenario(100, vec![ev]));
     let ship = series(&sink, Variable::Shipments, s, Some(buyers[0]), m);
@@ -94,12 +96,12 @@ fn capacity_ramp_is_linear() {
     let ev = event(
         5,
         None,
-        EventKind::Capacity {
+        EventKind::Capacity(Capacity {
             region: s,
             product: m,
             capacity: 1.0,
             ramp_days: 3,
-        },
+        }),
     );
     let sink = run(&b.scenario(20, vec![ev]));
     let prod = series(&sink, Variable::Production, s, None, m);
@@ -126,21 +128,21 @@ fn stockpile_release_waits_for_its_trigger() {
     let ban = event(
         1,
         None,
-        EventKind::ExportBan {
+        EventKind::ExportBan(ExportBan {
             exporter: s,
             products: ProductSelector::All,
             destinations: RegionSelector::All,
-        },
+        }),
     );
     let release = event(
         1,
         None,
-        EventKind::StockpileRelease {
+        EventKind::StockpileRelease(StockpileRelease {
             region: usa,
             product: m,
             rate: 0.5,
             trigger_days: Some(5.0),
-        },
+        }),
     );
     let sink = run(&b.scenario(60, vec![ban, release]));
     let pile = series(&sink, Variable::Stockpile, usa, None, m);
@@ -169,12 +171,12 @@ fn rationing_case(rule: Rationing) -> (f64, f64, f64) {
     let cut = event(
         5,
         None,
-        EventKind::Capacity {
+        EventKind::Capacity(Capacity {
             region: jpn,
             product: m,
             capacity: 2.0,
             ramp_days: 0,
-        },
+        }),
     );
     let mut s = b.scenario(30, vec![cut]);
     s.settings.rationing = rule;
@@ -225,11 +227,11 @@ fn alternative_recipe_substitutes_when_the_primary_input_is_cut() {
     let ban = event(
         10,
         None,
-        EventKind::ExportBan {
+        EventKind::ExportBan(ExportBan {
             exporter: chn,
             products: ProductSelector::Elements(vec!["Dy".into()]),
             destinations: RegionSelector::All,
-        },
+        }),
     );
     let sink = run(&b.scenario(80, vec![ban]));
     let prod = series(&sink, Variable::Production, jpn, None, magnet);
@@ -266,11 +268,11 @@ fn buyers_shift_toward_the_supplier_that_delivers() {
     let ban = event(
         5,
         None,
-        EventKind::ExportBan {
+        EventKind::ExportBan(ExportBan {
             exporter: chn,
             products: ProductSelector::All,
             destinations: RegionSelector::All,
-        },
+        }),
     );
     let mut s = b.scenario(200, vec![ban]);
     s.settings.adaptation_rate = 0.1;
@@ -301,11 +303,11 @@ fn controls_split_the_market_between_exporter_and_rest_of_world() {
     let ban = event(
         10,
         None,
-        EventKind::ExportBan {
+        EventKind::ExportBan(ExportBan {
             exporter: chn,
             products: ProductSelector::All,
             destinations: RegionSelector::All,
-        },
+        }),
     );
     let sink = run(&b.scenario(120, vec![ban]));
     let p_chn = series(&sink, Variable::Price, chn, None, m);
@@ -329,12 +331,12 @@ fn tariff_raises_landed_cost_while_active() {
     let ev = event(
         10,
         Some(40),
-        EventKind::Tariff {
+        EventKind::Tariff(Tariff {
             importer: buyers[0],
             exporters: RegionSelector::Ids(vec![s]),
             products: ProductSelector::All,
             rate: 0.34,
-        },
+        }),
     );
     let sink = run(&b.scenario(60, vec![ev]));
     let landed = series(&sink, Variable::LandedCost, buyers[0], Some(s), m);
@@ -351,13 +353,13 @@ fn offtake_is_served_first_and_tops_up_to_the_floor() {
     let ev = event(
         0,
         None,
-        EventKind::Offtake {
+        EventKind::Offtake(Offtake {
             buyer: usa,
             supplier: s,
             product: m,
             rate: 1.0,
             floor: 110.0,
-        },
+        }),
     );
     let sink = run(&b.scenario(60, vec![ev]));
     let to_usa = series(&sink, Variable::Shipments, s, Some(usa), m);
@@ -465,11 +467,11 @@ fn general_licence_waives_review() {
         end_uses: vec![],
         batch_days: 0,
     };
-    let general = EventKind::GeneralLicence {
+    let general = EventKind::GeneralLicence(GeneralLicence {
         exporter: s,
         products: ProductSelector::All,
         destinations: RegionSelector::Ids(vec![buyers[1]]),
-    };
+    });
     let sink = run(&b.scenario(
         60,
         vec![
@@ -503,12 +505,12 @@ fn facilities_sharing_an_input_get_proportional_shares() {
     let cap = event(
         10,
         None,
-        EventKind::Capacity {
+        EventKind::Capacity(Capacity {
             region: chn,
             product: magnet,
             capacity: 2.0,
             ramp_days: 0,
-        },
+        }),
     );
     let sink = run(&b.scenario(120, vec![cap]));
     let short = |p| -> f64 {

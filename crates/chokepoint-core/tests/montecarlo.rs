@@ -2,11 +2,11 @@
 //! encode/decode of partial results, and a stockout probability with an exact answer.
 
 use chokepoint_core::engine::Network;
-use chokepoint_core::model::Scenario;
 use chokepoint_core::montecarlo::{
     Accumulator, SeriesSet, run, run_path, shard_paths, shared_opening_days,
 };
 use chokepoint_core::record::Variable;
+use chokepoint_core::scenario::Scenario;
 use chokepoint_core::scenario::{NoBases, SourceText, parse_scenario_uncertain};
 use chokepoint_core::uncertain::Uncertainty;
 

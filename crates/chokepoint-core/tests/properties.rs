@@ -6,10 +6,13 @@
 use chokepoint_core::build::{event, synthetic};
 use chokepoint_core::engine::Engine;
 use chokepoint_core::event::{
-    Event, EventKind, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector,
+    Capacity, DemandShock, Event, EventKind, ExportBan, ExportQuota, LeadTime, LicenceTerms,
+    Licensing, Offtake, ProductSelector, RationingChange, RegionSelector, StockpilePurchase,
+    StockpileRelease, Tariff,
 };
-use chokepoint_core::model::{ProductId, Rationing, RegionId, Scenario, Settings};
+use chokepoint_core::model::{ProductId, Rationing, RegionId, Settings};
 use chokepoint_core::record::{LicenceOutcome, NullSink};
+use chokepoint_core::scenario::Scenario;
 use proptest::prelude::*;
 
 const DAYS: u32 = 120;
@@ -65,11 +68,11 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
         _ => LeadTime::Triangular(5.0, 5.0 + spec.b * 10.0, 30.0),
     };
     let kind = match spec.kind {
-        0 => EventKind::ExportBan {
+        0 => EventKind::ExportBan(ExportBan {
             exporter: r1,
             products,
             destinations: RegionSelector::All,
-        },
+        }),
         1 | 2 => EventKind::ExportLicence(Licensing {
             exporter: r1,
             products,
@@ -100,57 +103,57 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
                 0
             },
         }),
-        3 => EventKind::ExportQuota {
+        3 => EventKind::ExportQuota(ExportQuota {
             exporter: r1,
             products,
             destinations: RegionSelector::All,
             quantity: spec.a * 50.0,
             period_days: 30,
-        },
-        4 => EventKind::Tariff {
+        }),
+        4 => EventKind::Tariff(Tariff {
             importer: r1,
             exporters: RegionSelector::All,
             products,
             rate: spec.a,
-        },
-        5 => EventKind::Capacity {
+        }),
+        5 => EventKind::Capacity(Capacity {
             region: r1,
             product: p,
             capacity: spec.a * 20.0,
             ramp_days: (spec.b * 30.0) as u32,
-        },
-        6 => EventKind::DemandShock {
+        }),
+        6 => EventKind::DemandShock(DemandShock {
             regions: RegionSelector::Ids(vec![r1]),
             products,
             end_use: None,
             factor: spec.a * 3.0,
-        },
-        7 => EventKind::StockpileRelease {
+        }),
+        7 => EventKind::StockpileRelease(StockpileRelease {
             region: r1,
             product: p,
             rate: spec.a * 5.0,
             trigger_days: Some(spec.b * 30.0),
-        },
-        8 => EventKind::StockpilePurchase {
+        }),
+        8 => EventKind::StockpilePurchase(StockpilePurchase {
             region: r1,
             product: p,
             rate: spec.a * 5.0,
-        },
-        9 => EventKind::Offtake {
+        }),
+        9 => EventKind::Offtake(Offtake {
             buyer: r1,
             supplier: r2,
             product: p,
             rate: spec.a * 3.0,
             floor: 150.0,
-        },
-        _ => EventKind::Rationing {
+        }),
+        _ => EventKind::Rationing(RationingChange {
             region: r1,
             rule: if spec.a < 0.5 {
                 Rationing::DomesticFirst
             } else {
                 Rationing::AllyPriority("allies".into())
             },
-        },
+        }),
     };
     event(spec.start, end, kind)
 }
@@ -202,8 +205,8 @@ fn check_invariants(s: &Scenario) -> Result<(), TestCaseError> {
     while !e.finished() {
         let day = e.state.day;
         e.step(&mut sink);
-        for (n, nd) in e.state.nodes.iter().enumerate() {
-            let stock = e.state.stock[n];
+        for (n, nd) in e.state.today.nodes.iter().enumerate() {
+            let stock = e.state.stocks.stock[n];
             let throughput = nd.stock_start.abs()
                 + nd.arrivals
                 + nd.release
@@ -219,7 +222,7 @@ fn check_invariants(s: &Scenario) -> Result<(), TestCaseError> {
             let tol = 1e-9 * throughput;
             prop_assert!(stock >= -tol, "day {day} node {n}: negative stock {stock}");
             prop_assert!(
-                e.state.strategic[n] >= -tol,
+                e.state.stocks.strategic[n] >= -tol,
                 "day {day} node {n}: negative stockpile"
             );
             prop_assert!(
@@ -303,6 +306,7 @@ fn check_without_records(s: &Scenario) -> Result<(), TestCaseError> {
     let state = |e: &Engine| {
         let st = &e.state;
         let flows: Vec<f64> = st
+            .today
             .nodes
             .iter()
             .flat_map(|nd| [nd.need, nd.unmet, nd.production])
@@ -310,12 +314,12 @@ fn check_without_records(s: &Scenario) -> Result<(), TestCaseError> {
             .chain(e.in_transit().iter().copied())
             .collect();
         [
-            ("stock", bits(&st.stock)),
-            ("stockpiles", bits(&st.strategic)),
-            ("prices", bits(&st.price)),
-            ("on order", bits(&st.on_order)),
-            ("shares", bits(&st.shares)),
-            ("capacity", bits(&st.capacity)),
+            ("stock", bits(&st.stocks.stock)),
+            ("stockpiles", bits(&st.stocks.strategic)),
+            ("prices", bits(&st.market.price)),
+            ("on order", bits(&st.orders.on_order)),
+            ("shares", bits(&st.orders.shares)),
+            ("capacity", bits(&st.plants.capacity)),
             (
                 "need, unmet, production, shipments, in transit",
                 bits(&flows),

@@ -9,61 +9,53 @@
 //! an optional hint) and returned together as [`Diagnostics`], sorted by position. The format is
 //! described in `docs/scenario.md`.
 
-mod cx;
 mod events;
 mod world;
 
 #[cfg(test)]
 mod tests;
 
-use crate::model::{Scenario, World};
-use crate::uncertain::{Target, Uncertainty};
-use cx::Cx;
-use std::fmt;
+use crate::event::Event;
+use crate::model::{Settings, World};
+use crate::uncertain::{Target, UncertainParam, Uncertainty, param_rng};
+pub use crate::wire::{Diagnostic, Diagnostics};
+
+/// The diagnostic context of scenario files: uncertain numbers set a [`Target`].
+type Cx<'t> = crate::wire::Cx<'t, Target>;
 use toml::de::DeTable;
 
-/// One problem found in a scenario or dataset file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// Display name of the file (the scenario's name, or the base's display name).
-    pub file: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, counted in characters.
-    pub column: usize,
-    /// What is wrong, without a trailing period.
-    pub message: String,
-    /// How to fix it, when there is something useful to say.
-    pub hint: Option<String>,
+/// A run's whole input: the world (a base dataset with the scenario's edits), its settings and
+/// its dated events, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub settings: Settings,
+    pub world: World,
+    pub events: Vec<Event>,
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "error: {}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )?;
-        if let Some(h) = &self.hint {
-            write!(f, "\n  hint: {h}")?;
-        }
-        Ok(())
+impl Scenario {
+    /// This scenario on a path whose uncertain parameters `unc` drew `values` (aligned with
+    /// `unc.params`): the events are `unc.events` (improbable ones included, when there are
+    /// any) minus those that do not happen on the path.
+    pub fn with_draws(&self, unc: &Uncertainty, values: &[f64]) -> Scenario {
+        let mut s = Scenario {
+            settings: self.settings.clone(),
+            world: self.world.clone(),
+            events: if unc.events.is_empty() {
+                self.events.clone()
+            } else {
+                unc.events.clone()
+            },
+        };
+        unc.apply_to(&mut s.world, &mut s.events, s.settings.days, values);
+        s
     }
-}
 
-/// Every problem found, sorted by (file, line, column).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
-
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{d}")?;
-        }
-        Ok(())
+    /// Draws the parameters of path `path` of `seed` (from [`param_rng`]) and returns the
+    /// path's scenario and the drawn values.
+    pub fn for_path(&self, unc: &Uncertainty, seed: u64, path: u64) -> (Scenario, Vec<f64>) {
+        let values = unc.draw(&mut param_rng(seed, path));
+        (self.with_draws(unc, &values), values)
     }
 }
 
@@ -208,7 +200,18 @@ pub fn parse_scenario_uncertain(
         }
         None => Vec::new(),
     };
-    let params = cx.take_uncertain();
+    let params = cx
+        .take_uncertain()
+        .into_iter()
+        .map(|b| UncertainParam {
+            label: b.label,
+            file: b.file,
+            line: b.line,
+            column: b.column,
+            target: b.target,
+            dist: b.dist,
+        })
+        .collect();
     let (world, diags) = cx.finish();
     if diags.is_empty() {
         let mut unc = Uncertainty {

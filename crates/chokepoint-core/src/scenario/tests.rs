@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::event::{EventKind, LeadTime, RegionSelector};
-use crate::model::Scenario;
+use crate::scenario::Scenario;
 use std::fmt::Write as _;
 
 /// Scenario header and a tiny world (28 lines); test bodies start on line 29.
@@ -278,7 +278,9 @@ fn doc_example_details() {
     assert_eq!(jpn, Some(0.8));
     assert_eq!(l.end_uses[0].1.lead_time, l.terms.lead_time);
     assert_eq!(s.world.default_cover_days, 30.0);
-    let EventKind::GeneralLicence { destinations, .. } = &s.events[1].kind else {
+    let EventKind::GeneralLicence(crate::event::GeneralLicence { destinations, .. }) =
+        &s.events[1].kind
+    else {
         panic!("second event is a general licence")
     };
     let allies = ["JPN", "USA"].map(|c| s.world.region(c));
@@ -946,7 +948,8 @@ fn degenerate_distributions_are_reported_with_position_and_hint() {
 
 #[test]
 fn uncertain_events_dates_probabilities_and_approvals() {
-    use crate::uncertain::{Dist, Target, TermsSlot};
+    use crate::event::{EventParam, EventTarget, TermsSlot, export_licence, tariff};
+    use crate::uncertain::{Dist, Target};
     let body = r#"[[event]]
 name = "lic"
 date = { uniform = [2025-02-01, 2025-02-11] }
@@ -973,20 +976,26 @@ rate = { normal = [0.3, 0.1], min = 0, max = 1 }
         targets,
         [
             &Target::EventStart(0),
-            &Target::Approval(0, vec![TermsSlot::Default, TermsSlot::Destination(0)]),
+            &Target::Event(EventTarget {
+                event: 0,
+                param: EventParam::ExportLicence(export_licence::Param::Approval(vec![
+                    TermsSlot::Default,
+                    TermsSlot::Destination(0)
+                ]))
+            }),
             &Target::EventStart(1),
             &Target::EventOccurs(1),
-            &Target::EventValue {
+            &Target::Event(EventTarget {
                 event: 1,
-                scale: 1.0
-            },
+                param: EventParam::Tariff(tariff::Param::Rate)
+            }),
         ]
     );
     assert_eq!(u.params[2].dist, Dist::Triangular(49.0, 59.0, 79.0));
     assert_eq!(u.params[3].dist, Dist::Bernoulli(0.25));
     // Sampling is reproducible and applies every draw.
-    let (a, va) = u.sample(&s, 5, 3);
-    let (b, vb) = u.sample(&s, 5, 3);
+    let (a, va) = s.for_path(&u, 5, 3);
+    let (b, vb) = s.for_path(&u, 5, 3);
     assert_eq!(a, b);
     assert_eq!(va, vb);
     assert!((31.0..=41.0).contains(&va[0]));

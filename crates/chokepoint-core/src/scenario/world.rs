@@ -1,11 +1,12 @@
 //! World sections (`[[source]]` ... `[[segment]]`), the base merge, and `[scenario]` settings.
 
-use super::cx::{Cx, Dim, Entry, fmt_num, suggest, unknown_hint};
+use super::Cx;
 use crate::model::{
-    Demand, Facility, InventoryPolicy, Link, Product, ProductId, Rationing, Recipe, Region,
-    RegionId, Segment, Settings, Source, Stage, Stockpile,
+    Demand, Facility, InventoryPolicy, Link, Product, ProductId, Recipe, Region, RegionId, Segment,
+    Settings, Source, Stage, Stockpile,
 };
 use crate::uncertain::Target;
+use crate::wire::{Dim, Entry, fmt_num, rationing, suggest};
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -727,83 +728,6 @@ fn segments(cx: &mut Cx, es: &[Entry]) {
                 name: n.to_string(),
                 regions,
             });
-        }
-    }
-}
-
-/// A rationing rule from `rule_key` (and `group_key` for ally-priority).
-pub(super) fn rationing(
-    cx: &mut Cx,
-    e: &Entry,
-    rule_key: &str,
-    group_key: &str,
-    required: bool,
-) -> Option<Rationing> {
-    let rule = if required {
-        cx.req_str(e, rule_key)
-    } else {
-        cx.opt_str(e, rule_key)
-    };
-    let group = cx.opt_str(e, group_key);
-    let Some((rule, span)) = rule else {
-        if let Some((_, gspan)) = group
-            && !required
-        {
-            cx.err(
-                e.f,
-                gspan,
-                format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
-                None,
-            );
-        }
-        return if required {
-            None
-        } else {
-            Some(Rationing::Proportional)
-        };
-    };
-    const RULES: [&str; 3] = ["proportional", "domestic-first", "ally-priority"];
-    match rule {
-        "proportional" | "domestic-first" => {
-            if let Some((_, gspan)) = group {
-                cx.err(
-                    e.f,
-                    gspan,
-                    format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
-                    None,
-                );
-            }
-            Some(if rule == "proportional" {
-                Rationing::Proportional
-            } else {
-                Rationing::DomesticFirst
-            })
-        }
-        "ally-priority" => match group {
-            Some((g, gspan)) => cx
-                .check_group(e.f, g, gspan)
-                .then(|| Rationing::AllyPriority(g.to_string())),
-            None => {
-                cx.err(
-                    e.f,
-                    span,
-                    format!("`{rule_key} = \"ally-priority\"` needs `{group_key}`"),
-                    Some(format!(
-                        "name the allied group, e.g. `{group_key} = \"allies\"`"
-                    )),
-                );
-                None
-            }
-        },
-        other => {
-            let hint = unknown_hint("rules", other, &RULES);
-            cx.err(
-                e.f,
-                span,
-                format!("unknown rationing rule `{other}`"),
-                Some(hint),
-            );
-            None
         }
     }
 }

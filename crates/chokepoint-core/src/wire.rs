@@ -1,15 +1,21 @@
-//! The diagnostic context: files, positions, and typed accessors over the spanned TOML tree.
+//! Reading TOML by hand: [`Cx`], the diagnostic context (files, positions, every problem found as
+//! a [`Diagnostic`]) with typed accessors over the spanned TOML tree (`toml`'s [`DeTable`]):
+//! strings, numbers in canonical units with provenance ([`Num`], [`Dim`]), distributions waiting
+//! to be told what they set ([`Pending`], bound to a target of the caller's type `B`), dates,
+//! region and product codes and rationing rules. The scenario parser ([`crate::scenario`]) and
+//! each event kind's parser ([`crate::event`]) read their tables through it.
 
-use super::Diagnostic;
+use crate::dist::Dist;
+use crate::model::Rationing;
 use crate::model::{Confidence, ProductId, Provenance, RegionId, World};
-use crate::uncertain::{Dist, Target, UncertainParam};
 use jiff::civil::Date;
 use std::collections::HashSet;
+use std::fmt;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-pub(super) type Sp<'t> = Spanned<DeValue<'t>>;
+pub(crate) type Sp<'t> = Spanned<DeValue<'t>>;
 
 struct FileCx<'t> {
     name: String,
@@ -19,9 +25,54 @@ struct FileCx<'t> {
     broken: bool,
 }
 
+/// One problem found in a scenario or dataset file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Display name of the file (the scenario's name, or the base's display name).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    /// What is wrong, without a trailing period.
+    pub message: String,
+    /// How to fix it, when there is something useful to say.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "error: {}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found, sorted by (file, line, column).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
 /// One table of an array of tables (or a single table), remembering its file.
 #[derive(Clone)]
-pub(super) struct Entry<'a, 't> {
+pub(crate) struct Entry<'a, 't> {
     pub f: usize,
     pub tbl: &'a DeTable<'t>,
     pub span: Range<usize>,
@@ -30,7 +81,7 @@ pub(super) struct Entry<'a, 't> {
 }
 
 /// The physical dimension expected of a number, with the products whose unit applies.
-pub(super) enum Dim {
+pub(crate) enum Dim {
     /// A quantity in the unit of the listed (code, unit) products.
     Qty(Vec<(String, String)>),
     /// A rate (per day, or per year when the unit says `/yr`).
@@ -45,7 +96,7 @@ pub(super) enum Dim {
 
 /// A number in canonical units with its provenance.
 #[derive(Debug, Clone)]
-pub(super) struct Num {
+pub(crate) struct Num {
     pub value: f64,
     pub f: usize,
     /// Span of the bare number (inside the table form, the `value`).
@@ -63,16 +114,26 @@ pub(super) struct Num {
 }
 
 /// A distribution found while parsing, waiting for its call site to say what it sets.
-pub(super) struct Pending {
+pub(crate) struct Pending<B> {
     pub f: usize,
     pub span: Range<usize>,
     pub key: String,
     pub dist: Dist,
-    pub bound: Option<(String, Target)>,
+    pub bound: Option<(String, B)>,
+}
+
+/// A distribution with what it sets, where it was written.
+pub(crate) struct Bound<B> {
+    pub label: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub target: B,
+    pub dist: Dist,
 }
 
 /// Keys that make a number table a distribution.
-pub(super) const DIST_FORMS: [&str; 7] = [
+pub(crate) const DIST_FORMS: [&str; 7] = [
     "fixed",
     "uniform",
     "triangular",
@@ -82,15 +143,27 @@ pub(super) const DIST_FORMS: [&str; 7] = [
     "choice",
 ];
 
-#[derive(Default)]
-pub(super) struct Cx<'t> {
+pub(crate) struct Cx<'t, B> {
     files: Vec<FileCx<'t>>,
     diags: Vec<Diagnostic>,
     pub world: World,
     pub sources: HashSet<String>,
-    pub pending: Vec<Pending>,
+    pub pending: Vec<Pending<B>>,
     /// Ordinal of the `[[event]]` being parsed (its index in the scenario's events).
     pub event_ix: usize,
+}
+
+impl<B> Default for Cx<'_, B> {
+    fn default() -> Self {
+        Cx {
+            files: Vec::new(),
+            diags: Vec::new(),
+            world: World::default(),
+            sources: HashSet::new(),
+            pending: Vec::new(),
+            event_ix: 0,
+        }
+    }
 }
 
 /// Levenshtein distance in characters.
@@ -110,7 +183,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate to `name`, if it is close enough to be a plausible typo.
-pub(super) fn suggest<'c, S: AsRef<str>>(name: &str, candidates: &'c [S]) -> Option<&'c str> {
+pub(crate) fn suggest<'c, S: AsRef<str>>(name: &str, candidates: &'c [S]) -> Option<&'c str> {
     let n = name.chars().count();
     let limit = if n <= 3 {
         1
@@ -133,7 +206,7 @@ pub(super) fn suggest<'c, S: AsRef<str>>(name: &str, candidates: &'c [S]) -> Opt
 }
 
 /// "did you mean `x`?" or "known {plural}: a, b, c".
-pub(super) fn unknown_hint<S: AsRef<str>>(plural: &str, name: &str, known: &[S]) -> String {
+pub(crate) fn unknown_hint<S: AsRef<str>>(plural: &str, name: &str, known: &[S]) -> String {
     if let Some(s) = suggest(name, known) {
         return format!("did you mean `{s}`?");
     }
@@ -148,7 +221,7 @@ pub(super) fn unknown_hint<S: AsRef<str>>(plural: &str, name: &str, known: &[S])
 }
 
 /// Formats a float without a trailing `.0` noise beyond what `{}` does.
-pub(super) fn fmt_num(v: f64) -> String {
+pub(crate) fn fmt_num(v: f64) -> String {
     format!("{v}")
 }
 
@@ -166,7 +239,7 @@ fn norm_unit(u: &str) -> String {
     u.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-impl<'t> Cx<'t> {
+impl<'t, B: Clone> Cx<'t, B> {
     pub fn add_file(&mut self, name: &str, text: &'t str) -> usize {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
@@ -1045,7 +1118,7 @@ impl<'t> Cx<'t> {
         key: &str,
         dist: Dist,
         label: String,
-        target: Target,
+        target: B,
     ) {
         self.pending.push(Pending {
             f,
@@ -1057,7 +1130,7 @@ impl<'t> Cx<'t> {
     }
 
     /// Says what an uncertain number sets; a no-op for plain numbers.
-    pub fn bind(&mut self, n: &Num, label: String, target: Target) {
+    pub fn bind(&mut self, n: &Num, label: String, target: B) {
         if let Some(i) = n.dist {
             self.pending[i].bound = Some((label, target));
         }
@@ -1065,7 +1138,7 @@ impl<'t> Cx<'t> {
 
     /// The uncertain parameters in file order; an error for each distribution given where the
     /// model takes no uncertainty.
-    pub fn take_uncertain(&mut self) -> Vec<UncertainParam> {
+    pub fn take_uncertain(&mut self) -> Vec<Bound<B>> {
         let pending = std::mem::take(&mut self.pending);
         let mut out = Vec::new();
         let mut order: Vec<(usize, usize, usize)> = Vec::new();
@@ -1078,7 +1151,7 @@ impl<'t> Cx<'t> {
             match &p.bound {
                 Some((label, target)) => {
                     let (line, column) = self.pos(p.f, p.span.start);
-                    out.push(UncertainParam {
+                    out.push(Bound {
                         label: label.clone(),
                         file: self.files[p.f].name.clone(),
                         line,
@@ -1225,6 +1298,83 @@ impl<'t> Cx<'t> {
     }
 }
 
+/// A rationing rule from `rule_key` (and `group_key` for ally-priority).
+pub(crate) fn rationing<B: Clone>(
+    cx: &mut Cx<'_, B>,
+    e: &Entry,
+    rule_key: &str,
+    group_key: &str,
+    required: bool,
+) -> Option<Rationing> {
+    let rule = if required {
+        cx.req_str(e, rule_key)
+    } else {
+        cx.opt_str(e, rule_key)
+    };
+    let group = cx.opt_str(e, group_key);
+    let Some((rule, span)) = rule else {
+        if let Some((_, gspan)) = group
+            && !required
+        {
+            cx.err(
+                e.f,
+                gspan,
+                format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
+                None,
+            );
+        }
+        return if required {
+            None
+        } else {
+            Some(Rationing::Proportional)
+        };
+    };
+    const RULES: [&str; 3] = ["proportional", "domestic-first", "ally-priority"];
+    match rule {
+        "proportional" | "domestic-first" => {
+            if let Some((_, gspan)) = group {
+                cx.err(
+                    e.f,
+                    gspan,
+                    format!("`{group_key}` is only used with `{rule_key} = \"ally-priority\"`"),
+                    None,
+                );
+            }
+            Some(if rule == "proportional" {
+                Rationing::Proportional
+            } else {
+                Rationing::DomesticFirst
+            })
+        }
+        "ally-priority" => match group {
+            Some((g, gspan)) => cx
+                .check_group(e.f, g, gspan)
+                .then(|| Rationing::AllyPriority(g.to_string())),
+            None => {
+                cx.err(
+                    e.f,
+                    span,
+                    format!("`{rule_key} = \"ally-priority\"` needs `{group_key}`"),
+                    Some(format!(
+                        "name the allied group, e.g. `{group_key} = \"allies\"`"
+                    )),
+                );
+                None
+            }
+        },
+        other => {
+            let hint = unknown_hint("rules", other, &RULES);
+            cx.err(
+                e.f,
+                span,
+                format!("unknown rationing rule `{other}`"),
+                Some(hint),
+            );
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1245,7 +1395,7 @@ mod tests {
 
     #[test]
     fn positions_count_characters() {
-        let mut cx = Cx::default();
+        let mut cx: Cx<()> = Cx::default();
         let f = cx.add_file("a", "ab\n\u{e9}\u{e9}x\n");
         assert_eq!(cx.pos(f, 0), (1, 1));
         assert_eq!(cx.pos(f, 3), (2, 1));

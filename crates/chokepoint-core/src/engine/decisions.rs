@@ -1,0 +1,40 @@
+//! Step 4, licence decisions: the applications whose decision day is today are decided as
+//! drawn when they were filed. An approval puts the licensed quantity in the supplier's order
+//! book (so a licence never ships before its decision day); a denial cancels it, and the
+//! buyer re-sources through its supplier shares (step 8).
+
+use super::Engine;
+use crate::order_book::Order;
+use crate::record::LicenceOutcome;
+
+impl Engine<'_> {
+    pub(super) fn decide_licences(&mut self) {
+        let st = &mut self.state;
+        let Some(mut due) = st.licences.decisions.pop_front() else {
+            return;
+        };
+        for &idx in &due {
+            let lic = &mut st.licences.filed[idx];
+            debug_assert_eq!(lic.decide, st.day);
+            let l = lic.link;
+            st.records.pending[l] -= 1;
+            if lic.approve {
+                lic.outcome = LicenceOutcome::Approved;
+                st.records.approved[l] += 1;
+                st.orders.book[l].push(Order {
+                    qty: lic.remaining,
+                    licence: Some(idx),
+                    offtake: false,
+                });
+            } else {
+                lic.outcome = LicenceOutcome::Denied;
+                st.records.denied[l] += 1;
+                st.orders.on_order[l] -= lic.remaining;
+                lic.remaining = 0.0;
+            }
+        }
+        // Today's list, emptied, serves a later day (no allocation per decision day).
+        due.clear();
+        st.licences.decisions.push_back(due);
+    }
+}

@@ -1,0 +1,160 @@
+//! Step 6, stockpiles and final demand. Active releases move up to their rate from the
+//! strategic stockpile into stock (only while days of cover are below the trigger, if one is
+//! set). Final demand
+//!
+//! ```text
+//! D = D0 · (1 + growth)^(t/365) · Π shocks · (P / P_start)^(−ε)
+//! ```
+//!
+//! is served from stock; what cannot be served is lost (recorded as unmet demand). Active
+//! purchases then move up to their rate from stock into the stockpile. [`DemandTerms`] takes
+//! each power once per distinct growth rate and (price, elasticity) pair a day.
+
+use super::Engine;
+use crate::model::World;
+use crate::network::Network;
+
+/// Final demand rows share a few growth rates and (price, elasticity) pairs (world-2024: 178
+/// rows, 32 pairs), so each power is taken once per distinct value and day.
+#[derive(Debug, Clone, Default)]
+pub(super) struct DemandTerms {
+    /// Per demand row: index into `rates` and into `pairs`.
+    rate_of: Vec<u32>,
+    pair_of: Vec<u32>,
+    rates: Vec<f64>,
+    /// (segment price index, elasticity).
+    pairs: Vec<(usize, f64)>,
+}
+
+impl DemandTerms {
+    pub fn new(world: &World, net: &Network) -> DemandTerms {
+        let mut t = DemandTerms::default();
+        for d in &world.demands {
+            let pi = net.price_of[net.node(d.region, d.product)];
+            let rate = match t
+                .rates
+                .iter()
+                .position(|g| g.to_bits() == d.growth.to_bits())
+            {
+                Some(k) => k,
+                None => {
+                    t.rates.push(d.growth);
+                    t.rates.len() - 1
+                }
+            };
+            let e = d.elasticity;
+            let pair = match t
+                .pairs
+                .iter()
+                .position(|&(i, x)| i == pi && x.to_bits() == e.to_bits())
+            {
+                Some(k) => k,
+                None => {
+                    t.pairs.push((pi, e));
+                    t.pairs.len() - 1
+                }
+            };
+            t.rate_of.push(rate as u32);
+            t.pair_of.push(pair as u32);
+        }
+        t
+    }
+}
+
+impl Engine<'_> {
+    pub(super) fn serve_final_demand(&mut self) {
+        self.release_stockpiles();
+        self.serve_demand();
+        self.buy_stockpiles();
+    }
+
+    fn release_stockpiles(&mut self) {
+        for rel in &self.state.policy.rules.releases {
+            let n = rel.node;
+            if let Some(t) = rel.trigger_days {
+                let cover = self.cover(n, self.state.stocks.stock[n]);
+                if cover >= t {
+                    continue;
+                }
+            }
+            let stocks = &mut self.state.stocks;
+            let q = rel.rate.min(stocks.strategic[n]);
+            if q > 0.0 {
+                stocks.strategic[n] -= q;
+                stocks.stock[n] += q;
+                self.state.today.nodes[n].release += q;
+            }
+        }
+    }
+
+    /// Final demand per node, served proportionally across end uses.
+    fn serve_demand(&mut self) {
+        let world = &self.scenario.world;
+        let st = &mut self.state;
+        let years = st.day as f64 / 365.0;
+        let sc = &mut st.scratch;
+        let mut wanted = std::mem::take(&mut sc.wanted);
+        wanted.clear();
+        wanted.resize(self.net.nr * self.net.np, 0.0);
+        let terms = &self.demand_terms;
+        let mut growth = std::mem::take(&mut sc.growth);
+        growth.clear();
+        growth.extend(terms.rates.iter().map(|g| (1.0 + g).powf(years)));
+        let mut response = std::mem::take(&mut sc.response);
+        response.clear();
+        let market = &st.market;
+        response.extend(terms.pairs.iter().map(|&(pi, e)| {
+            // x^0 = 1 exactly, so inelastic demand skips the power.
+            if e == 0.0 {
+                1.0
+            } else {
+                (market.price[pi] / market.price0[pi]).powf(-e)
+            }
+        }));
+        let mult = &st.policy.rules.demand;
+        for (i, d) in world.demands.iter().enumerate() {
+            let n = self.net.node(d.region, d.product);
+            let grown = growth[terms.rate_of[i] as usize];
+            let q = d.quantity * grown * mult[i] * response[terms.pair_of[i] as usize];
+            wanted[n] += q;
+        }
+        sc.growth = growth;
+        sc.response = response;
+        for (n, &w) in wanted.iter().enumerate() {
+            if w <= 0.0 {
+                continue;
+            }
+            let served = w.min(st.stocks.stock[n]);
+            st.stocks.stock[n] -= served;
+            let nd = &mut st.today.nodes[n];
+            if st.draws.records {
+                nd.consumption += served;
+            }
+            nd.need += w;
+            nd.unmet += w - served;
+        }
+        sc.wanted = wanted;
+    }
+
+    fn buy_stockpiles(&mut self) {
+        for buy in &self.state.policy.rules.purchases {
+            let n = buy.node;
+            let stocks = &mut self.state.stocks;
+            let q = buy.rate.min(stocks.stock[n]);
+            if q > 0.0 {
+                stocks.stock[n] -= q;
+                stocks.strategic[n] += q;
+                self.state.today.nodes[n].purchase += q;
+            }
+        }
+    }
+
+    /// Days of cover of a stock at node `n` against its baseline need.
+    pub(super) fn cover(&self, n: usize, stock: f64) -> f64 {
+        if self.net.need0[n] > 0.0 {
+            stock / self.net.need0[n]
+        } else {
+            f64::INFINITY
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Step 7, orders placed. Each node with suppliers orders up to
+//!
+//! ```text
+//! S = N̂ · (target_days + L̄),   L̄ = Σ_l s_l · (transit_l + 1)
+//! ```
+//!
+//! against its position `stock + in transit + on order` (on order includes pending licences and
+//! batches), where N̂ is a 7-day exponential average of today's wanted usage (final demand,
+//! inputs for wanted production and stockpile purchases). Offtake volumes are ordered first
+//! regardless of position; the rest of `max(0, S − position)` is split by the current shares.
+//! The smoothed quantities ordered from and shipped by each link (memory `fill-memory-days`)
+//! are updated for step 8.
+
+use super::state::{Orders, Policy};
+use super::{EPS, Engine};
+use crate::order_book::Order;
+
+impl Engine<'_> {
+    pub(super) fn place_orders(&mut self) {
+        let alpha = 1.0 / 7.0;
+        // Tomorrow's rules are today's unless an event starts or ends tomorrow.
+        let book_now = self.state.policy.change_days.last() != Some(&(self.state.day + 1));
+        let fill_alpha = 1.0 / self.scenario.settings.fill_memory_days.max(1.0);
+        let st = &mut self.state;
+        let (orders, policy) = (&mut st.orders, &st.policy);
+        let rules = &policy.rules;
+        for &n in &self.net.lists.buying {
+            let links = &self.net.links_into[n];
+            // Today's wanted usage: final demand and inputs for the wanted output, plus purchases.
+            let mut usage = st.today.nodes[n].need;
+            for buy in &rules.purchases {
+                if buy.node == n {
+                    usage += buy.rate;
+                }
+            }
+            orders.need_avg[n] += alpha * (usage - orders.need_avg[n]);
+            let (mut lead, mut pipeline) = (0.0, 0.0);
+            for &l in links {
+                lead += orders.shares[l] * (self.net.transit_days[l] as f64 + 1.0);
+                pipeline += st.stocks.in_transit[l] + orders.on_order[l];
+            }
+            let level = orders.need_avg[n] * (self.net.target_days[n] + lead);
+            let position = st.stocks.stock[n] + pipeline;
+            let mut gap = (level - position).max(0.0);
+            // Offtakes are ordered regardless of position.
+            for o in &rules.offtakes {
+                if o.node == n {
+                    let order = Order {
+                        qty: o.rate,
+                        licence: None,
+                        offtake: true,
+                    };
+                    send_order(orders, policy, o.link, order, book_now);
+                    orders.on_order[o.link] += o.rate;
+                    orders.ordered_avg[o.link] += o.rate;
+                    gap = (gap - o.rate).max(0.0);
+                }
+            }
+            for &l in links {
+                let q = gap * orders.shares[l];
+                if q > EPS {
+                    let order = Order {
+                        qty: q,
+                        licence: None,
+                        offtake: false,
+                    };
+                    send_order(orders, policy, l, order, book_now);
+                    orders.on_order[l] += q;
+                }
+                let shipped = st.today.shipped[l];
+                orders.ordered_avg[l] += fill_alpha * (q - orders.ordered_avg[l]);
+                orders.shipped_avg[l] += fill_alpha * (shipped - orders.shipped_avg[l]);
+            }
+        }
+    }
+}
+
+/// Sends an order placed today to link `l`'s supplier, who receives it tomorrow (step 3).
+/// Where no ban, quota or licensing applies and tomorrow's rules are today's (`book_now`),
+/// receiving it would only book it, so it goes on the book at once: nothing reads or changes
+/// the book before tomorrow's step 3, so the book is the same.
+fn send_order(orders: &mut Orders, policy: &Policy, l: usize, o: Order, book_now: bool) {
+    if book_now && policy.rules.plain[l] && o.qty > EPS {
+        orders.book[l].push(o);
+    } else {
+        orders.inbox[l].push(o);
+    }
+}

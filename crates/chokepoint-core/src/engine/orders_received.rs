@@ -1,0 +1,229 @@
+//! Step 3, orders received and licensing: yesterday's orders reach their suppliers. An order to
+//! a banned destination is rejected; beyond an export quota's remaining allowance (quotas count
+//! accepted quantity per period from their start) the excess is rejected; under a licensing
+//! regime it becomes a licence application (split by the buyer's end-use mix when the regime
+//! has end-use rules, pooled per `batch-days` window when it batches), with its decision day
+//! and outcome drawn now from the path's generator ([`Engine::decide_later`]; a Monte Carlo
+//! opening defers the draw, [`Engine::deferring_draws`]); otherwise it joins the order book.
+//! Batches are filed at the end of each batch window since their regime started.
+
+use super::state::Licence;
+use super::{EPS, Engine};
+use crate::event::Day;
+use crate::event::export_licence::{draw_decision, earliest_delay};
+use crate::order_book::Order;
+use crate::record::LicenceOutcome;
+
+impl Engine<'_> {
+    pub(super) fn receive_orders(&mut self) {
+        let nl = self.net.transit_days.len();
+        for l in 0..nl {
+            if self.state.orders.inbox[l].is_empty() {
+                continue;
+            }
+            // Taken out while filing (which needs the whole state) and put back empty, so that
+            // tomorrow's orders reuse its allocation.
+            let mut orders = std::mem::take(&mut self.state.orders.inbox[l]);
+            for o in orders.drain(..) {
+                self.receive(l, o);
+            }
+            self.state.orders.inbox[l] = orders;
+        }
+        if self.state.licences.batches_open > 0 {
+            self.file_due_batches();
+        }
+    }
+
+    /// Receives one order on link `l`: rejects what a ban or quota does not allow, then files
+    /// or books the rest.
+    fn receive(&mut self, l: usize, mut o: Order) {
+        let day = self.state.day;
+        let (policy, orders) = (&mut self.state.policy, &mut self.state.orders);
+        let rule = &policy.rules.links[l];
+        if rule.banned {
+            orders.on_order[l] -= o.qty;
+            return;
+        }
+        // Quotas: accept up to the tightest remaining allowance.
+        let mut allowed = o.qty;
+        for &q in &rule.quotas {
+            let (q, quota) = (q as usize, &self.controls.quotas[q as usize]);
+            let period = (day - quota.start) / quota.period_days.max(1);
+            if period != policy.quota_period[q] {
+                policy.quota_period[q] = period;
+                policy.quota_used[q] = 0.0;
+            }
+            allowed = allowed.min((quota.quantity - policy.quota_used[q]).max(0.0));
+        }
+        if allowed < o.qty {
+            orders.on_order[l] -= o.qty - allowed;
+            o.qty = allowed;
+        }
+        if o.qty <= EPS {
+            orders.on_order[l] -= o.qty;
+            return;
+        }
+        for &q in &rule.quotas {
+            policy.quota_used[q as usize] += o.qty;
+        }
+        // Licensing applies to every export order, offtakes included.
+        match rule.licensing {
+            Some(regime) => self.file_applications(l, regime, o.qty),
+            None => orders.book[l].push(o),
+        }
+    }
+
+    /// Files the batches whose window ends today; a batch left over when its regime ends (or
+    /// stops batching) is filed or booked at once.
+    fn file_due_batches(&mut self) {
+        let day = self.state.day;
+        let ne = self.net.end_uses.len().max(1);
+        for l in 0..self.net.transit_days.len() {
+            if self.state.licences.batches_open == 0 {
+                break;
+            }
+            let regime = self.state.policy.rules.links[l].licensing.map(|r| {
+                let regime = &self.controls.regimes[r as usize];
+                (r, regime.start, regime.licensing.batch_days)
+            });
+            let due = match regime {
+                Some((_, start, b)) if b > 0 => (day - start + 1).is_multiple_of(b),
+                _ => true,
+            };
+            if !due {
+                continue;
+            }
+            for e in 0..ne {
+                let q = std::mem::take(&mut self.state.licences.batches[l * ne + e]);
+                if q == 0.0 {
+                    continue;
+                }
+                self.state.licences.batches_open -= 1;
+                if q <= EPS {
+                    self.state.orders.on_order[l] -= q;
+                    continue;
+                }
+                match regime {
+                    Some((r, _, _)) => self.file_one(l, r, q, e),
+                    None => self.state.orders.book[l].push(Order {
+                        qty: q,
+                        licence: None,
+                        offtake: false,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Splits an order by the buyer's end-use mix when the regime has end-use rules, and files
+    /// (or batches) one application per part.
+    fn file_applications(&mut self, link: usize, regime: u32, qty: f64) {
+        let lic = self.controls.regimes[regime as usize].licensing;
+        if lic.end_uses.is_empty() && lic.batch_days == 0 {
+            // One application for the whole order, filed now (the usual regime).
+            self.file_one(link, regime, qty, usize::MAX);
+            return;
+        }
+        let l = &self.scenario.world.links[link];
+        let n = self.net.node(l.to, l.product);
+        let ne = self.net.end_uses.len().max(1);
+        let mut parts = std::mem::take(&mut self.state.scratch.parts);
+        parts.clear();
+        if lic.end_uses.is_empty() || self.net.need0[n] <= 0.0 {
+            parts.push((usize::MAX, qty));
+        } else {
+            let mix = &self.net.end_use_need0[n];
+            let tot: f64 = mix.iter().sum();
+            parts.extend(
+                mix.iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v > 0.0)
+                    .map(|(e, v)| (e, qty * v / tot)),
+            );
+        }
+        for &(e, q) in &parts {
+            if lic.batch_days > 0 {
+                let slot = if e == usize::MAX { 0 } else { e };
+                let licences = &mut self.state.licences;
+                let b = &mut licences.batches[link * ne + slot];
+                if *b == 0.0 {
+                    licences.batches_open += 1;
+                }
+                *b += q;
+            } else {
+                self.file_one(link, regime, q, e);
+            }
+        }
+        self.state.scratch.parts = parts;
+    }
+
+    /// Files one application of `qty` on `link` under `regime` for end-use slot `end_use`
+    /// (`usize::MAX`: none), and draws (or defers) its decision.
+    fn file_one(&mut self, link: usize, regime: u32, qty: f64, end_use: usize) {
+        let day = self.state.day;
+        let lic = self.controls.regimes[regime as usize].licensing;
+        let end_use = if end_use == usize::MAX || lic.end_uses.is_empty() {
+            u32::MAX
+        } else {
+            end_use as u32
+        };
+        let idx = self.state.licences.filed.len();
+        self.state.licences.filed.push(Licence {
+            link,
+            regime,
+            end_use,
+            quantity: qty,
+            filed: day,
+            decide: Day::MAX,
+            approve: false,
+            outcome: LicenceOutcome::Pending,
+            shipped: None,
+            remaining: qty,
+        });
+        if self.state.draws.defer {
+            let to = self.scenario.world.links[link].to;
+            let terms = lic.terms_for(to, self.end_use_name(end_use));
+            let earliest = day.saturating_add(earliest_delay(terms));
+            let draws = &mut self.state.draws;
+            draws.earliest_decision = draws.earliest_decision.min(earliest);
+            draws.deferred.push(idx);
+        } else {
+            self.decide_later(idx);
+        }
+        let r = &mut self.state.records;
+        r.applied[link] += 1;
+        r.pending[link] += 1;
+        r.seen[link] = true;
+    }
+
+    /// Draws licence `idx`'s outcome and decision day from the path's generator and queues it
+    /// for that day.
+    pub(super) fn decide_later(&mut self, idx: usize) {
+        let lic = &self.state.licences.filed[idx];
+        let regime = self.controls.regimes[lic.regime as usize].licensing;
+        let to = self.scenario.world.links[lic.link].to;
+        let terms = regime.terms_for(to, self.end_use_name(lic.end_use));
+        let draws = &mut self.state.draws;
+        draws.drawn += 1;
+        let (approve, wait) = draw_decision(terms, &mut draws.rng);
+        let licences = &mut self.state.licences;
+        let lic = &mut licences.filed[idx];
+        lic.approve = approve;
+        lic.decide = lic.filed + wait;
+        // The queue starts at today; a licence filed today waits `wait` days.
+        let k = (lic.decide - self.state.day) as usize;
+        while licences.decisions.len() <= k {
+            licences.decisions.push_back(Vec::new());
+        }
+        licences.decisions[k].push(idx);
+    }
+
+    /// The end use of slot `slot` (`any` for none).
+    pub(super) fn end_use_name(&self, slot: u32) -> &str {
+        if slot == u32::MAX {
+            "any"
+        } else {
+            &self.net.end_uses[slot as usize]
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Step 8, supplier shares move toward suppliers that deliver. With `Ō_l` and `S̄_l` the
+//! exponential averages of quantity ordered from and shipped by link l (step 7),
+//!
+//! ```text
+//! f_l = min(1, S̄_l / Ō_l)   (1 when nothing was ordered)
+//! F   = Σ s_l f_l,   G = { l : f_l ≥ ½ }
+//! w_l = s_l f_l + (1 − F) · [l ∈ G] / |G|
+//! s_l ← (1 − λ) s_l + λ w_l          (λ = adaptation-rate)
+//! ```
+//!
+//! Shares keep summing to one. A zero-share candidate link counts as delivering until it is
+//! tried, so buyers discover alternative suppliers; if none delivers, shares stay put.
+
+use super::Engine;
+
+impl Engine<'_> {
+    pub(super) fn adapt_shares(&mut self) {
+        let lambda = self.scenario.settings.adaptation_rate;
+        if lambda <= 0.0 {
+            return;
+        }
+        let st = &mut self.state;
+        let (orders, fill) = (&mut st.orders, &mut st.scratch.fill);
+        for &n in &self.net.lists.multi_sourced {
+            let links = &self.net.links_into[n];
+            fill.clear();
+            fill.extend(links.iter().map(|&l| {
+                let o = orders.ordered_avg[l];
+                if o <= 1e-9 * (1.0 + self.net.need0[n]) {
+                    1.0
+                } else {
+                    (orders.shipped_avg[l] / o).min(1.0)
+                }
+            }));
+            let big_f: f64 = links
+                .iter()
+                .zip(fill.iter())
+                .map(|(&l, f)| orders.shares[l] * f)
+                .sum();
+            let good = fill.iter().filter(|&&f| f >= 0.5).count();
+            if good == 0 {
+                continue;
+            }
+            for (k, &l) in links.iter().enumerate() {
+                let bonus = if fill[k] >= 0.5 {
+                    (1.0 - big_f) / good as f64
+                } else {
+                    0.0
+                };
+                let w = orders.shares[l] * fill[k] + bonus;
+                orders.shares[l] = (1.0 - lambda) * orders.shares[l] + lambda * w;
+            }
+        }
+    }
+}

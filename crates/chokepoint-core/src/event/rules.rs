@@ -1,0 +1,258 @@
+//! What the events of a scenario say about one day, as values the engine's phases read.
+//!
+//! [`Controls`] are declared once per run: the licensing regimes ([`Regime`]) and export quotas
+//! ([`Quota`]) of the scenario, active or not, because an application filed under a regime is
+//! decided under its terms after it ends and a quota counts from its own start. [`Rules`] are
+//! compiled on day 0 and again on each day where an event starts or ends
+//! ([`Rules::compile`]): each event adds what it says about the day (see [`At`]) in scenario
+//! order, so that later events override earlier ones where the kind says so (a licensing
+//! regime, a rationing rule) and add up where it adds (tariffs, demand multipliers), exactly
+//! as listed:
+//!
+//! - per link ([`LinkRule`]): banned; the licensing regime that governs it (none under a general
+//!   licence); the quotas that count it; tariff = baseline + Σ active tariff events; the
+//!   offtake price floor;
+//! - per final-demand row: the product of the active demand shocks' factors;
+//! - per supplier region: its rationing rule;
+//! - the active stockpile releases and purchases and offtake orders, in event order;
+//! - the capacity ramps that start today.
+//!
+//! Derived for the phases: whether any link is banned, the links with a tariff (in the order the
+//! need-weighted tariff adds them), and the links where no ban, quota or licensing applies.
+
+use super::{Event, LicenceTerms, Licensing, ProductSelector, RegionSelector};
+use crate::model::{Day, Rationing, RegionId, World};
+use crate::network::Network;
+
+/// The controls of a scenario that outlive their days, declared once per run.
+#[derive(Debug, Clone, Default)]
+pub struct Controls<'a> {
+    pub regimes: Vec<Regime<'a>>,
+    pub quotas: Vec<Quota>,
+    /// Per event: its index in `regimes` or `quotas` (by its kind), if it declared one.
+    of_event: Vec<Option<u32>>,
+}
+
+/// An export-licensing regime.
+#[derive(Debug, Clone)]
+pub struct Regime<'a> {
+    pub licensing: &'a Licensing,
+    /// Day the regime starts (batch windows count from it).
+    pub start: Day,
+}
+
+impl Regime<'_> {
+    /// The terms for an application to `importer` for end use `end_use`.
+    pub fn terms(&self, importer: RegionId, end_use: &str) -> &LicenceTerms {
+        self.licensing.terms_for(importer, end_use)
+    }
+}
+
+/// An export quota: at most `quantity` units accepted per `period_days`, counted from `start`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota {
+    pub quantity: f64,
+    pub period_days: u32,
+    pub start: Day,
+}
+
+impl<'a> Controls<'a> {
+    /// Declares the controls of `events`, in order.
+    pub fn declare(events: &'a [Event]) -> Controls<'a> {
+        let mut c = Controls::default();
+        for e in events {
+            let id = e.kind.declare(e, &mut c);
+            c.of_event.push(id);
+        }
+        c
+    }
+
+    pub(crate) fn add_regime(&mut self, regime: Regime<'a>) -> u32 {
+        self.regimes.push(regime);
+        self.regimes.len() as u32 - 1
+    }
+
+    pub(crate) fn add_quota(&mut self, quota: Quota) -> u32 {
+        self.quotas.push(quota);
+        self.quotas.len() as u32 - 1
+    }
+}
+
+/// What applies to one link today.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkRule {
+    pub banned: bool,
+    /// The licensing regime that governs the link (index in [`Controls::regimes`]).
+    pub licensing: Option<u32>,
+    /// A general licence covers the link (it then ships as if unlicensed).
+    pub general: bool,
+    /// The quotas that count the link (indices in [`Controls::quotas`]).
+    pub quotas: Vec<u32>,
+    pub tariff: f64,
+    /// Highest price floor (USD/kg) of the active offtakes on the link; 0 without one.
+    pub offtake_floor: f64,
+}
+
+/// A stockpile release in force: up to `rate` a day from the strategic stockpile into stock,
+/// only while days of cover are below `trigger_days` when given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Release {
+    pub node: usize,
+    pub rate: f64,
+    pub trigger_days: Option<f64>,
+}
+
+/// A stockpile purchase in force: up to `rate` a day from stock into the strategic stockpile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Purchase {
+    pub node: usize,
+    pub rate: f64,
+}
+
+/// An offtake in force: node `node` orders `rate` a day on link `link` ahead of other orders.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OfftakeOrder {
+    pub node: usize,
+    pub link: usize,
+    pub rate: f64,
+}
+
+/// Where a capacity ramp that starts today goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RampTo {
+    /// To this capacity (the capacity before it is remembered).
+    Capacity(f64),
+    /// Back to the capacity before the last ramp of the first kind.
+    Before,
+}
+
+/// A capacity ramp starting today at facility `facility`, linear over `days`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RampStart {
+    pub facility: usize,
+    pub to: RampTo,
+    pub days: u32,
+}
+
+/// The rules in force on a day (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rules {
+    pub links: Vec<LinkRule>,
+    /// Demand multiplier per final-demand row.
+    pub demand: Vec<f64>,
+    /// Rationing rule per supplier region.
+    pub rationing: Vec<Rationing>,
+    pub releases: Vec<Release>,
+    pub purchases: Vec<Purchase>,
+    pub offtakes: Vec<OfftakeOrder>,
+    /// Capacity ramps starting today, in event order.
+    pub ramps: Vec<RampStart>,
+    /// Whether any link is banned.
+    pub any_banned: bool,
+    /// Links with a tariff, by buyer node and then in `Network::links_into` order (the order
+    /// in which the need-weighted tariff adds them up).
+    pub tariffed: Vec<usize>,
+    /// Per link: no ban, quota or licensing applies.
+    pub plain: Vec<bool>,
+}
+
+/// An event as [`Rules::compile`] presents it to its kind: where it stands on the day being
+/// compiled, its declared control, and the world to look things up in.
+pub struct At<'w> {
+    pub world: &'w World,
+    pub net: &'w Network,
+    pub day: Day,
+    /// Active on `day`.
+    pub active: bool,
+    /// Starts on `day`.
+    pub starts: bool,
+    /// Ends on `day` (its first day no longer active).
+    pub ends: bool,
+    /// What it declared in [`Controls`] (see [`super::Kind::declare`]).
+    pub control: Option<u32>,
+}
+
+impl At<'_> {
+    /// Foreign links (supplier region ≠ buyer region) out of `exporter` to a region `to`
+    /// contains, carrying a product `products` selects: what export controls apply to.
+    pub fn exports<'s>(
+        &'s self,
+        exporter: RegionId,
+        products: &'s ProductSelector,
+        to: &'s RegionSelector,
+    ) -> impl Iterator<Item = usize> + 's {
+        let world = self.world;
+        world.links.iter().enumerate().filter_map(move |(l, link)| {
+            (link.from != link.to
+                && link.from == exporter
+                && to.contains(link.to)
+                && products.selects(world, link.product))
+            .then_some(l)
+        })
+    }
+}
+
+impl Rules {
+    /// Compiles the rules of `day` from `events` (declared in `controls`) over `world` and
+    /// `net`, with `rationing` the scenario's default rule. Reuses this value's allocations.
+    pub fn compile(
+        &mut self,
+        world: &World,
+        net: &Network,
+        rationing: &Rationing,
+        events: &[Event],
+        controls: &Controls,
+        day: Day,
+    ) {
+        self.links.resize_with(world.links.len(), LinkRule::default);
+        for (rule, link) in self.links.iter_mut().zip(&world.links) {
+            let quotas = std::mem::take(&mut rule.quotas);
+            *rule = LinkRule {
+                tariff: link.tariff,
+                quotas,
+                ..LinkRule::default()
+            };
+            rule.quotas.clear();
+        }
+        self.demand.clear();
+        self.demand.resize(world.demands.len(), 1.0);
+        self.rationing.clear();
+        self.rationing.resize(net.nr, rationing.clone());
+        self.releases.clear();
+        self.purchases.clear();
+        self.offtakes.clear();
+        self.ramps.clear();
+        for (i, e) in events.iter().enumerate() {
+            let at = At {
+                world,
+                net,
+                day,
+                active: e.active(day),
+                starts: e.start == day,
+                ends: e.end == Some(day),
+                control: controls.of_event.get(i).copied().flatten(),
+            };
+            e.kind.compile(&at, self);
+        }
+        for rule in &mut self.links {
+            if rule.general {
+                rule.licensing = None;
+            }
+        }
+        self.any_banned = self.links.iter().any(|r| r.banned);
+        let links = &self.links;
+        self.tariffed.clear();
+        self.tariffed.extend(
+            net.links_into
+                .iter()
+                .flatten()
+                .filter(|&&l| links[l].tariff != 0.0),
+        );
+        self.plain.clear();
+        self.plain.extend(
+            self.links
+                .iter()
+                .map(|r| !r.banned && r.quotas.is_empty() && r.licensing.is_none()),
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! `stockpile-release`: moves up to `rate` units/day from a region's strategic stockpile of a
+//! product into its commercial stock while active, only while commercial days of cover are
+//! below `trigger-days-of-cover` when given ([`StockpileRelease`]).
+//!
+//! Wire keys: `region`, `product`, `rate` (units/day, > 0), `trigger-days-of-cover`. Uncertain
+//! numbers: `rate` and the trigger ([`Param`]). Compiled: a [`Release`] in force, in scenario
+//! order (the engine applies releases before final demand).
+
+use super::rules::{At, Release, Rules};
+use super::{EventTarget, Kind, KindTable};
+use crate::model::{ProductId, RegionId};
+use crate::wire::Dim;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockpileRelease {
+    pub region: RegionId,
+    pub product: ProductId,
+    pub rate: f64,
+    pub trigger_days: Option<f64>,
+}
+
+/// The numbers of a release that a distribution may set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Rate,
+    TriggerDays,
+}
+
+impl Kind for StockpileRelease {
+    const NAME: &'static str = "stockpile-release";
+    const KEYS: &'static [&'static str] = &["region", "product", "rate", "trigger-days-of-cover"];
+    type Param = Param;
+
+    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+        let region = t.req_region("region");
+        let product = t.req_product("product");
+        let rate = t.rate(product, "rate", Param::Rate);
+        let trigger = match t.opt_num("trigger-days-of-cover", &Dim::Days) {
+            Some(n) => {
+                t.keep("trigger-days-of-cover", &n, Param::TriggerDays);
+                Some(t.cx.ge0("trigger-days-of-cover", &n).then_some(n.value)?)
+            }
+            None => None,
+        };
+        Some(StockpileRelease {
+            region: region?,
+            product: product?,
+            rate: rate?,
+            trigger_days: trigger,
+        })
+    }
+
+    fn set(&mut self, param: &Param, value: f64) {
+        match param {
+            Param::Rate => self.rate = value,
+            Param::TriggerDays => self.trigger_days = Some(value),
+        }
+    }
+
+    fn compile(&self, at: &At<'_>, rules: &mut Rules) {
+        if at.active {
+            rules.releases.push(Release {
+                node: at.net.node(self.region, self.product),
+                rate: self.rate,
+                trigger_days: self.trigger_days,
+            });
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! [`KindTable`]: one `[[event]]` table as a kind's parser sees it. It wraps the diagnostic
+//! context ([`Cx`]) with the table, the event's label and index, and offers the reads every kind
+//! shares (regions, products and selectors, numbers in the right unit, rates) and the binding of
+//! uncertain numbers to an [`EventTarget`].
+
+use super::{EventParam, EventTarget, ProductSelector, RegionSelector};
+use crate::model::{ProductId, RegionId};
+use crate::wire::{Cx, Dim, Entry, Num};
+use toml::de::DeValue;
+
+pub(crate) struct KindTable<'c, 'a, 't, B> {
+    pub cx: &'c mut Cx<'t, B>,
+    pub e: &'c Entry<'a, 't>,
+    /// The event's label (its `name` or `kind@date`), for provenance and parameter names.
+    pub label: &'c str,
+    /// The event's index in the scenario's event list.
+    pub event: usize,
+}
+
+impl<B: Clone + From<EventTarget>> KindTable<'_, '_, '_, B> {
+    /// `event LABEL KEY`: how provenance and uncertain parameters name the event's number `key`.
+    pub fn what(&self, key: &str) -> String {
+        format!("event {} {key}", self.label)
+    }
+
+    /// Says that the uncertain number `n` (a no-op for plain ones) sets `param`, named `label`.
+    pub fn bind_as(&mut self, n: &Num, label: String, param: impl Into<EventParam>) {
+        let target = EventTarget {
+            event: self.event,
+            param: param.into(),
+        };
+        self.cx.bind(n, label, B::from(target));
+    }
+
+    /// Records the provenance of number `key` and binds it to `param` if it is uncertain.
+    pub fn keep(&mut self, key: &str, n: &Num, param: impl Into<EventParam>) {
+        self.cx.prov(self.what(key), n, false);
+        self.bind_as(n, self.what(key), param);
+    }
+
+    pub fn req_region(&mut self, key: &str) -> Option<RegionId> {
+        self.cx.req_region(self.e, key)
+    }
+
+    pub fn req_product(&mut self, key: &str) -> Option<ProductId> {
+        self.cx.req_product(self.e, key)
+    }
+
+    pub fn opt_num(&mut self, key: &str, dim: &Dim) -> Option<Num> {
+        let v = self.e.tbl.get(key)?;
+        self.cx.number(self.e.f, key, v, dim)
+    }
+
+    pub fn req_num(&mut self, key: &str, dim: &Dim) -> Option<Num> {
+        let v = self.cx.req(self.e, key)?;
+        self.cx.number(self.e.f, key, v, dim)
+    }
+
+    /// A required rate (> 0) in the unit of `product` per day, set by `param` when uncertain.
+    pub fn rate(
+        &mut self,
+        product: Option<ProductId>,
+        key: &str,
+        param: impl Into<EventParam>,
+    ) -> Option<f64> {
+        let units = self.cx.units_of(&product.into_iter().collect::<Vec<_>>());
+        let n = self.req_num(key, &Dim::Rate(units))?;
+        self.keep(key, &n, param);
+        self.cx.gt0(key, &n).then_some(n.value)
+    }
+
+    /// `products`: absent = all; an array of ids; `{ elements = [...] }`. Also returns the ids
+    /// it matches in the world as parsed so far.
+    pub fn products(&mut self, key: &str) -> (ProductSelector, Vec<ProductId>) {
+        let (cx, e) = (&mut *self.cx, self.e);
+        let all = |cx: &Cx<'_, B>| {
+            (0..cx.world.products.len() as u32)
+                .map(ProductId)
+                .collect::<Vec<_>>()
+        };
+        let Some(v) = e.tbl.get(key) else {
+            return (ProductSelector::All, all(cx));
+        };
+        match v.get_ref() {
+            DeValue::Array(_) => {
+                let ids: Vec<ProductId> = cx
+                    .str_list(e.f, key, v)
+                    .into_iter()
+                    .filter_map(|(s, span)| cx.product_code(e.f, s, span))
+                    .collect();
+                (ProductSelector::Ids(ids.clone()), ids)
+            }
+            DeValue::Table(t) => {
+                cx.check_keys(e.f, t, &format!("`{key}`"), &["elements"]);
+                let Some(ev) = t.get("elements") else {
+                    cx.err(
+                        e.f,
+                        v.span(),
+                        format!("missing required key `elements` in `{key}`"),
+                        None,
+                    );
+                    return (ProductSelector::Elements(Vec::new()), Vec::new());
+                };
+                let mut elements = Vec::new();
+                for (el, _) in cx.str_list(e.f, "elements", ev) {
+                    elements.push(el.to_string());
+                }
+                let ids = (0..cx.world.products.len())
+                    .filter(|&i| cx.world.products[i].contains_any(&elements))
+                    .map(|i| ProductId(i as u32))
+                    .collect();
+                (ProductSelector::Elements(elements), ids)
+            }
+            other => {
+                cx.err(
+                    e.f,
+                    v.span(),
+                    format!(
+                        "`{key}` must be an array of product ids or `{{ elements = [...] }}`, found {}",
+                        other.type_str()
+                    ),
+                    None,
+                );
+                (ProductSelector::All, Vec::new())
+            }
+        }
+    }
+
+    /// Region selector: absent = all; an array of ids and `@group`s.
+    pub fn regions(&mut self, key: &str) -> RegionSelector {
+        let (cx, e) = (&mut *self.cx, self.e);
+        let Some(v) = e.tbl.get(key) else {
+            return RegionSelector::All;
+        };
+        let mut out: Vec<RegionId> = Vec::new();
+        for (s, span) in cx.str_list(e.f, key, v) {
+            if let Some(g) = s.strip_prefix('@') {
+                if cx.check_group(e.f, g, span) {
+                    let n = cx.world.regions.len() as u32;
+                    for r in (0..n).map(RegionId) {
+                        if cx.world.in_group(r, g) && !out.contains(&r) {
+                            out.push(r);
+                        }
+                    }
+                }
+            } else if let Some(r) = cx.region_code(e.f, s, span)
+                && !out.contains(&r)
+            {
+                out.push(r);
+            }
+        }
+        RegionSelector::Ids(out)
+    }
+
+    /// The end uses of the world's final demand, sorted, without repeats.
+    pub fn known_end_uses(&self) -> Vec<String> {
+        let mut known: Vec<String> = self
+            .cx
+            .world
+            .demands
+            .iter()
+            .map(|d| d.end_use.clone())
+            .collect();
+        known.sort();
+        known.dedup();
+        known
+    }
+}
