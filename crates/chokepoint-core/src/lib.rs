@@ -20,6 +20,7 @@ pub mod network;
 mod order_book;
 pub mod record;
 pub mod scenario;
+pub mod shard;
 pub mod sketch;
 pub mod summary;
 pub mod uncertain;
