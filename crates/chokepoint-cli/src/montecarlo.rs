@@ -1,8 +1,10 @@
 //! Monte Carlo commands: `run --paths N` (bands, stockout probabilities, distributions, per-path
 //! table), `run --shard i/N` (a shard's partial result), `merge` (shards into one result),
 //! `emit slurm|k8s` (job templates) and `compare` (two scenarios on common random numbers).
-//! The reduction itself lives in `chokepoint_core::montecarlo`; this file does the files, the
-//! progress bar and the manifests (docs/outputs.md, docs/scale-out.md).
+//! The reduction itself lives in `chokepoint_core::montecarlo`; this file names what it computed
+//! ([`Labels`]: a [`SeriesLabel`] per band series, a [`NodeLabel`] per stockout row, a
+//! [`MetricLabel`] per per-path metric) and does the files, the progress bar and the manifests
+//! (docs/outputs.md, docs/scale-out.md).
 
 use crate::Failure;
 use crate::inputs::{self, Input};
@@ -62,24 +64,110 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((i, n))
 }
 
-/// Names of everything a result refers to, so that `merge` needs no scenario files.
+/// Names of everything a result refers to, so that `merge` needs no scenario files. Written as
+/// a shard's `labels.json`, each label as an array of its fields in declaration order.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Labels {
     pub start: String,
     pub days: u32,
-    /// variable, region, partner, product, unit
-    pub series: Vec<[String; 5]>,
-    /// region, product
-    pub stock_nodes: Vec<[String; 2]>,
-    /// name, unit, metric, region, product
-    pub metrics: Vec<[String; 5]>,
+    /// The series of `bands.csv`.
+    pub series: Vec<SeriesLabel>,
+    /// The rows of `stockout.csv` (nodes with a baseline need).
+    pub stock_nodes: Vec<NodeLabel>,
+    /// The metrics of `distributions.csv` and the columns of `paths.csv`.
+    pub metrics: Vec<MetricLabel>,
     pub stockout_threshold: f64,
+}
+
+/// A daily series, named as in `timeseries.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "[String; 5]", from = "[String; 5]")]
+pub struct SeriesLabel {
+    pub variable: String,
+    pub region: String,
+    /// Empty for a series of one region.
+    pub partner: String,
+    pub product: String,
+    pub unit: String,
+}
+
+/// A (region, product) node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "[String; 2]", from = "[String; 2]")]
+pub struct NodeLabel {
+    pub region: String,
+    pub product: String,
+}
+
+/// A per-path metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "[String; 5]", from = "[String; 5]")]
+pub struct MetricLabel {
+    /// Its column in `paths.csv`: `METRIC:REGION:PRODUCT` or `param:<label>`.
+    pub name: String,
+    pub unit: String,
+    /// `shortfall_units`, `price_peak_usd_per_kg`, `output_lost_units` or, for an uncertain
+    /// parameter, its `name`.
+    pub metric: String,
+    /// Region and product; empty for an uncertain parameter.
+    pub region: String,
+    pub product: String,
+}
+
+impl From<SeriesLabel> for [String; 5] {
+    fn from(l: SeriesLabel) -> Self {
+        [l.variable, l.region, l.partner, l.product, l.unit]
+    }
+}
+
+impl From<[String; 5]> for SeriesLabel {
+    fn from([variable, region, partner, product, unit]: [String; 5]) -> Self {
+        SeriesLabel {
+            variable,
+            region,
+            partner,
+            product,
+            unit,
+        }
+    }
+}
+
+impl From<NodeLabel> for [String; 2] {
+    fn from(l: NodeLabel) -> Self {
+        [l.region, l.product]
+    }
+}
+
+impl From<[String; 2]> for NodeLabel {
+    fn from([region, product]: [String; 2]) -> Self {
+        NodeLabel { region, product }
+    }
+}
+
+impl From<MetricLabel> for [String; 5] {
+    fn from(l: MetricLabel) -> Self {
+        [l.name, l.unit, l.metric, l.region, l.product]
+    }
+}
+
+impl From<[String; 5]> for MetricLabel {
+    fn from([name, unit, metric, region, product]: [String; 5]) -> Self {
+        MetricLabel {
+            name,
+            unit,
+            metric,
+            region,
+            product,
+        }
+    }
 }
 
 impl Labels {
     fn new(s: &Scenario, set: &SeriesSet) -> Labels {
         let w = &s.world;
         let np = w.products.len();
+        let region = |r: chokepoint_core::model::RegionId| w.regions[r.ix()].code.clone();
+        let product = |p: chokepoint_core::model::ProductId| w.products[p.ix()].code.clone();
         Labels {
             stockout_threshold: set.stockout_threshold,
             start: s.settings.start.to_string(),
@@ -87,44 +175,43 @@ impl Labels {
             series: set
                 .series
                 .iter()
-                .map(|k| {
-                    [
-                        k.variable.as_str().to_string(),
-                        w.regions[k.region.ix()].code.clone(),
-                        k.partner
-                            .map_or(String::new(), |p| w.regions[p.ix()].code.clone()),
-                        w.products[k.product.ix()].code.clone(),
-                        k.variable.unit(w, k.product),
-                    ]
+                .map(|k| SeriesLabel {
+                    variable: k.variable.as_str().to_string(),
+                    region: region(k.region),
+                    partner: k.partner.map_or(String::new(), region),
+                    product: product(k.product),
+                    unit: k.variable.unit(w, k.product),
                 })
                 .collect(),
             stock_nodes: set
                 .stock_nodes
                 .iter()
-                .map(|&n| {
-                    [
-                        w.regions[n / np].code.clone(),
-                        w.products[n % np].code.clone(),
-                    ]
+                .map(|&n| NodeLabel {
+                    region: w.regions[n / np].code.clone(),
+                    product: w.products[n % np].code.clone(),
                 })
                 .collect(),
             metrics: set
                 .metrics
                 .iter()
                 .map(|m| {
-                    let (r, p) = m.node.map_or((String::new(), String::new()), |(r, p)| {
-                        (
-                            w.regions[r.ix()].code.clone(),
-                            w.products[p.ix()].code.clone(),
-                        )
-                    });
-                    let kind = match m.kind {
+                    let (region, product) =
+                        m.node.map_or((String::new(), String::new()), |(r, p)| {
+                            (region(r), product(p))
+                        });
+                    let metric = match m.kind {
                         MetricKind::Shortfall => "shortfall_units".to_string(),
                         MetricKind::PricePeak => "price_peak_usd_per_kg".into(),
                         MetricKind::OutputLost => "output_lost_units".into(),
                         MetricKind::Param(_) => m.name.clone(),
                     };
-                    [m.name.clone(), m.unit.clone(), kind, r, p]
+                    MetricLabel {
+                        name: m.name.clone(),
+                        unit: m.unit.clone(),
+                        metric,
+                        region,
+                        product,
+                    }
                 })
                 .collect(),
         }
@@ -202,7 +289,7 @@ fn done(w: csv::Writer<AtomicFile>, name: &str) -> anyhow::Result<OutputFile> {
 fn write_paths_csv(dir: &Path, labels: &Labels, rows: &[PathRow]) -> anyhow::Result<OutputFile> {
     let mut w = csv_file(dir, "paths.csv")?;
     let mut header = vec!["path".to_string()];
-    header.extend(labels.metrics.iter().map(|m| m[0].clone()));
+    header.extend(labels.metrics.iter().map(|m| m.name.clone()));
     w.write_record(&header)?;
     for r in rows {
         let mut rec = vec![r.path.to_string()];
@@ -216,7 +303,7 @@ fn read_paths_csv(path: &Path, labels: &Labels) -> anyhow::Result<Vec<PathRow>> 
     let mut r = csv::Reader::from_path(path)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
     let header: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
-    let want: Vec<&String> = labels.metrics.iter().map(|m| &m[0]).collect();
+    let want: Vec<&String> = labels.metrics.iter().map(|m| &m.name).collect();
     if header.len() != want.len() + 1 || header[1..].iter().zip(&want).any(|(a, b)| a != *b) {
         return Err(anyhow!("`{}` has unexpected columns", path.display()));
     }
@@ -259,7 +346,14 @@ fn band_rows(
             let Some((q, mean)) = acc.band(day, s) else {
                 continue;
             };
-            for field in [date.as_str(), &l[1], &l[2], &l[3], &l[0], &l[4]] {
+            for field in [
+                date.as_str(),
+                &l.region,
+                &l.partner,
+                &l.product,
+                &l.variable,
+                &l.unit,
+            ] {
                 w.write_field(field)?;
             }
             for v in q.into_iter().chain([mean]) {
@@ -343,8 +437,8 @@ fn write_result(
             };
             w.write_record([
                 date.as_str(),
-                &l[0],
-                &l[1],
+                &l.region,
+                &l.product,
                 &acc.paths.to_string(),
                 &c.to_string(),
                 &num(p),
@@ -361,9 +455,9 @@ fn write_result(
     for (m, l) in labels.metrics.iter().enumerate() {
         let values: Vec<f64> = acc.rows.iter().map(|r| r.values[m]).collect();
         let (q, mean, min, max) = distribution(&values);
-        let labels = [&l[2], &l[3], &l[4], &l[1]].map(String::clone);
+        let names = [&l.metric, &l.region, &l.product, &l.unit].map(String::clone);
         w.write_record(
-            labels
+            names
                 .into_iter()
                 .chain(q.into_iter().chain([mean, min, max]).map(num)),
         )?;
@@ -823,10 +917,10 @@ pub fn compare(
     let werr = |e: csv::Error| Failure::Run(anyhow!(e));
     w.write_record(head).map_err(werr)?;
     for (i, m) in la.metrics.iter().enumerate() {
-        if m[2].starts_with("param:") {
+        if m.metric.starts_with("param:") {
             continue;
         }
-        let Some(j) = lb.metrics.iter().position(|x| x[0] == m[0]) else {
+        let Some(j) = lb.metrics.iter().position(|x| x.name == m.name) else {
             continue;
         };
         let va: Vec<f64> = aa.rows.iter().map(|r| r.values[i]).collect();
@@ -836,10 +930,10 @@ pub fn compare(
         let (_, ma, _, _) = distribution(&va);
         let (_, mb, _, _) = distribution(&vb);
         w.write_record([
-            m[2].as_str(),
-            &m[3],
-            &m[4],
-            &m[1],
+            m.metric.as_str(),
+            &m.region,
+            &m.product,
+            &m.unit,
             &num(ma),
             &num(mb),
             &num(md),
