@@ -1,20 +1,23 @@
 //! Monte Carlo commands: `run --paths N` (bands, stockout probabilities, distributions, per-path
-//! table), `run --shard i/N` (a shard's partial result), `merge` (shards into one result),
+//! table), `run --shard I/N` (a shard's partial result), `merge` (shards into one result),
 //! `emit slurm|k8s` (job templates) and `compare` (two scenarios on common random numbers).
 //! The reduction itself lives in `chokepoint_core::montecarlo`; this file names what it computed
 //! ([`Labels`]: a [`SeriesLabel`] per band series, a [`NodeLabel`] per stockout row, a
-//! [`MetricLabel`] per per-path metric) and does the files, the progress bar and the manifests
-//! (docs/outputs.md, docs/scale-out.md).
+//! [`MetricLabel`] per per-path metric), writes it through a [`RunFolder`] with an
+//! [`McManifest`], reads shards back and draws the progress bar (docs/outputs.md,
+//! docs/scale-out.md).
 
 use crate::Failure;
-use crate::inputs::{self, Input};
-use crate::output::{self, AtomicFile, OutputFile, SCHEMA_VERSION, date_string};
+use crate::inputs;
+use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
+use crate::run_folder::{RUN_FOLDER, RunFolder, date_string, num, num_in};
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::model::Scenario;
 use chokepoint_core::montecarlo::{
-    self, Accumulator, DecodeError, MetricKind, PathRow, QUANTILES, RELATIVE_ACCURACY,
-    STOCKOUT_THRESHOLD, SeriesSet, distribution, shard_paths,
+    self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
+    SeriesSet, distribution, shard_paths,
 };
+use chokepoint_core::shard::{InputDigest, Shard};
 use chokepoint_core::uncertain::Uncertainty;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::civil::Date;
@@ -218,85 +221,19 @@ impl Labels {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Program {
-    name: String,
-    version: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Shard {
-    index: u64,
-    count: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Sketch {
-    kind: String,
-    relative_accuracy: f64,
-}
-
-/// `manifest.json` of a Monte Carlo run folder or shard folder.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct McManifest {
-    schema_version: u32,
-    kind: String,
-    program: Program,
-    scenario: String,
-    seed: u64,
-    paths: u64,
-    shard: Option<Shard>,
-    days: u32,
-    start: String,
-    sketch: Sketch,
-    stockout_threshold: f64,
-    args: Vec<String>,
-    inputs: Vec<Input>,
-    outputs: Vec<OutputOut>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct OutputOut {
-    name: String,
-    bytes: u64,
-    sha256: String,
-}
-
-impl From<OutputFile> for OutputOut {
-    fn from(o: OutputFile) -> Self {
-        OutputOut {
-            name: o.name.to_string(),
-            bytes: o.bytes,
-            sha256: o.sha256,
-        }
-    }
-}
-
-/// [`output::num`] as an owned string, for records built from several numbers.
-fn num(v: f64) -> String {
-    output::num(&mut String::new(), v).to_owned()
-}
-
-fn csv_file(dir: &Path, name: &'static str) -> anyhow::Result<csv::Writer<AtomicFile>> {
-    Ok(csv::Writer::from_writer(AtomicFile::create(dir, name)?))
-}
-
-fn done(w: csv::Writer<AtomicFile>, name: &str) -> anyhow::Result<OutputFile> {
-    let f = w.into_inner().map_err(|e| e.into_error())?;
-    f.finish().with_context(|| format!("cannot write {name}"))
-}
-
-fn write_paths_csv(dir: &Path, labels: &Labels, rows: &[PathRow]) -> anyhow::Result<OutputFile> {
-    let mut w = csv_file(dir, "paths.csv")?;
-    let mut header = vec!["path".to_string()];
-    header.extend(labels.metrics.iter().map(|m| m.name.clone()));
-    w.write_record(&header)?;
+fn write_paths_csv(
+    folder: &mut RunFolder,
+    labels: &Labels,
+    rows: &[PathRow],
+) -> anyhow::Result<()> {
+    let header = std::iter::once("path").chain(labels.metrics.iter().map(|m| m.name.as_str()));
+    let mut w = folder.csv("paths.csv", header)?;
     for r in rows {
         let mut rec = vec![r.path.to_string()];
         rec.extend(r.values.iter().map(|v| num(*v)));
         w.write_record(&rec)?;
     }
-    done(w, "paths.csv")
+    folder.finish_csv(w)
 }
 
 fn read_paths_csv(path: &Path, labels: &Labels) -> anyhow::Result<Vec<PathRow>> {
@@ -357,7 +294,7 @@ fn band_rows(
                 w.write_field(field)?;
             }
             for v in q.into_iter().chain([mean]) {
-                w.write_field(output::num(&mut buf, v))?;
+                w.write_field(num_in(&mut buf, v))?;
             }
             w.write_record(None::<&[u8]>)?;
         }
@@ -369,21 +306,21 @@ fn band_rows(
 /// Writes the complete result files (everything but the manifest), formatting the largest on
 /// `threads` threads.
 fn write_result(
-    dir: &Path,
+    folder: &mut RunFolder,
     acc: &Accumulator,
     labels: &Labels,
     threads: usize,
-) -> anyhow::Result<Vec<OutputFile>> {
+) -> anyhow::Result<()> {
     let start: Date = labels.start.parse().context("bad start date")?;
-    let mut out = Vec::new();
     // bands.csv: rows formatted in parallel, a few days per thread at a time, written in order.
-    let mut f = AtomicFile::create(dir, "bands.csv")?;
-    let mut header = csv::Writer::from_writer(Vec::new());
-    header.write_record([
+    let header = [
         "date", "region", "partner", "product", "variable", "unit", "p5", "p25", "p50", "p75",
         "p95", "mean",
-    ])?;
-    f.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    ];
+    let mut f = folder
+        .csv("bands.csv", header)?
+        .into_inner()
+        .map_err(|e| e.into_error())?;
     const DAYS_PER_TASK: u32 = 4;
     let threads = threads.max(1) as u32;
     let mut first = 0;
@@ -415,17 +352,19 @@ fn write_result(
         }
         first += threads * DAYS_PER_TASK;
     }
-    out.push(f.finish()?);
+    folder.finish(f)?;
     // stockout.csv
-    let mut w = csv_file(dir, "stockout.csv")?;
-    w.write_record([
-        "date",
-        "region",
-        "product",
-        "paths",
-        "stockout_paths",
-        "probability",
-    ])?;
+    let mut w = folder.csv(
+        "stockout.csv",
+        [
+            "date",
+            "region",
+            "product",
+            "paths",
+            "stockout_paths",
+            "probability",
+        ],
+    )?;
     for day in 0..acc.days {
         let date = date_string(start, day);
         for (k, l) in labels.stock_nodes.iter().enumerate() {
@@ -445,13 +384,15 @@ fn write_result(
             ])?;
         }
     }
-    out.push(done(w, "stockout.csv")?);
+    folder.finish_csv(w)?;
     // distributions.csv
-    let mut w = csv_file(dir, "distributions.csv")?;
-    w.write_record([
-        "metric", "region", "product", "unit", "p5", "p25", "p50", "p75", "p95", "mean", "min",
-        "max",
-    ])?;
+    let mut w = folder.csv(
+        "distributions.csv",
+        [
+            "metric", "region", "product", "unit", "p5", "p25", "p50", "p75", "p95", "mean", "min",
+            "max",
+        ],
+    )?;
     for (m, l) in labels.metrics.iter().enumerate() {
         let values: Vec<f64> = acc.rows.iter().map(|r| r.values[m]).collect();
         let (q, mean, min, max) = distribution(&values);
@@ -462,50 +403,44 @@ fn write_result(
                 .chain(q.into_iter().chain([mean, min, max]).map(num)),
         )?;
     }
-    out.push(done(w, "distributions.csv")?);
-    out.push(write_paths_csv(dir, labels, &acc.rows)?);
-    Ok(out)
+    folder.finish_csv(w)?;
+    write_paths_csv(folder, labels, &acc.rows)
 }
 
-fn write_json<T: Serialize>(dir: &Path, name: &'static str, v: &T) -> anyhow::Result<OutputFile> {
-    let mut f = AtomicFile::create(dir, name)?;
-    serde_json::to_writer_pretty(&mut f, v)?;
-    f.write_all(b"\n")?;
-    f.finish()
+/// The run a Monte Carlo folder holds (all of it, or one shard), as its manifest records it.
+struct McRun<'a> {
+    scenario: &'a str,
+    seed: u64,
+    paths: u64,
+    shard: Option<Shard>,
+    inputs: Vec<InputDigest>,
 }
 
-fn prepare(dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder `{}`", dir.display()))?;
-    match fs::remove_file(dir.join("manifest.json")) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).context("cannot remove the old manifest.json")
+/// Completes `folder` with its manifest.
+fn seal(folder: RunFolder, run: McRun, labels: &Labels) -> anyhow::Result<()> {
+    folder.seal(|outputs| McManifest {
+        schema_version: SCHEMA_VERSION,
+        kind: match run.shard {
+            Some(_) => "monte-carlo-shard",
+            None => "monte-carlo",
         }
-        _ => Ok(()),
-    }
-}
-
-/// Arguments as typed, without the ones that cannot change the result (`--threads`, `--quiet`),
-/// so that the folder is byte-identical for any thread count.
-fn recorded_args() -> Vec<String> {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in std::env::args_os().skip(1) {
-        let a = a.to_string_lossy().into_owned();
-        if skip {
-            skip = false;
-            continue;
-        }
-        if a == "--threads" {
-            skip = true;
-            continue;
-        }
-        if a.starts_with("--threads=") || a == "--quiet" || a == "-q" {
-            continue;
-        }
-        out.push(a);
-    }
-    out
+        .into(),
+        program: program(),
+        scenario: run.scenario.into(),
+        seed: run.seed,
+        paths: run.paths,
+        shard: run.shard,
+        days: labels.days,
+        start: labels.start.clone(),
+        sketch: Sketch {
+            kind: "DDSketch".into(),
+            relative_accuracy: RELATIVE_ACCURACY,
+        },
+        stockout_threshold: labels.stockout_threshold,
+        args: recorded_args(),
+        inputs: run.inputs,
+        outputs,
+    })
 }
 
 fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
@@ -529,7 +464,7 @@ fn threads(t: Option<usize>) -> usize {
 fn load(
     spec: &str,
     data: Option<&Path>,
-) -> Result<(Scenario, Uncertainty, inputs::Loaded, Vec<Input>), Failure> {
+) -> Result<(Scenario, Uncertainty, inputs::Loaded, Vec<InputDigest>), Failure> {
     let ((s, u), loaded, used) = crate::load_by(spec, data, inputs::Loaded::parse_uncertain)?;
     Ok((s, u, loaded, used))
 }
@@ -561,7 +496,7 @@ pub fn run(
         None => (0..paths).collect(),
     };
     let write = || -> anyhow::Result<()> {
-        prepare(&dir)?;
+        let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
         let pb = progress_bar(todo.len() as u64, quiet);
         let acc = montecarlo::run(
             &scenario,
@@ -573,27 +508,21 @@ pub fn run(
             &|d| pb.set_position(d),
         );
         pb.finish_and_clear();
-        let mut outputs = Vec::new();
         if mc.shard.is_some() {
-            let mut f = AtomicFile::create(&dir, "partial.bin")?;
-            f.write_all(&acc.encode())?;
-            outputs.push(f.finish()?);
-            outputs.push(write_paths_csv(&dir, &labels, &acc.rows)?);
-            outputs.push(write_json(&dir, "labels.json", &labels)?);
+            folder.write("partial.bin", &acc.encode())?;
+            write_paths_csv(&mut folder, &labels, &acc.rows)?;
+            folder.write_json("labels.json", &labels)?;
         } else {
-            outputs = write_result(&dir, &acc, &labels, threads(mc.threads))?;
+            write_result(&mut folder, &acc, &labels, threads(mc.threads))?;
         }
-        write_manifest(
-            &dir,
-            &scenario.settings.name,
+        let run = McRun {
+            scenario: &scenario.settings.name,
             seed,
             paths,
-            mc.shard,
-            &labels,
-            recorded_args(),
-            used.clone(),
-            outputs,
-        )
+            shard: mc.shard.map(|(index, count)| Shard { index, count }),
+            inputs: used.clone(),
+        };
+        seal(folder, run, &labels)
     };
     write().with_context(|| {
         format!(
@@ -608,50 +537,6 @@ pub fn run(
         todo.len(),
         dir.display()
     ))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_manifest(
-    dir: &Path,
-    scenario: &str,
-    seed: u64,
-    paths: u64,
-    shard: Option<(u64, u64)>,
-    labels: &Labels,
-    args: Vec<String>,
-    inputs: Vec<Input>,
-    mut outputs: Vec<OutputFile>,
-) -> anyhow::Result<()> {
-    outputs.sort_by_key(|o| o.name);
-    let m = McManifest {
-        schema_version: SCHEMA_VERSION,
-        kind: if shard.is_some() {
-            "monte-carlo-shard"
-        } else {
-            "monte-carlo"
-        }
-        .into(),
-        program: Program {
-            name: env!("CARGO_BIN_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        scenario: scenario.into(),
-        seed,
-        paths,
-        shard: shard.map(|(index, count)| Shard { index, count }),
-        days: labels.days,
-        start: labels.start.clone(),
-        sketch: Sketch {
-            kind: "DDSketch".into(),
-            relative_accuracy: RELATIVE_ACCURACY,
-        },
-        stockout_threshold: labels.stockout_threshold,
-        args,
-        inputs,
-        outputs: outputs.into_iter().map(OutputOut::from).collect(),
-    };
-    write_json(dir, "manifest.json", &m)?;
-    Ok(())
 }
 
 /// `chokepoint merge DIR... --out DIR`.
@@ -781,19 +666,16 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
     }
     let acc = total.ok_or_else(|| Failure::Run(anyhow!("no shards")))?;
     let write = || -> anyhow::Result<()> {
-        prepare(out)?;
-        let outputs = write_result(out, &acc, &labels, threads(None))?;
-        write_manifest(
-            out,
-            &first.scenario,
-            first.seed,
-            first.paths,
-            None,
-            &labels,
-            recorded_args(),
-            first.inputs.clone(),
-            outputs,
-        )
+        let mut folder = RunFolder::create(out, &RUN_FOLDER)?;
+        write_result(&mut folder, &acc, &labels, threads(None))?;
+        let merged = McRun {
+            scenario: &first.scenario,
+            seed: first.seed,
+            paths: first.paths,
+            shard: None,
+            inputs: first.inputs.clone(),
+        };
+        seal(folder, merged, &labels)
     };
     write().with_context(|| format!("merge failed; `{}` is incomplete", out.display()))?;
     Ok(format!(
@@ -947,6 +829,5 @@ pub fn compare(
     let bytes = w
         .into_inner()
         .map_err(|e| Failure::Run(anyhow!(e.to_string())))?;
-    let _ = QUANTILES;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
