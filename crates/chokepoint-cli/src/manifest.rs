@@ -3,10 +3,11 @@
 //! [`McManifest`] for a Monte Carlo run, a merge or a shard. Both name the [`Program`] that
 //! wrote them ([`program`]), the command line ([`typed_args`], or [`recorded_args`] without
 //! the flags that cannot change a Monte Carlo result), the [`InputDigest`]s read and the
-//! [`OutputFile`]s written.
+//! [`OutputFile`]s written. A shard's manifest also carries its [`RunIdentity`], the part that
+//! `merge` compares ([`McManifest::identity`]).
 
 use crate::run_folder::OutputFile;
-use chokepoint_core::shard::{InputDigest, Program, Shard};
+use chokepoint_core::shard::{InputDigest, Program, RunIdentity, Shard};
 use serde::{Deserialize, Serialize};
 
 /// Version of the run-folder layout described in docs/outputs.md.
@@ -89,4 +90,22 @@ pub struct McManifest {
 pub struct Sketch {
     pub kind: String,
     pub relative_accuracy: f64,
+}
+
+impl McManifest {
+    /// The run this shard belongs to; `None` when the folder is not a shard.
+    pub fn identity(&self) -> Option<RunIdentity> {
+        let shard = self.shard?;
+        Some(RunIdentity {
+            scenario: self.scenario.clone(),
+            inputs: self.inputs.clone(),
+            seed: self.seed,
+            paths: self.paths,
+            shard_count: shard.count,
+            program: self.program.clone(),
+            days: self.days,
+            start: self.start.clone(),
+            stockout_threshold: self.stockout_threshold,
+        })
+    }
 }

@@ -1,11 +1,11 @@
 //! Monte Carlo commands: `run --paths N` (bands, stockout probabilities, distributions, per-path
 //! table), `run --shard I/N` (a shard's partial result), `merge` (shards into one result),
 //! `emit slurm|k8s` (job templates) and `compare` (two scenarios on common random numbers).
-//! The reduction itself lives in `chokepoint_core::montecarlo`; this file names what it computed
-//! ([`Labels`]: a [`SeriesLabel`] per band series, a [`NodeLabel`] per stockout row, a
-//! [`MetricLabel`] per per-path metric), writes it through a [`RunFolder`] with an
-//! [`McManifest`], reads shards back and draws the progress bar (docs/outputs.md,
-//! docs/scale-out.md).
+//! The reduction, shard identity and paired statistics live in `chokepoint_core`
+//! (`montecarlo`, `shard`); this file names what they computed ([`Labels`]: a [`SeriesLabel`]
+//! per band series, a [`NodeLabel`] per stockout row, a [`MetricLabel`] per per-path metric),
+//! writes it through a [`RunFolder`] with an [`McManifest`], reads shards back and draws the
+//! progress bar (docs/outputs.md, docs/scale-out.md).
 
 use crate::Failure;
 use crate::inputs;
@@ -15,9 +15,9 @@ use anyhow::{Context as _, anyhow};
 use chokepoint_core::model::Scenario;
 use chokepoint_core::montecarlo::{
     self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
-    SeriesSet, distribution, shard_paths,
+    SeriesSet, distribution, paired_differences,
 };
-use chokepoint_core::shard::{InputDigest, Shard};
+use chokepoint_core::shard::{IdentityPart, InputDigest, RunIdentity, Shard};
 use chokepoint_core::uncertain::Uncertainty;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::civil::Date;
@@ -38,7 +38,7 @@ pub struct McArgs {
     pub threads: Option<usize>,
     /// Run only shard I of N (0-based): paths I, I+N, I+2N, ...; merge shards with `merge`
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
-    pub shard: Option<(u64, u64)>,
+    pub shard: Option<Shard>,
     /// A day is a stockout of a region's product when unmet demand exceeds this fraction of
     /// the day's need (for stockout.csv)
     #[arg(long, value_name = "F", default_value_t = STOCKOUT_THRESHOLD, value_parser = parse_threshold)]
@@ -54,17 +54,9 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let bad = || format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 3/100");
-    let (i, n) = s.split_once('/').ok_or_else(bad)?;
-    let (i, n): (u64, u64) = (
-        i.trim().parse().map_err(|_| bad())?,
-        n.trim().parse().map_err(|_| bad())?,
-    );
-    if n == 0 || i >= n {
-        return Err(bad());
-    }
-    Ok((i, n))
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 3/100"))
 }
 
 /// Names of everything a result refers to, so that `merge` needs no scenario files. Written as
@@ -483,8 +475,8 @@ pub fn run(
     let paths = mc.paths.max(1);
     let dir = out.unwrap_or_else(|| {
         let mut name = format!("{}-seed{seed}-paths{paths}", loaded.stem);
-        if let Some((i, n)) = mc.shard {
-            name.push_str(&format!("-shard{i}of{n}"));
+        if let Some(s) = mc.shard {
+            name.push_str(&format!("-shard{}of{}", s.index, s.count));
         }
         PathBuf::from("runs").join(name)
     });
@@ -492,7 +484,7 @@ pub fn run(
     set.stockout_threshold = mc.stockout_threshold;
     let labels = Labels::new(&scenario, &set);
     let todo = match mc.shard {
-        Some((i, n)) => shard_paths(paths, i, n),
+        Some(s) => s.paths(paths),
         None => (0..paths).collect(),
     };
     let write = || -> anyhow::Result<()> {
@@ -519,7 +511,7 @@ pub fn run(
             scenario: &scenario.settings.name,
             seed,
             paths,
-            shard: mc.shard.map(|(index, count)| Shard { index, count }),
+            shard: mc.shard,
             inputs: used.clone(),
         };
         seal(folder, run, &labels)
@@ -539,88 +531,83 @@ pub fn run(
     ))
 }
 
+/// A shard folder given to `merge`, with what its manifest says.
+struct ShardFolder {
+    dir: PathBuf,
+    shard: Shard,
+    identity: RunIdentity,
+}
+
+/// Reads the manifest of a folder given to `merge`; refuses a folder that is not a shard.
+fn read_shard_folder(dir: &Path) -> Result<ShardFolder, Failure> {
+    let p = dir.join("manifest.json");
+    let text = fs::read_to_string(&p).map_err(|e| {
+        Failure::input(
+            anyhow!(e).context(format!("cannot read `{}`", p.display())),
+            Some("a complete shard folder has a manifest.json; rerun the shard".into()),
+        )
+    })?;
+    let m: McManifest = serde_json::from_str(&text).map_err(|e| {
+        Failure::input(
+            anyhow!(e).context(format!("`{}` is not a shard manifest", p.display())),
+            Some("give folders written by `chokepoint run --shard I/N`".into()),
+        )
+    })?;
+    match (m.shard, m.identity()) {
+        (Some(shard), Some(identity)) => Ok(ShardFolder {
+            dir: dir.to_path_buf(),
+            shard,
+            identity,
+        }),
+        _ => Err(Failure::input(
+            anyhow!(
+                "`{}` is not a shard (no `shard` in its manifest)",
+                dir.display()
+            ),
+            Some("give folders written by `chokepoint run --shard I/N`".into()),
+        )),
+    }
+}
+
 /// `chokepoint merge DIR... --out DIR`.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
     let refuse = |msg: String, hint: &str| Failure::input(anyhow!(msg), Some(hint.to_string()));
-    let mut shards: Vec<(PathBuf, McManifest)> = Vec::new();
-    for d in dirs {
-        let p = d.join("manifest.json");
-        let text = fs::read_to_string(&p).map_err(|e| {
-            Failure::input(
-                anyhow!(e).context(format!("cannot read `{}`", p.display())),
-                Some("a complete shard folder has a manifest.json; rerun the shard".into()),
-            )
-        })?;
-        let m: McManifest = serde_json::from_str(&text).map_err(|e| {
-            Failure::input(
-                anyhow!(e).context(format!("`{}` is not a shard manifest", p.display())),
-                Some("give folders written by `chokepoint run --shard I/N`".into()),
-            )
-        })?;
-        if m.shard.is_none() {
-            return Err(refuse(
-                format!(
-                    "`{}` is not a shard (no `shard` in its manifest)",
-                    d.display()
-                ),
-                "give folders written by `chokepoint run --shard I/N`",
-            ));
-        }
-        shards.push((d.clone(), m));
-    }
-    let Some((d0, first)) = shards.first().cloned() else {
+    let shards = dirs
+        .iter()
+        .map(|d| read_shard_folder(d))
+        .collect::<Result<Vec<ShardFolder>, Failure>>()?;
+    let Some(first) = shards.first() else {
         return Err(refuse(
             "no shard folders given".into(),
             "e.g. `chokepoint merge runs/x-shard* --out runs/x`",
         ));
     };
-    for (d, m) in &shards[1..] {
-        let mut diffs = Vec::new();
-        if m.inputs != first.inputs {
-            diffs.push("input content hashes");
-        }
-        if m.scenario != first.scenario {
-            diffs.push("scenario");
-        }
-        if m.seed != first.seed {
-            diffs.push("seed");
-        }
-        if m.paths != first.paths {
-            diffs.push("paths");
-        }
-        if m.shard.as_ref().map(|s| s.count) != first.shard.as_ref().map(|s| s.count) {
-            diffs.push("shard count");
-        }
-        if m.program != first.program {
-            diffs.push("program version");
-        }
-        if (m.days, &m.start) != (first.days, &first.start) {
-            diffs.push("horizon");
-        }
-        if m.stockout_threshold != first.stockout_threshold {
-            diffs.push("stockout threshold");
-        }
+    let run = &first.identity;
+    for s in &shards[1..] {
+        let diffs = run.differences(&s.identity);
         if !diffs.is_empty() {
+            let parts: Vec<&str> = diffs.into_iter().map(IdentityPart::as_str).collect();
             return Err(refuse(
                 format!(
                     "shards `{}` and `{}` come from different runs: their {} differ",
-                    d0.display(),
-                    d.display(),
-                    diffs.join(", ")
+                    first.dir.display(),
+                    s.dir.display(),
+                    parts.join(", ")
                 ),
                 "merge only shards of one `chokepoint run ... --shard I/N` command: same scenario, inputs, seed and paths",
             ));
         }
     }
-    let count = first.shard.as_ref().map_or(1, |s| s.count);
+    let count = run.shard_count;
     let mut seen = vec![false; count as usize];
-    for (d, m) in &shards {
-        let i = m.shard.as_ref().map_or(0, |s| s.index) as usize;
+    for s in &shards {
+        let i = s.shard.index as usize;
         if seen[i] {
             return Err(refuse(
                 format!(
-                    "shard {i}/{count} is given twice (again in `{}`)",
-                    d.display()
+                    "shard {} is given twice (again in `{}`)",
+                    s.shard,
+                    s.dir.display()
                 ),
                 "give each shard folder once",
             ));
@@ -637,12 +624,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
             "run the missing shards, then merge all of them",
         ));
     }
-    let labels_text = fs::read_to_string(d0.join("labels.json"))
+    let labels_text = fs::read_to_string(first.dir.join("labels.json"))
         .map_err(|e| Failure::Run(anyhow!(e).context("cannot read labels.json")))?;
     let labels: Labels = serde_json::from_str(&labels_text)
         .map_err(|e| Failure::Run(anyhow!(e).context("bad labels.json")))?;
     let mut total: Option<Accumulator> = None;
-    for (d, _) in &shards {
+    for ShardFolder { dir: d, .. } in &shards {
         let bytes = fs::read(d.join("partial.bin")).map_err(|e| {
             Failure::Run(anyhow!(e).context(format!("cannot read `{}/partial.bin`", d.display())))
         })?;
@@ -669,11 +656,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         let mut folder = RunFolder::create(out, &RUN_FOLDER)?;
         write_result(&mut folder, &acc, &labels, threads(None))?;
         let merged = McRun {
-            scenario: &first.scenario,
-            seed: first.seed,
-            paths: first.paths,
+            scenario: &run.scenario,
+            seed: run.seed,
+            paths: run.paths,
             shard: None,
-            inputs: first.inputs.clone(),
+            inputs: run.inputs.clone(),
         };
         seal(folder, merged, &labels)
     };
@@ -774,14 +761,14 @@ pub fn compare(
     let all: Vec<u64> = (0..paths.max(1)).collect();
     let run_one = |s: &Scenario, u: &Uncertainty| {
         let set = SeriesSet::new(s, u);
-        let labels = Labels::new(s, &set);
         let pb = progress_bar(all.len() as u64, quiet);
         let acc = montecarlo::run(s, u, &set, seed, &all, threads(t), &|d| pb.set_position(d));
         pb.finish_and_clear();
-        (labels, acc)
+        (set, acc)
     };
-    let (la, aa) = run_one(&sa, &ua);
-    let (lb, ab) = run_one(&sb, &ub);
+    let (set_a, acc_a) = run_one(&sa, &ua);
+    let (set_b, acc_b) = run_one(&sb, &ub);
+    let labels = Labels::new(&sa, &set_a);
     let mut w = csv::Writer::from_writer(Vec::new());
     let head = [
         "metric",
@@ -798,30 +785,19 @@ pub fn compare(
     ];
     let werr = |e: csv::Error| Failure::Run(anyhow!(e));
     w.write_record(head).map_err(werr)?;
-    for (i, m) in la.metrics.iter().enumerate() {
-        if m.metric.starts_with("param:") {
-            continue;
-        }
-        let Some(j) = lb.metrics.iter().position(|x| x.name == m.name) else {
-            continue;
-        };
-        let va: Vec<f64> = aa.rows.iter().map(|r| r.values[i]).collect();
-        let vb: Vec<f64> = ab.rows.iter().map(|r| r.values[j]).collect();
-        let diff: Vec<f64> = va.iter().zip(&vb).map(|(x, y)| y - x).collect();
-        let (qd, md, _, _) = distribution(&diff);
-        let (_, ma, _, _) = distribution(&va);
-        let (_, mb, _, _) = distribution(&vb);
+    for d in paired_differences(&set_a.metrics, &acc_a.rows, &set_b.metrics, &acc_b.rows) {
+        let l = &labels.metrics[d.metric];
         w.write_record([
-            m.metric.as_str(),
-            &m.region,
-            &m.product,
-            &m.unit,
-            &num(ma),
-            &num(mb),
-            &num(md),
-            &num(qd[0]),
-            &num(qd[2]),
-            &num(qd[4]),
+            l.metric.as_str(),
+            &l.region,
+            &l.product,
+            &l.unit,
+            &num(d.mean_a),
+            &num(d.mean_b),
+            &num(d.mean_diff),
+            &num(d.p5_diff),
+            &num(d.p50_diff),
+            &num(d.p95_diff),
             &paths.to_string(),
         ])
         .map_err(werr)?;
