@@ -109,53 +109,27 @@ pub struct MetricLabel {
     pub product: String,
 }
 
-impl From<SeriesLabel> for [String; 5] {
-    fn from(l: SeriesLabel) -> Self {
-        [l.variable, l.region, l.partner, l.product, l.unit]
-    }
-}
-
-impl From<[String; 5]> for SeriesLabel {
-    fn from([variable, region, partner, product, unit]: [String; 5]) -> Self {
-        SeriesLabel {
-            variable,
-            region,
-            partner,
-            product,
-            unit,
+/// `labels.json` writes a label as the array of its fields, in the order given here (the
+/// format of shards written before the labels had names).
+macro_rules! label_as_array {
+    ($label:ident, $n:literal: $($field:ident),+) => {
+        impl From<$label> for [String; $n] {
+            fn from(l: $label) -> Self {
+                [$(l.$field),+]
+            }
         }
-    }
-}
 
-impl From<NodeLabel> for [String; 2] {
-    fn from(l: NodeLabel) -> Self {
-        [l.region, l.product]
-    }
-}
-
-impl From<[String; 2]> for NodeLabel {
-    fn from([region, product]: [String; 2]) -> Self {
-        NodeLabel { region, product }
-    }
-}
-
-impl From<MetricLabel> for [String; 5] {
-    fn from(l: MetricLabel) -> Self {
-        [l.name, l.unit, l.metric, l.region, l.product]
-    }
-}
-
-impl From<[String; 5]> for MetricLabel {
-    fn from([name, unit, metric, region, product]: [String; 5]) -> Self {
-        MetricLabel {
-            name,
-            unit,
-            metric,
-            region,
-            product,
+        impl From<[String; $n]> for $label {
+            fn from([$($field),+]: [String; $n]) -> Self {
+                $label { $($field),+ }
+            }
         }
-    }
+    };
 }
+
+label_as_array!(SeriesLabel, 5: variable, region, partner, product, unit);
+label_as_array!(NodeLabel, 2: region, product);
+label_as_array!(MetricLabel, 5: name, unit, metric, region, product);
 
 impl Labels {
     fn new(s: &Scenario, set: &SeriesSet) -> Labels {
@@ -806,4 +780,44 @@ pub fn compare(
         .into_inner()
         .map_err(|e| Failure::Run(anyhow!(e.to_string())))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each label is written as the array of its fields, so `labels.json` reads as before the
+    /// labels had names, and reads back into the same labels.
+    #[test]
+    fn labels_json_writes_each_label_as_an_array() {
+        let labels = Labels {
+            start: "2025-03-01".into(),
+            days: 2,
+            series: vec![SeriesLabel {
+                variable: "shipments".into(),
+                region: "CHN".into(),
+                partner: "USA".into(),
+                product: "oxide".into(),
+                unit: "t/day".into(),
+            }],
+            stock_nodes: vec![NodeLabel {
+                region: "USA".into(),
+                product: "magnet".into(),
+            }],
+            metrics: vec![MetricLabel {
+                name: "shortfall_units:USA:magnet".into(),
+                unit: "t".into(),
+                metric: "shortfall_units".into(),
+                region: "USA".into(),
+                product: "magnet".into(),
+            }],
+            stockout_threshold: 0.01,
+        };
+        let text = serde_json::to_string(&labels).unwrap();
+        assert_eq!(
+            text,
+            r#"{"start":"2025-03-01","days":2,"series":[["shipments","CHN","USA","oxide","t/day"]],"stock_nodes":[["USA","magnet"]],"metrics":[["shortfall_units:USA:magnet","t","shortfall_units","USA","magnet"]],"stockout_threshold":0.01}"#
+        );
+        assert_eq!(serde_json::from_str::<Labels>(&text).unwrap(), labels);
+    }
 }
