@@ -8,8 +8,8 @@ use chokepoint_core::scenario::Scenario;
 use chokepoint_core::scenario::{
     BaseResolver, Diagnostics, SourceText, parse_scenario, parse_scenario_uncertain,
 };
+use chokepoint_core::shard::InputDigest;
 use chokepoint_core::uncertain::Uncertainty;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -19,17 +19,6 @@ fn names(list: &[(&str, &str, &str)]) -> String {
         .map(|(n, _, _)| format!("builtin:{n}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// One input of a run as recorded in `manifest.json`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct Input {
-    /// `scenario` or `base`.
-    pub role: String,
-    /// `builtin:NAME`, or the path as written on the command line / in `base = "..."`.
-    pub name: String,
-    /// SHA-256 of the text, lower-case hex.
-    pub sha256: String,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -97,7 +86,7 @@ pub fn load(spec: &str) -> Result<Loaded, Failure> {
 impl Loaded {
     /// Parses the scenario; also returns every input read (the scenario first, then its base).
     /// `data`, when given, replaces the scenario's base dataset (a file or a dataset folder).
-    pub fn parse(&self, data: Option<&Path>) -> (Result<Scenario, Diagnostics>, Vec<Input>) {
+    pub fn parse(&self, data: Option<&Path>) -> (Result<Scenario, Diagnostics>, Vec<InputDigest>) {
         self.parse_by(data, parse_scenario)
     }
 
@@ -105,7 +94,10 @@ impl Loaded {
     pub fn parse_uncertain(
         &self,
         data: Option<&Path>,
-    ) -> (Result<(Scenario, Uncertainty), Diagnostics>, Vec<Input>) {
+    ) -> (
+        Result<(Scenario, Uncertainty), Diagnostics>,
+        Vec<InputDigest>,
+    ) {
         self.parse_by(data, parse_scenario_uncertain)
     }
 
@@ -113,7 +105,7 @@ impl Loaded {
         &self,
         data: Option<&Path>,
         parser: impl FnOnce(SourceText<'_>, &dyn BaseResolver) -> Result<T, Diagnostics>,
-    ) -> (Result<T, Diagnostics>, Vec<Input>) {
+    ) -> (Result<T, Diagnostics>, Vec<InputDigest>) {
         let resolver = Resolver {
             dir: self.dir.clone(),
             data: data.map(Path::to_path_buf),
@@ -124,7 +116,7 @@ impl Loaded {
             text: &self.text,
         };
         let parsed = parser(src, &resolver);
-        let mut used = vec![Input {
+        let mut used = vec![InputDigest {
             role: "scenario".into(),
             name: self.spec.clone(),
             sha256: sha256_hex(self.text.as_bytes()),
@@ -140,7 +132,7 @@ struct Resolver {
     dir: Option<PathBuf>,
     /// `--data`: a dataset that replaces whatever the scenario names as its base.
     data: Option<PathBuf>,
-    used: RefCell<Vec<Input>>,
+    used: RefCell<Vec<InputDigest>>,
 }
 
 impl BaseResolver for Resolver {
@@ -154,7 +146,7 @@ impl BaseResolver for Resolver {
         };
         let mut used = self.used.borrow_mut();
         for (display, text) in &files {
-            used.push(Input {
+            used.push(InputDigest {
                 role: "base".into(),
                 name: if files.len() == 1 {
                     base.into()

@@ -4,13 +4,16 @@
 
 mod catalogue;
 mod inputs;
+mod manifest;
 mod montecarlo;
 mod output;
+mod run_folder;
 mod table;
 
 use anyhow::Context as _;
 use chokepoint_core::scenario::Diagnostics;
 use chokepoint_core::scenario::Scenario;
+use chokepoint_core::shard::InputDigest;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -201,7 +204,7 @@ fn main() -> ExitCode {
 fn load(
     spec: &str,
     data: Option<&std::path::Path>,
-) -> Result<(Scenario, inputs::Loaded, Vec<inputs::Input>), Failure> {
+) -> Result<(Scenario, inputs::Loaded, Vec<InputDigest>), Failure> {
     load_by(spec, data, inputs::Loaded::parse)
 }
 
@@ -214,9 +217,9 @@ pub(crate) fn load_by<T>(
         Option<&std::path::Path>,
     ) -> (
         Result<T, chokepoint_core::scenario::Diagnostics>,
-        Vec<inputs::Input>,
+        Vec<InputDigest>,
     ),
-) -> Result<(T, inputs::Loaded, Vec<inputs::Input>), Failure> {
+) -> Result<(T, inputs::Loaded, Vec<InputDigest>), Failure> {
     let loaded = inputs::load(spec)?;
     if let Some(d) = data
         && !d.exists()
@@ -280,18 +283,13 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", loaded.stem)));
-    // Everything after the command name, exactly as typed (never expanded to absolute paths).
-    let argv: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-
-    let summary = output::write_run(&dir, &scenario, seed, &argv, &used).with_context(|| {
-        format!(
-            "run failed; output folder `{}` is incomplete",
-            dir.display()
-        )
-    })?;
+    let summary = output::write_run(&dir, &scenario, seed, manifest::typed_args(), used)
+        .with_context(|| {
+            format!(
+                "run failed; output folder `{}` is incomplete",
+                dir.display()
+            )
+        })?;
 
     let mut text = String::new();
     if !args.quiet {

@@ -1,18 +1,23 @@
 //! Monte Carlo commands: `run --paths N` (bands, stockout probabilities, distributions, per-path
-//! table), `run --shard i/N` (a shard's partial result), `merge` (shards into one result),
+//! table), `run --shard I/N` (a shard's partial result), `merge` (shards into one result),
 //! `emit slurm|k8s` (job templates) and `compare` (two scenarios on common random numbers).
-//! The reduction itself lives in `chokepoint_core::montecarlo`; this file does the files, the
-//! progress bar and the manifests (docs/outputs.md, docs/scale-out.md).
+//! The reduction, shard identity and paired statistics live in `chokepoint_core`
+//! (`montecarlo`, `shard`); this file names what they computed ([`Labels`]: a [`SeriesLabel`]
+//! per band series, a [`NodeLabel`] per stockout row, a [`MetricLabel`] per per-path metric),
+//! writes it through a [`RunFolder`] with an [`McManifest`], reads shards back and draws the
+//! progress bar (docs/outputs.md, docs/scale-out.md).
 
 use crate::Failure;
-use crate::inputs::{self, Input};
-use crate::output::{self, AtomicFile, OutputFile, SCHEMA_VERSION, date_string};
+use crate::inputs;
+use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
+use crate::run_folder::{RUN_FOLDER, RunFolder, date_string, num, num_in};
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::montecarlo::{
-    self, Accumulator, DecodeError, MetricKind, PathRow, QUANTILES, RELATIVE_ACCURACY,
-    STOCKOUT_THRESHOLD, SeriesSet, distribution, shard_paths,
+    self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
+    SeriesSet, distribution, paired_differences,
 };
 use chokepoint_core::scenario::Scenario;
+use chokepoint_core::shard::{IdentityPart, InputDigest, RunIdentity, Shard};
 use chokepoint_core::uncertain::Uncertainty;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::civil::Date;
@@ -33,7 +38,7 @@ pub struct McArgs {
     pub threads: Option<usize>,
     /// Run only shard I of N (0-based): paths I, I+N, I+2N, ...; merge shards with `merge`
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
-    pub shard: Option<(u64, u64)>,
+    pub shard: Option<Shard>,
     /// A day is a stockout of a region's product when unmet demand exceeds this fraction of
     /// the day's need (for stockout.csv)
     #[arg(long, value_name = "F", default_value_t = STOCKOUT_THRESHOLD, value_parser = parse_threshold)]
@@ -49,37 +54,89 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let bad = || format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 3/100");
-    let (i, n) = s.split_once('/').ok_or_else(bad)?;
-    let (i, n): (u64, u64) = (
-        i.trim().parse().map_err(|_| bad())?,
-        n.trim().parse().map_err(|_| bad())?,
-    );
-    if n == 0 || i >= n {
-        return Err(bad());
-    }
-    Ok((i, n))
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 3/100"))
 }
 
-/// Names of everything a result refers to, so that `merge` needs no scenario files.
+/// Names of everything a result refers to, so that `merge` needs no scenario files. Written as
+/// a shard's `labels.json`, each label as an array of its fields in declaration order.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Labels {
     pub start: String,
     pub days: u32,
-    /// variable, region, partner, product, unit
-    pub series: Vec<[String; 5]>,
-    /// region, product
-    pub stock_nodes: Vec<[String; 2]>,
-    /// name, unit, metric, region, product
-    pub metrics: Vec<[String; 5]>,
+    /// The series of `bands.csv`.
+    pub series: Vec<SeriesLabel>,
+    /// The rows of `stockout.csv` (nodes with a baseline need).
+    pub stock_nodes: Vec<NodeLabel>,
+    /// The metrics of `distributions.csv` and the columns of `paths.csv`.
+    pub metrics: Vec<MetricLabel>,
     pub stockout_threshold: f64,
 }
+
+/// A daily series, named as in `timeseries.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "[String; 5]", from = "[String; 5]")]
+pub struct SeriesLabel {
+    pub variable: String,
+    pub region: String,
+    /// Empty for a series of one region.
+    pub partner: String,
+    pub product: String,
+    pub unit: String,
+}
+
+/// A (region, product) node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "[String; 2]", from = "[String; 2]")]
+pub struct NodeLabel {
+    pub region: String,
+    pub product: String,
+}
+
+/// A per-path metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "[String; 5]", from = "[String; 5]")]
+pub struct MetricLabel {
+    /// Its column in `paths.csv`: `METRIC:REGION:PRODUCT` or `param:<label>`.
+    pub name: String,
+    pub unit: String,
+    /// `shortfall_units`, `price_peak_usd_per_kg`, `output_lost_units` or, for an uncertain
+    /// parameter, its `name`.
+    pub metric: String,
+    /// Region and product; empty for an uncertain parameter.
+    pub region: String,
+    pub product: String,
+}
+
+/// `labels.json` writes a label as the array of its fields, in the order given here (the
+/// format of shards written before the labels had names).
+macro_rules! label_as_array {
+    ($label:ident, $n:literal: $($field:ident),+) => {
+        impl From<$label> for [String; $n] {
+            fn from(l: $label) -> Self {
+                [$(l.$field),+]
+            }
+        }
+
+        impl From<[String; $n]> for $label {
+            fn from([$($field),+]: [String; $n]) -> Self {
+                $label { $($field),+ }
+            }
+        }
+    };
+}
+
+label_as_array!(SeriesLabel, 5: variable, region, partner, product, unit);
+label_as_array!(NodeLabel, 2: region, product);
+label_as_array!(MetricLabel, 5: name, unit, metric, region, product);
 
 impl Labels {
     fn new(s: &Scenario, set: &SeriesSet) -> Labels {
         let w = &s.world;
         let np = w.products.len();
+        let region = |r: chokepoint_core::model::RegionId| w.regions[r.ix()].code.clone();
+        let product = |p: chokepoint_core::model::ProductId| w.products[p.ix()].code.clone();
         Labels {
             stockout_threshold: set.stockout_threshold,
             start: s.settings.start.to_string(),
@@ -87,136 +144,69 @@ impl Labels {
             series: set
                 .series
                 .iter()
-                .map(|k| {
-                    [
-                        k.variable.as_str().to_string(),
-                        w.regions[k.region.ix()].code.clone(),
-                        k.partner
-                            .map_or(String::new(), |p| w.regions[p.ix()].code.clone()),
-                        w.products[k.product.ix()].code.clone(),
-                        k.variable.unit(w, k.product),
-                    ]
+                .map(|k| SeriesLabel {
+                    variable: k.variable.as_str().to_string(),
+                    region: region(k.region),
+                    partner: k.partner.map_or(String::new(), region),
+                    product: product(k.product),
+                    unit: k.variable.unit(w, k.product),
                 })
                 .collect(),
             stock_nodes: set
                 .stock_nodes
                 .iter()
-                .map(|&n| {
-                    [
-                        w.regions[n / np].code.clone(),
-                        w.products[n % np].code.clone(),
-                    ]
+                .map(|&n| NodeLabel {
+                    region: w.regions[n / np].code.clone(),
+                    product: w.products[n % np].code.clone(),
                 })
                 .collect(),
             metrics: set
                 .metrics
                 .iter()
                 .map(|m| {
-                    let (r, p) = m.node.map_or((String::new(), String::new()), |(r, p)| {
-                        (
-                            w.regions[r.ix()].code.clone(),
-                            w.products[p.ix()].code.clone(),
-                        )
-                    });
-                    let kind = match m.kind {
+                    let (region, product) =
+                        m.node.map_or((String::new(), String::new()), |(r, p)| {
+                            (region(r), product(p))
+                        });
+                    let metric = match m.kind {
                         MetricKind::Shortfall => "shortfall_units".to_string(),
                         MetricKind::PricePeak => "price_peak_usd_per_kg".into(),
                         MetricKind::OutputLost => "output_lost_units".into(),
                         MetricKind::Param(_) => m.name.clone(),
                     };
-                    [m.name.clone(), m.unit.clone(), kind, r, p]
+                    MetricLabel {
+                        name: m.name.clone(),
+                        unit: m.unit.clone(),
+                        metric,
+                        region,
+                        product,
+                    }
                 })
                 .collect(),
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Program {
-    name: String,
-    version: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Shard {
-    index: u64,
-    count: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct Sketch {
-    kind: String,
-    relative_accuracy: f64,
-}
-
-/// `manifest.json` of a Monte Carlo run folder or shard folder.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct McManifest {
-    schema_version: u32,
-    kind: String,
-    program: Program,
-    scenario: String,
-    seed: u64,
-    paths: u64,
-    shard: Option<Shard>,
-    days: u32,
-    start: String,
-    sketch: Sketch,
-    stockout_threshold: f64,
-    args: Vec<String>,
-    inputs: Vec<Input>,
-    outputs: Vec<OutputOut>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct OutputOut {
-    name: String,
-    bytes: u64,
-    sha256: String,
-}
-
-impl From<OutputFile> for OutputOut {
-    fn from(o: OutputFile) -> Self {
-        OutputOut {
-            name: o.name.to_string(),
-            bytes: o.bytes,
-            sha256: o.sha256,
-        }
-    }
-}
-
-/// [`output::num`] as an owned string, for records built from several numbers.
-fn num(v: f64) -> String {
-    output::num(&mut String::new(), v).to_owned()
-}
-
-fn csv_file(dir: &Path, name: &'static str) -> anyhow::Result<csv::Writer<AtomicFile>> {
-    Ok(csv::Writer::from_writer(AtomicFile::create(dir, name)?))
-}
-
-fn done(w: csv::Writer<AtomicFile>, name: &str) -> anyhow::Result<OutputFile> {
-    let f = w.into_inner().map_err(|e| e.into_error())?;
-    f.finish().with_context(|| format!("cannot write {name}"))
-}
-
-fn write_paths_csv(dir: &Path, labels: &Labels, rows: &[PathRow]) -> anyhow::Result<OutputFile> {
-    let mut w = csv_file(dir, "paths.csv")?;
-    let mut header = vec!["path".to_string()];
-    header.extend(labels.metrics.iter().map(|m| m[0].clone()));
-    w.write_record(&header)?;
+fn write_paths_csv(
+    folder: &mut RunFolder,
+    labels: &Labels,
+    rows: &[PathRow],
+) -> anyhow::Result<()> {
+    let header = std::iter::once("path").chain(labels.metrics.iter().map(|m| m.name.as_str()));
+    let mut w = folder.csv("paths.csv", header)?;
     for r in rows {
         let mut rec = vec![r.path.to_string()];
         rec.extend(r.values.iter().map(|v| num(*v)));
         w.write_record(&rec)?;
     }
-    done(w, "paths.csv")
+    folder.finish_csv(w)
 }
 
 fn read_paths_csv(path: &Path, labels: &Labels) -> anyhow::Result<Vec<PathRow>> {
     let mut r = csv::Reader::from_path(path)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
     let header: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
-    let want: Vec<&String> = labels.metrics.iter().map(|m| &m[0]).collect();
+    let want: Vec<&String> = labels.metrics.iter().map(|m| &m.name).collect();
     if header.len() != want.len() + 1 || header[1..].iter().zip(&want).any(|(a, b)| a != *b) {
         return Err(anyhow!("`{}` has unexpected columns", path.display()));
     }
@@ -259,11 +249,18 @@ fn band_rows(
             let Some((q, mean)) = acc.band(day, s) else {
                 continue;
             };
-            for field in [date.as_str(), &l[1], &l[2], &l[3], &l[0], &l[4]] {
+            for field in [
+                date.as_str(),
+                &l.region,
+                &l.partner,
+                &l.product,
+                &l.variable,
+                &l.unit,
+            ] {
                 w.write_field(field)?;
             }
             for v in q.into_iter().chain([mean]) {
-                w.write_field(output::num(&mut buf, v))?;
+                w.write_field(num_in(&mut buf, v))?;
             }
             w.write_record(None::<&[u8]>)?;
         }
@@ -275,21 +272,21 @@ fn band_rows(
 /// Writes the complete result files (everything but the manifest), formatting the largest on
 /// `threads` threads.
 fn write_result(
-    dir: &Path,
+    folder: &mut RunFolder,
     acc: &Accumulator,
     labels: &Labels,
     threads: usize,
-) -> anyhow::Result<Vec<OutputFile>> {
+) -> anyhow::Result<()> {
     let start: Date = labels.start.parse().context("bad start date")?;
-    let mut out = Vec::new();
     // bands.csv: rows formatted in parallel, a few days per thread at a time, written in order.
-    let mut f = AtomicFile::create(dir, "bands.csv")?;
-    let mut header = csv::Writer::from_writer(Vec::new());
-    header.write_record([
+    let header = [
         "date", "region", "partner", "product", "variable", "unit", "p5", "p25", "p50", "p75",
         "p95", "mean",
-    ])?;
-    f.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    ];
+    let mut f = folder
+        .csv("bands.csv", header)?
+        .into_inner()
+        .map_err(|e| e.into_error())?;
     const DAYS_PER_TASK: u32 = 4;
     let threads = threads.max(1) as u32;
     let mut first = 0;
@@ -321,17 +318,19 @@ fn write_result(
         }
         first += threads * DAYS_PER_TASK;
     }
-    out.push(f.finish()?);
+    folder.finish(f)?;
     // stockout.csv
-    let mut w = csv_file(dir, "stockout.csv")?;
-    w.write_record([
-        "date",
-        "region",
-        "product",
-        "paths",
-        "stockout_paths",
-        "probability",
-    ])?;
+    let mut w = folder.csv(
+        "stockout.csv",
+        [
+            "date",
+            "region",
+            "product",
+            "paths",
+            "stockout_paths",
+            "probability",
+        ],
+    )?;
     for day in 0..acc.days {
         let date = date_string(start, day);
         for (k, l) in labels.stock_nodes.iter().enumerate() {
@@ -343,75 +342,71 @@ fn write_result(
             };
             w.write_record([
                 date.as_str(),
-                &l[0],
-                &l[1],
+                &l.region,
+                &l.product,
                 &acc.paths.to_string(),
                 &c.to_string(),
                 &num(p),
             ])?;
         }
     }
-    out.push(done(w, "stockout.csv")?);
+    folder.finish_csv(w)?;
     // distributions.csv
-    let mut w = csv_file(dir, "distributions.csv")?;
-    w.write_record([
-        "metric", "region", "product", "unit", "p5", "p25", "p50", "p75", "p95", "mean", "min",
-        "max",
-    ])?;
+    let mut w = folder.csv(
+        "distributions.csv",
+        [
+            "metric", "region", "product", "unit", "p5", "p25", "p50", "p75", "p95", "mean", "min",
+            "max",
+        ],
+    )?;
     for (m, l) in labels.metrics.iter().enumerate() {
         let values: Vec<f64> = acc.rows.iter().map(|r| r.values[m]).collect();
         let (q, mean, min, max) = distribution(&values);
-        let labels = [&l[2], &l[3], &l[4], &l[1]].map(String::clone);
+        let names = [&l.metric, &l.region, &l.product, &l.unit].map(String::clone);
         w.write_record(
-            labels
+            names
                 .into_iter()
                 .chain(q.into_iter().chain([mean, min, max]).map(num)),
         )?;
     }
-    out.push(done(w, "distributions.csv")?);
-    out.push(write_paths_csv(dir, labels, &acc.rows)?);
-    Ok(out)
+    folder.finish_csv(w)?;
+    write_paths_csv(folder, labels, &acc.rows)
 }
 
-fn write_json<T: Serialize>(dir: &Path, name: &'static str, v: &T) -> anyhow::Result<OutputFile> {
-    let mut f = AtomicFile::create(dir, name)?;
-    serde_json::to_writer_pretty(&mut f, v)?;
-    f.write_all(b"\n")?;
-    f.finish()
+/// The run a Monte Carlo folder holds (all of it, or one shard), as its manifest records it.
+struct McRun<'a> {
+    scenario: &'a str,
+    seed: u64,
+    paths: u64,
+    shard: Option<Shard>,
+    inputs: Vec<InputDigest>,
 }
 
-fn prepare(dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder `{}`", dir.display()))?;
-    match fs::remove_file(dir.join("manifest.json")) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).context("cannot remove the old manifest.json")
+/// Completes `folder` with its manifest.
+fn seal(folder: RunFolder, run: McRun, labels: &Labels) -> anyhow::Result<()> {
+    folder.seal(|outputs| McManifest {
+        schema_version: SCHEMA_VERSION,
+        kind: match run.shard {
+            Some(_) => "monte-carlo-shard",
+            None => "monte-carlo",
         }
-        _ => Ok(()),
-    }
-}
-
-/// Arguments as typed, without the ones that cannot change the result (`--threads`, `--quiet`),
-/// so that the folder is byte-identical for any thread count.
-fn recorded_args() -> Vec<String> {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in std::env::args_os().skip(1) {
-        let a = a.to_string_lossy().into_owned();
-        if skip {
-            skip = false;
-            continue;
-        }
-        if a == "--threads" {
-            skip = true;
-            continue;
-        }
-        if a.starts_with("--threads=") || a == "--quiet" || a == "-q" {
-            continue;
-        }
-        out.push(a);
-    }
-    out
+        .into(),
+        program: program(),
+        scenario: run.scenario.into(),
+        seed: run.seed,
+        paths: run.paths,
+        shard: run.shard,
+        days: labels.days,
+        start: labels.start.clone(),
+        sketch: Sketch {
+            kind: "DDSketch".into(),
+            relative_accuracy: RELATIVE_ACCURACY,
+        },
+        stockout_threshold: labels.stockout_threshold,
+        args: recorded_args(),
+        inputs: run.inputs,
+        outputs,
+    })
 }
 
 fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
@@ -435,7 +430,7 @@ fn threads(t: Option<usize>) -> usize {
 fn load(
     spec: &str,
     data: Option<&Path>,
-) -> Result<(Scenario, Uncertainty, inputs::Loaded, Vec<Input>), Failure> {
+) -> Result<(Scenario, Uncertainty, inputs::Loaded, Vec<InputDigest>), Failure> {
     let ((s, u), loaded, used) = crate::load_by(spec, data, inputs::Loaded::parse_uncertain)?;
     Ok((s, u, loaded, used))
 }
@@ -454,8 +449,8 @@ pub fn run(
     let paths = mc.paths.max(1);
     let dir = out.unwrap_or_else(|| {
         let mut name = format!("{}-seed{seed}-paths{paths}", loaded.stem);
-        if let Some((i, n)) = mc.shard {
-            name.push_str(&format!("-shard{i}of{n}"));
+        if let Some(s) = mc.shard {
+            name.push_str(&format!("-shard{}of{}", s.index, s.count));
         }
         PathBuf::from("runs").join(name)
     });
@@ -463,11 +458,11 @@ pub fn run(
     set.stockout_threshold = mc.stockout_threshold;
     let labels = Labels::new(&scenario, &set);
     let todo = match mc.shard {
-        Some((i, n)) => shard_paths(paths, i, n),
+        Some(s) => s.paths(paths),
         None => (0..paths).collect(),
     };
     let write = || -> anyhow::Result<()> {
-        prepare(&dir)?;
+        let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
         let pb = progress_bar(todo.len() as u64, quiet);
         let acc = montecarlo::run(
             &scenario,
@@ -479,27 +474,21 @@ pub fn run(
             &|d| pb.set_position(d),
         );
         pb.finish_and_clear();
-        let mut outputs = Vec::new();
         if mc.shard.is_some() {
-            let mut f = AtomicFile::create(&dir, "partial.bin")?;
-            f.write_all(&acc.encode())?;
-            outputs.push(f.finish()?);
-            outputs.push(write_paths_csv(&dir, &labels, &acc.rows)?);
-            outputs.push(write_json(&dir, "labels.json", &labels)?);
+            folder.write("partial.bin", &acc.encode())?;
+            write_paths_csv(&mut folder, &labels, &acc.rows)?;
+            folder.write_json("labels.json", &labels)?;
         } else {
-            outputs = write_result(&dir, &acc, &labels, threads(mc.threads))?;
+            write_result(&mut folder, &acc, &labels, threads(mc.threads))?;
         }
-        write_manifest(
-            &dir,
-            &scenario.settings.name,
+        let run = McRun {
+            scenario: &scenario.settings.name,
             seed,
             paths,
-            mc.shard,
-            &labels,
-            recorded_args(),
-            used.clone(),
-            outputs,
-        )
+            shard: mc.shard,
+            inputs: used.clone(),
+        };
+        seal(folder, run, &labels)
     };
     write().with_context(|| {
         format!(
@@ -516,132 +505,83 @@ pub fn run(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_manifest(
-    dir: &Path,
-    scenario: &str,
-    seed: u64,
-    paths: u64,
-    shard: Option<(u64, u64)>,
-    labels: &Labels,
-    args: Vec<String>,
-    inputs: Vec<Input>,
-    mut outputs: Vec<OutputFile>,
-) -> anyhow::Result<()> {
-    outputs.sort_by_key(|o| o.name);
-    let m = McManifest {
-        schema_version: SCHEMA_VERSION,
-        kind: if shard.is_some() {
-            "monte-carlo-shard"
-        } else {
-            "monte-carlo"
-        }
-        .into(),
-        program: Program {
-            name: env!("CARGO_BIN_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        scenario: scenario.into(),
-        seed,
-        paths,
-        shard: shard.map(|(index, count)| Shard { index, count }),
-        days: labels.days,
-        start: labels.start.clone(),
-        sketch: Sketch {
-            kind: "DDSketch".into(),
-            relative_accuracy: RELATIVE_ACCURACY,
-        },
-        stockout_threshold: labels.stockout_threshold,
-        args,
-        inputs,
-        outputs: outputs.into_iter().map(OutputOut::from).collect(),
-    };
-    write_json(dir, "manifest.json", &m)?;
-    Ok(())
+/// A shard folder given to `merge`, with what its manifest says.
+struct ShardFolder {
+    dir: PathBuf,
+    shard: Shard,
+    identity: RunIdentity,
+}
+
+/// Reads the manifest of a folder given to `merge`; refuses a folder that is not a shard.
+fn read_shard_folder(dir: &Path) -> Result<ShardFolder, Failure> {
+    let p = dir.join("manifest.json");
+    let text = fs::read_to_string(&p).map_err(|e| {
+        Failure::input(
+            anyhow!(e).context(format!("cannot read `{}`", p.display())),
+            Some("a complete shard folder has a manifest.json; rerun the shard".into()),
+        )
+    })?;
+    let m: McManifest = serde_json::from_str(&text).map_err(|e| {
+        Failure::input(
+            anyhow!(e).context(format!("`{}` is not a shard manifest", p.display())),
+            Some("give folders written by `chokepoint run --shard I/N`".into()),
+        )
+    })?;
+    match (m.shard, m.identity()) {
+        (Some(shard), Some(identity)) => Ok(ShardFolder {
+            dir: dir.to_path_buf(),
+            shard,
+            identity,
+        }),
+        _ => Err(Failure::input(
+            anyhow!(
+                "`{}` is not a shard (no `shard` in its manifest)",
+                dir.display()
+            ),
+            Some("give folders written by `chokepoint run --shard I/N`".into()),
+        )),
+    }
 }
 
 /// `chokepoint merge DIR... --out DIR`.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
     let refuse = |msg: String, hint: &str| Failure::input(anyhow!(msg), Some(hint.to_string()));
-    let mut shards: Vec<(PathBuf, McManifest)> = Vec::new();
-    for d in dirs {
-        let p = d.join("manifest.json");
-        let text = fs::read_to_string(&p).map_err(|e| {
-            Failure::input(
-                anyhow!(e).context(format!("cannot read `{}`", p.display())),
-                Some("a complete shard folder has a manifest.json; rerun the shard".into()),
-            )
-        })?;
-        let m: McManifest = serde_json::from_str(&text).map_err(|e| {
-            Failure::input(
-                anyhow!(e).context(format!("`{}` is not a shard manifest", p.display())),
-                Some("give folders written by `chokepoint run --shard I/N`".into()),
-            )
-        })?;
-        if m.shard.is_none() {
-            return Err(refuse(
-                format!(
-                    "`{}` is not a shard (no `shard` in its manifest)",
-                    d.display()
-                ),
-                "give folders written by `chokepoint run --shard I/N`",
-            ));
-        }
-        shards.push((d.clone(), m));
-    }
-    let Some((d0, first)) = shards.first().cloned() else {
+    let shards = dirs
+        .iter()
+        .map(|d| read_shard_folder(d))
+        .collect::<Result<Vec<ShardFolder>, Failure>>()?;
+    let Some(first) = shards.first() else {
         return Err(refuse(
             "no shard folders given".into(),
             "e.g. `chokepoint merge runs/x-shard* --out runs/x`",
         ));
     };
-    for (d, m) in &shards[1..] {
-        let mut diffs = Vec::new();
-        if m.inputs != first.inputs {
-            diffs.push("input content hashes");
-        }
-        if m.scenario != first.scenario {
-            diffs.push("scenario");
-        }
-        if m.seed != first.seed {
-            diffs.push("seed");
-        }
-        if m.paths != first.paths {
-            diffs.push("paths");
-        }
-        if m.shard.as_ref().map(|s| s.count) != first.shard.as_ref().map(|s| s.count) {
-            diffs.push("shard count");
-        }
-        if m.program != first.program {
-            diffs.push("program version");
-        }
-        if (m.days, &m.start) != (first.days, &first.start) {
-            diffs.push("horizon");
-        }
-        if m.stockout_threshold != first.stockout_threshold {
-            diffs.push("stockout threshold");
-        }
+    let run = &first.identity;
+    for s in &shards[1..] {
+        let diffs = run.differences(&s.identity);
         if !diffs.is_empty() {
+            let parts: Vec<&str> = diffs.into_iter().map(IdentityPart::as_str).collect();
             return Err(refuse(
                 format!(
                     "shards `{}` and `{}` come from different runs: their {} differ",
-                    d0.display(),
-                    d.display(),
-                    diffs.join(", ")
+                    first.dir.display(),
+                    s.dir.display(),
+                    parts.join(", ")
                 ),
                 "merge only shards of one `chokepoint run ... --shard I/N` command: same scenario, inputs, seed and paths",
             ));
         }
     }
-    let count = first.shard.as_ref().map_or(1, |s| s.count);
+    let count = run.shard_count;
     let mut seen = vec![false; count as usize];
-    for (d, m) in &shards {
-        let i = m.shard.as_ref().map_or(0, |s| s.index) as usize;
+    for s in &shards {
+        let i = s.shard.index as usize;
         if seen[i] {
             return Err(refuse(
                 format!(
-                    "shard {i}/{count} is given twice (again in `{}`)",
-                    d.display()
+                    "shard {} is given twice (again in `{}`)",
+                    s.shard,
+                    s.dir.display()
                 ),
                 "give each shard folder once",
             ));
@@ -658,12 +598,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
             "run the missing shards, then merge all of them",
         ));
     }
-    let labels_text = fs::read_to_string(d0.join("labels.json"))
+    let labels_text = fs::read_to_string(first.dir.join("labels.json"))
         .map_err(|e| Failure::Run(anyhow!(e).context("cannot read labels.json")))?;
     let labels: Labels = serde_json::from_str(&labels_text)
         .map_err(|e| Failure::Run(anyhow!(e).context("bad labels.json")))?;
     let mut total: Option<Accumulator> = None;
-    for (d, _) in &shards {
+    for ShardFolder { dir: d, .. } in &shards {
         let bytes = fs::read(d.join("partial.bin")).map_err(|e| {
             Failure::Run(anyhow!(e).context(format!("cannot read `{}/partial.bin`", d.display())))
         })?;
@@ -687,19 +627,16 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
     }
     let acc = total.ok_or_else(|| Failure::Run(anyhow!("no shards")))?;
     let write = || -> anyhow::Result<()> {
-        prepare(out)?;
-        let outputs = write_result(out, &acc, &labels, threads(None))?;
-        write_manifest(
-            out,
-            &first.scenario,
-            first.seed,
-            first.paths,
-            None,
-            &labels,
-            recorded_args(),
-            first.inputs.clone(),
-            outputs,
-        )
+        let mut folder = RunFolder::create(out, &RUN_FOLDER)?;
+        write_result(&mut folder, &acc, &labels, threads(None))?;
+        let merged = McRun {
+            scenario: &run.scenario,
+            seed: run.seed,
+            paths: run.paths,
+            shard: None,
+            inputs: run.inputs.clone(),
+        };
+        seal(folder, merged, &labels)
     };
     write().with_context(|| format!("merge failed; `{}` is incomplete", out.display()))?;
     Ok(format!(
@@ -798,14 +735,14 @@ pub fn compare(
     let all: Vec<u64> = (0..paths.max(1)).collect();
     let run_one = |s: &Scenario, u: &Uncertainty| {
         let set = SeriesSet::new(s, u);
-        let labels = Labels::new(s, &set);
         let pb = progress_bar(all.len() as u64, quiet);
         let acc = montecarlo::run(s, u, &set, seed, &all, threads(t), &|d| pb.set_position(d));
         pb.finish_and_clear();
-        (labels, acc)
+        (set, acc)
     };
-    let (la, aa) = run_one(&sa, &ua);
-    let (lb, ab) = run_one(&sb, &ub);
+    let (set_a, acc_a) = run_one(&sa, &ua);
+    let (set_b, acc_b) = run_one(&sb, &ub);
+    let labels = Labels::new(&sa, &set_a);
     let mut w = csv::Writer::from_writer(Vec::new());
     let head = [
         "metric",
@@ -822,30 +759,19 @@ pub fn compare(
     ];
     let werr = |e: csv::Error| Failure::Run(anyhow!(e));
     w.write_record(head).map_err(werr)?;
-    for (i, m) in la.metrics.iter().enumerate() {
-        if m[2].starts_with("param:") {
-            continue;
-        }
-        let Some(j) = lb.metrics.iter().position(|x| x[0] == m[0]) else {
-            continue;
-        };
-        let va: Vec<f64> = aa.rows.iter().map(|r| r.values[i]).collect();
-        let vb: Vec<f64> = ab.rows.iter().map(|r| r.values[j]).collect();
-        let diff: Vec<f64> = va.iter().zip(&vb).map(|(x, y)| y - x).collect();
-        let (qd, md, _, _) = distribution(&diff);
-        let (_, ma, _, _) = distribution(&va);
-        let (_, mb, _, _) = distribution(&vb);
+    for d in paired_differences(&set_a.metrics, &acc_a.rows, &set_b.metrics, &acc_b.rows) {
+        let l = &labels.metrics[d.metric];
         w.write_record([
-            m[2].as_str(),
-            &m[3],
-            &m[4],
-            &m[1],
-            &num(ma),
-            &num(mb),
-            &num(md),
-            &num(qd[0]),
-            &num(qd[2]),
-            &num(qd[4]),
+            l.metric.as_str(),
+            &l.region,
+            &l.product,
+            &l.unit,
+            &num(d.mean_a),
+            &num(d.mean_b),
+            &num(d.mean_diff),
+            &num(d.p5_diff),
+            &num(d.p50_diff),
+            &num(d.p95_diff),
             &paths.to_string(),
         ])
         .map_err(werr)?;
@@ -853,6 +779,45 @@ pub fn compare(
     let bytes = w
         .into_inner()
         .map_err(|e| Failure::Run(anyhow!(e.to_string())))?;
-    let _ = QUANTILES;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each label is written as the array of its fields, so `labels.json` reads as before the
+    /// labels had names, and reads back into the same labels.
+    #[test]
+    fn labels_json_writes_each_label_as_an_array() {
+        let labels = Labels {
+            start: "2025-03-01".into(),
+            days: 2,
+            series: vec![SeriesLabel {
+                variable: "shipments".into(),
+                region: "CHN".into(),
+                partner: "USA".into(),
+                product: "oxide".into(),
+                unit: "t/day".into(),
+            }],
+            stock_nodes: vec![NodeLabel {
+                region: "USA".into(),
+                product: "magnet".into(),
+            }],
+            metrics: vec![MetricLabel {
+                name: "shortfall_units:USA:magnet".into(),
+                unit: "t".into(),
+                metric: "shortfall_units".into(),
+                region: "USA".into(),
+                product: "magnet".into(),
+            }],
+            stockout_threshold: 0.01,
+        };
+        let text = serde_json::to_string(&labels).unwrap();
+        assert_eq!(
+            text,
+            r#"{"start":"2025-03-01","days":2,"series":[["shipments","CHN","USA","oxide","t/day"]],"stock_nodes":[["USA","magnet"]],"metrics":[["shortfall_units:USA:magnet","t","shortfall_units","USA","magnet"]],"stockout_threshold":0.01}"#
+        );
+        assert_eq!(serde_json::from_str::<Labels>(&text).unwrap(), labels);
+    }
 }

@@ -1,25 +1,22 @@
-//! The run folder: streaming CSV sinks, summary tables and the manifest, each written to
-//! `.NAME.tmp` and renamed into place when complete; `manifest.json` last (docs/outputs.md).
+//! A single run's folder (docs/outputs.md): [`write_run`] runs the engine into a [`CsvSink`],
+//! which streams `timeseries.csv` and `licences.csv` as the records come, then writes the
+//! summary ([`SummaryOut`] rows as `summary.csv` and `summary.json`) and the [`RunManifest`],
+//! all through one [`RunFolder`].
 
-use crate::inputs::{Input, hex};
-use anyhow::{Context as _, Result};
+use crate::manifest::{RunManifest, SCHEMA_VERSION, program};
+use crate::run_folder::{AtomicFile, RUN_FOLDER, RunFolder, date_string, num, num_in};
+use anyhow::Result;
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::Day;
 use chokepoint_core::model::{ProductId, World};
 use chokepoint_core::record::{LicenceRecord, Record, Sink, Variable};
 use chokepoint_core::scenario::Scenario;
+use chokepoint_core::shard::InputDigest;
 use chokepoint_core::summary::{RunSummary, SummaryRow};
 use jiff::civil::Date;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
-
-/// Version of the run-folder layout described in docs/outputs.md.
-pub const SCHEMA_VERSION: u32 = 1;
+use std::path::Path;
 
 pub const TIMESERIES_HEADER: [&str; 7] = [
     "date", "region", "partner", "product", "variable", "value", "unit",
@@ -28,88 +25,6 @@ pub const LICENCES_HEADER: [&str; 10] = [
     "id", "exporter", "importer", "product", "quantity", "end_use", "filed", "decided", "outcome",
     "shipped",
 ];
-
-/// An output file being written: bytes go to `.NAME.tmp` in the run folder and into a SHA-256;
-/// [`AtomicFile::finish`] renames the file into place. Dropped unfinished, the temp file is removed.
-pub struct AtomicFile {
-    name: &'static str,
-    tmp: PathBuf,
-    dest: PathBuf,
-    w: Option<BufWriter<File>>,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-/// A completed output file as listed in the manifest.
-#[derive(Debug, Clone, Serialize)]
-pub struct OutputFile {
-    pub name: &'static str,
-    pub bytes: u64,
-    pub sha256: String,
-}
-
-impl AtomicFile {
-    pub fn create(dir: &Path, name: &'static str) -> Result<Self> {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let file =
-            File::create(&tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
-        Ok(AtomicFile {
-            name,
-            tmp,
-            dest: dir.join(name),
-            w: Some(BufWriter::new(file)),
-            hasher: Sha256::new(),
-            bytes: 0,
-        })
-    }
-
-    pub fn finish(mut self) -> Result<OutputFile> {
-        let w = self.w.take().expect("finish is called once");
-        let done = w
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .with_context(|| format!("cannot write `{}`", self.tmp.display()))
-            .and_then(|()| {
-                fs::rename(&self.tmp, &self.dest).with_context(|| {
-                    format!(
-                        "cannot rename `{}` to `{}`",
-                        self.tmp.display(),
-                        self.dest.display()
-                    )
-                })
-            });
-        if let Err(e) = done {
-            let _ = fs::remove_file(&self.tmp);
-            return Err(e);
-        }
-        Ok(OutputFile {
-            name: self.name,
-            bytes: self.bytes,
-            sha256: hex(&self.hasher.clone().finalize()),
-        })
-    }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.w.as_mut().expect("not finished").write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.w.as_mut().expect("not finished").flush()
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.w.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
-        }
-    }
-}
 
 /// Formats day indices as dates (`YYYY-MM-DD`), caching the last one since records come in
 /// day order.
@@ -130,22 +45,6 @@ impl Dates {
     }
 }
 
-pub fn date_string(start: Date, day: Day) -> String {
-    start
-        .checked_add(jiff::Span::new().days(i64::from(day)))
-        .map(|d| d.to_string())
-        .unwrap_or_else(|_| format!("day+{day}"))
-}
-
-/// Shortest round-trip decimal of a finite f64 (Rust's `{}`); empty for NaN and infinities.
-pub fn num(buf: &mut String, v: f64) -> &str {
-    buf.clear();
-    if v.is_finite() {
-        write!(buf, "{v}").expect("writing to a String");
-    }
-    buf
-}
-
 /// Streams records into `timeseries.csv` and licences into `licences.csv` as the engine emits
 /// them. The [`Sink`] methods cannot fail, so the first I/O error is kept and later writes skipped.
 struct CsvSink<'a> {
@@ -159,18 +58,14 @@ struct CsvSink<'a> {
 }
 
 impl<'a> CsvSink<'a> {
-    fn new(dir: &Path, world: &'a World, start: Date) -> Result<Self> {
-        let mut timeseries = csv::Writer::from_writer(AtomicFile::create(dir, "timeseries.csv")?);
-        timeseries.write_record(TIMESERIES_HEADER)?;
-        let mut licences = csv::Writer::from_writer(AtomicFile::create(dir, "licences.csv")?);
-        licences.write_record(LICENCES_HEADER)?;
+    fn new(folder: &RunFolder, world: &'a World, start: Date) -> Result<Self> {
         Ok(CsvSink {
             world,
             dates: Dates::new(start),
             units: HashMap::new(),
             buf: String::new(),
-            timeseries,
-            licences,
+            timeseries: folder.csv("timeseries.csv", TIMESERIES_HEADER)?,
+            licences: folder.csv("licences.csv", LICENCES_HEADER)?,
             error: None,
         })
     }
@@ -188,7 +83,7 @@ impl<'a> CsvSink<'a> {
             partner,
             &w.products[r.product.ix()].code,
             r.variable.as_str(),
-            num(&mut self.buf, r.value),
+            num_in(&mut self.buf, r.value),
             unit,
         ])
     }
@@ -202,7 +97,7 @@ impl<'a> CsvSink<'a> {
             &w.regions[l.exporter.ix()].code,
             &w.regions[l.importer.ix()].code,
             &w.products[l.product.ix()].code,
-            num(&mut self.buf, l.quantity),
+            num_in(&mut self.buf, l.quantity),
             &l.end_use,
             &date_string(start, l.filed),
             &day(l.decided),
@@ -211,16 +106,12 @@ impl<'a> CsvSink<'a> {
         ])
     }
 
-    fn finish(self) -> Result<Vec<OutputFile>> {
+    fn finish(self, folder: &mut RunFolder) -> Result<()> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let mut out = vec![];
-        for w in [self.timeseries, self.licences] {
-            let f = w.into_inner().map_err(|e| e.into_error())?;
-            out.push(f.finish()?);
-        }
-        Ok(out)
+        folder.finish_csv(self.timeseries)?;
+        folder.finish_csv(self.licences)
     }
 }
 
@@ -314,7 +205,7 @@ impl SummaryOut {
     }
 
     fn csv_fields(&self) -> [String; 16] {
-        let n = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+        let n = |v: Option<f64>| v.map(num).unwrap_or_default();
         [
             self.region.clone(),
             self.product.clone(),
@@ -345,106 +236,55 @@ struct SummaryJson<'a> {
     rows: &'a [SummaryOut],
 }
 
-#[derive(Serialize)]
-struct Program {
-    name: &'static str,
-    version: &'static str,
-}
-
-#[derive(Serialize)]
-struct Manifest<'a> {
-    schema_version: u32,
-    program: Program,
-    scenario: &'a str,
-    seed: u64,
-    days: u32,
-    start: String,
-    args: &'a [String],
-    inputs: &'a [Input],
-    outputs: &'a [OutputFile],
-}
-
-fn write_json<T: Serialize>(dir: &Path, name: &'static str, value: &T) -> Result<OutputFile> {
-    let mut f = AtomicFile::create(dir, name)?;
-    serde_json::to_writer_pretty(&mut f, value)
-        .map_err(io::Error::from)
-        .and_then(|()| f.write_all(b"\n"))
-        .with_context(|| format!("cannot write {name}"))?;
-    f.finish()
-}
-
-/// Runs the scenario into `dir` and returns the engine's summary. See docs/outputs.md.
+/// Runs the scenario into the run folder `dir` and returns the engine's summary; `args` and
+/// `inputs` go into the manifest. See docs/outputs.md.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
     seed: u64,
-    args: &[String],
-    inputs: &[Input],
+    args: Vec<String>,
+    inputs: Vec<InputDigest>,
 ) -> Result<RunSummary> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder `{}`", dir.display()))?;
-    // A manifest marks a complete run: remove a stale one before touching anything else.
-    let manifest = dir.join("manifest.json");
-    match fs::remove_file(&manifest) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot remove `{}`", manifest.display()));
-        }
-    }
-
+    let mut folder = RunFolder::create(dir, &RUN_FOLDER)?;
     let world = &scenario.world;
     let start = scenario.settings.start;
-    let mut sink = CsvSink::new(dir, world, start)?;
+    let mut sink = CsvSink::new(&folder, world, start)?;
     let summary = simulate(scenario, seed, &mut sink);
-    let mut outputs = sink.finish()?;
+    sink.finish(&mut folder)?;
 
     let rows: Vec<SummaryOut> = summary
         .rows
         .iter()
         .map(|r| SummaryOut::new(world, start, r))
         .collect();
-    let mut w = csv::Writer::from_writer(AtomicFile::create(dir, "summary.csv")?);
-    w.write_record(SUMMARY_HEADER)?;
+    let mut w = folder.csv("summary.csv", SUMMARY_HEADER)?;
     for r in &rows {
         w.write_record(r.csv_fields())?;
     }
-    let f = w.into_inner().map_err(|e| e.into_error())?;
-    outputs.push(f.finish().context("cannot write summary.csv")?);
+    folder.finish_csv(w)?;
 
     let name = scenario.settings.name.as_str();
     let days = scenario.settings.days;
-    let start_s = start.to_string();
-    outputs.push(write_json(
-        dir,
+    folder.write_json(
         "summary.json",
         &SummaryJson {
             scenario: name,
             seed,
             days,
-            start: start_s.clone(),
+            start: start.to_string(),
             rows: &rows,
         },
-    )?);
-    outputs.sort_by_key(|o| o.name);
-
-    write_json(
-        dir,
-        "manifest.json",
-        &Manifest {
-            schema_version: SCHEMA_VERSION,
-            program: Program {
-                name: env!("CARGO_BIN_NAME"),
-                version: env!("CARGO_PKG_VERSION"),
-            },
-            scenario: name,
-            seed,
-            days,
-            start: start_s,
-            args,
-            inputs,
-            outputs: &outputs,
-        },
     )?;
+    folder.seal(|outputs| RunManifest {
+        schema_version: SCHEMA_VERSION,
+        program: program(),
+        scenario: name.to_string(),
+        seed,
+        days,
+        start: start.to_string(),
+        args,
+        inputs,
+        outputs,
+    })?;
     Ok(summary)
 }

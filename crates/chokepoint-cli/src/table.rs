@@ -1,7 +1,8 @@
 //! The summary table printed by `chokepoint run`: one line per (region, product) with need or
 //! licences, columns aligned (text left, numbers right).
 
-use crate::output::{date_string, shortfall_pct};
+use crate::output::shortfall_pct;
+use crate::run_folder::date_string;
 use chokepoint_core::scenario::Scenario;
 use chokepoint_core::summary::RunSummary;
 use std::fmt::Write as _;

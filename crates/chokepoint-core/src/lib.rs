@@ -22,6 +22,7 @@ mod order_book;
 pub mod record;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod sketch;
 pub mod summary;
 pub mod uncertain;

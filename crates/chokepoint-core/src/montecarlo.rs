@@ -1037,9 +1037,128 @@ pub fn distribution(values: &[f64]) -> ([f64; 5], f64, f64, f64) {
     )
 }
 
+/// One metric of a paired comparison of two runs over the same paths (`chokepoint compare`):
+/// both means, and the spread of the difference B − A taken path by path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairedDifference {
+    /// The metric's index in A's metrics (B may hold it at another index).
+    pub metric: usize,
+    pub mean_a: f64,
+    pub mean_b: f64,
+    pub mean_diff: f64,
+    pub p5_diff: f64,
+    pub p50_diff: f64,
+    pub p95_diff: f64,
+}
+
+/// Compares run B with run A on common random numbers: path k of both drew from the same
+/// streams, so B − A on path k isolates what differs between the scenarios. One row for every
+/// metric of A that B reports under the same name, in A's order; uncertain parameters are left
+/// out (they are inputs, not results). Rows of both runs are sorted by path, and paired by
+/// position. Means and quantiles are [`distribution`]'s (non-finite values left out).
+pub fn paired_differences(
+    a: &[Metric],
+    rows_a: &[PathRow],
+    b: &[Metric],
+    rows_b: &[PathRow],
+) -> Vec<PairedDifference> {
+    let column =
+        |rows: &[PathRow], m: usize| -> Vec<f64> { rows.iter().map(|r| r.values[m]).collect() };
+    let mut out = Vec::new();
+    for (i, m) in a.iter().enumerate() {
+        if matches!(m.kind, MetricKind::Param(_)) {
+            continue;
+        }
+        let Some(j) = b.iter().position(|x| x.name == m.name) else {
+            continue;
+        };
+        let (va, vb) = (column(rows_a, i), column(rows_b, j));
+        let diff: Vec<f64> = va.iter().zip(&vb).map(|(x, y)| y - x).collect();
+        let (q, mean_diff, _, _) = distribution(&diff);
+        out.push(PairedDifference {
+            metric: i,
+            mean_a: distribution(&va).1,
+            mean_b: distribution(&vb).1,
+            mean_diff,
+            p5_diff: q[0],
+            p50_diff: q[2],
+            p95_diff: q[4],
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn metric(kind: MetricKind, name: &str) -> Metric {
+        Metric {
+            kind,
+            node: None,
+            name: name.into(),
+            unit: String::new(),
+        }
+    }
+
+    fn rows(columns: &[&[f64]]) -> Vec<PathRow> {
+        (0..columns[0].len())
+            .map(|k| PathRow {
+                path: k as u64,
+                values: columns.iter().map(|c| c[k]).collect(),
+            })
+            .collect()
+    }
+
+    /// B − A path by path on five paths: B doubles A's shortfall, so the differences are A's
+    /// values 1..5 (mean 3; P5 = 1 + 0.05 × 4, P95 = 1 + 0.95 × 4). A metric only A has and
+    /// the uncertain parameters are left out; B may order its metrics differently.
+    #[test]
+    fn paired_differences_of_known_paths() {
+        let a = [
+            metric(MetricKind::Shortfall, "shortfall_units:USA:magnet"),
+            metric(MetricKind::Param(0), "param:delay"),
+            metric(MetricKind::PricePeak, "price_peak_usd_per_kg:USA:magnet"),
+        ];
+        let b = [
+            metric(MetricKind::Param(0), "param:delay"),
+            metric(MetricKind::OutputLost, "output_lost_units:CHN:magnet"),
+            metric(MetricKind::Shortfall, "shortfall_units:USA:magnet"),
+        ];
+        let shortfall_a = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let rows_a = rows(&[&shortfall_a, &[7.0; 5], &[9.0; 5]]);
+        let rows_b = rows(&[&[8.0; 5], &[0.0; 5], &[2.0, 4.0, 6.0, 8.0, 10.0]]);
+        let got = paired_differences(&a, &rows_a, &b, &rows_b);
+        assert_eq!(
+            got,
+            [PairedDifference {
+                metric: 0,
+                mean_a: 3.0,
+                mean_b: 6.0,
+                mean_diff: 3.0,
+                p5_diff: 1.2,
+                p50_diff: 3.0,
+                p95_diff: 4.8,
+            }]
+        );
+    }
+
+    /// A path whose value is not finite on either side drops out of the difference but not of
+    /// the other side's mean.
+    #[test]
+    fn paired_differences_leave_out_non_finite_values() {
+        let a = [metric(
+            MetricKind::PricePeak,
+            "price_peak_usd_per_kg:JPN:oxide",
+        )];
+        let rows_a = rows(&[&[f64::NAN, 2.0, 4.0]]);
+        let rows_b = rows(&[&[1.0, 3.0, 7.0]]);
+        let got = paired_differences(&a, &rows_a, &a, &rows_b);
+        assert_eq!(got.len(), 1);
+        let d = &got[0];
+        assert_eq!((d.mean_a, d.mean_b, d.mean_diff), (3.0, 11.0 / 3.0, 2.0));
+        assert_eq!((d.p5_diff, d.p50_diff, d.p95_diff), (1.1, 2.0, 2.9));
+    }
 
     /// How many paths a worker buffers changes nothing: sketches, sums, stockouts and rows are
     /// the same with one batch, several batches and several threads (default scenario, so the
