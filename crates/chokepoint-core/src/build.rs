@@ -238,7 +238,7 @@ pub mod synthetic {
             }
         }
         // Size capacities at 1.1-1.6 × baseline production.
-        let net = crate::engine::Network::new(&b.world);
+        let net = crate::network::Network::new(&b.world);
         let np = b.world.products.len();
         for f in &mut b.world.facilities {
             let n = f.region.ix() * np + f.product.ix();

@@ -5,7 +5,7 @@
 //! shipments have region = exporter, partner = importer) and a product. The unit of a record
 //! follows from its variable and product ([`Variable::unit`]).
 
-use crate::event::Day;
+use crate::model::Day;
 use crate::model::{ProductId, RegionId, World};
 
 /// The variables of `timeseries.csv`.

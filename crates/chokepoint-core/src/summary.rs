@@ -1,7 +1,7 @@
 //! Headline results of one run: per (region, product) the shortfall, first stockout day, days of
 //! cover, price peak and licence counts ([`SummaryRow`]), gathered in a [`RunSummary`].
 
-use crate::event::Day;
+use crate::model::Day;
 use crate::model::{ProductId, RegionId};
 
 #[derive(Debug, Clone, PartialEq)]
