@@ -3,7 +3,8 @@
 use chokepoint_core::build::{WorldBuilder, event};
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::{
-    Day, EventKind, ExportBan, LeadTime, LicenceTerms, Licensing, ProductSelector, RegionSelector,
+    Day, EventKind, ExportBan, Exports, LeadTime, LicenceTerms, Licensing, ProductSelector,
+    RegionSelector,
 };
 use chokepoint_core::model::{ProductId, RegionId, Stage};
 use chokepoint_core::record::{LicenceOutcome, Variable, VecSink};
@@ -89,9 +90,11 @@ fn ban_runs_buyer_out_on_the_day_its_cover_predicts() {
             ban,
             None,
             EventKind::ExportBan(ExportBan {
-                exporter: s,
-                products: ProductSelector::Ids(vec![m]),
-                destinations: RegionSelector::All,
+                exports: Exports {
+                    exporter: s,
+                    products: ProductSelector::Ids(vec![m]),
+                    destinations: RegionSelector::All,
+                },
             }),
         );
         let sink = run(&b.scenario(200, vec![ev]));

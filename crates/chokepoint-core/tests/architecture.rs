@@ -104,34 +104,38 @@ fn code(text: &str) -> Vec<String> {
     let mut i = 0;
     while i < out.len() {
         if out[i].trim() == "#[cfg(test)]" {
-            let start = i;
-            let mut depth = 0i64;
-            let mut opened = false;
-            while i < out.len() {
-                for c in out[i].chars() {
-                    match c {
-                        '{' => {
-                            depth += 1;
-                            opened = true;
-                        }
-                        '}' => depth -= 1,
-                        _ => {}
-                    }
-                }
-                let ends = (opened && depth == 0) || (!opened && out[i].trim_end().ends_with(';'));
-                i += 1;
-                if ends {
-                    break;
-                }
-            }
-            for l in &mut out[start..i] {
+            let end = item_end(&out, i).unwrap_or(out.len() - 1);
+            for l in &mut out[i..=end] {
                 l.clear();
             }
+            i = end + 1;
         } else {
             i += 1;
         }
     }
     out
+}
+
+/// The last line of the item that starts on line `start`: where its braces close, or its `;`
+/// when it has no body; `None` if the file ends first.
+fn item_end(lines: &[String], start: usize) -> Option<usize> {
+    let (mut depth, mut opened) = (0i64, false);
+    for (j, line) in lines.iter().enumerate().skip(start) {
+        for c in line.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    opened = true;
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if (opened && depth == 0) || (!opened && line.trim_end().ends_with(';')) {
+            return Some(j);
+        }
+    }
+    None
 }
 
 /// Functions longer than `max` lines (signature to closing brace) in `lines`: (name, first
@@ -142,9 +146,9 @@ fn long_functions(lines: &[String], max: usize) -> Vec<(String, usize, usize)> {
         let t = l.trim_start();
         let Some(pos) = t.find("fn ") else { continue };
         let head = &t[..pos];
-        let is_fn = head
-            .split_whitespace()
-            .all(|w| ["pub", "const", "unsafe", "async", "extern"].contains(&w) || w.starts_with("pub("));
+        let is_fn = head.split_whitespace().all(|w| {
+            ["pub", "const", "unsafe", "async", "extern"].contains(&w) || w.starts_with("pub(")
+        });
         if !is_fn {
             continue;
         }
@@ -152,28 +156,12 @@ fn long_functions(lines: &[String], max: usize) -> Vec<(String, usize, usize)> {
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
-        let (mut depth, mut opened) = (0i64, false);
-        for (j, line) in lines.iter().enumerate().skip(i) {
-            for c in line.chars() {
-                match c {
-                    '{' => {
-                        depth += 1;
-                        opened = true;
-                    }
-                    '}' => depth -= 1,
-                    _ => {}
-                }
-            }
-            if !opened && line.trim_end().ends_with(';') {
-                break; // a declaration without a body
-            }
-            if opened && depth == 0 {
-                let len = j - i + 1;
-                if len > max {
-                    out.push((name.clone(), i + 1, len));
-                }
-                break;
-            }
+        let Some(end) = item_end(lines, i) else {
+            continue;
+        };
+        let len = end - i + 1;
+        if lines[end].contains('}') && len > max {
+            out.push((name, i + 1, len));
         }
     }
     out
@@ -183,7 +171,12 @@ fn long_functions(lines: &[String], max: usize) -> Vec<(String, usize, usize)> {
 /// for the crate root.
 fn module_of(src: &Path, file: &Path) -> Option<String> {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next()?.as_os_str().to_string_lossy().into_owned();
+    let first = rel
+        .components()
+        .next()?
+        .as_os_str()
+        .to_string_lossy()
+        .into_owned();
     let stem = first.trim_end_matches(".rs").to_string();
     (stem != "lib" && stem != "main").then_some(stem)
 }
@@ -192,7 +185,9 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
 fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in sources(src) {
-        let Some(m) = module_of(src, &f) else { continue };
+        let Some(m) = module_of(src, &f) else {
+            continue;
+        };
         let deps = graph.entry(m.clone()).or_default();
         if f.file_name().is_some_and(|n| n == "tests.rs") {
             continue;
@@ -287,7 +282,11 @@ fn no_function_over_150_lines_in_the_engine_or_the_ario_model() {
     }
     assert!(checked > 10, "{checked} files");
     // The check sees a long function, and not one inside a test module.
-    let body = |n: usize| (0..n).map(|i| format!("    let x{i} = '{{';\n")).collect::<String>();
+    let body = |n: usize| {
+        (0..n)
+            .map(|i| format!("    let x{i} = '{{';\n"))
+            .collect::<String>()
+    };
     let long = format!("pub(super) fn long() {{\n{}}}\n", body(150));
     assert_eq!(long_functions(&code(&long), 150), [("long".into(), 1, 152)]);
     let tested = format!("#[cfg(test)]\nmod tests {{\n{long}}}\n");
@@ -341,6 +340,9 @@ fn the_libraries_do_no_io_and_ario_needs_no_cli_crates() {
         .filter_map(|l| l.split(['=', ' ', '.']).next())
         .collect();
     for banned in ["clap", "anyhow", "libc"] {
-        assert!(!deps.contains(&banned), "chokepoint-ario depends on {banned}");
+        assert!(
+            !deps.contains(&banned),
+            "chokepoint-ario depends on {banned}"
+        );
     }
 }

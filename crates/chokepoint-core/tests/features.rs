@@ -6,8 +6,8 @@
 use chokepoint_core::build::{WorldBuilder, event};
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::{
-    Capacity, Day, EventKind, ExportBan, ExportQuota, GeneralLicence, LeadTime, LicenceTerms,
-    Licensing, Offtake, ProductSelector, RegionSelector, StockpileRelease, Tariff,
+    Capacity, Day, EventKind, ExportBan, ExportQuota, Exports, GeneralLicence, LeadTime,
+    LicenceTerms, Licensing, Offtake, ProductSelector, RegionSelector, StockpileRelease, Tariff,
 };
 use chokepoint_core::model::{ProductId, Rationing, RegionId, Segment, Stage, Stockpile};
 use chokepoint_core::record::{LicenceOutcome, Variable, VecSink};
@@ -73,9 +73,11 @@ fn export_quota_caps_shipments_per_period() {
         10,
         None,
         EventKind::ExportQuota(ExportQuota {
-            exporter: s,
-            products: ProductSelector::All,
-            destinations: RegionSelector::All,
+            exports: Exports {
+                exporter: s,
+                products: ProductSelector::All,
+                destinations: RegionSelector::All,
+            },
             quantity: 12.0,
             period_days: 30,
         }),
@@ -129,9 +131,11 @@ fn stockpile_release_waits_for_its_trigger() {
         1,
         None,
         EventKind::ExportBan(ExportBan {
-            exporter: s,
-            products: ProductSelector::All,
-            destinations: RegionSelector::All,
+            exports: Exports {
+                exporter: s,
+                products: ProductSelector::All,
+                destinations: RegionSelector::All,
+            },
         }),
     );
     let release = event(
@@ -228,9 +232,11 @@ fn alternative_recipe_substitutes_when_the_primary_input_is_cut() {
         10,
         None,
         EventKind::ExportBan(ExportBan {
-            exporter: chn,
-            products: ProductSelector::Elements(vec!["Dy".into()]),
-            destinations: RegionSelector::All,
+            exports: Exports {
+                exporter: chn,
+                products: ProductSelector::Elements(vec!["Dy".into()]),
+                destinations: RegionSelector::All,
+            },
         }),
     );
     let sink = run(&b.scenario(80, vec![ban]));
@@ -269,9 +275,11 @@ fn buyers_shift_toward_the_supplier_that_delivers() {
         5,
         None,
         EventKind::ExportBan(ExportBan {
-            exporter: chn,
-            products: ProductSelector::All,
-            destinations: RegionSelector::All,
+            exports: Exports {
+                exporter: chn,
+                products: ProductSelector::All,
+                destinations: RegionSelector::All,
+            },
         }),
     );
     let mut s = b.scenario(200, vec![ban]);
@@ -304,9 +312,11 @@ fn controls_split_the_market_between_exporter_and_rest_of_world() {
         10,
         None,
         EventKind::ExportBan(ExportBan {
-            exporter: chn,
-            products: ProductSelector::All,
-            destinations: RegionSelector::All,
+            exports: Exports {
+                exporter: chn,
+                products: ProductSelector::All,
+                destinations: RegionSelector::All,
+            },
         }),
     );
     let sink = run(&b.scenario(120, vec![ban]));
@@ -468,9 +478,11 @@ fn general_licence_waives_review() {
         batch_days: 0,
     };
     let general = EventKind::GeneralLicence(GeneralLicence {
-        exporter: s,
-        products: ProductSelector::All,
-        destinations: RegionSelector::Ids(vec![buyers[1]]),
+        exports: Exports {
+            exporter: s,
+            products: ProductSelector::All,
+            destinations: RegionSelector::Ids(vec![buyers[1]]),
+        },
     });
     let sink = run(&b.scenario(
         60,

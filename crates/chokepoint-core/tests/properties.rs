@@ -6,9 +6,9 @@
 use chokepoint_core::build::{event, synthetic};
 use chokepoint_core::engine::Engine;
 use chokepoint_core::event::{
-    Capacity, DemandShock, Event, EventKind, ExportBan, ExportQuota, LeadTime, LicenceTerms,
-    Licensing, Offtake, ProductSelector, RationingChange, RegionSelector, StockpilePurchase,
-    StockpileRelease, Tariff,
+    Capacity, DemandShock, Event, EventKind, ExportBan, ExportQuota, Exports, LeadTime,
+    LicenceTerms, Licensing, Offtake, ProductSelector, RationingChange, RegionSelector,
+    StockpilePurchase, StockpileRelease, Tariff,
 };
 use chokepoint_core::model::{ProductId, Rationing, RegionId, Settings};
 use chokepoint_core::record::{LicenceOutcome, NullSink};
@@ -69,9 +69,11 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
     };
     let kind = match spec.kind {
         0 => EventKind::ExportBan(ExportBan {
-            exporter: r1,
-            products,
-            destinations: RegionSelector::All,
+            exports: Exports {
+                exporter: r1,
+                products,
+                destinations: RegionSelector::All,
+            },
         }),
         1 | 2 => EventKind::ExportLicence(Licensing {
             exporter: r1,
@@ -104,9 +106,11 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
             },
         }),
         3 => EventKind::ExportQuota(ExportQuota {
-            exporter: r1,
-            products,
-            destinations: RegionSelector::All,
+            exports: Exports {
+                exporter: r1,
+                products,
+                destinations: RegionSelector::All,
+            },
             quantity: spec.a * 50.0,
             period_days: 30,
         }),

@@ -6,14 +6,11 @@
 //! uncertain numbers. Compiled: the links it covers are banned while it is active.
 
 use super::rules::{At, Rules};
-use super::{EventTarget, Kind, KindTable, ProductSelector, RegionSelector};
-use crate::model::RegionId;
+use super::{EventTarget, Exports, Kind, KindTable};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportBan {
-    pub exporter: RegionId,
-    pub products: ProductSelector,
-    pub destinations: RegionSelector,
+    pub exports: Exports,
 }
 
 /// A kind without uncertain numbers.
@@ -26,14 +23,8 @@ impl Kind for ExportBan {
     type Param = Param;
 
     fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
-        let exporter = t.req_region("exporter");
-        let (products, _) = t.products("products");
-        let destinations = t.regions("destinations");
-        Some(ExportBan {
-            exporter: exporter?,
-            products,
-            destinations,
-        })
+        let (exports, _) = Exports::parse(t);
+        Some(ExportBan { exports: exports? })
     }
 
     fn set(&mut self, param: &Param, _: f64) {
@@ -42,7 +33,7 @@ impl Kind for ExportBan {
 
     fn compile(&self, at: &At<'_>, rules: &mut Rules) {
         if at.active {
-            for l in at.exports(self.exporter, &self.products, &self.destinations) {
+            for l in at.exports(&self.exports) {
                 rules.links[l].banned = true;
             }
         }

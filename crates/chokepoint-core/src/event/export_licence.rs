@@ -256,8 +256,12 @@ impl Kind for Licensing {
         if !at.active {
             return;
         }
-        let all = super::RegionSelector::All;
-        for l in at.exports(self.exporter, &self.products, &all) {
+        let exports = super::Exports {
+            exporter: self.exporter,
+            products: self.products.clone(),
+            destinations: super::RegionSelector::All,
+        };
+        for l in at.exports(&exports) {
             rules.links[l].licensing = at.control;
         }
     }

@@ -9,15 +9,12 @@
 //! engine) and counts every link it covers while active.
 
 use super::rules::{At, Controls, Quota, Rules};
-use super::{Event, EventTarget, Kind, KindTable, ProductSelector, RegionSelector};
-use crate::model::RegionId;
+use super::{Event, EventTarget, Exports, Kind, KindTable};
 use crate::wire::Dim;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportQuota {
-    pub exporter: RegionId,
-    pub products: ProductSelector,
-    pub destinations: RegionSelector,
+    pub exports: Exports,
     pub quantity: f64,
     pub period_days: u32,
 }
@@ -40,9 +37,7 @@ impl Kind for ExportQuota {
     type Param = Param;
 
     fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
-        let exporter = t.req_region("exporter");
-        let (products, ids) = t.products("products");
-        let destinations = t.regions("destinations");
+        let (exports, ids) = Exports::parse(t);
         let units = t.cx.units_of(&ids);
         let q = t.req_num("quantity", &Dim::Qty(units));
         let q = q.filter(|q| t.cx.ge0("quantity", q));
@@ -54,9 +49,7 @@ impl Kind for ExportQuota {
             None => Some(365),
         };
         Some(ExportQuota {
-            exporter: exporter?,
-            products,
-            destinations,
+            exports: exports?,
             quantity: q?.value,
             period_days: period?,
         })
@@ -81,7 +74,7 @@ impl Kind for ExportQuota {
             return;
         }
         let id = at.control.expect("a quota declares itself");
-        for l in at.exports(self.exporter, &self.products, &self.destinations) {
+        for l in at.exports(&self.exports) {
             rules.links[l].quotas.push(id);
         }
     }

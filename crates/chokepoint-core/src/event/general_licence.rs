@@ -7,14 +7,11 @@
 //! their licensing.
 
 use super::rules::{At, Rules};
-use super::{EventTarget, Kind, KindTable, ProductSelector, RegionSelector};
-use crate::model::RegionId;
+use super::{EventTarget, Exports, Kind, KindTable};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneralLicence {
-    pub exporter: RegionId,
-    pub products: ProductSelector,
-    pub destinations: RegionSelector,
+    pub exports: Exports,
 }
 
 /// A kind without uncertain numbers.
@@ -27,14 +24,8 @@ impl Kind for GeneralLicence {
     type Param = Param;
 
     fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
-        let exporter = t.req_region("exporter");
-        let (products, _) = t.products("products");
-        let destinations = t.regions("destinations");
-        Some(GeneralLicence {
-            exporter: exporter?,
-            products,
-            destinations,
-        })
+        let (exports, _) = Exports::parse(t);
+        Some(GeneralLicence { exports: exports? })
     }
 
     fn set(&mut self, param: &Param, _: f64) {
@@ -43,7 +34,7 @@ impl Kind for GeneralLicence {
 
     fn compile(&self, at: &At<'_>, rules: &mut Rules) {
         if at.active {
-            for l in at.exports(self.exporter, &self.products, &self.destinations) {
+            for l in at.exports(&self.exports) {
                 rules.links[l].general = true;
             }
         }

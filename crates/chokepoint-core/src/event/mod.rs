@@ -43,7 +43,7 @@ pub use export_quota::ExportQuota;
 pub use general_licence::GeneralLicence;
 pub use offtake::Offtake;
 pub use rationing::RationingChange;
-pub use rules::{Controls, Rules};
+pub use rules::{At, Controls, Rules};
 pub use stockpile_purchase::StockpilePurchase;
 pub use stockpile_release::StockpileRelease;
 pub(crate) use table::KindTable;
@@ -82,6 +82,33 @@ impl ProductSelector {
             ProductSelector::Ids(v) => v.contains(&p),
             ProductSelector::Elements(els) => world.products[p.ix()].contains_any(els),
         }
+    }
+}
+
+/// Which exports an export control covers: the exporter's foreign links (supplier region ≠
+/// buyer region) to a region `destinations` contains, carrying a product `products` selects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exports {
+    pub exporter: RegionId,
+    pub products: ProductSelector,
+    pub destinations: RegionSelector,
+}
+
+impl Exports {
+    /// Reads `exporter`, `products` and `destinations` (absent = all); also returns the ids of
+    /// the products selected (for units).
+    pub(crate) fn parse<B: Clone + From<EventTarget>>(
+        t: &mut KindTable<'_, '_, '_, B>,
+    ) -> (Option<Exports>, Vec<ProductId>) {
+        let exporter = t.req_region("exporter");
+        let (products, ids) = t.products("products");
+        let destinations = t.regions("destinations");
+        let exports = exporter.map(|exporter| Exports {
+            exporter,
+            products,
+            destinations,
+        });
+        (exports, ids)
     }
 }
 

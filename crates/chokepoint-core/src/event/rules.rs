@@ -20,7 +20,7 @@
 //! Derived for the phases: whether any link is banned, the links with a tariff (in the order the
 //! need-weighted tariff adds them), and the links where no ban, quota or licensing applies.
 
-use super::{Event, LicenceTerms, Licensing, ProductSelector, RegionSelector};
+use super::{Event, Exports, LicenceTerms, Licensing};
 use crate::model::{Day, Rationing, RegionId, World};
 use crate::network::Network;
 
@@ -173,19 +173,18 @@ pub struct At<'w> {
 }
 
 impl At<'_> {
-    /// Foreign links (supplier region ≠ buyer region) out of `exporter` to a region `to`
-    /// contains, carrying a product `products` selects: what export controls apply to.
-    pub fn exports<'s>(
-        &'s self,
-        exporter: RegionId,
-        products: &'s ProductSelector,
-        to: &'s RegionSelector,
-    ) -> impl Iterator<Item = usize> + 's {
+    /// The links an export control covering `exports` applies to.
+    pub fn exports<'s>(&'s self, exports: &'s Exports) -> impl Iterator<Item = usize> + 's {
         let world = self.world;
+        let Exports {
+            exporter,
+            products,
+            destinations,
+        } = exports;
         world.links.iter().enumerate().filter_map(move |(l, link)| {
             (link.from != link.to
-                && link.from == exporter
-                && to.contains(link.to)
+                && link.from == *exporter
+                && destinations.contains(link.to)
                 && products.selects(world, link.product))
             .then_some(l)
         })

@@ -278,15 +278,14 @@ fn doc_example_details() {
     assert_eq!(jpn, Some(0.8));
     assert_eq!(l.end_uses[0].1.lead_time, l.terms.lead_time);
     assert_eq!(s.world.default_cover_days, 30.0);
-    let EventKind::GeneralLicence(crate::event::GeneralLicence { destinations, .. }) =
-        &s.events[1].kind
+    let EventKind::GeneralLicence(crate::event::GeneralLicence { exports }) = &s.events[1].kind
     else {
         panic!("second event is a general licence")
     };
     let allies = ["JPN", "USA"].map(|c| s.world.region(c));
     assert_eq!(
-        destinations,
-        &RegionSelector::Ids(allies.into_iter().flatten().collect())
+        exports.destinations,
+        RegionSelector::Ids(allies.into_iter().flatten().collect())
     );
 }
 
