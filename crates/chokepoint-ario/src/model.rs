@@ -39,7 +39,7 @@ use std::collections::HashMap;
 
 use crate::error::{AriError, EventError, ModelError};
 use crate::events::{EventSpec, ImpactUnit, RecoveryFn};
-use crate::mrio::Mrio;
+use crate::mrio::{IndustryOrder, Mrio};
 use crate::record::{Sink, StepView};
 
 /// Behaviour mode.
@@ -75,6 +75,15 @@ pub enum OrderType {
 pub enum InvDuration {
     Days(f64),
     Infinite,
+}
+
+/// The order of regions and sectors a mode reads an MRIO in: BoARIO 0.7.2 sorts every table
+/// lexicographically; the fixed mode keeps the MRIO's own order.
+pub fn industry_order(mode: Mode) -> IndustryOrder {
+    match mode {
+        Mode::Compat => IndustryOrder::Lexicographic,
+        Mode::Fixed => IndustryOrder::AsGiven,
+    }
 }
 
 /// Model parameters; defaults equal BoARIO's (and run_reference.py's).
