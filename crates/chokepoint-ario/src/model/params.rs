@@ -1,9 +1,10 @@
 //! The model's parameters: [`Params`] (BoARIO's parameters and their defaults, as
 //! `run_reference.py` sets them), [`Mode`] (the fixed mode or BoARIO 0.7.2's quirks),
 //! [`ModelKind`] (ψ model or base model), [`OrderType`] (how orders split among suppliers) and
-//! [`InvDuration`] (an input's inventory target in days, or infinite).
+//! [`InvDuration`] (an input's inventory target in days, or infinite). [`Params::check`]
+//! refuses values the equations cannot take before any table is built.
 
-use crate::mrio::IndustryOrder;
+use crate::error::ModelError;
 
 /// Behaviour mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,15 +39,6 @@ pub enum OrderType {
 pub enum InvDuration {
     Days(f64),
     Infinite,
-}
-
-/// The order of regions and sectors a mode reads an MRIO in: BoARIO 0.7.2 sorts every table
-/// lexicographically; the fixed mode keeps the MRIO's own order.
-pub fn industry_order(mode: Mode) -> IndustryOrder {
-    match mode {
-        Mode::Compat => IndustryOrder::Lexicographic,
-        Mode::Fixed => IndustryOrder::AsGiven,
-    }
 }
 
 /// Model parameters; defaults equal BoARIO's (and run_reference.py's).
@@ -89,6 +81,38 @@ impl Default for Params {
             infinite_inv_sectors: Vec::new(),
             monetary_factor: 1_000_000,
             capital_to_va: 4.0,
+        }
+    }
+}
+
+impl Params {
+    /// Refuses parameters outside the model's domain: ψ ∉ [0, 1], a zero characteristic time
+    /// (they divide), α_max < α_base or α_base ≤ 0, a zero monetary factor.
+    pub fn check(&self) -> Result<(), ModelError> {
+        let param = |m: String| Err(ModelError::Param(m));
+        if self.psi > 1.0 || self.psi < 0.0 || !self.psi.is_finite() {
+            return param(format!("psi = {} must be in [0, 1]", self.psi));
+        }
+        if self.alpha_tau == 0 || self.inv_restoration_tau == 0 || self.rebuild_tau == 0 {
+            return param("alpha-tau, inv-restoration-tau and rebuild-tau must be positive".into());
+        }
+        if self.alpha_max < self.alpha_base || self.alpha_base <= 0.0 {
+            return param(format!(
+                "alpha-max ({}) must be >= alpha-base ({}) > 0",
+                self.alpha_max, self.alpha_base
+            ));
+        }
+        if self.monetary_factor == 0 {
+            return param("monetary-factor must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// ψ of the inventory constraint: the parameter for the ψ model, 1 for the base model.
+    pub(crate) fn psi_effective(&self) -> f64 {
+        match self.model {
+            ModelKind::Psi => self.psi,
+            ModelKind::Base => 1.0,
         }
     }
 }
