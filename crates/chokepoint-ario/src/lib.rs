@@ -6,12 +6,16 @@
 //!   through readers the caller opens ([`Mrio::read`]) or generated
 //!   ([`synthetic::synthetic_mrio`]).
 //! - [`Params`], [`Mode`]: BoARIO's parameters (same defaults); `Mode::Compat` reproduces
-//!   BoARIO 0.7.2 trajectories quirk for quirk, `Mode::Fixed` (default) fixes the quirks.
+//!   BoARIO 0.7.2 trajectories quirk for quirk, `Mode::Fixed` (default) fixes the quirks. Each
+//!   quirk is a named function of `model/quirks.rs` (listed in docs/ario.md); the one a caller
+//!   needs is [`industry_order`], the order to read an MRIO in.
 //! - [`EventSpec`]: events by name (TOML, or the peer's JSON list); [`Shock`]: index-based
 //!   events, including daily production-loss series ([`Shock::LossSeries`]) for callers such as
 //!   the mineral model, and bilateral trade-link cuts ([`Shock::TradeLink`]).
 //! - [`Model`]: state and one step ([`Model::step`]); it streams each step to a [`Sink`]
-//!   ([`Trajectories`] in memory, [`CsvSink`] tidy CSV).
+//!   ([`Trajectories`] in memory, [`CsvSink`] tidy CSV). The [`model`] module's documentation
+//!   gives the equations and how its files (parameters, quirks, kernels, baseline, shocks, the
+//!   step and its passes) depend on one another.
 //! - [`mineral`]: the link from a `chokepoint run`: daily end-use shortfalls (from the text of
 //!   its `timeseries.csv`) mapped to MRIO industries ([`mineral::SectorMapping`]) become one
 //!   [`Shock::LossSeries`].
