@@ -63,6 +63,17 @@ pub enum EventError {
     },
 }
 
+impl EventError {
+    /// [`EventError::Invalid`] for event `index` of `kind`, as a function of the message.
+    pub fn invalid(index: usize, kind: &str) -> impl Fn(String) -> EventError + Copy + '_ {
+        move |message| EventError::Invalid {
+            index,
+            kind: kind.into(),
+            message,
+        }
+    }
+}
+
 /// Bad parameters or a failed simulation.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {

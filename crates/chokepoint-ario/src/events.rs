@@ -254,11 +254,7 @@ fn int_field(
 
 fn peer_to_spec(k: usize, e: PeerEvent) -> Result<Option<EventSpec>, EventError> {
     let kind = e.event_type.clone().unwrap_or_else(|| "arbitrary".into());
-    let invalid = |message: String| EventError::Invalid {
-        index: k,
-        kind: kind.clone(),
-        message,
-    };
+    let invalid = EventError::invalid(k, &kind);
     if kind == "none" {
         return Ok(None);
     }

@@ -245,15 +245,64 @@ impl Mrio {
     }
 }
 
-/// The regions and sectors of the industries, as read from Z's columns.
+/// The regions and sectors of the industries, as read from Z's columns, with their positions.
 struct Axes {
     regions: Vec<String>,
     sectors: Vec<String>,
+    ridx: HashMap<String, usize>,
+    sidx: HashMap<String, usize>,
 }
 
 impl Axes {
+    fn new(regions: Vec<String>, sectors: Vec<String>) -> Axes {
+        let index = |v: &[String]| v.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect();
+        Axes {
+            ridx: index(&regions),
+            sidx: index(&sectors),
+            regions,
+            sectors,
+        }
+    }
+
     fn n(&self) -> usize {
         self.regions.len() * self.sectors.len()
+    }
+
+    /// The industry `r·S + s` of a data row (its two index cells), marked as seen; a row of an
+    /// unknown or already seen industry is an error.
+    fn row(
+        &self,
+        path: &Path,
+        line: u64,
+        rec: &csv::StringRecord,
+        seen: &mut [bool],
+    ) -> Result<usize, MrioError> {
+        if rec.len() < 2 {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: row has fewer than 2 index cells",
+                path.display()
+            )));
+        }
+        let (r, s) = (&rec[0], &rec[1]);
+        let (Some(ri), Some(si)) = (self.ridx.get(r), self.sidx.get(s)) else {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: row industry {r}|{s} is not a column industry of Z.csv",
+                path.display()
+            )));
+        };
+        let i = ri * self.sectors.len() + si;
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: duplicate row {r}|{s}",
+                path.display()
+            )));
+        }
+        Ok(i)
+    }
+
+    /// Fails with the first industry no row was `seen` for.
+    fn check_all_rows(&self, path: &Path, seen: &[bool]) -> Result<(), MrioError> {
+        check_all_rows(path, seen, &self.regions, &self.sectors)
     }
 }
 
@@ -267,13 +316,11 @@ fn read_flows<R: Read>(
     let mut recs = zr.records();
     let (zcols, first_row) = read_header(path, &mut recs)?;
     let (regions, sectors) = industry_axes(path, &zcols, options.order)?;
-    let s_n = sectors.len();
-    let n = regions.len() * s_n;
-    let ridx: HashMap<&str, usize> = index_map(&regions);
-    let sidx: HashMap<&str, usize> = index_map(&sectors);
+    let axes = Axes::new(regions, sectors);
+    let (s_n, n) = (axes.sectors.len(), axes.n());
     let col_pos: Vec<usize> = zcols
         .iter()
-        .map(|(r, s)| ridx[r.as_str()] * s_n + sidx[s.as_str()])
+        .map(|(r, s)| axes.ridx[r] * s_n + axes.sidx[s])
         .collect();
     let mut z = (options.alloc_flows)(n * n);
     assert_eq!(
@@ -282,9 +329,9 @@ fn read_flows<R: Read>(
         "ReadOptions::alloc_flows returned a wrong length"
     );
     let mut seen = vec![false; n];
-    let mut handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
+    let handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
         let line = rec.position().map_or(0, |p| p.line());
-        let i = row_index(path, line, &rec, &ridx, &sidx, s_n, &mut seen)?;
+        let i = axes.row(path, line, &rec, &mut seen)?;
         if rec.len() != zcols.len() + 2 {
             return Err(MrioError::Shape(format!(
                 "{}:{line}: row has {} values, the header has {} columns",
@@ -302,15 +349,9 @@ fn read_flows<R: Read>(
         }
         Ok(())
     };
-    if let Some(rec) = first_row {
-        handle_row(rec)?;
-    }
-    for rec in recs {
-        let rec = rec.map_err(|e| csv_err(path, e))?;
-        handle_row(rec)?;
-    }
-    check_all_rows(path, &seen, &regions, &sectors)?;
-    Ok((Axes { regions, sectors }, z))
+    each_row(path, first_row, recs, handle_row)?;
+    axes.check_all_rows(path, &seen)?;
+    Ok((axes, z))
 }
 
 /// Y: the final-demand categories (columns: every region × every category) and the n × (R·C)
@@ -321,16 +362,13 @@ fn read_final_demand<R: Read>(
     order: IndustryOrder,
 ) -> Result<(Vec<String>, Vec<f64>), MrioError> {
     let path = table.name.as_path();
-    let (regions, sectors) = (&axes.regions, &axes.sectors);
-    let (s_n, n) = (sectors.len(), axes.n());
-    let ridx: HashMap<&str, usize> = index_map(regions);
-    let sidx: HashMap<&str, usize> = index_map(sectors);
+    let (regions, n) = (&axes.regions, axes.n());
     let mut yr = csv_reader(table.reader);
     let mut recs = yr.records();
     let (ycols, first_row) = read_header(path, &mut recs)?;
     let mut cats: Vec<String> = Vec::new();
     for (r, c) in &ycols {
-        if !ridx.contains_key(r.as_str()) {
+        if !axes.ridx.contains_key(r) {
             return Err(MrioError::Shape(format!(
                 "{}: final-demand column region `{r}` is not a region of Z.csv",
                 path.display()
@@ -357,7 +395,7 @@ fn read_final_demand<R: Read>(
     let mut ycol_pos = Vec::with_capacity(ycols.len());
     let mut ycol_seen = vec![false; ycols.len()];
     for (r, c) in &ycols {
-        let p = ridx[r.as_str()] * c_n + cidx[c.as_str()];
+        let p = axes.ridx[r] * c_n + cidx[c.as_str()];
         if ycol_seen[p] {
             return Err(MrioError::Shape(format!(
                 "{}: duplicate final-demand column {r}|{c}",
@@ -370,9 +408,9 @@ fn read_final_demand<R: Read>(
     let nf = ycols.len();
     let mut y = vec![0.0; n * nf];
     let mut seen = vec![false; n];
-    let mut handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
+    let handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
         let line = rec.position().map_or(0, |p| p.line());
-        let i = row_index(path, line, &rec, &ridx, &sidx, s_n, &mut seen)?;
+        let i = axes.row(path, line, &rec, &mut seen)?;
         if rec.len() != nf + 2 {
             return Err(MrioError::Shape(format!(
                 "{}:{line}: row has {} values, the header has {nf} columns",
@@ -388,24 +426,31 @@ fn read_final_demand<R: Read>(
         }
         Ok(())
     };
+    each_row(path, first_row, recs, handle_row)?;
+    axes.check_all_rows(path, &seen)?;
+    Ok((cats, y))
+}
+
+/// Hands `handle` the data row [`read_header`] already read (if any), then every other record.
+fn each_row<R: Read>(
+    path: &Path,
+    first_row: Option<csv::StringRecord>,
+    recs: Records<'_, R>,
+    mut handle: impl FnMut(csv::StringRecord) -> Result<(), MrioError>,
+) -> Result<(), MrioError> {
     if let Some(rec) = first_row {
-        handle_row(rec)?;
+        handle(rec)?;
     }
     for rec in recs {
-        let rec = rec.map_err(|e| csv_err(path, e))?;
-        handle_row(rec)?;
+        handle(rec.map_err(|e| csv_err(path, e))?)?;
     }
-    check_all_rows(path, &seen, regions, sectors)?;
-    Ok((cats, y))
+    Ok(())
 }
 
 /// x: one value per industry after a header row.
 fn read_output<R: Read>(table: TableText<R>, axes: &Axes) -> Result<Vec<f64>, MrioError> {
     let path = table.name.as_path();
-    let (regions, sectors) = (&axes.regions, &axes.sectors);
-    let (s_n, n) = (sectors.len(), axes.n());
-    let ridx: HashMap<&str, usize> = index_map(regions);
-    let sidx: HashMap<&str, usize> = index_map(sectors);
+    let n = axes.n();
     let mut xr = csv_reader(table.reader);
     let mut x = vec![0.0; n];
     let mut seen = vec![false; n];
@@ -422,10 +467,10 @@ fn read_output<R: Read>(table: TableText<R>, axes: &Axes) -> Result<Vec<f64>, Mr
                 rec.len()
             )));
         }
-        let i = row_index(path, line, &rec, &ridx, &sidx, s_n, &mut seen)?;
+        let i = axes.row(path, line, &rec, &mut seen)?;
         x[i] = parse_value(path, line, &rec[2], || format!("x[{}]", label(&rec)))?;
     }
-    check_all_rows(path, &seen, regions, sectors)?;
+    axes.check_all_rows(path, &seen)?;
     Ok(x)
 }
 
@@ -589,38 +634,6 @@ fn index_map(v: &[String]) -> HashMap<&str, usize> {
 
 fn label(rec: &csv::StringRecord) -> String {
     format!("{}|{}", &rec[0], rec.get(1).unwrap_or(""))
-}
-
-fn row_index(
-    path: &Path,
-    line: u64,
-    rec: &csv::StringRecord,
-    ridx: &HashMap<&str, usize>,
-    sidx: &HashMap<&str, usize>,
-    s_n: usize,
-    seen: &mut [bool],
-) -> Result<usize, MrioError> {
-    if rec.len() < 2 {
-        return Err(MrioError::Shape(format!(
-            "{}:{line}: row has fewer than 2 index cells",
-            path.display()
-        )));
-    }
-    let (r, s) = (&rec[0], &rec[1]);
-    let (Some(ri), Some(si)) = (ridx.get(r), sidx.get(s)) else {
-        return Err(MrioError::Shape(format!(
-            "{}:{line}: row industry {r}|{s} is not a column industry of Z.csv",
-            path.display()
-        )));
-    };
-    let i = ri * s_n + si;
-    if std::mem::replace(&mut seen[i], true) {
-        return Err(MrioError::Shape(format!(
-            "{}:{line}: duplicate row {r}|{s}",
-            path.display()
-        )));
-    }
-    Ok(i)
 }
 
 fn check_all_rows(

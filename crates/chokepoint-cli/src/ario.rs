@@ -247,13 +247,8 @@ impl Args {
 
     /// The event of `--event-type` and its flags.
     fn single_shock(&self) -> Result<EventSpec, Failure> {
-        let invalid = |message: String| {
-            engine_error(EventError::Invalid {
-                index: 0,
-                kind: "command line".into(),
-                message,
-            })
-        };
+        let invalid =
+            |message: String| engine_error(EventError::invalid(0, "command line")(message));
         if self.regions.is_empty() || self.sectors.is_empty() {
             return Err(invalid("--event-type needs --regions and --sectors".into()));
         }

@@ -198,11 +198,7 @@ impl Baseline {
         regions: &[String],
         sectors: &[String],
     ) -> Result<Vec<usize>, EventError> {
-        let invalid = |message: String| EventError::Invalid {
-            index: k,
-            kind: kind.into(),
-            message,
-        };
+        let invalid = EventError::invalid(k, kind);
         if regions.is_empty() || sectors.is_empty() {
             return Err(invalid("needs at least one region and one sector".into()));
         }

@@ -300,22 +300,37 @@ impl Model {
                 let hrow = &self.h[s * n..(s + 1) * n];
                 let i = r * n_s + s;
                 let zrow = &self.base.z0[i * n..(i + 1) * n];
-                let sum = match &self.m_o {
-                    None => dot(zrow, hrow),
-                    Some(m) => {
-                        let mut acc = 0.0;
-                        for rb in 0..n_r {
-                            let w = m[(r * n_s + s) * n_r + rb];
-                            if w != 0.0 {
-                                let a = rb * n_s;
-                                acc += w * dot(&zrow[a..a + n_s], &hrow[a..a + n_s]);
-                            }
-                        }
-                        acc
-                    }
-                };
+                let sum = linked_dot(zrow, hrow, self.m_o.as_deref(), i, n_r, n_s);
                 self.od[i] = self.rho_o[i] * sum;
             }
+        }
+    }
+}
+
+/// Supplier row `i = r·S + s` of `Z0` against `H[s,·]`: `Σ_f Z0[i,f]·H[s,f]·m[r,s,r(f)]`, the
+/// multipliers `m` (trade links, when any) taken per destination region's block of S columns
+/// and blocks of weight 0 skipped.
+#[inline(always)]
+fn linked_dot(
+    zrow: &[f64],
+    hrow: &[f64],
+    m: Option<&[f64]>,
+    i: usize,
+    n_r: usize,
+    n_s: usize,
+) -> f64 {
+    match m {
+        None => dot(zrow, hrow),
+        Some(m) => {
+            let mut acc = 0.0;
+            for rb in 0..n_r {
+                let w = m[i * n_r + rb];
+                if w != 0.0 {
+                    let a = rb * n_s;
+                    acc += w * dot(&zrow[a..a + n_s], &hrow[a..a + n_s]);
+                }
+            }
+            acc
         }
     }
 }
@@ -571,20 +586,7 @@ impl Fused<'_> {
         for r in r0..n_r {
             let i = r * n_s + s;
             let zrow = &z0[i * n..(i + 1) * n];
-            let sum = match self.m_new {
-                None => dot(zrow, hrow),
-                Some(m) => {
-                    let mut a = 0.0;
-                    for rb in 0..n_r {
-                        let w = m[(r * n_s + s) * n_r + rb];
-                        if w != 0.0 {
-                            let b = rb * n_s;
-                            a += w * dot(&zrow[b..b + n_s], &hrow[b..b + n_s]);
-                        }
-                    }
-                    a
-                }
-            };
+            let sum = linked_dot(zrow, hrow, self.m_new, i, n_r, n_s);
             od_next[i] = rho_n[i] * sum;
         }
     }

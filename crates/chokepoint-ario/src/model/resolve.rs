@@ -21,11 +21,7 @@ pub(super) fn resolve(
     n_steps: usize,
 ) -> Result<Shock, EventError> {
     let kind = spec.kind_name();
-    let invalid = |message: String| EventError::Invalid {
-        index: k,
-        kind: kind.into(),
-        message,
-    };
+    let invalid = EventError::invalid(k, kind);
     let (occ, dur) = (spec.occurrence(), spec.duration());
     if occ == 0 || dur == 0 {
         return Err(invalid(format!(
@@ -104,11 +100,7 @@ fn resolve_rebuild(
         unreachable!("resolve_rebuild of a rebuild event only");
     };
     let kind = spec.kind_name();
-    let invalid = |message: String| EventError::Invalid {
-        index: k,
-        kind: kind.into(),
-        message,
-    };
+    let invalid = EventError::invalid(k, kind);
     let inds = base.industries(k, kind, regions, sectors)?;
     let mut rs = Vec::new();
     let mut sum = 0.0;
@@ -158,21 +150,17 @@ fn resolve_trade_link(
         unreachable!("resolve_trade_link of a trade-link event only");
     };
     let kind = spec.kind_name();
-    let invalid = |message: &str| EventError::Invalid {
-        index: k,
-        kind: kind.into(),
-        message: message.into(),
-    };
+    let invalid = EventError::invalid(k, kind);
     if !quirks::trade_links_and_loss_series_available(p.mode) {
         return Err(invalid(
-            "trade-link shocks do not exist in BoARIO 0.7.2; hint: drop --compat",
+            "trade-link shocks do not exist in BoARIO 0.7.2; hint: drop --compat".into(),
         ));
     }
     if !(*share > 0.0 && *share <= 1.0) {
-        return Err(invalid(&format!("share = {share} must be in (0, 1]")));
+        return Err(invalid(format!("share = {share} must be in (0, 1]")));
     }
     if from.is_empty() || to.is_empty() || sectors.is_empty() {
-        return Err(invalid("needs `from`, `to` and `sectors`"));
+        return Err(invalid("needs `from`, `to` and `sectors`".into()));
     }
     let mut links = Vec::new();
     for a in from {

@@ -302,22 +302,9 @@ impl Shocks {
                     ..
                 } => {
                     if tr.dmg.is_some() {
-                        let v: Vec<f64> = damage
-                            .iter()
-                            .map(|(_, d0)| {
-                                let v = recovery_function.eval(*d0, el, *recovery_tau);
-                                quirks::round_capital(mode, v, monetary_factor)
-                            })
-                            .collect();
-                        let done = quirks::recovery_finished(
-                            mode,
-                            &v,
-                            damage,
-                            *recovery_function,
-                            el,
-                            *recovery_tau,
-                        );
-                        tr.dmg = if done { None } else { Some(v) };
+                        let round = |v| quirks::round_capital(mode, v, monetary_factor);
+                        tr.dmg =
+                            remaining(damage, *recovery_function, el, *recovery_tau, mode, round);
                     }
                     if tr.dmg.is_none() {
                         tr.status = Status::Finished;
@@ -330,22 +317,9 @@ impl Shocks {
                     ..
                 } => {
                     if tr.arb.is_some() {
-                        let v: Vec<f64> = impact
-                            .iter()
-                            .map(|(_, d0)| {
-                                let v = recovery_function.eval(*d0, el, *recovery_tau);
-                                quirks::round_arbitrary_share(mode, v)
-                            })
-                            .collect();
-                        let done = quirks::recovery_finished(
-                            mode,
-                            &v,
-                            impact,
-                            *recovery_function,
-                            el,
-                            *recovery_tau,
-                        );
-                        tr.arb = if done { None } else { Some(v) };
+                        let round = |v| quirks::round_arbitrary_share(mode, v);
+                        tr.arb =
+                            remaining(impact, *recovery_function, el, *recovery_tau, mode, round);
                     }
                     if tr.arb.is_none() {
                         tr.status = Status::Finished;
@@ -658,6 +632,23 @@ impl Shocks {
             }
         }
     }
+}
+
+/// The impacts left of `initial` after `el` recovery steps, `d0·f(el)` each (then `round`ed,
+/// quirk 4), or `None` once the recovery is over.
+fn remaining(
+    initial: &[(usize, f64)],
+    f: RecoveryFn,
+    el: usize,
+    tau: u32,
+    mode: Mode,
+    round: impl Fn(f64) -> f64,
+) -> Option<Vec<f64>> {
+    let v: Vec<f64> = initial
+        .iter()
+        .map(|(_, d0)| round(f.eval(*d0, el, tau)))
+        .collect();
+    (!quirks::recovery_finished(mode, &v, initial, f, el, tau)).then_some(v)
 }
 
 /// The rebuilding demand of a rebuild shock: sector s's share of the damage to industry c is
