@@ -176,10 +176,14 @@ fn engine_error(e: impl Into<AriError>) -> Failure {
     }
 }
 
-/// The text of an input file, or an input error naming it.
+/// An input file that cannot be opened or read.
+fn cannot_read(path: &Path) -> impl FnOnce(std::io::Error) -> Failure + '_ {
+    move |e| input_error(format_args!("{}: cannot read: {e}", path.display()))
+}
+
+/// The text of an input file.
 fn read_text(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .map_err(|e| input_error(format_args!("{}: cannot read: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(cannot_read(path))
 }
 
 /// A model ready to run, with what the command reports and writes.
@@ -368,15 +372,16 @@ fn read_inventory(path: &Path) -> Result<Vec<(String, InvDuration)>, Failure> {
 fn read_mrio(dir: &Path, mode: Mode) -> Result<Mrio, Failure> {
     let open = |table: MrioTable| -> Result<TableText<std::fs::File>, Failure> {
         let name = dir.join(table.file_name());
-        let reader = std::fs::File::open(&name)
-            .map_err(|e| input_error(format_args!("{}: cannot read: {e}", name.display())))?;
+        let reader = std::fs::File::open(&name).map_err(cannot_read(&name))?;
         Ok(TableText { name, reader })
     };
     let z = open(MrioTable::Flows)?;
     let y = open(MrioTable::FinalDemand)?;
-    let x = match dir.join(MrioTable::Output.file_name()).exists() {
-        true => Some(open(MrioTable::Output)?),
-        false => None,
+    // x.csv is optional: without it x = Z·1 + Y·1
+    let x = if dir.join(MrioTable::Output.file_name()).exists() {
+        Some(open(MrioTable::Output)?)
+    } else {
+        None
     };
     let options = ReadOptions {
         order: chokepoint_ario::industry_order(mode),
@@ -460,8 +465,7 @@ fn read_run_losses(run_dir: &Path, mapping: &SectorMapping) -> Result<EndUseLoss
             path.display()
         )));
     }
-    let file = std::fs::File::open(&path)
-        .map_err(|e| input_error(format_args!("{}: cannot read: {e}", path.display())))?;
+    let file = std::fs::File::open(&path).map_err(cannot_read(&path))?;
     EndUseLosses::from_reader(&path, file, mapping).map_err(engine_error)
 }
 
