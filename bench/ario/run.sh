@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: BoARIO 0.7.2 (1 BLAS thread) vs chokepoint-ario (1 thread) on the
-# same seeded synthetic MRIO (same CSV files, same 50% arbitrary shock), in one run.
+# Side-by-side benchmark: BoARIO 0.7.2 (1 BLAS thread) vs chokepoint-ario (1 thread, run as
+# `chokepoint ario`) on the same seeded synthetic MRIO (same CSV files, same 50% arbitrary
+# shock), in one run.
 #
 #   bench/ario/run.sh ["R S PEER_STEPS ENGINE_STEPS" ...]
 #   default: "10 20 365 365" "20 50 100 365" "30 100 30 365"
@@ -13,8 +14,10 @@ PY="$REPO/.peer-venv/bin/python"
 OUT="$REPO/.peer-out/bench-ario"
 mkdir -p "$OUT"
 cd "$REPO"
-cargo build --release -q -p chokepoint-ario --example ario --example ario_synth
-BIN="$REPO/target/release/examples"
+cargo build --release -q -p chokepoint-cli --bin chokepoint
+cargo build --release -q -p chokepoint-ario --example ario_synth
+CHOKEPOINT="$REPO/target/release/chokepoint"
+SYNTH="$REPO/target/release/examples/ario_synth"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 RAYON_NUM_THREADS=1
 
 rss() { grep "Maximum resident" "$1" | awk '{printf "%.0f", $NF/1024}'; }
@@ -23,14 +26,14 @@ jget() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d'+sy
 engine() { # dir steps tag
   local d="$1" steps="$2" tag="$3" occ dur
   occ=$(( steps/4 < 10 ? steps/4 : 10 )); dur=$(( steps/2 < 60 ? steps/2 : 60 ))
-  /usr/bin/time -v "$BIN/ario" --mriot "$d" --compat boario-0.7.2 --steps "$steps" \
+  /usr/bin/time -v "$CHOKEPOINT" ario --mriot "$d" --compat boario-0.7.2 --steps "$steps" \
     --event-type arbitrary --regions r000 --sectors s0000 --impact 0.5 --occurrence $occ --duration $dur \
     --out "$OUT/$tag-engine" --no-csv 2>"$OUT/$tag-engine.time" >/dev/null
 }
 
 if [ "${1:-}" = "--exiobase" ]; then
   d="$OUT/mriot-49x163"
-  [ -f "$d/Z.csv" ] || "$BIN/ario_synth" 49 163 0 "$d" 7
+  [ -f "$d/Z.csv" ] || "$SYNTH" 49 163 0 "$d" 7
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   start=$(date +%s.%N)
   engine "$d" 365 exio
@@ -60,7 +63,7 @@ for cfg in "$@"; do
   set -- $cfg
   R=$1 S=$2 PSTEPS=$3 ESTEPS=$4 n=$(( $1 * $2 )) tag="n$(( $1 * $2 ))"
   d="$OUT/mriot-${R}x${S}"
-  [ -f "$d/Z.csv" ] || "$BIN/ario_synth" "$R" "$S" 0 "$d"
+  [ -f "$d/Z.csv" ] || "$SYNTH" "$R" "$S" 0 "$d"
   occ=$(( PSTEPS/4 < 10 ? PSTEPS/4 : 10 )); dur=$(( PSTEPS/2 < 60 ? PSTEPS/2 : 60 ))
   /usr/bin/time -v "$PY" "$PEER_DIR/run_reference.py" --mriot-dir "$d" --steps "$PSTEPS" --no-csv --manual-loop \
     --event-type arbitrary --regions r000 --sectors s0000 --impact 0.5 --occurrence $occ --duration $dur \

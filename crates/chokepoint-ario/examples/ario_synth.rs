@@ -1,6 +1,7 @@
 //! Writes a seeded synthetic MRIO in the pymrio CSV layout (for benchmarks and peer runs):
 //! `cargo run --release --example ario_synth -- REGIONS SECTORS SEED OUT_DIR [FD_CATEGORIES]`
 
+use chokepoint_ario::MrioTable;
 use chokepoint_ario::synthetic::{SyntheticSpec, synthetic_mrio};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -12,6 +13,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(c) = a.get(4) {
         spec.fd_categories = c.parse()?;
     }
-    synthetic_mrio(&spec).write_dir(std::path::Path::new(&a[3]))?;
+    let mrio = synthetic_mrio(&spec);
+    let dir = std::path::Path::new(&a[3]);
+    std::fs::create_dir_all(dir)?;
+    for table in MrioTable::ALL {
+        mrio.write_table(table, std::fs::File::create(dir.join(table.file_name()))?)?;
+    }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Typed errors of the ARIO engine: [`MrioError`] (reading and validating an MRIO),
 //! [`EventError`] (event files and their resolution against an MRIO), [`ModelError`]
-//! (parameters and the simulation itself) and the umbrella [`AriError`].
+//! (parameters and the simulation itself), [`LinkError`] (the link from a mineral run) and the
+//! umbrella [`AriError`]. This module depends on no other module of the crate, so every module
+//! can return its errors.
 //!
 //! Messages carry no trailing period; where a fix is likely they end with `hint: ...`.
 
@@ -9,11 +11,6 @@ use std::path::PathBuf;
 /// Bad MRIO input: every variant is a user error (CLI exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum MrioError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("{path}:{line}: {message}")]
     Csv {
         path: PathBuf,
@@ -48,11 +45,6 @@ pub enum MrioError {
 /// Bad event input (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("event {index} ({kind}): unknown {what} `{name}`; hint: known {what}s are {known}")]
@@ -71,6 +63,17 @@ pub enum EventError {
     },
 }
 
+impl EventError {
+    /// [`EventError::Invalid`] for event `index` of `kind`, as a function of the message.
+    pub fn invalid(index: usize, kind: &str) -> impl Fn(String) -> EventError + Copy + '_ {
+        move |message| EventError::Invalid {
+            index,
+            kind: kind.into(),
+            message,
+        }
+    }
+}
+
 /// Bad parameters or a failed simulation.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -85,6 +88,22 @@ pub enum ModelError {
     },
 }
 
+/// Errors of the link from a mineral run (its loss series and sector mapping): all are input
+/// errors (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: mapping {index} ({region} {product}): {message}")]
+    Mapping {
+        path: PathBuf,
+        index: usize,
+        region: String,
+        product: String,
+        message: String,
+    },
+}
+
 /// Any error of this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum AriError {
@@ -95,7 +114,7 @@ pub enum AriError {
     #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
-    Link(#[from] crate::mineral::LinkError),
+    Link(#[from] LinkError),
 }
 
 impl AriError {

@@ -1,6 +1,7 @@
-//! Events by name: [`EventSpec`] (what users write, in TOML via [`read_events_toml`] or as the
-//! peer's JSON list via [`read_events_json`]), [`RecoveryFn`] and [`ImpactUnit`]. The
-//! [`crate::Model`] resolves specs against its regions and sectors into index-based events.
+//! Events by name: [`EventSpec`] (what users write, in TOML parsed by [`parse_events_toml`] or
+//! as the peer's JSON list parsed by [`parse_events_json`]; the caller reads the text),
+//! [`RecoveryFn`] and [`ImpactUnit`]. The model resolves specs against its regions and sectors
+//! into index-based shocks.
 //!
 //! Recovery functions of the remaining impact `d(k)` after `k` recovery steps, from `d0`:
 //! - linear: `d0·(1 − k/τ)`
@@ -191,22 +192,14 @@ struct EventsFile {
     event: Vec<EventSpec>,
 }
 
-/// Parses the TOML events format (`[[event]]` tables, see docs/ario.md).
+/// Parses the TOML events format (`[[event]]` tables, see docs/ario.md); `path` names the
+/// text in messages.
 pub fn parse_events_toml(text: &str, path: &Path) -> Result<Vec<EventSpec>, EventError> {
     let f: EventsFile = toml::from_str(text).map_err(|e| EventError::Parse {
         path: path.to_path_buf(),
         message: e.to_string().trim_end().to_string(),
     })?;
     Ok(f.event)
-}
-
-/// Reads a TOML events file.
-pub fn read_events_toml(path: &Path) -> Result<Vec<EventSpec>, EventError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EventError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_events_toml(&text, path)
 }
 
 /// One element of `run_reference.py --events-json` (keys as its CLI flags, `-` → `_`;
@@ -226,7 +219,8 @@ struct PeerEvent {
     rebuilding_sectors: Option<serde_json::Value>,
 }
 
-/// Parses the peer's JSON event list, applying run_reference.py's defaults.
+/// Parses the peer's JSON event list, applying run_reference.py's defaults; `path` names the
+/// text in messages.
 pub fn parse_events_json(text: &str, path: &Path) -> Result<Vec<EventSpec>, EventError> {
     let list: Vec<PeerEvent> = serde_json::from_str(text).map_err(|e| EventError::Parse {
         path: path.to_path_buf(),
@@ -238,15 +232,6 @@ pub fn parse_events_json(text: &str, path: &Path) -> Result<Vec<EventSpec>, Even
         .enumerate()
         .filter_map(|(k, e)| peer_to_spec(k, e).transpose())
         .collect()
-}
-
-/// Reads the peer's JSON event list.
-pub fn read_events_json(path: &Path) -> Result<Vec<EventSpec>, EventError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EventError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_events_json(&text, path)
 }
 
 fn int_field(
@@ -269,11 +254,7 @@ fn int_field(
 
 fn peer_to_spec(k: usize, e: PeerEvent) -> Result<Option<EventSpec>, EventError> {
     let kind = e.event_type.clone().unwrap_or_else(|| "arbitrary".into());
-    let invalid = |message: String| EventError::Invalid {
-        index: k,
-        kind: kind.clone(),
-        message,
-    };
+    let invalid = EventError::invalid(k, &kind);
     if kind == "none" {
         return Ok(None);
     }

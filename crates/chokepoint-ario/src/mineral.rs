@@ -1,11 +1,13 @@
 //! The link from the mineral model to the economy: a `chokepoint run` folder's daily shortfalls
 //! of end-use products become daily production-capacity losses of MRIO industries.
 //!
-//! [`SectorMapping`] (read from a TOML file, see docs/ario.md) says which chokepoint
-//! (region, product) feeds which MRIO (region, sector), and which share of that industry's
-//! output cannot be made without the product (its *dependence*, with source and confidence).
-//! [`EndUseLosses`] reads the daily loss share of every mapped (region, product) from the run's
-//! `timeseries.csv`; [`EndUseLosses::shock`] turns them into one [`Shock::LossSeries`]:
+//! [`SectorMapping`] (parsed from the text of a TOML file, see docs/ario.md) says which
+//! chokepoint (region, product) feeds which MRIO (region, sector), and which share of that
+//! industry's output cannot be made without the product (its *dependence*, with source and
+//! confidence). [`EndUseLosses`] computes the daily loss share of every mapped
+//! (region, product) from the run's `timeseries.csv`, read from a reader the caller opens (the
+//! CLI finds the file in the run folder); [`EndUseLosses::shock`] turns them into one
+//! [`Shock::LossSeries`]:
 //!
 //! ```text
 //! loss_{r,p}(t)  = unmet_{r,p}(t) / (consumption_{r,p}(t) + unmet_{r,p}(t))     (0 if both are 0)
@@ -25,27 +27,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::error::LinkError;
 use crate::model::Shock;
-
-/// Errors of the mineral link: all are input errors (exit code 2).
-#[derive(Debug, thiserror::Error)]
-pub enum LinkError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("{path}: mapping {index} ({region} {product}): {message}")]
-    Mapping {
-        path: PathBuf,
-        index: usize,
-        region: String,
-        product: String,
-        message: String,
-    },
-}
 
 /// One row of the sector mapping.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -78,20 +61,14 @@ struct MappingFile {
 /// Which chokepoint (region, product) feeds which MRIO industry, and how strongly.
 #[derive(Debug, Clone)]
 pub struct SectorMapping {
+    /// Where the mapping was read from (for messages).
     pub path: PathBuf,
     pub entries: Vec<MappingEntry>,
 }
 
 impl SectorMapping {
-    /// Reads and checks a mapping file (`[[link]]` tables).
-    pub fn read(path: &Path) -> Result<Self, LinkError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LinkError::Io {
-            path: path.into(),
-            source,
-        })?;
-        Self::parse(path, &text)
-    }
-
+    /// Parses and checks the text of a mapping file (`[[link]]` tables); `path` names it in
+    /// messages.
     pub fn parse(path: &Path, text: &str) -> Result<Self, LinkError> {
         let file: MappingFile = toml::from_str(text).map_err(|e| LinkError::Parse {
             path: path.into(),
@@ -147,28 +124,8 @@ pub struct EndUseLosses {
 }
 
 impl EndUseLosses {
-    /// Reads `DIR/timeseries.csv` of a `chokepoint run` and computes the daily loss share of
-    /// every (region, product) the mapping names.
-    pub fn read(run_dir: &Path, mapping: &SectorMapping) -> Result<Self, LinkError> {
-        let path = run_dir.join("timeseries.csv");
-        if !path.exists() {
-            let hint = if run_dir.join("bands.csv").exists() {
-                "this is a Monte Carlo folder; hint: link a single run (`chokepoint run` without --paths)"
-            } else {
-                "hint: give the output folder of `chokepoint run`"
-            };
-            return Err(LinkError::Parse {
-                path,
-                message: format!("not found; {hint}"),
-            });
-        }
-        let file = std::fs::File::open(&path).map_err(|source| LinkError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        Self::from_reader(&path, file, mapping)
-    }
-
+    /// Computes the daily loss share of every (region, product) the mapping names from the
+    /// text of a `chokepoint run`'s `timeseries.csv` (`path` names it in messages).
     pub fn from_reader(
         path: &Path,
         reader: impl std::io::Read,

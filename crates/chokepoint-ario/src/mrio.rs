@@ -1,6 +1,8 @@
 //! Multi-regional input-output tables: [`Mrio`] (yearly flows Z, final demand Y, gross output x
-//! in a region-major industry order), [`IndustryOrder`] and the pymrio CSV reader
-//! [`Mrio::read_dir`] / writer [`Mrio::write_dir`].
+//! in a region-major industry order), [`IndustryOrder`] and the pymrio CSV reader [`Mrio::read`]
+//! / writer [`Mrio::write_table`]. The caller opens the files ([`MrioTable::file_name`]) and hands
+//! over readers and writers ([`TableText`]); this module does no file I/O of its own, and the
+//! caller decides where the n × n matrix is allocated ([`ReadOptions::alloc_flows`]).
 //!
 //! Layout (what `pymrio` exports, and what `run_reference.py --export-mriot` writes):
 //! - `Z.csv`: two header rows (region, sector), two index columns (region, sector), an optional
@@ -14,6 +16,7 @@
 //! by more than [`X_REL_TOL`] relative.
 
 use std::collections::HashMap;
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::MrioError;
@@ -28,6 +31,62 @@ pub enum IndustryOrder {
     Lexicographic,
     /// Order of first appearance in the file.
     AsGiven,
+}
+
+/// The tables of the pymrio CSV layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MrioTable {
+    /// `Z.csv`: yearly intermediate flows, industries × industries.
+    Flows,
+    /// `Y.csv`: yearly final demand, industries × (region, category).
+    FinalDemand,
+    /// `x.csv`: yearly gross output per industry (optional when reading).
+    Output,
+}
+
+impl MrioTable {
+    pub const ALL: [MrioTable; 3] = [MrioTable::Flows, MrioTable::FinalDemand, MrioTable::Output];
+
+    /// The table's file name in a pymrio folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            MrioTable::Flows => "Z.csv",
+            MrioTable::FinalDemand => "Y.csv",
+            MrioTable::Output => "x.csv",
+        }
+    }
+}
+
+/// One table's CSV text, from a reader the caller opened, and the name messages give it (its
+/// path, for a file).
+pub struct TableText<R> {
+    pub name: PathBuf,
+    pub reader: R,
+}
+
+/// How [`Mrio::read`] orders and allocates what it reads.
+#[derive(Clone, Copy)]
+pub struct ReadOptions<'a> {
+    pub order: IndustryOrder,
+    /// Returns `len` zeros for the n × n flow matrix, the one large allocation of a run (it
+    /// becomes the model's daily Z0). The default is `vec![0.0; len]`; a caller may also hint
+    /// the operating system about the fresh, not yet written buffer (the CLI asks Linux for
+    /// transparent huge pages), which this crate leaves to it.
+    pub alloc_flows: &'a dyn Fn(usize) -> Vec<f64>,
+}
+
+impl ReadOptions<'static> {
+    /// `order`, with the flow matrix allocated by `vec![0.0; len]`.
+    pub fn new(order: IndustryOrder) -> Self {
+        ReadOptions {
+            order,
+            alloc_flows: &zeros,
+        }
+    }
+}
+
+fn zeros(len: usize) -> Vec<f64> {
+    vec![0.0; len]
 }
 
 /// A validated MRIO. `z` is `n × n` row-major, `y` is `n × (R·C)` row-major with column
@@ -87,215 +146,48 @@ impl Mrio {
         Ok(m)
     }
 
-    /// Reads `Z.csv`, `Y.csv` and optional `x.csv` from `dir` (pymrio layout) and validates them.
-    pub fn read_dir(dir: &Path, order: IndustryOrder) -> Result<Mrio, MrioError> {
-        let zpath = dir.join("Z.csv");
-        let ypath = dir.join("Y.csv");
-        let xpath = dir.join("x.csv");
-        let zfile = open(&zpath)?;
-        let mut zr = csv_reader(zfile);
-        let mut recs = zr.records();
-        let (zcols, first_row) = read_header(&zpath, &mut recs)?;
-        let (regions, sectors) = industry_axes(&zpath, &zcols, order)?;
-        let s_n = sectors.len();
-        let n = regions.len() * s_n;
-        let ridx: HashMap<&str, usize> = index_map(&regions);
-        let sidx: HashMap<&str, usize> = index_map(&sectors);
-        let col_pos: Vec<usize> = zcols
-            .iter()
-            .map(|(r, s)| ridx[r.as_str()] * s_n + sidx[s.as_str()])
-            .collect();
-        let mut z = vec![0.0; n * n];
-        crate::mem::advise_huge_pages(&z);
-        let mut seen = vec![false; n];
-        let mut handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
-            let line = rec.position().map_or(0, |p| p.line());
-            let i = row_index(&zpath, line, &rec, &ridx, &sidx, s_n, &mut seen)?;
-            if rec.len() != zcols.len() + 2 {
-                return Err(MrioError::Shape(format!(
-                    "{}:{line}: row has {} values, the header has {} columns",
-                    zpath.display(),
-                    rec.len().saturating_sub(2),
-                    zcols.len()
-                )));
-            }
-            let row = &mut z[i * n..(i + 1) * n];
-            for (k, cell) in rec.iter().skip(2).enumerate() {
-                let v = parse_value(&zpath, line, cell, || {
-                    format!("Z[{}, {}|{}]", label(&rec), zcols[k].0, zcols[k].1)
-                })?;
-                row[col_pos[k]] = v;
-            }
-            Ok(())
-        };
-        if let Some(rec) = first_row {
-            handle_row(rec)?;
-        }
-        for rec in recs {
-            let rec = rec.map_err(|e| csv_err(&zpath, e))?;
-            handle_row(rec)?;
-        }
-        check_all_rows(&zpath, &seen, &regions, &sectors)?;
-
-        // Y
-        let yfile = open(&ypath)?;
-        let mut yr = csv_reader(yfile);
-        let mut recs = yr.records();
-        let (ycols, first_row) = read_header(&ypath, &mut recs)?;
-        let mut cats: Vec<String> = Vec::new();
-        for (r, c) in &ycols {
-            if !ridx.contains_key(r.as_str()) {
-                return Err(MrioError::Shape(format!(
-                    "{}: final-demand column region `{r}` is not a region of Z.csv",
-                    ypath.display()
-                )));
-            }
-            if !cats.contains(c) {
-                cats.push(c.clone());
-            }
-        }
-        if order == IndustryOrder::Lexicographic {
-            cats.sort();
-        }
-        let c_n = cats.len();
-        if ycols.len() != regions.len() * c_n {
-            return Err(MrioError::Shape(format!(
-                "{}: {} final-demand columns, expected regions × categories = {} × {}",
-                ypath.display(),
-                ycols.len(),
-                regions.len(),
-                c_n
-            )));
-        }
-        let cidx = index_map(&cats);
-        let mut ycol_pos = Vec::with_capacity(ycols.len());
-        let mut ycol_seen = vec![false; ycols.len()];
-        for (r, c) in &ycols {
-            let p = ridx[r.as_str()] * c_n + cidx[c.as_str()];
-            if ycol_seen[p] {
-                return Err(MrioError::Shape(format!(
-                    "{}: duplicate final-demand column {r}|{c}",
-                    ypath.display()
-                )));
-            }
-            ycol_seen[p] = true;
-            ycol_pos.push(p);
-        }
-        let nf = ycols.len();
-        let mut y = vec![0.0; n * nf];
-        let mut seen = vec![false; n];
-        let mut handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
-            let line = rec.position().map_or(0, |p| p.line());
-            let i = row_index(&ypath, line, &rec, &ridx, &sidx, s_n, &mut seen)?;
-            if rec.len() != nf + 2 {
-                return Err(MrioError::Shape(format!(
-                    "{}:{line}: row has {} values, the header has {nf} columns",
-                    ypath.display(),
-                    rec.len().saturating_sub(2)
-                )));
-            }
-            for (k, cell) in rec.iter().skip(2).enumerate() {
-                let v = parse_value(&ypath, line, cell, || {
-                    format!("Y[{}, {}|{}]", label(&rec), ycols[k].0, ycols[k].1)
-                })?;
-                y[i * nf + ycol_pos[k]] = v;
-            }
-            Ok(())
-        };
-        if let Some(rec) = first_row {
-            handle_row(rec)?;
-        }
-        for rec in recs {
-            let rec = rec.map_err(|e| csv_err(&ypath, e))?;
-            handle_row(rec)?;
-        }
-        check_all_rows(&ypath, &seen, &regions, &sectors)?;
-
-        // x
-        let x = if xpath.exists() {
-            let xfile = open(&xpath)?;
-            let mut xr = csv_reader(xfile);
-            let mut x = vec![0.0; n];
-            let mut seen = vec![false; n];
-            for (k, rec) in xr.records().enumerate() {
-                let rec = rec.map_err(|e| csv_err(&xpath, e))?;
-                if k == 0 {
-                    continue; // header: region,sector,indout
-                }
-                let line = rec.position().map_or(0, |p| p.line());
-                if rec.len() != 3 {
-                    return Err(MrioError::Shape(format!(
-                        "{}:{line}: expected 3 cells (region, sector, value), found {}",
-                        xpath.display(),
-                        rec.len()
-                    )));
-                }
-                let i = row_index(&xpath, line, &rec, &ridx, &sidx, s_n, &mut seen)?;
-                x[i] = parse_value(&xpath, line, &rec[2], || format!("x[{}]", label(&rec)))?;
-            }
-            check_all_rows(&xpath, &seen, &regions, &sectors)?;
-            Some(x)
-        } else {
-            None
-        };
-        Mrio::from_parts(regions, sectors, cats, z, y, x)
+    /// Reads the pymrio tables `Z.csv`, `Y.csv` and optional `x.csv` from the caller's readers
+    /// and validates them. Z is read first and fixes the industries the other tables must list.
+    pub fn read<R: Read>(
+        z: TableText<R>,
+        y: TableText<R>,
+        x: Option<TableText<R>>,
+        options: ReadOptions<'_>,
+    ) -> Result<Mrio, MrioError> {
+        let (axes, z) = read_flows(z, &options)?;
+        let (cats, y) = read_final_demand(y, &axes, options.order)?;
+        let x = x.map(|x| read_output(x, &axes)).transpose()?;
+        Mrio::from_parts(axes.regions, axes.sectors, cats, z, y, x)
     }
 
-    /// Writes the pymrio CSV layout (Z.csv, Y.csv, x.csv) readable by `run_reference.py`.
-    pub fn write_dir(&self, dir: &Path) -> std::io::Result<()> {
-        use std::io::Write;
-        std::fs::create_dir_all(dir)?;
-        let n = self.n_industries();
-        let nf = self.n_fd();
+    /// Writes one table of the pymrio CSV layout (as `run_reference.py` reads it) to `out`.
+    pub fn write_table(&self, table: MrioTable, out: impl Write) -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::new(out);
         let ind: Vec<(&str, &str)> = self
             .regions
             .iter()
             .flat_map(|r| self.sectors.iter().map(move |s| (r.as_str(), s.as_str())))
             .collect();
-        let fdc: Vec<(&str, &str)> = self
-            .regions
-            .iter()
-            .flat_map(|r| {
-                self.fd_categories
+        match table {
+            MrioTable::Flows => write_matrix(&mut w, &ind, &ind, "sector", &self.z)?,
+            MrioTable::FinalDemand => {
+                let fdc: Vec<(&str, &str)> = self
+                    .regions
                     .iter()
-                    .map(move |c| (r.as_str(), c.as_str()))
-            })
-            .collect();
-        let write_table = |name: &str,
-                           cols: &[(&str, &str)],
-                           h1: &str,
-                           vals: &[f64],
-                           width: usize|
-         -> std::io::Result<()> {
-            let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join(name))?);
-            write!(w, "region,")?;
-            for c in cols {
-                write!(w, ",{}", csv_cell(c.0))?;
+                    .flat_map(|r| {
+                        self.fd_categories
+                            .iter()
+                            .map(move |c| (r.as_str(), c.as_str()))
+                    })
+                    .collect();
+                write_matrix(&mut w, &ind, &fdc, "category", &self.y)?
             }
-            write!(w, "\n{h1},")?;
-            for c in cols {
-                write!(w, ",{}", csv_cell(c.1))?;
-            }
-            write!(w, "\nregion,sector")?;
-            for _ in cols {
-                write!(w, ",")?;
-            }
-            writeln!(w)?;
-            for (i, (r, s)) in ind.iter().enumerate() {
-                write!(w, "{},{}", csv_cell(r), csv_cell(s))?;
-                for v in &vals[i * width..(i + 1) * width] {
-                    write!(w, ",{v:e}")?;
+            MrioTable::Output => {
+                writeln!(w, "region,sector,indout")?;
+                for (i, (r, s)) in ind.iter().enumerate() {
+                    writeln!(w, "{},{},{:e}", csv_cell(r), csv_cell(s), self.x[i])?;
                 }
-                writeln!(w)?;
             }
-            w.flush()
-        };
-        write_table("Z.csv", &ind, "sector", &self.z, n)?;
-        write_table("Y.csv", &fdc, "category", &self.y, nf)?;
-        let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join("x.csv"))?);
-        writeln!(w, "region,sector,indout")?;
-        for (i, (r, s)) in ind.iter().enumerate() {
-            writeln!(w, "{},{},{:e}", csv_cell(r), csv_cell(s), self.x[i])?;
         }
         w.flush()
     }
@@ -353,6 +245,268 @@ impl Mrio {
     }
 }
 
+/// The regions and sectors of the industries, as read from Z's columns, with their positions.
+struct Axes {
+    regions: Vec<String>,
+    sectors: Vec<String>,
+    ridx: HashMap<String, usize>,
+    sidx: HashMap<String, usize>,
+}
+
+impl Axes {
+    fn new(regions: Vec<String>, sectors: Vec<String>) -> Axes {
+        let index = |v: &[String]| v.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect();
+        Axes {
+            ridx: index(&regions),
+            sidx: index(&sectors),
+            regions,
+            sectors,
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.regions.len() * self.sectors.len()
+    }
+
+    /// The industry `r·S + s` of a data row (its two index cells), marked as seen; a row of an
+    /// unknown or already seen industry is an error.
+    fn row(
+        &self,
+        path: &Path,
+        line: u64,
+        rec: &csv::StringRecord,
+        seen: &mut [bool],
+    ) -> Result<usize, MrioError> {
+        if rec.len() < 2 {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: row has fewer than 2 index cells",
+                path.display()
+            )));
+        }
+        let (r, s) = (&rec[0], &rec[1]);
+        let (Some(ri), Some(si)) = (self.ridx.get(r), self.sidx.get(s)) else {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: row industry {r}|{s} is not a column industry of Z.csv",
+                path.display()
+            )));
+        };
+        let i = ri * self.sectors.len() + si;
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: duplicate row {r}|{s}",
+                path.display()
+            )));
+        }
+        Ok(i)
+    }
+
+    /// Fails with the first industry no row was `seen` for.
+    fn check_all_rows(&self, path: &Path, seen: &[bool]) -> Result<(), MrioError> {
+        check_all_rows(path, seen, &self.regions, &self.sectors)
+    }
+}
+
+/// Z: fixes the industries and fills the n × n flows (allocated by the caller's hook).
+fn read_flows<R: Read>(
+    table: TableText<R>,
+    options: &ReadOptions<'_>,
+) -> Result<(Axes, Vec<f64>), MrioError> {
+    let path = table.name.as_path();
+    let mut zr = csv_reader(table.reader);
+    let mut recs = zr.records();
+    let (zcols, first_row) = read_header(path, &mut recs)?;
+    let (regions, sectors) = industry_axes(path, &zcols, options.order)?;
+    let axes = Axes::new(regions, sectors);
+    let (s_n, n) = (axes.sectors.len(), axes.n());
+    let col_pos: Vec<usize> = zcols
+        .iter()
+        .map(|(r, s)| axes.ridx[r] * s_n + axes.sidx[s])
+        .collect();
+    let mut z = (options.alloc_flows)(n * n);
+    assert_eq!(
+        z.len(),
+        n * n,
+        "ReadOptions::alloc_flows returned a wrong length"
+    );
+    let mut seen = vec![false; n];
+    let handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
+        let line = rec.position().map_or(0, |p| p.line());
+        let i = axes.row(path, line, &rec, &mut seen)?;
+        if rec.len() != zcols.len() + 2 {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: row has {} values, the header has {} columns",
+                path.display(),
+                rec.len().saturating_sub(2),
+                zcols.len()
+            )));
+        }
+        let row = &mut z[i * n..(i + 1) * n];
+        for (k, cell) in rec.iter().skip(2).enumerate() {
+            let v = parse_value(path, line, cell, || {
+                format!("Z[{}, {}|{}]", label(&rec), zcols[k].0, zcols[k].1)
+            })?;
+            row[col_pos[k]] = v;
+        }
+        Ok(())
+    };
+    each_row(path, first_row, recs, handle_row)?;
+    axes.check_all_rows(path, &seen)?;
+    Ok((axes, z))
+}
+
+/// Y: the final-demand categories (columns: every region × every category) and the n × (R·C)
+/// table.
+fn read_final_demand<R: Read>(
+    table: TableText<R>,
+    axes: &Axes,
+    order: IndustryOrder,
+) -> Result<(Vec<String>, Vec<f64>), MrioError> {
+    let path = table.name.as_path();
+    let (regions, n) = (&axes.regions, axes.n());
+    let mut yr = csv_reader(table.reader);
+    let mut recs = yr.records();
+    let (ycols, first_row) = read_header(path, &mut recs)?;
+    let mut cats: Vec<String> = Vec::new();
+    for (r, c) in &ycols {
+        if !axes.ridx.contains_key(r) {
+            return Err(MrioError::Shape(format!(
+                "{}: final-demand column region `{r}` is not a region of Z.csv",
+                path.display()
+            )));
+        }
+        if !cats.contains(c) {
+            cats.push(c.clone());
+        }
+    }
+    if order == IndustryOrder::Lexicographic {
+        cats.sort();
+    }
+    let c_n = cats.len();
+    if ycols.len() != regions.len() * c_n {
+        return Err(MrioError::Shape(format!(
+            "{}: {} final-demand columns, expected regions × categories = {} × {}",
+            path.display(),
+            ycols.len(),
+            regions.len(),
+            c_n
+        )));
+    }
+    let cidx = index_map(&cats);
+    let mut ycol_pos = Vec::with_capacity(ycols.len());
+    let mut ycol_seen = vec![false; ycols.len()];
+    for (r, c) in &ycols {
+        let p = axes.ridx[r] * c_n + cidx[c.as_str()];
+        if ycol_seen[p] {
+            return Err(MrioError::Shape(format!(
+                "{}: duplicate final-demand column {r}|{c}",
+                path.display()
+            )));
+        }
+        ycol_seen[p] = true;
+        ycol_pos.push(p);
+    }
+    let nf = ycols.len();
+    let mut y = vec![0.0; n * nf];
+    let mut seen = vec![false; n];
+    let handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
+        let line = rec.position().map_or(0, |p| p.line());
+        let i = axes.row(path, line, &rec, &mut seen)?;
+        if rec.len() != nf + 2 {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: row has {} values, the header has {nf} columns",
+                path.display(),
+                rec.len().saturating_sub(2)
+            )));
+        }
+        for (k, cell) in rec.iter().skip(2).enumerate() {
+            let v = parse_value(path, line, cell, || {
+                format!("Y[{}, {}|{}]", label(&rec), ycols[k].0, ycols[k].1)
+            })?;
+            y[i * nf + ycol_pos[k]] = v;
+        }
+        Ok(())
+    };
+    each_row(path, first_row, recs, handle_row)?;
+    axes.check_all_rows(path, &seen)?;
+    Ok((cats, y))
+}
+
+/// Hands `handle` the data row [`read_header`] already read (if any), then every other record.
+fn each_row<R: Read>(
+    path: &Path,
+    first_row: Option<csv::StringRecord>,
+    recs: Records<'_, R>,
+    mut handle: impl FnMut(csv::StringRecord) -> Result<(), MrioError>,
+) -> Result<(), MrioError> {
+    if let Some(rec) = first_row {
+        handle(rec)?;
+    }
+    for rec in recs {
+        handle(rec.map_err(|e| csv_err(path, e))?)?;
+    }
+    Ok(())
+}
+
+/// x: one value per industry after a header row.
+fn read_output<R: Read>(table: TableText<R>, axes: &Axes) -> Result<Vec<f64>, MrioError> {
+    let path = table.name.as_path();
+    let n = axes.n();
+    let mut xr = csv_reader(table.reader);
+    let mut x = vec![0.0; n];
+    let mut seen = vec![false; n];
+    for (k, rec) in xr.records().enumerate() {
+        let rec = rec.map_err(|e| csv_err(path, e))?;
+        if k == 0 {
+            continue; // header: region,sector,indout
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        if rec.len() != 3 {
+            return Err(MrioError::Shape(format!(
+                "{}:{line}: expected 3 cells (region, sector, value), found {}",
+                path.display(),
+                rec.len()
+            )));
+        }
+        let i = axes.row(path, line, &rec, &mut seen)?;
+        x[i] = parse_value(path, line, &rec[2], || format!("x[{}]", label(&rec)))?;
+    }
+    axes.check_all_rows(path, &seen)?;
+    Ok(x)
+}
+
+/// Two header rows (region, then `h1` = sector or category), an index-name row, then one row
+/// per industry of `rows` with its `cols.len()` values.
+fn write_matrix(
+    w: &mut impl Write,
+    rows: &[(&str, &str)],
+    cols: &[(&str, &str)],
+    h1: &str,
+    vals: &[f64],
+) -> std::io::Result<()> {
+    let width = cols.len();
+    write!(w, "region,")?;
+    for c in cols {
+        write!(w, ",{}", csv_cell(c.0))?;
+    }
+    write!(w, "\n{h1},")?;
+    for c in cols {
+        write!(w, ",{}", csv_cell(c.1))?;
+    }
+    write!(w, "\nregion,sector")?;
+    for _ in cols {
+        write!(w, ",")?;
+    }
+    writeln!(w)?;
+    for (i, (r, s)) in rows.iter().enumerate() {
+        write!(w, "{},{}", csv_cell(r), csv_cell(s))?;
+        for v in &vals[i * width..(i + 1) * width] {
+            write!(w, ",{v:e}")?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
 fn row_totals(z: &[f64], y: &[f64], n: usize, nf: usize) -> Vec<f64> {
     (0..n)
         .map(|i| {
@@ -369,18 +523,11 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-fn open(path: &Path) -> Result<std::fs::File, MrioError> {
-    std::fs::File::open(path).map_err(|source| MrioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-fn csv_reader(f: std::fs::File) -> csv::Reader<std::io::BufReader<std::fs::File>> {
+fn csv_reader<R: Read>(r: R) -> csv::Reader<BufReader<R>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, f))
+        .from_reader(BufReader::with_capacity(1 << 20, r))
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> MrioError {
@@ -395,11 +542,11 @@ fn csv_err(path: &Path, e: csv::Error) -> MrioError {
 /// Column labels and, when the third row is already data, that row.
 type Header = (Vec<(String, String)>, Option<csv::StringRecord>);
 
-type Records<'a> = csv::StringRecordsIter<'a, std::io::BufReader<std::fs::File>>;
+type Records<'a, R> = csv::StringRecordsIter<'a, BufReader<R>>;
 
 /// Reads the two header rows and skips an optional index-name row; returns the column labels
 /// and, when the third row is already data, that row.
-fn read_header(path: &Path, recs: &mut Records<'_>) -> Result<Header, MrioError> {
+fn read_header<R: Read>(path: &Path, recs: &mut Records<'_, R>) -> Result<Header, MrioError> {
     let mut next = |what: &str| -> Result<csv::StringRecord, MrioError> {
         match recs.next() {
             Some(r) => r.map_err(|e| csv_err(path, e)),
@@ -487,38 +634,6 @@ fn index_map(v: &[String]) -> HashMap<&str, usize> {
 
 fn label(rec: &csv::StringRecord) -> String {
     format!("{}|{}", &rec[0], rec.get(1).unwrap_or(""))
-}
-
-fn row_index(
-    path: &Path,
-    line: u64,
-    rec: &csv::StringRecord,
-    ridx: &HashMap<&str, usize>,
-    sidx: &HashMap<&str, usize>,
-    s_n: usize,
-    seen: &mut [bool],
-) -> Result<usize, MrioError> {
-    if rec.len() < 2 {
-        return Err(MrioError::Shape(format!(
-            "{}:{line}: row has fewer than 2 index cells",
-            path.display()
-        )));
-    }
-    let (r, s) = (&rec[0], &rec[1]);
-    let (Some(ri), Some(si)) = (ridx.get(r), sidx.get(s)) else {
-        return Err(MrioError::Shape(format!(
-            "{}:{line}: row industry {r}|{s} is not a column industry of Z.csv",
-            path.display()
-        )));
-    };
-    let i = ri * s_n + si;
-    if std::mem::replace(&mut seen[i], true) {
-        return Err(MrioError::Shape(format!(
-            "{}:{line}: duplicate row {r}|{s}",
-            path.display()
-        )));
-    }
-    Ok(i)
 }
 
 fn check_all_rows(

@@ -18,10 +18,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chokepoint_ario::cli::{self, Args};
+use chokepoint_ario::events::parse_events_json;
 use chokepoint_ario::synthetic::{SyntheticSpec, synthetic_mrio};
-use chokepoint_ario::{IndustryOrder, Mrio, SwitchOverride, Trajectories, Variable};
-use clap::Parser;
+use chokepoint_ario::{
+    IndustryOrder, Mode, Model, ModelKind, Mrio, MrioTable, OrderType, Params, ReadOptions,
+    SwitchOverride, TableText, Trajectories, Variable,
+};
 
 const TOL: f64 = 1e-9;
 
@@ -71,9 +73,83 @@ enum Src {
 struct Case<'a> {
     name: &'a str,
     src: Src,
+    /// `run_reference.py` model flags, given to the peer as they are and to the engine through
+    /// [`compat_params`].
     flags: &'a [&'a str],
     events_json: &'a str,
     steps: usize,
+}
+
+/// Compat parameters from the model flags the cases give the peer (the ones `run_reference.py`
+/// and `chokepoint ario` share); an unknown flag fails the test rather than being ignored.
+fn compat_params(flags: &[&str]) -> Params {
+    let mut p = Params {
+        mode: Mode::Compat,
+        ..Params::default()
+    };
+    let mut it = flags.iter().peekable();
+    while let Some(flag) = it.next() {
+        let mut value = || *it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match *flag {
+            "--order-type" => {
+                p.order_type = match value() {
+                    "alt" => OrderType::Alt,
+                    "noalt" => OrderType::NoAlt,
+                    v => panic!("--order-type {v}"),
+                }
+            }
+            "--model" => {
+                p.model = match value() {
+                    "psi" => ModelKind::Psi,
+                    "base" => ModelKind::Base,
+                    v => panic!("--model {v}"),
+                }
+            }
+            "--main-inv-dur" => p.main_inv_dur = value().parse().unwrap(),
+            "--alpha-max" => p.alpha_max = value().parse().unwrap(),
+            "--alpha-tau" => p.alpha_tau = value().parse().unwrap(),
+            "--psi" => p.psi = value().parse().unwrap(),
+            "--inv-restoration-tau" => p.inv_restoration_tau = value().parse().unwrap(),
+            "--rebuild-tau" => p.rebuild_tau = value().parse().unwrap(),
+            "--infinite-inv-sectors" => {
+                while let Some(s) = it.next_if(|s| !s.starts_with("--")) {
+                    p.infinite_inv_sectors.push(s.to_string());
+                }
+            }
+            other => panic!("flag {other} is not mapped to the engine's parameters"),
+        }
+    }
+    p
+}
+
+/// Writes `m` as a pymrio folder the peer reads.
+fn write_mrio(m: &Mrio, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for table in MrioTable::ALL {
+        let f = std::fs::File::create(dir.join(table.file_name())).unwrap();
+        m.write_table(table, f).unwrap();
+    }
+}
+
+/// Reads a pymrio folder in BoARIO's (lexicographic) order.
+fn read_mrio(dir: &Path) -> Mrio {
+    let open = |table: MrioTable| {
+        let name = dir.join(table.file_name());
+        let reader = std::fs::File::open(&name).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        TableText { name, reader }
+    };
+    let x = dir
+        .join(MrioTable::Output.file_name())
+        .exists()
+        .then(|| open(MrioTable::Output));
+    let options = ReadOptions::new(IndustryOrder::Lexicographic);
+    Mrio::read(
+        open(MrioTable::Flows),
+        open(MrioTable::FinalDemand),
+        x,
+        options,
+    )
+    .unwrap()
 }
 
 /// Wide peer CSV (rows = steps, columns `region|sector`) reordered to the engine's columns.
@@ -148,7 +224,7 @@ fn check(case: &Case) {
             let mut spec = SyntheticSpec::new(regions, sectors, seed);
             spec.zero_share = zero_share;
             let d = tmp.path().join("mriot");
-            synthetic_mrio(&spec).write_dir(&d).unwrap();
+            write_mrio(&synthetic_mrio(&spec), &d);
             d
         }
     };
@@ -182,7 +258,7 @@ fn check(case: &Case) {
     );
 
     // scales from the MRIO (daily)
-    let m = Mrio::read_dir(&mriot, IndustryOrder::Lexicographic).unwrap();
+    let m = read_mrio(&mriot);
     let (n, n_s, n_c) = (m.n_industries(), m.n_sectors(), m.fd_categories.len());
     let nf = m.n_fd();
     let day = 1.0 / 365.0;
@@ -198,21 +274,21 @@ fn check(case: &Case) {
         }
     }
 
+    let events = parse_events_json(case.events_json, &ev).unwrap();
     let run = |overrides: Option<SwitchOverride>| {
-        let mut argv: Vec<String> = vec!["ario".into(), "--compat".into(), "boario-0.7.2".into()];
-        argv.extend(["--mriot".into(), mriot.display().to_string()]);
-        argv.extend(["--events-json".into(), ev.display().to_string()]);
-        argv.extend(["--steps".into(), steps.clone(), "--register-stocks".into()]);
-        argv.extend(case.flags.iter().map(|s| s.to_string()));
-        let args = Args::try_parse_from(&argv).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        let mut prep = cli::prepare(&args).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        prep.model.overrides = overrides;
-        prep.model.log_alpha_relaxed = true;
-        let mut traj = Trajectories::new(&Variable::ALL).with_stocks();
-        prep.model
-            .run(prep.steps, &mut traj)
+        let mut model = Model::new(read_mrio(&mriot), compat_params(case.flags))
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        (traj, prep.model.switches.clone())
+        model
+            .add_events(&events, case.steps)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        model.set_record_stocks(true);
+        model.overrides = overrides;
+        model.log_alpha_relaxed = true;
+        let mut traj = Trajectories::new(&Variable::ALL).with_stocks();
+        model
+            .run(case.steps, &mut traj)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        (traj, model.switches.clone())
     };
     let (mut traj, sw) = run(None);
 

@@ -2,6 +2,8 @@
 //! embedded ones), runs the engine, writes the run folder (see docs/outputs.md) and maps failures
 //! to exit codes: 0 ok, 1 run failure, 2 usage or input error.
 
+mod ario;
+mod ario_folder;
 mod catalogue;
 mod inputs;
 mod manifest;
@@ -48,7 +50,7 @@ enum Command {
     Backtest(catalogue::BacktestArgs),
     /// Run the ARIO input-output model (BoARIO 0.7.2 compatible) on an MRIO, optionally fed
     /// by a `chokepoint run` folder's end-use shortfalls (see docs/ario.md)
-    Ario(Box<chokepoint_ario::cli::Args>),
+    Ario(Box<ario::Args>),
     /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
     Merge {
         /// Shard folders, in any order
@@ -171,8 +173,7 @@ impl From<anyhow::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        // The ARIO command keeps its own error type and exit codes (2 input, 1 run failure).
-        Command::Ario(args) => return chokepoint_ario::cli::main_with(*args),
+        Command::Ario(args) => ario::run(*args),
         Command::Run(args) => run(args),
         Command::Validate { scenario, data } => validate(&scenario, data.as_deref()),
         Command::Scenarios => catalogue::scenarios(),

@@ -574,13 +574,14 @@ fn ario_total(csv: &str, region: &str, sector: &str, variable: &str) -> f64 {
 /// lacks is an input error.
 #[test]
 fn ario_from_a_chokepoint_run() {
+    use chokepoint_ario::MrioTable;
     use chokepoint_ario::mineral::SectorMapping;
     use chokepoint_ario::synthetic::{SyntheticSpec, synthetic_mrio};
     let dir = temp_dir("ario-link", &["china-ban.toml"]);
     run_ok(&dir, &["run", "china-ban.toml", "--quiet", "--out", "run"]);
     let map_path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ario/exiobase3-mapping.toml");
-    let mapping = SectorMapping::read(&map_path).unwrap();
+    let mapping = SectorMapping::parse(&map_path, &fs::read_to_string(&map_path).unwrap()).unwrap();
     let mut regions: Vec<String> = Vec::new();
     let mut sectors: Vec<String> = Vec::new();
     for e in &mapping.entries {
@@ -595,7 +596,11 @@ fn ario_from_a_chokepoint_run() {
     let mut mrio = synthetic_mrio(&SyntheticSpec::new(regions.len(), sectors.len(), 3));
     mrio.regions = regions;
     mrio.sectors = sectors;
-    mrio.write_dir(&dir.join("mrio")).unwrap();
+    fs::create_dir_all(dir.join("mrio")).unwrap();
+    for table in MrioTable::ALL {
+        let f = fs::File::create(dir.join("mrio").join(table.file_name())).unwrap();
+        mrio.write_table(table, f).unwrap();
+    }
     let map = map_path.to_str().unwrap();
     let common = [
         "ario",
@@ -657,6 +662,130 @@ fn ario_from_a_chokepoint_run() {
     let (code, _, err) = chokepoint(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("drop --compat"), "{err}");
+}
+
+/// `chokepoint ario` exits 2 on bad input (a negative flow, an unknown region, an unreadable
+/// events file, an unknown variable), 1 on a run that crashes where BoARIO would (its folder
+/// then records the crash), and writes only the variables asked for.
+#[test]
+fn ario_exit_codes_and_variables() {
+    let dir = temp_dir("ario-exit", &[]);
+    let fixture = crate_dir().join("tests/fixtures/mrio-13x6");
+    let mrio = fixture.to_str().unwrap();
+    fs::create_dir_all(dir.join("bad")).unwrap();
+    for f in ["Y.csv", "x.csv"] {
+        fs::copy(fixture.join(f), dir.join("bad").join(f)).unwrap();
+    }
+    let z = fs::read_to_string(fixture.join("Z.csv")).unwrap();
+    let mut lines: Vec<String> = z.lines().map(String::from).collect();
+    let mut cells: Vec<&str> = lines[3].split(',').collect();
+    cells[3] = "-1";
+    lines[3] = cells.join(",");
+    fs::write(dir.join("bad/Z.csv"), lines.join("\n") + "\n").unwrap();
+    let (code, _, err) = chokepoint(&dir, &["ario", "--mriot", "bad"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: bad/Z.csv:4: Z[AU|"), "{err}");
+    assert!(
+        err.trim_end()
+            .ends_with("values must be finite and non-negative"),
+        "{err}"
+    );
+
+    let base = ["ario", "--mriot", mrio];
+    let with = |extra: &[&str]| -> (i32, String) {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let (code, _, err) = chokepoint(&dir, &args);
+        (code, err)
+    };
+    let (code, err) = with(&[
+        "--steps",
+        "5",
+        "--event-type",
+        "arbitrary",
+        "--regions",
+        "XX",
+        "--sectors",
+        "Other",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("unknown region `XX`; hint: known regions are AU, BR"),
+        "{err}"
+    );
+    let (code, err) = with(&["--steps", "5", "--events", "missing.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("error: missing.toml: cannot read: "),
+        "{err}"
+    );
+    let (code, err) = with(&["--steps", "5", "--variables", "production"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("unknown variable `production`; hint: one of production_realised,"),
+        "{err}"
+    );
+
+    fs::write(
+        dir.join("crash.toml"),
+        "[[event]]\nkind = \"arbitrary\"\nregions = [\"CN\"]\nsectors = [\"Other\"]\nimpact = 0.5\n\
+         occurrence = 2\nduration = 5\n\n[[event]]\nkind = \"recovery\"\nregions = [\"US\"]\n\
+         sectors = [\"Other\"]\nimpact = 0.2\noccurrence = 3\nduration = 3\n",
+    )
+    .unwrap();
+    let (code, err) = with(&[
+        "--steps",
+        "20",
+        "--compat",
+        "boario-0.7.2",
+        "--events",
+        "crash.toml",
+        "--out",
+        "crash",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error: step 3: BoARIO 0.7.2 crashes when an arbitrary event"),
+        "{err}"
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("crash/run_info.json")).unwrap())
+            .unwrap();
+    assert_eq!(info["steps_simulated"], 3);
+    assert!(
+        info["crashed"].as_str().unwrap().starts_with("step 3: "),
+        "{info}"
+    );
+
+    let (code, err) = with(&[
+        "--steps",
+        "5",
+        "--out",
+        "two",
+        "--variables",
+        "production_realised,final_demand_unmet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let csv = fs::read_to_string(dir.join("two/ario.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("step,region,sector,variable,value"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("0,AU,Manufacture of electrical"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 5 * 78 * 2);
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(",production_realised,") || l.contains(",final_demand_unmet,"))
+    );
+    let names: Vec<String> = fs::read_dir(dir.join("two"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
 }
 
 /// `--stockout-threshold` decides what counts as a stockout: a higher threshold never counts more
