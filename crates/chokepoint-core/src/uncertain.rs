@@ -12,7 +12,7 @@
 //! `docs/scenario.md`, "Uncertainty".
 
 pub use crate::dist::Dist;
-use crate::event::{Event, EventTarget};
+use crate::event::{Event, EventTarget, ParamOf};
 use crate::model::{Day, World};
 use rand_pcg::Pcg64;
 
@@ -39,9 +39,12 @@ pub enum Target {
     EventOccurs(usize),
 }
 
-impl From<EventTarget> for Target {
-    fn from(t: EventTarget) -> Self {
-        Target::Event(t)
+impl<P> From<ParamOf<P>> for Target
+where
+    EventTarget: From<ParamOf<P>>,
+{
+    fn from(p: ParamOf<P>) -> Self {
+        Target::Event(EventTarget::from(p))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Step 2, arrivals: the shipments due today leave the pipeline and enter the buyer's
 //! commercial stock.
 
-use super::Engine;
+use super::state::Engine;
 
 impl Engine<'_> {
     pub(super) fn receive_arrivals(&mut self) {

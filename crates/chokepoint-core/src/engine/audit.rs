@@ -2,7 +2,7 @@
 //! order and in transit per link) against a recount from the order books, inboxes, pending
 //! licences, batches and the arrival schedule. Property tests call it every day.
 
-use super::Engine;
+use super::state::Engine;
 use crate::record::LicenceOutcome;
 
 impl Engine<'_> {

@@ -3,7 +3,7 @@
 //! book (so a licence never ships before its decision day); a denial cancels it, and the
 //! buyer re-sources through its supplier shares (step 8).
 
-use super::Engine;
+use super::state::Engine;
 use crate::order_book::Order;
 use crate::record::LicenceOutcome;
 

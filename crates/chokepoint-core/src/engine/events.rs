@@ -3,8 +3,7 @@
 //! module's business, in `crate::event`), and the capacity ramps that start that day begin;
 //! every day, ramps in progress move capacity.
 
-use super::Engine;
-use super::state::Ramp;
+use super::state::{Engine, Ramp};
 use crate::event::rules::RampTo;
 
 impl Engine<'_> {

@@ -10,21 +10,9 @@
 //! purchases then move up to their rate from stock into the stockpile. [`DemandTerms`] takes
 //! each power once per distinct growth rate and (price, elasticity) pair a day.
 
-use super::Engine;
+use super::state::{DemandTerms, Engine};
 use crate::model::World;
 use crate::network::Network;
-
-/// Final demand rows share a few growth rates and (price, elasticity) pairs (world-2024: 178
-/// rows, 32 pairs), so each power is taken once per distinct value and day.
-#[derive(Debug, Clone, Default)]
-pub(super) struct DemandTerms {
-    /// Per demand row: index into `rates` and into `pairs`.
-    rate_of: Vec<u32>,
-    pair_of: Vec<u32>,
-    rates: Vec<f64>,
-    /// (segment price index, elasticity).
-    pairs: Vec<(usize, f64)>,
-}
 
 impl DemandTerms {
     pub fn new(world: &World, net: &Network) -> DemandTerms {

@@ -55,16 +55,12 @@ use crate::record::Sink;
 pub use crate::rng::path_rng;
 use crate::scenario::Scenario;
 use crate::summary::RunSummary;
-use final_demand::DemandTerms;
 pub use records::NodeTotals;
-use state::Scratch;
+use state::{DemandTerms, Scratch};
 pub use state::{
-    Draws, Licences, Market, NodeDay, Orders, Plants, Policy, Records, State, Stocks, Today,
+    Draws, Engine, Licences, Market, NodeDay, Orders, Plants, Policy, Records, State, Stocks, Today,
 };
 use std::collections::VecDeque;
-
-/// Quantities below this are treated as zero when deciding whether anything is left to do.
-const EPS: f64 = 1e-12;
 
 /// Runs `scenario` for its whole horizon as path 0 of `seed`, streaming records to `sink`.
 pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn Sink) -> RunSummary {
@@ -73,19 +69,6 @@ pub fn simulate(scenario: &Scenario, seed: u64, sink: &mut dyn Sink) -> RunSumma
         engine.step(sink);
     }
     engine.finish(sink)
-}
-
-#[derive(Clone)]
-pub struct Engine<'a> {
-    pub scenario: &'a Scenario,
-    pub net: Network,
-    pub state: State,
-    /// The licensing regimes and quotas the rules refer to.
-    controls: Controls<'a>,
-    seed: u64,
-    /// Baseline need per (segment, product): the denominator of the need-weighted tariff.
-    need_den: Vec<f64>,
-    demand_terms: DemandTerms,
 }
 
 impl<'a> Engine<'a> {

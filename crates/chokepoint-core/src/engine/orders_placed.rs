@@ -11,8 +11,7 @@
 //! The smoothed quantities ordered from and shipped by each link (memory `fill-memory-days`)
 //! are updated for step 8.
 
-use super::state::{Orders, Policy};
-use super::{EPS, Engine};
+use super::state::{EPS, Engine, Orders, Policy};
 use crate::order_book::Order;
 
 impl Engine<'_> {

@@ -7,10 +7,9 @@
 //! opening defers the draw, [`Engine::deferring_draws`]); otherwise it joins the order book.
 //! Batches are filed at the end of each batch window since their regime started.
 
-use super::state::Licence;
-use super::{EPS, Engine};
+use super::state::{EPS, Engine, Licence};
 use crate::event::Day;
-use crate::event::export_licence::{draw_decision, earliest_delay};
+use crate::event::licensing::{draw_decision, earliest_delay};
 use crate::order_book::Order;
 use crate::record::LicenceOutcome;
 

@@ -11,7 +11,7 @@
 //! the rest of the world's gap opens and its price rises. The run starts at `P*` without the
 //! scarcity term ([`Engine::target_prices`] with `baseline`).
 
-use super::Engine;
+use super::state::Engine;
 
 impl Engine<'_> {
     /// Target prices per (segment, product) into `out`; with `baseline`, the scarcity term is

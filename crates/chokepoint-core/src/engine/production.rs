@@ -14,7 +14,7 @@
 
 mod allocation;
 
-use super::{EPS, Engine};
+use super::state::{EPS, Engine};
 use crate::model::{ProductId, RegionId};
 
 impl Engine<'_> {

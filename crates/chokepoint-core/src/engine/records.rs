@@ -5,7 +5,7 @@
 //! returns the [`RunSummary`]; [`Engine::node_totals`] gives Monte Carlo the two totals it reads
 //! without a pass over every licence.
 
-use super::{EPS, Engine};
+use super::state::{EPS, Engine};
 use crate::model::{ProductId, RegionId};
 use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
 use crate::summary::{RunSummary, SummaryRow};

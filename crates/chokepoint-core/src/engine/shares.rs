@@ -11,7 +11,7 @@
 //! Shares keep summing to one. A zero-share candidate link counts as delivering until it is
 //! tried, so buyers discover alternative suppliers; if none delivers, shares stay put.
 
-use super::Engine;
+use super::state::Engine;
 
 impl Engine<'_> {
     pub(super) fn adapt_shares(&mut self) {

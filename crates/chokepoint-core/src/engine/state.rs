@@ -1,4 +1,5 @@
-//! The mutable state of one path, in named parts: [`Stocks`] (commercial stocks, strategic
+//! The engine's data: [`Engine`] (the scenario, its network, the controls the rules refer to,
+//! demand terms, and the path's [`State`]) and the mutable state of one path, in named parts: [`Stocks`] (commercial stocks, strategic
 //! stockpiles and the in-transit pipeline), [`Plants`] (capacity, its ramps, recipe mixes),
 //! [`Orders`] (inboxes, order books, what is on order, supplier shares and the smoothed flows
 //! that move them), [`Licences`] (applications, the decision queue, open batches), [`Policy`]
@@ -12,11 +13,41 @@
 //! from the shared opening); each part lists its fields in an exhaustive pattern, so a field
 //! added to a part must be copied too.
 
-use crate::event::{Day, Rules};
+use crate::event::{Controls, Day, Rules};
+use crate::network::Network;
 use crate::order_book::{Order, OrderBook};
 use crate::record::LicenceOutcome;
+use crate::scenario::Scenario;
 use rand_pcg::Pcg64;
 use std::collections::VecDeque;
+
+/// Quantities below this are treated as zero when deciding whether anything is left to do.
+pub(super) const EPS: f64 = 1e-12;
+
+#[derive(Clone)]
+pub struct Engine<'a> {
+    pub scenario: &'a Scenario,
+    pub net: Network,
+    pub state: State,
+    /// The licensing regimes and quotas the rules refer to.
+    pub(super) controls: Controls<'a>,
+    pub(super) seed: u64,
+    /// Baseline need per (segment, product): the denominator of the need-weighted tariff.
+    pub(super) need_den: Vec<f64>,
+    pub(super) demand_terms: DemandTerms,
+}
+
+/// Final demand rows share a few growth rates and (price, elasticity) pairs (world-2024: 178
+/// rows, 32 pairs), so each power is taken once per distinct value and day.
+#[derive(Debug, Clone, Default)]
+pub(super) struct DemandTerms {
+    /// Per demand row: index into `rates` and into `pairs`.
+    pub rate_of: Vec<u32>,
+    pub pair_of: Vec<u32>,
+    pub rates: Vec<f64>,
+    /// (segment price index, elasticity).
+    pub pairs: Vec<(usize, f64)>,
+}
 
 /// Mutable state of one path.
 #[derive(Debug, Clone)]

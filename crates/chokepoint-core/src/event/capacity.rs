@@ -7,8 +7,9 @@
 //! multiplies). Compiled: a [`RampStart`] on its first day and on its end day; the engine keeps
 //! the capacity before the ramp to return to.
 
+use super::kind::Kind;
 use super::rules::{At, RampStart, RampTo, Rules};
-use super::{EventTarget, Kind, KindTable};
+use super::table::{KindTable, ParamOf};
 use crate::model::{ProductId, RegionId};
 use crate::wire::Dim;
 
@@ -33,7 +34,7 @@ impl Kind for Capacity {
     const KEYS: &'static [&'static str] = &["region", "product", "capacity", "factor", "ramp-days"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let region = t.req_region("region");
         let product = t.req_product("product");
         let units = t.cx.units_of(&product.into_iter().collect::<Vec<_>>());

@@ -6,8 +6,10 @@
 //! final-demand row's multiplier is the product of the active shocks' factors, multiplied in
 //! scenario order.
 
+use super::kind::Kind;
 use super::rules::{At, Rules};
-use super::{EventTarget, Kind, KindTable, ProductSelector, RegionSelector};
+use super::selectors::{ProductSelector, RegionSelector};
+use super::table::{KindTable, ParamOf};
 use crate::wire::{Dim, unknown_hint};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +31,7 @@ impl Kind for DemandShock {
     const KEYS: &'static [&'static str] = &["regions", "products", "end-use", "factor"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let regions = t.regions("regions");
         let (products, _) = t.products("products");
         let end_use = match t.cx.opt_str(t.e, "end-use") {

@@ -5,8 +5,10 @@
 //! Wire keys: `exporter`, `products`, `destinations` (ids and `@group`s; absent = all). No
 //! uncertain numbers. Compiled: the links it covers are banned while it is active.
 
+use super::kind::Kind;
 use super::rules::{At, Rules};
-use super::{EventTarget, Exports, Kind, KindTable};
+use super::selectors::Exports;
+use super::table::{KindTable, ParamOf};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportBan {
@@ -22,8 +24,8 @@ impl Kind for ExportBan {
     const KEYS: &'static [&'static str] = &["exporter", "products", "destinations"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
-        let (exports, _) = Exports::parse(t);
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+        let (exports, _) = t.exports();
         Some(ExportBan { exports: exports? })
     }
 

@@ -8,8 +8,12 @@
 //! the quota is declared once in [`Controls`] (its allowance is counted per period by the
 //! engine) and counts every link it covers while active.
 
-use super::rules::{At, Controls, Quota, Rules};
-use super::{Event, EventTarget, Exports, Kind, KindTable};
+use super::controls::{Controls, Quota};
+use super::kind::Kind;
+use super::rules::{At, Rules};
+use super::selectors::Exports;
+use super::table::{KindTable, ParamOf};
+use crate::model::Day;
 use crate::wire::Dim;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +40,8 @@ impl Kind for ExportQuota {
     ];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
-        let (exports, ids) = Exports::parse(t);
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+        let (exports, ids) = t.exports();
         let units = t.cx.units_of(&ids);
         let q = t.req_num("quantity", &Dim::Qty(units));
         let q = q.filter(|q| t.cx.ge0("quantity", q));
@@ -61,11 +65,11 @@ impl Kind for ExportQuota {
         }
     }
 
-    fn declare<'a>(&'a self, event: &Event, controls: &mut Controls<'a>) -> Option<u32> {
+    fn declare<'a>(&'a self, start: Day, controls: &mut Controls<'a>) -> Option<u32> {
         Some(controls.add_quota(Quota {
             quantity: self.quantity,
             period_days: self.period_days,
-            start: event.start,
+            start,
         }))
     }
 

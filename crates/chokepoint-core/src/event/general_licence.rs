@@ -6,8 +6,10 @@
 //! uncertain numbers. Compiled: marks the links it covers; [`super::Rules::compile`] then lifts
 //! their licensing.
 
+use super::kind::Kind;
 use super::rules::{At, Rules};
-use super::{EventTarget, Exports, Kind, KindTable};
+use super::selectors::Exports;
+use super::table::{KindTable, ParamOf};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneralLicence {
@@ -23,8 +25,8 @@ impl Kind for GeneralLicence {
     const KEYS: &'static [&'static str] = &["exporter", "products", "destinations"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
-        let (exports, _) = Exports::parse(t);
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+        let (exports, _) = t.exports();
         Some(GeneralLicence { exports: exports? })
     }
 

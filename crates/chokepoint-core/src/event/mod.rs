@@ -4,49 +4,61 @@
 //! An [`Event`] is active on days `start..end` (day indices from the scenario start; `end` is
 //! `None` for permanent changes) and carries one [`EventKind`]. Each kind lives in one module of
 //! this folder, which holds everything about it: its validated values (the struct the variant
-//! wraps), its wire keys and parser ([`Kind::NAME`], [`Kind::KEYS`], [`Kind::parse`], reading
-//! the `[[event]]` table through a [`KindTable`]), the numbers a distribution may set
-//! ([`Kind::set`], its `Param` type) and what it contributes to the [`Rules`] of a day
-//! ([`Kind::declare`], [`Kind::compile`]). [`event_kinds!`] lists the kinds once and generates
-//! [`EventKind`], [`EventParam`] and the dispatch over them.
+//! wraps), its wire keys and parser (`Kind::NAME`, `Kind::KEYS`, `Kind::parse`, reading the
+//! `[[event]]` table through a `KindTable`), the numbers a distribution may set (its `Param`,
+//! `Kind::set`) and what it contributes to the rules of a day (`Kind::declare`,
+//! `Kind::compile`). `event_kinds!` below lists the kinds once and generates [`EventKind`],
+//! [`EventParam`] and the dispatch over them.
 //!
-//! The engine never looks at an event: on each day where one starts or ends, [`Rules::compile`]
-//! asks every event what it contributes (a link banned or licensed, a tariff, a demand
-//! multiplier, a capacity ramp, ...), and the day's phases read the result. Licensing regimes
-//! and quotas outlive their days (an application filed under a regime is decided under its
-//! terms), so they are declared once, in [`Controls`], and the rules refer to them by index.
+//! The engine never looks at an event: [`Controls::declare`] asks every event, once per run,
+//! for what outlives its days (licensing regimes, quotas), and on day 0 and each day where an
+//! event starts or ends [`Rules::compile`] asks every event what it contributes to the day (a
+//! link banned or licensed, a tariff, a demand multiplier, a capacity ramp, ...); the day's
+//! phases read the result.
 //!
-//! Products are picked by a [`ProductSelector`] (a list of ids or an element-content rule),
-//! regions by a [`RegionSelector`].
+//! The modules form layers (each uses only those before it): `selectors` (who and what an
+//! event applies to), `licensing` (a regime's terms and the draws of a decision), `table` (how a
+//! kind reads its table), `rules`, `controls`, `kind` (the trait), then the kinds, then this
+//! registry.
 
 pub mod capacity;
+pub mod controls;
 pub mod demand_shock;
 pub mod export_ban;
 pub mod export_licence;
 pub mod export_quota;
 pub mod general_licence;
+mod kind;
+pub mod licensing;
 pub mod offtake;
 pub mod rationing;
 pub mod rules;
+pub mod selectors;
 pub mod stockpile_purchase;
 pub mod stockpile_release;
 mod table;
 pub mod tariff;
 
 pub use crate::model::Day;
-use crate::model::{ProductId, RegionId, World};
+use crate::model::{Rationing, World};
+use crate::network::Network;
 pub use capacity::Capacity;
+pub use controls::{Controls, Quota, Regime};
 pub use demand_shock::DemandShock;
 pub use export_ban::ExportBan;
-pub use export_licence::{LeadTime, LicenceTerms, Licensing, TermsSlot};
+pub use export_licence::TermsSlot;
 pub use export_quota::ExportQuota;
 pub use general_licence::GeneralLicence;
+use kind::Kind;
+pub use licensing::{LeadTime, LicenceTerms, Licensing};
 pub use offtake::Offtake;
 pub use rationing::RationingChange;
-pub use rules::{At, Controls, Rules};
+pub use rules::{At, Rules};
+pub use selectors::{Exports, ProductSelector, RegionSelector};
 pub use stockpile_purchase::StockpilePurchase;
 pub use stockpile_release::StockpileRelease;
 pub(crate) use table::KindTable;
+pub use table::ParamOf;
 pub use tariff::Tariff;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,103 +77,9 @@ impl Event {
     }
 }
 
-/// Which products an event applies to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProductSelector {
-    All,
-    Ids(Vec<ProductId>),
-    /// Every product with a positive content of any of these elements.
-    Elements(Vec<String>),
-}
-
-impl ProductSelector {
-    /// Does the selector pick product `p` of `world`?
-    pub fn selects(&self, world: &World, p: ProductId) -> bool {
-        match self {
-            ProductSelector::All => true,
-            ProductSelector::Ids(v) => v.contains(&p),
-            ProductSelector::Elements(els) => world.products[p.ix()].contains_any(els),
-        }
-    }
-}
-
-/// Which exports an export control covers: the exporter's foreign links (supplier region ≠
-/// buyer region) to a region `destinations` contains, carrying a product `products` selects.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exports {
-    pub exporter: RegionId,
-    pub products: ProductSelector,
-    pub destinations: RegionSelector,
-}
-
-impl Exports {
-    /// Reads `exporter`, `products` and `destinations` (absent = all); also returns the ids of
-    /// the products selected (for units).
-    pub(crate) fn parse<B: Clone + From<EventTarget>>(
-        t: &mut KindTable<'_, '_, '_, B>,
-    ) -> (Option<Exports>, Vec<ProductId>) {
-        let exporter = t.req_region("exporter");
-        let (products, ids) = t.products("products");
-        let destinations = t.regions("destinations");
-        let exports = exporter.map(|exporter| Exports {
-            exporter,
-            products,
-            destinations,
-        });
-        (exports, ids)
-    }
-}
-
-/// Which regions an event applies to; `All` excludes the actor itself where that matters.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RegionSelector {
-    All,
-    Ids(Vec<RegionId>),
-}
-
-impl RegionSelector {
-    pub fn contains(&self, r: RegionId) -> bool {
-        match self {
-            RegionSelector::All => true,
-            RegionSelector::Ids(v) => v.contains(&r),
-        }
-    }
-}
-
 /// A number of one event that a distribution sets: the event's index (in the scenario's full
 /// event list) and which of its kind's numbers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventTarget {
-    pub event: usize,
-    pub param: EventParam,
-}
-
-/// One kind of event. A kind's module implements it; [`event_kinds!`] registers the kind.
-pub(crate) trait Kind: Sized {
-    /// The kind's name in `kind = "..."`.
-    const NAME: &'static str;
-    /// Keys of its `[[event]]` table besides the common ones (`name`, `date`, `until`, `kind`,
-    /// `probability`).
-    const KEYS: &'static [&'static str];
-    /// The numbers of the kind that a distribution may set.
-    type Param;
-
-    /// Reads the kind's own keys, reporting every problem through the table's context; `None`
-    /// when any is wrong.
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self>;
-
-    /// Sets number `param` to a path's draw `value`.
-    fn set(&mut self, param: &Self::Param, value: f64);
-
-    /// Declares what outlives the event's active days (licensing regimes, quotas) once, before
-    /// the first day; returns its index there.
-    fn declare<'a>(&'a self, _event: &Event, _controls: &mut Controls<'a>) -> Option<u32> {
-        None
-    }
-
-    /// Adds what the event says about the day `at` describes to `rules`.
-    fn compile(&self, at: &rules::At<'_>, rules: &mut Rules);
-}
+pub type EventTarget = ParamOf<EventParam>;
 
 /// Lists every kind once: its variant of [`EventKind`] and [`EventParam`], the struct its module
 /// defines and that struct's `Param` type. Adding a kind is a module and a line here.
@@ -173,20 +91,23 @@ macro_rules! event_kinds {
             $($variant($kind),)*
         }
 
-        /// Which number of an event's kind a distribution sets (see [`Kind::set`]).
+        /// Which number of an event's kind a distribution sets (the kind's `Param`).
         #[derive(Debug, Clone, PartialEq)]
         pub enum EventParam {
             $($variant($param),)*
         }
 
-        /// Every kind's name and own keys, in the order the kinds are listed.
-        pub(crate) const KINDS: &[(&str, &[&str])] = &[$((<$kind as Kind>::NAME, <$kind as Kind>::KEYS),)*];
-
-        $(impl From<$param> for EventParam {
-            fn from(p: $param) -> Self {
-                EventParam::$variant(p)
+        $(impl From<ParamOf<$param>> for EventTarget {
+            fn from(p: ParamOf<$param>) -> Self {
+                ParamOf {
+                    event: p.event,
+                    param: EventParam::$variant(p.param),
+                }
             }
         })*
+
+        /// Every kind's name and own keys, in the order the kinds are listed.
+        pub(crate) const KINDS: &[(&str, &[&str])] = &[$((<$kind as Kind>::NAME, <$kind as Kind>::KEYS),)*];
 
         impl EventKind {
             pub fn name(&self) -> &'static str {
@@ -196,7 +117,7 @@ macro_rules! event_kinds {
             }
 
             /// Parses the keys of kind `name` (one of [`KINDS`]).
-            pub(crate) fn parse<B: Clone + From<EventTarget>>(
+            pub(crate) fn parse<B: Clone $(+ From<ParamOf<$param>>)*>(
                 name: &str,
                 t: &mut KindTable<'_, '_, '_, B>,
             ) -> Option<EventKind> {
@@ -216,13 +137,13 @@ macro_rules! event_kinds {
                 }
             }
 
-            pub(crate) fn declare<'a>(&'a self, event: &Event, controls: &mut Controls<'a>) -> Option<u32> {
+            fn declare<'a>(&'a self, start: Day, controls: &mut Controls<'a>) -> Option<u32> {
                 match self {
-                    $(EventKind::$variant(k) => k.declare(event, controls),)*
+                    $(EventKind::$variant(k) => k.declare(start, controls),)*
                 }
             }
 
-            pub(crate) fn compile(&self, at: &rules::At<'_>, rules: &mut Rules) {
+            fn compile(&self, at: &At<'_>, rules: &mut Rules) {
                 match self {
                     $(EventKind::$variant(k) => k.compile(at, rules),)*
                 }
@@ -243,4 +164,46 @@ event_kinds! {
     StockpilePurchase(StockpilePurchase, stockpile_purchase::Param),
     Offtake(Offtake, offtake::Param),
     Rationing(RationingChange, rationing::Param),
+}
+
+impl<'a> Controls<'a> {
+    /// Declares the controls of `events`, in order.
+    pub fn declare(events: &'a [Event]) -> Controls<'a> {
+        let mut c = Controls::default();
+        for e in events {
+            let id = e.kind.declare(e.start, &mut c);
+            c.of_event.push(id);
+        }
+        c
+    }
+}
+
+impl Rules {
+    /// Compiles the rules of `day` from `events` (declared in `controls`) over `world` and
+    /// `net`, with `rationing` the scenario's default rule: from [`Rules::reset`], each event in
+    /// scenario order adds what its kind says about the day. Reuses this value's allocations.
+    pub fn compile(
+        &mut self,
+        world: &World,
+        net: &Network,
+        rationing: &Rationing,
+        events: &[Event],
+        controls: &Controls,
+        day: Day,
+    ) {
+        self.reset(world, net, rationing);
+        for (i, e) in events.iter().enumerate() {
+            let at = At {
+                world,
+                net,
+                day,
+                active: e.active(day),
+                starts: e.start == day,
+                ends: e.end == Some(day),
+                control: controls.of_event.get(i).copied().flatten(),
+            };
+            e.kind.compile(&at, self);
+        }
+        self.finish(net);
+    }
 }

@@ -8,8 +8,9 @@
 //! buyer's link from the supplier (none if there is no such link) and the link's price floor
 //! (the highest of the active offtakes on it).
 
+use super::kind::Kind;
 use super::rules::{At, OfftakeOrder, Rules};
-use super::{EventTarget, Kind, KindTable};
+use super::table::{KindTable, ParamOf};
 use crate::model::{ProductId, RegionId};
 use crate::wire::Dim;
 
@@ -34,7 +35,7 @@ impl Kind for Offtake {
     const KEYS: &'static [&'static str] = &["buyer", "supplier", "product", "rate", "floor"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let buyer = t.req_region("buyer");
         let supplier = t.req_region("supplier");
         let product = t.req_product("product");

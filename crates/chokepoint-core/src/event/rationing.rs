@@ -6,8 +6,9 @@
 //! Compiled: the region's rule while active (the last active change in scenario order wins;
 //! otherwise the scenario's default rule).
 
+use super::kind::Kind;
 use super::rules::{At, Rules};
-use super::{EventTarget, Kind, KindTable};
+use super::table::{KindTable, ParamOf};
 use crate::model::{Rationing, RegionId};
 use crate::wire::rationing;
 
@@ -26,7 +27,7 @@ impl Kind for RationingChange {
     const KEYS: &'static [&'static str] = &["region", "rule", "ally-group"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let region = t.req_region("region");
         let rule = rationing(t.cx, t.e, "rule", "ally-group", true);
         Some(RationingChange {

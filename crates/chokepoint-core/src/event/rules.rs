@@ -1,11 +1,8 @@
 //! What the events of a scenario say about one day, as values the engine's phases read.
 //!
-//! [`Controls`] are declared once per run: the licensing regimes ([`Regime`]) and export quotas
-//! ([`Quota`]) of the scenario, active or not, because an application filed under a regime is
-//! decided under its terms after it ends and a quota counts from its own start. [`Rules`] are
-//! compiled on day 0 and again on each day where an event starts or ends
-//! ([`Rules::compile`]): each event adds what it says about the day (see [`At`]) in scenario
-//! order, so that later events override earlier ones where the kind says so (a licensing
+//! [`Rules`] are compiled on day 0 and again on each day where an event starts or ends
+//! (`Rules::compile`, in `event/mod.rs`): from [`Rules::reset`], each event adds what it says
+//! about the day (see [`At`]) in scenario order, so that later events override earlier ones where the kind says so (a licensing
 //! regime, a rationing rule) and add up where it adds (tariffs, demand multipliers), exactly
 //! as listed:
 //!
@@ -20,63 +17,9 @@
 //! Derived for the phases: whether any link is banned, the links with a tariff (in the order the
 //! need-weighted tariff adds them), and the links where no ban, quota or licensing applies.
 
-use super::{Event, Exports, LicenceTerms, Licensing};
-use crate::model::{Day, Rationing, RegionId, World};
+use super::selectors::Exports;
+use crate::model::{Day, Rationing, World};
 use crate::network::Network;
-
-/// The controls of a scenario that outlive their days, declared once per run.
-#[derive(Debug, Clone, Default)]
-pub struct Controls<'a> {
-    pub regimes: Vec<Regime<'a>>,
-    pub quotas: Vec<Quota>,
-    /// Per event: its index in `regimes` or `quotas` (by its kind), if it declared one.
-    of_event: Vec<Option<u32>>,
-}
-
-/// An export-licensing regime.
-#[derive(Debug, Clone)]
-pub struct Regime<'a> {
-    pub licensing: &'a Licensing,
-    /// Day the regime starts (batch windows count from it).
-    pub start: Day,
-}
-
-impl Regime<'_> {
-    /// The terms for an application to `importer` for end use `end_use`.
-    pub fn terms(&self, importer: RegionId, end_use: &str) -> &LicenceTerms {
-        self.licensing.terms_for(importer, end_use)
-    }
-}
-
-/// An export quota: at most `quantity` units accepted per `period_days`, counted from `start`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Quota {
-    pub quantity: f64,
-    pub period_days: u32,
-    pub start: Day,
-}
-
-impl<'a> Controls<'a> {
-    /// Declares the controls of `events`, in order.
-    pub fn declare(events: &'a [Event]) -> Controls<'a> {
-        let mut c = Controls::default();
-        for e in events {
-            let id = e.kind.declare(e, &mut c);
-            c.of_event.push(id);
-        }
-        c
-    }
-
-    pub(crate) fn add_regime(&mut self, regime: Regime<'a>) -> u32 {
-        self.regimes.push(regime);
-        self.regimes.len() as u32 - 1
-    }
-
-    pub(crate) fn add_quota(&mut self, quota: Quota) -> u32 {
-        self.quotas.push(quota);
-        self.quotas.len() as u32 - 1
-    }
-}
 
 /// What applies to one link today.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -192,17 +135,9 @@ impl At<'_> {
 }
 
 impl Rules {
-    /// Compiles the rules of `day` from `events` (declared in `controls`) over `world` and
-    /// `net`, with `rationing` the scenario's default rule. Reuses this value's allocations.
-    pub fn compile(
-        &mut self,
-        world: &World,
-        net: &Network,
-        rationing: &Rationing,
-        events: &[Event],
-        controls: &Controls,
-        day: Day,
-    ) {
+    /// The rules of a day before any event says anything: baseline tariffs, demand
+    /// multipliers of 1, `rationing` everywhere. Reuses this value's allocations.
+    pub(crate) fn reset(&mut self, world: &World, net: &Network, rationing: &Rationing) {
         self.links.resize_with(world.links.len(), LinkRule::default);
         for (rule, link) in self.links.iter_mut().zip(&world.links) {
             let quotas = std::mem::take(&mut rule.quotas);
@@ -221,18 +156,11 @@ impl Rules {
         self.purchases.clear();
         self.offtakes.clear();
         self.ramps.clear();
-        for (i, e) in events.iter().enumerate() {
-            let at = At {
-                world,
-                net,
-                day,
-                active: e.active(day),
-                starts: e.start == day,
-                ends: e.end == Some(day),
-                control: controls.of_event.get(i).copied().flatten(),
-            };
-            e.kind.compile(&at, self);
-        }
+    }
+
+    /// Once every event has added its part: a general licence lifts licensing, and the fields
+    /// the phases read instead of rescanning the links.
+    pub(crate) fn finish(&mut self, net: &Network) {
         for rule in &mut self.links {
             if rule.general {
                 rule.licensing = None;

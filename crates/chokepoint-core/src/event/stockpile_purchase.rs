@@ -5,8 +5,9 @@
 //! Wire keys: `region`, `product`, `rate` (units/day, > 0). Uncertain numbers: `rate`
 //! ([`Param::Rate`]). Compiled: a [`Purchase`] in force, in scenario order.
 
+use super::kind::Kind;
 use super::rules::{At, Purchase, Rules};
-use super::{EventTarget, Kind, KindTable};
+use super::table::{KindTable, ParamOf};
 use crate::model::{ProductId, RegionId};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +28,7 @@ impl Kind for StockpilePurchase {
     const KEYS: &'static [&'static str] = &["region", "product", "rate"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let region = t.req_region("region");
         let product = t.req_product("product");
         let rate = t.rate(product, "rate", Param::Rate);

@@ -6,8 +6,9 @@
 //! numbers: `rate` and the trigger ([`Param`]). Compiled: a [`Release`] in force, in scenario
 //! order (the engine applies releases before final demand).
 
+use super::kind::Kind;
 use super::rules::{At, Release, Rules};
-use super::{EventTarget, Kind, KindTable};
+use super::table::{KindTable, ParamOf};
 use crate::model::{ProductId, RegionId};
 use crate::wire::Dim;
 
@@ -31,7 +32,7 @@ impl Kind for StockpileRelease {
     const KEYS: &'static [&'static str] = &["region", "product", "rate", "trigger-days-of-cover"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let region = t.req_region("region");
         let product = t.req_product("product");
         let rate = t.rate(product, "rate", Param::Rate);

@@ -1,12 +1,20 @@
 //! [`KindTable`]: one `[[event]]` table as a kind's parser sees it. It wraps the diagnostic
 //! context ([`Cx`]) with the table, the event's label and index, and offers the reads every kind
-//! shares (regions, products and selectors, numbers in the right unit, rates) and the binding of
-//! uncertain numbers to an [`EventTarget`].
+//! shares (regions, products and selectors, the scope of an export control, numbers in the
+//! right unit, rates) and the binding of an uncertain number to the kind's own parameter
+//! ([`ParamOf`]; the scenario parser turns it into an uncertainty target).
 
-use super::{EventParam, EventTarget, ProductSelector, RegionSelector};
+use super::selectors::{Exports, ProductSelector, RegionSelector};
 use crate::model::{ProductId, RegionId};
 use crate::wire::{Cx, Dim, Entry, Num};
 use toml::de::DeValue;
+
+/// An uncertain number of event `event` sets its kind's parameter `param`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamOf<P> {
+    pub event: usize,
+    pub param: P,
+}
 
 pub(crate) struct KindTable<'c, 'a, 't, B> {
     pub cx: &'c mut Cx<'t, B>,
@@ -17,23 +25,26 @@ pub(crate) struct KindTable<'c, 'a, 't, B> {
     pub event: usize,
 }
 
-impl<B: Clone + From<EventTarget>> KindTable<'_, '_, '_, B> {
+impl<B: Clone> KindTable<'_, '_, '_, B> {
     /// `event LABEL KEY`: how provenance and uncertain parameters name the event's number `key`.
     pub fn what(&self, key: &str) -> String {
         format!("event {} {key}", self.label)
     }
 
     /// Says that the uncertain number `n` (a no-op for plain ones) sets `param`, named `label`.
-    pub fn bind_as(&mut self, n: &Num, label: String, param: impl Into<EventParam>) {
-        let target = EventTarget {
-            event: self.event,
-            param: param.into(),
-        };
-        self.cx.bind(n, label, B::from(target));
+    pub fn bind_as<P>(&mut self, n: &Num, label: String, param: P)
+    where
+        B: From<ParamOf<P>>,
+    {
+        let event = self.event;
+        self.cx.bind(n, label, B::from(ParamOf { event, param }));
     }
 
     /// Records the provenance of number `key` and binds it to `param` if it is uncertain.
-    pub fn keep(&mut self, key: &str, n: &Num, param: impl Into<EventParam>) {
+    pub fn keep<P>(&mut self, key: &str, n: &Num, param: P)
+    where
+        B: From<ParamOf<P>>,
+    {
         self.cx.prov(self.what(key), n, false);
         self.bind_as(n, self.what(key), param);
     }
@@ -57,16 +68,28 @@ impl<B: Clone + From<EventTarget>> KindTable<'_, '_, '_, B> {
     }
 
     /// A required rate (> 0) in the unit of `product` per day, set by `param` when uncertain.
-    pub fn rate(
-        &mut self,
-        product: Option<ProductId>,
-        key: &str,
-        param: impl Into<EventParam>,
-    ) -> Option<f64> {
+    pub fn rate<P>(&mut self, product: Option<ProductId>, key: &str, param: P) -> Option<f64>
+    where
+        B: From<ParamOf<P>>,
+    {
         let units = self.cx.units_of(&product.into_iter().collect::<Vec<_>>());
         let n = self.req_num(key, &Dim::Rate(units))?;
         self.keep(key, &n, param);
         self.cx.gt0(key, &n).then_some(n.value)
+    }
+
+    /// The scope of an export control: `exporter`, `products` and `destinations` (absent =
+    /// all); also the ids of the products selected (for units).
+    pub fn exports(&mut self) -> (Option<Exports>, Vec<ProductId>) {
+        let exporter = self.req_region("exporter");
+        let (products, ids) = self.products("products");
+        let destinations = self.regions("destinations");
+        let exports = exporter.map(|exporter| Exports {
+            exporter,
+            products,
+            destinations,
+        });
+        (exports, ids)
     }
 
     /// `products`: absent = all; an array of ids; `{ elements = [...] }`. Also returns the ids

@@ -7,8 +7,10 @@
 //! foreign link's tariff is its baseline plus the active tariff events' rates, added in
 //! scenario order.
 
+use super::kind::Kind;
 use super::rules::{At, Rules};
-use super::{EventTarget, Kind, KindTable, ProductSelector, RegionSelector};
+use super::selectors::{ProductSelector, RegionSelector};
+use super::table::{KindTable, ParamOf};
 use crate::model::RegionId;
 use crate::wire::Dim;
 
@@ -31,7 +33,7 @@ impl Kind for Tariff {
     const KEYS: &'static [&'static str] = &["importer", "exporters", "products", "rate"];
     type Param = Param;
 
-    fn parse<B: Clone + From<EventTarget>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
+    fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let importer = t.req_region("importer");
         let exporters = t.regions("exporters");
         let (products, _) = t.products("products");

@@ -1,8 +1,7 @@
 //! `[[event]]` tables: the keys every event has (`name`, `date` and uncertain dates, `until`,
 //! `kind`, `probability`); each kind's own keys are read by its module in [`crate::event`].
 
-use super::Cx;
-use super::world::ParsedSettings;
+use super::world::{Cx, ParsedSettings};
 use crate::event::{Event, EventKind, KINDS, KindTable};
 use crate::uncertain::{Dist, Target};
 use crate::wire::{Dim, Entry, Sp, unknown_hint};

@@ -19,9 +19,8 @@ use crate::event::Event;
 use crate::model::{Settings, World};
 use crate::uncertain::{Target, UncertainParam, Uncertainty, param_rng};
 pub use crate::wire::{Diagnostic, Diagnostics};
+use world::Cx;
 
-/// The diagnostic context of scenario files: uncertain numbers set a [`Target`].
-type Cx<'t> = crate::wire::Cx<'t, Target>;
 use toml::de::DeTable;
 
 /// A run's whole input: the world (a base dataset with the scenario's edits), its settings and

@@ -1,6 +1,5 @@
 //! World sections (`[[source]]` ... `[[segment]]`), the base merge, and `[scenario]` settings.
 
-use super::Cx;
 use crate::model::{
     Demand, Facility, InventoryPolicy, Link, Product, ProductId, Recipe, Region, RegionId, Segment,
     Settings, Source, Stage, Stockpile,
@@ -11,6 +10,9 @@ use jiff::civil::Date;
 use std::collections::HashMap;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
+
+/// The diagnostic context of scenario files: uncertain numbers set a [`Target`].
+pub(super) type Cx<'t> = crate::wire::Cx<'t, Target>;
 
 /// Days of cover used where no `[[inventory]]` entry is given, unless the scenario says otherwise.
 pub(super) const DEFAULT_COVER_DAYS: f64 = 30.0;

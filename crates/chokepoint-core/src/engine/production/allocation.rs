@@ -8,8 +8,7 @@
 //! transit days (today when 0). An offtake served below its price floor pays the difference
 //! (recorded as a top-up).
 
-use super::super::state::State;
-use super::super::{EPS, Engine};
+use super::super::state::{EPS, Engine, State};
 use crate::event::Day;
 use crate::model::{ProductId, Rationing, RegionId};
 use crate::network::Network;
