@@ -1,40 +1,48 @@
-//! The output folder of `chokepoint ario`, the one place the command writes files: `ario.csv`
-//! (tidy, through the engine's `CsvSink`) and `inputs_stocks.csv` stream into `*.partial` files
-//! during the run and are renamed when it ends, and `run_info.json` is written last (through its
-//! own `.partial`), so a folder with `run_info.json` is complete and an interrupted run leaves
-//! only `*.partial` files behind. [`Folder`] is also the [`Sink`] the model records into.
+//! The output folder of `chokepoint ario`, written through the program's one run-folder writer
+//! ([`RunFolder`]) under its own [`Layout`]: `ario.csv` (tidy, through the engine's `CsvSink`)
+//! and `inputs_stocks.csv` stream into `*.partial` files during the run and are renamed when
+//! it ends, and `run_info.json` (pretty JSON without a final newline, as BoARIO's reference
+//! runner writes it) is written last, so a folder with `run_info.json` is complete and an
+//! interrupted run leaves only `*.partial` files behind. [`Folder`] is also the [`Sink`] the
+//! model records into.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
-use anyhow::anyhow;
 use chokepoint_ario::{CsvSink, Sink, StepView, Variable};
 
 use crate::Failure;
+use crate::run_folder::{AtomicFile, Layout, RunFolder};
 
 const CSV: &str = "ario.csv";
 const STOCKS: &str = "inputs_stocks.csv";
-const RUN_INFO: &str = "run_info.json";
-const PARTIAL_CSV: &str = "ario.csv.partial";
-const PARTIAL_STOCKS: &str = "inputs_stocks.csv.partial";
 
-/// A write that failed: exit 1, the file named.
-fn io_failure(path: &Path) -> impl FnOnce(std::io::Error) -> Failure + '_ {
-    move |e| Failure::Run(anyhow!("{}: {e}", path.display()))
+/// `chokepoint ario --out DIR`: `run_info.json` last, `NAME.partial` while writing, and a
+/// previous run's outputs removed first (a folder being rewritten must not look complete while
+/// the run is under way).
+pub const ARIO_FOLDER: Layout = Layout {
+    manifest: "run_info.json",
+    clears: &["run_info.json", CSV, STOCKS],
+    temp_name: partial,
+    json_newline: false,
+};
+
+fn partial(name: &str) -> String {
+    format!("{name}.partial")
 }
 
 /// The folder being written (nothing at all without `--out`).
 pub struct Folder {
-    dir: Option<PathBuf>,
-    csv: Option<CsvSink<BufWriter<File>>>,
-    stocks: Option<BufWriter<File>>,
+    run: Option<RunFolder>,
+    csv: Option<CsvSink<AtomicFile>>,
+    stocks: Option<AtomicFile>,
+    /// Streams flushed, to be renamed into place with the run's information.
+    done: Vec<AtomicFile>,
 }
 
 impl Folder {
-    /// Creates `dir` and empties it of a previous run's outputs (a folder being rewritten must
-    /// not look complete while the run is under way), then opens `ario.csv.partial` (when
-    /// `csv`) and `inputs_stocks.csv.partial` (when also `stocks`).
+    /// Creates `dir` and empties it of a previous run's outputs, then opens `ario.csv` (when
+    /// `csv`) and `inputs_stocks.csv` (when also `stocks`) under their temporary names.
     pub fn create(
         dir: Option<&Path>,
         csv: bool,
@@ -42,39 +50,24 @@ impl Folder {
         variables: &[Variable],
     ) -> Result<Folder, Failure> {
         let mut folder = Folder {
-            dir: dir.map(Path::to_path_buf),
+            run: None,
             csv: None,
             stocks: None,
+            done: Vec::new(),
         };
         let Some(dir) = dir else {
             return Ok(folder);
         };
-        std::fs::create_dir_all(dir).map_err(io_failure(dir))?;
-        for old in [RUN_INFO, CSV, STOCKS] {
-            let p = dir.join(old);
-            match std::fs::remove_file(&p) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(io_failure(&p)(e));
-                }
-                _ => {}
+        let run = RunFolder::create(dir, &ARIO_FOLDER)?;
+        if csv {
+            folder.csv = Some(CsvSink::new(run.file(CSV)?, variables));
+            if stocks {
+                let mut w = run.file(STOCKS)?;
+                writeln!(w, "step,input,region,sector,value").map_err(anyhow::Error::from)?;
+                folder.stocks = Some(w);
             }
         }
-        if !csv {
-            return Ok(folder);
-        }
-        let p = dir.join(PARTIAL_CSV);
-        let f = File::create(&p).map_err(io_failure(&p))?;
-        folder.csv = Some(CsvSink::new(
-            BufWriter::with_capacity(1 << 20, f),
-            variables,
-        ));
-        if stocks {
-            let p = dir.join(PARTIAL_STOCKS);
-            let f = File::create(&p).map_err(io_failure(&p))?;
-            let mut w = BufWriter::with_capacity(1 << 20, f);
-            writeln!(w, "step,input,region,sector,value").map_err(io_failure(&p))?;
-            folder.stocks = Some(w);
-        }
+        folder.run = Some(run);
         Ok(folder)
     }
 
@@ -86,31 +79,29 @@ impl Folder {
     /// Flushes the streamed files once the steps are done.
     pub fn finish_streams(&mut self) -> Result<(), Failure> {
         if let Some(c) = self.csv.take() {
-            c.finish().map_err(io_failure(Path::new(PARTIAL_CSV)))?;
+            let file = c
+                .finish()
+                .map_err(|e| anyhow::Error::new(e).context(format!("cannot write {CSV}")))?;
+            self.done.push(file);
         }
         if let Some(mut w) = self.stocks.take() {
-            w.flush().map_err(io_failure(Path::new(PARTIAL_STOCKS)))?;
+            w.flush()
+                .map_err(|e| anyhow::Error::new(e).context(format!("cannot write {STOCKS}")))?;
+            self.done.push(w);
         }
         Ok(())
     }
 
-    /// Renames the streamed files into place, then writes `run_info.json` (pretty JSON, no
-    /// trailing newline), last.
+    /// Renames the streamed files into place, then writes `run_info.json`, last.
     pub fn finish(self, run_info: &serde_json::Value) -> Result<(), Failure> {
-        let Some(dir) = &self.dir else {
+        let Some(mut run) = self.run else {
             return Ok(());
         };
-        for (tmp, fin) in [(PARTIAL_CSV, CSV), (PARTIAL_STOCKS, STOCKS)] {
-            if dir.join(tmp).exists() {
-                let p = dir.join(fin);
-                std::fs::rename(dir.join(tmp), &p).map_err(io_failure(&p))?;
-            }
+        for file in self.done {
+            run.finish(file)?;
         }
-        let p = dir.join(RUN_INFO);
-        let tmp = dir.join("run_info.json.partial");
-        let text = serde_json::to_string_pretty(run_info).unwrap_or_default();
-        std::fs::write(&tmp, text).map_err(io_failure(&tmp))?;
-        std::fs::rename(&tmp, &p).map_err(io_failure(&p))
+        run.seal(|_| run_info)?;
+        Ok(())
     }
 }
 

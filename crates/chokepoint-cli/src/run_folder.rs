@@ -173,7 +173,8 @@ impl AtomicFile {
             name: name.to_string(),
             temp,
             dest: dir.join(name),
-            w: Some(BufWriter::new(file)),
+            // Large streamed files (a run's time series, ARIO trajectories) write in few calls.
+            w: Some(BufWriter::with_capacity(1 << 20, file)),
             hasher: Sha256::new(),
             bytes: 0,
         })
