@@ -451,7 +451,8 @@ fn link_run(
 }
 
 /// The loss series of a `chokepoint run` folder: its `timeseries.csv` (a Monte Carlo folder has
-/// none, only `bands.csv`).
+/// none, only `bands.csv`), read only from a complete run: the folder's manifest lists the file
+/// and its digest matches (a truncated or edited series would give a shorter or wrong shock).
 fn read_run_losses(run_dir: &Path, mapping: &SectorMapping) -> Result<EndUseLosses, Failure> {
     let path = run_dir.join("timeseries.csv");
     if !path.exists() {
@@ -465,6 +466,27 @@ fn read_run_losses(run_dir: &Path, mapping: &SectorMapping) -> Result<EndUseLoss
             path.display()
         )));
     }
+    #[derive(serde::Deserialize)]
+    struct Listed {
+        outputs: Vec<crate::run_folder::OutputFile>,
+    }
+    let manifest = run_dir.join("manifest.json");
+    if !manifest.is_file() {
+        return Err(Failure::input(
+            anyhow::anyhow!(
+                "`{}` is not a complete run: it has no manifest.json",
+                run_dir.display()
+            ),
+            Some("the run was interrupted or the folder copied in part; rerun it".into()),
+        ));
+    }
+    let listed: Listed = serde_json::from_str(&read_text(&manifest)?).map_err(|e| {
+        Failure::input(
+            anyhow::anyhow!("`{}` is not a run manifest: {e}", manifest.display()),
+            Some("give the output folder of `chokepoint run`".into()),
+        )
+    })?;
+    crate::run_folder::verify_listed(run_dir, &listed.outputs, "timeseries.csv")?;
     let file = std::fs::File::open(&path).map_err(cannot_read(&path))?;
     EndUseLosses::from_reader(&path, file, mapping).map_err(engine_error)
 }
@@ -489,7 +511,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let t1 = Instant::now();
     let res = prep.model.run(args.steps, folder.sink());
     let t_loop = t1.elapsed().as_secs_f64();
-    folder.finish_streams()?;
+    folder
+        .finish_streams()
+        .map_err(|f| f.writing(args.out.as_deref()))?;
     let crashed = match res {
         Ok(()) => None,
         Err(e @ ModelError::Crash { .. }) => Some(e.to_string()),
@@ -502,7 +526,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         loop_s: t_loop,
     };
     let info = run_info(m, &args, prep.events.len(), crashed.as_deref(), timing);
-    folder.finish(&info)?;
+    folder
+        .finish(&info)
+        .map_err(|f| f.writing(args.out.as_deref()))?;
     eprintln!(
         "ario: {} industries, {} steps in {:.3} s ({:.3} ms/step){}",
         m.n_industries(),

@@ -2,8 +2,8 @@
 //! ([`RunFolder`]) under its own [`Layout`]: `ario.csv` (tidy, through the engine's `CsvSink`)
 //! and `inputs_stocks.csv` stream into `*.partial` files during the run and are renamed when
 //! it ends, and `run_info.json` (pretty JSON without a final newline, as BoARIO's reference
-//! runner writes it) is written last, so a folder with `run_info.json` is complete and an
-//! interrupted run leaves only `*.partial` files behind. [`Folder`] is also the [`Sink`] the
+//! runner writes it) is written last, so a folder with `run_info.json` is complete; the folder
+//! is written beside `--out` and swapped in whole when complete. [`Folder`] is also the [`Sink`] the
 //! model records into.
 
 use std::io::Write;
@@ -17,12 +17,10 @@ use crate::run_folder::{AtomicFile, Layout, RunFolder};
 const CSV: &str = "ario.csv";
 const STOCKS: &str = "inputs_stocks.csv";
 
-/// `chokepoint ario --out DIR`: `run_info.json` last, `NAME.partial` while writing, and a
-/// previous run's outputs removed first (a folder being rewritten must not look complete while
-/// the run is under way).
+/// `chokepoint ario --out DIR`: `run_info.json` last, `NAME.partial` while writing (in the
+/// staging folder: a previous run's outputs stay whole in `DIR` until the new run is complete).
 pub const ARIO_FOLDER: Layout = Layout {
     manifest: "run_info.json",
-    clears: &["run_info.json", CSV, STOCKS],
     temp_name: partial,
     json_newline: false,
 };

@@ -10,6 +10,7 @@ mod manifest;
 mod montecarlo;
 mod output;
 mod run_folder;
+mod signals;
 mod table;
 
 use anyhow::Context as _;
@@ -17,6 +18,7 @@ use chokepoint_core::scenario::Diagnostics;
 use chokepoint_core::scenario::Scenario;
 use chokepoint_core::shard::InputDigest;
 use clap::{Args, Parser, Subcommand};
+use run_folder::{RUN_FOLDER, RunFolder};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -140,6 +142,14 @@ impl Failure {
         Failure::Input { error, hint }
     }
 
+    /// A run failure while writing the folder `dir`, which keeps what it held.
+    pub fn writing(self, dir: Option<&std::path::Path>) -> Self {
+        match (self, dir) {
+            (Failure::Run(e), Some(dir)) => Failure::Run(e.context(run_failed(dir))),
+            (f, _) => f,
+        }
+    }
+
     fn report(&self) -> ExitCode {
         match self {
             Failure::Input { error, hint } => {
@@ -172,6 +182,7 @@ impl From<anyhow::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    signals::install();
     let result = match cli.command {
         Command::Ario(args) => ario::run(*args),
         Command::Run(args) => run(args),
@@ -254,6 +265,36 @@ fn validate(spec: &str, data: Option<&std::path::Path>) -> Result<(), Failure> {
     ))
 }
 
+/// `runs/STEM-TAIL` for a run of the scenario file `STEM` with its own base dataset, and
+/// `runs/STEM-on-DATA-HASH-TAIL` with `--data DATA`, HASH being the first 8 hex digits of a
+/// SHA-256 over the dataset files read: runs on different datasets never share a folder.
+pub fn default_out(
+    loaded: &inputs::Loaded,
+    data: Option<&std::path::Path>,
+    used: &[InputDigest],
+    tail: &str,
+) -> PathBuf {
+    let mut name = loaded.stem.clone();
+    if let Some(data) = data {
+        let stem = data
+            .file_stem()
+            .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
+        let bases: String = used
+            .iter()
+            .filter(|d| d.role == "base")
+            .map(|d| d.sha256.as_str())
+            .collect();
+        let hash = inputs::sha256_hex(bases.as_bytes());
+        name.push_str(&format!("-on-{stem}-{}", &hash[..8]));
+    }
+    PathBuf::from("runs").join(format!("{name}-{tail}"))
+}
+
+/// The context of an error that stopped a run: the destination keeps what it held.
+pub fn run_failed(dir: &std::path::Path) -> String {
+    format!("run failed; `{}` was left as it was", dir.display())
+}
+
 /// Writes to stdout; a closed pipe (`chokepoint run | head`) is not an error.
 fn print_out(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
@@ -281,16 +322,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let (scenario, loaded, used) = load(spec, args.data.as_deref())?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
-    let dir = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", loaded.stem)));
-    let summary = output::write_run(&dir, &scenario, seed, manifest::typed_args(), used)
-        .with_context(|| {
-            format!(
-                "run failed; output folder `{}` is incomplete",
-                dir.display()
-            )
-        })?;
+    let dir = args.out.unwrap_or_else(|| {
+        default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))
+    });
+    let folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let summary = output::write_run(folder, &scenario, seed, manifest::typed_args(), used)
+        .with_context(|| run_failed(&dir))?;
 
     let mut text = String::new();
     if !args.quiet {

@@ -10,7 +10,7 @@
 use crate::Failure;
 use crate::inputs;
 use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
-use crate::run_folder::{RUN_FOLDER, RunFolder, date_string, num, num_in};
+use crate::run_folder::{RUN_FOLDER, RunFolder, date_string, num, num_in, verify_listed};
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::montecarlo::{
     self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
@@ -448,11 +448,11 @@ pub fn run(
     let seed = seed.unwrap_or(scenario.settings.seed);
     let paths = mc.paths.max(1);
     let dir = out.unwrap_or_else(|| {
-        let mut name = format!("{}-seed{seed}-paths{paths}", loaded.stem);
+        let mut tail = format!("seed{seed}-paths{paths}");
         if let Some(s) = mc.shard {
-            name.push_str(&format!("-shard{}of{}", s.index, s.count));
+            tail.push_str(&format!("-shard{}of{}", s.index, s.count));
         }
-        PathBuf::from("runs").join(name)
+        crate::default_out(&loaded, data, &used, &tail)
     });
     let mut set = SeriesSet::new(&scenario, &unc);
     set.stockout_threshold = mc.stockout_threshold;
@@ -461,8 +461,8 @@ pub fn run(
         Some(s) => s.paths(paths),
         None => (0..paths).collect(),
     };
+    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
     let write = || -> anyhow::Result<()> {
-        let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
         let pb = progress_bar(todo.len() as u64, quiet);
         let acc = montecarlo::run(
             &scenario,
@@ -490,12 +490,7 @@ pub fn run(
         };
         seal(folder, run, &labels)
     };
-    write().with_context(|| {
-        format!(
-            "run failed; output folder `{}` is incomplete",
-            dir.display()
-        )
-    })?;
+    write().with_context(|| crate::run_failed(&dir))?;
     let what = if mc.shard.is_some() { "shard" } else { "paths" };
     Ok(format!(
         "{} {what}: {} of {paths} paths, seed {seed}\noutput: {}\n",
@@ -512,7 +507,12 @@ struct ShardFolder {
     identity: RunIdentity,
 }
 
-/// Reads the manifest of a folder given to `merge`; refuses a folder that is not a shard.
+/// The files of a shard folder that `merge` reads.
+const SHARD_FILES: [&str; 3] = ["partial.bin", "paths.csv", "labels.json"];
+
+/// Reads the manifest of a folder given to `merge` and checks every file merge reads against
+/// it; refuses a folder that is not a shard, a shard numbered outside its run, and a file that
+/// changed after the shard was written.
 fn read_shard_folder(dir: &Path) -> Result<ShardFolder, Failure> {
     let p = dir.join("manifest.json");
     let text = fs::read_to_string(&p).map_err(|e| {
@@ -528,11 +528,27 @@ fn read_shard_folder(dir: &Path) -> Result<ShardFolder, Failure> {
         )
     })?;
     match (m.shard, m.identity()) {
-        (Some(shard), Some(identity)) => Ok(ShardFolder {
-            dir: dir.to_path_buf(),
-            shard,
-            identity,
-        }),
+        (Some(shard), Some(identity)) => {
+            if shard.count == 0 || shard.index >= shard.count {
+                return Err(Failure::input(
+                    anyhow!(
+                        "`{}` says it is shard {}/{}, which no run has",
+                        p.display(),
+                        shard.index,
+                        shard.count
+                    ),
+                    Some("the manifest was edited or damaged; rerun the shard".into()),
+                ));
+            }
+            for name in SHARD_FILES {
+                verify_listed(dir, &m.outputs, name)?;
+            }
+            Ok(ShardFolder {
+                dir: dir.to_path_buf(),
+                shard,
+                identity,
+            })
+        }
         _ => Err(Failure::input(
             anyhow!(
                 "`{}` is not a shard (no `shard` in its manifest)",
@@ -573,10 +589,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         }
     }
     let count = run.shard_count;
-    let mut seen = vec![false; count as usize];
+    let mut seen = std::collections::BTreeSet::new();
     for s in &shards {
-        let i = s.shard.index as usize;
-        if seen[i] {
+        if !seen.insert(s.shard.index) {
             return Err(refuse(
                 format!(
                     "shard {} is given twice (again in `{}`)",
@@ -586,13 +601,19 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
                 "give each shard folder once",
             ));
         }
-        seen[i] = true;
     }
-    let missing: Vec<String> = (0..count as usize)
-        .filter(|&i| !seen[i])
-        .map(|i| i.to_string())
-        .collect();
-    if !missing.is_empty() {
+    let absent = count - seen.len() as u64;
+    if absent > 0 {
+        // A count read from a manifest may be huge: name the first few.
+        const NAMED: usize = 20;
+        let mut missing: Vec<String> = (0..count)
+            .filter(|i| !seen.contains(i))
+            .take(NAMED)
+            .map(|i| i.to_string())
+            .collect();
+        if absent > NAMED as u64 {
+            missing.push(format!("and {} more", absent - NAMED as u64));
+        }
         return Err(refuse(
             format!("shards {} of {count} are missing", missing.join(", ")),
             "run the missing shards, then merge all of them",
@@ -626,8 +647,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         }
     }
     let acc = total.ok_or_else(|| Failure::Run(anyhow!("no shards")))?;
+    let mut folder = RunFolder::create(out, &RUN_FOLDER)?;
     let write = || -> anyhow::Result<()> {
-        let mut folder = RunFolder::create(out, &RUN_FOLDER)?;
         write_result(&mut folder, &acc, &labels, threads(None))?;
         let merged = McRun {
             scenario: &run.scenario,
@@ -638,7 +659,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         };
         seal(folder, merged, &labels)
     };
-    write().with_context(|| format!("merge failed; `{}` is incomplete", out.display()))?;
+    write().with_context(|| format!("merge failed; `{}` was left as it was", out.display()))?;
     Ok(format!(
         "merged {} shards ({} paths)\noutput: {}\n",
         shards.len(),

@@ -4,7 +4,7 @@
 //! all through one [`RunFolder`].
 
 use crate::manifest::{RunManifest, SCHEMA_VERSION, program};
-use crate::run_folder::{AtomicFile, RUN_FOLDER, RunFolder, date_string, num, num_in};
+use crate::run_folder::{AtomicFile, RunFolder, date_string, num, num_in};
 use anyhow::Result;
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::Day;
@@ -16,7 +16,6 @@ use chokepoint_core::summary::{RunSummary, SummaryRow};
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::Path;
 
 pub const TIMESERIES_HEADER: [&str; 7] = [
     "date", "region", "partner", "product", "variable", "value", "unit",
@@ -239,13 +238,12 @@ struct SummaryJson<'a> {
 /// Runs the scenario into the run folder `dir` and returns the engine's summary; `args` and
 /// `inputs` go into the manifest. See docs/outputs.md.
 pub fn write_run(
-    dir: &Path,
+    mut folder: RunFolder,
     scenario: &Scenario,
     seed: u64,
     args: Vec<String>,
     inputs: Vec<InputDigest>,
 ) -> Result<RunSummary> {
-    let mut folder = RunFolder::create(dir, &RUN_FOLDER)?;
     let world = &scenario.world;
     let start = scenario.settings.start;
     let mut sink = CsvSink::new(&folder, world, start)?;

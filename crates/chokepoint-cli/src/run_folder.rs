@@ -1,33 +1,34 @@
 //! The run-folder writer: every folder of results the program writes goes through it. A
-//! [`RunFolder`] is a folder being written under a [`Layout`] (the name of its manifest, what an
-//! earlier run left that must go first, the name a file has while it is written, how a JSON file
-//! ends). Each file goes through an [`AtomicFile`]: its bytes go to the temporary name and into
-//! a SHA-256 as they are written, and [`RunFolder::finish`] renames it into place and lists it
-//! as an [`OutputFile`] (name, bytes, digest). [`RunFolder::seal`] writes the manifest, built
-//! from that list, last: a folder holding its manifest is complete (docs/outputs.md).
+//! [`RunFolder`] is a folder being written under a [`Layout`] (the name of its manifest, the
+//! name a file has while it is written, how a JSON file ends). It is written whole into a fresh
+//! staging folder beside its destination (`.NAME.staging-HOST-PID`) and swapped in only when
+//! complete ([`RunFolder::seal`]): until then a previous result in the destination stays whole
+//! and untouched, and a run that fails, panics or is interrupted (SIGINT, SIGTERM: see
+//! [`crate::signals`]) removes its staging folder. Each file goes through an [`AtomicFile`]: its
+//! bytes go to the temporary name and into a SHA-256 as they are written, and
+//! [`RunFolder::finish`] renames it into place and lists it as an [`OutputFile`] (name, bytes,
+//! digest). The manifest, built from that list, is written last: a folder holding its manifest
+//! is complete (docs/outputs.md), and [`verify_listed`] checks a file against it.
 //! [`num_in`] / [`num`] and [`date_string`] are how every CSV the program writes spells numbers
 //! and dates, in a run folder or on stdout.
 
+use crate::Failure;
 use crate::inputs::hex;
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, anyhow};
 use chokepoint_core::event::Day;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read as _, Write};
 use std::path::{Path, PathBuf};
 
 /// The conventions of one kind of folder.
 pub struct Layout {
     /// The file written last; its presence marks a complete folder.
     pub manifest: &'static str,
-    /// Removed before anything is written, the manifest among them, so that an interrupted
-    /// rerun leaves a folder that does not look complete.
-    pub clears: &'static [&'static str],
-    /// The name a file has while it is written. It stays in the folder, so that the rename
-    /// into place is atomic.
+    /// The name a file has while it is written, inside the staging folder.
     pub temp_name: fn(&str) -> String,
     /// Whether a JSON file ends with a newline after its pretty-printed value.
     pub json_newline: bool,
@@ -37,10 +38,14 @@ pub struct Layout {
 /// writing, JSON ending in a newline.
 pub const RUN_FOLDER: Layout = Layout {
     manifest: "manifest.json",
-    clears: &["manifest.json"],
     temp_name: hidden_temp,
     json_newline: true,
 };
+
+/// The manifests of every kind of folder the program writes (`manifest.json` of `run`,
+/// Monte Carlo and `merge`, `run_info.json` of `ario`): a folder holding one of them is a
+/// result the program may replace.
+const MANIFESTS: [&str; 2] = ["manifest.json", "run_info.json"];
 
 fn hidden_temp(name: &str) -> String {
     format!(".{name}.tmp")
@@ -55,38 +60,59 @@ pub struct OutputFile {
     pub sha256: String,
 }
 
-/// A folder being written. Files reach their final names one by one, each complete; the
-/// manifest comes last, through [`RunFolder::seal`].
+/// A folder being written. Files reach their final names in the staging folder one by one,
+/// each complete; the manifest comes last, through [`RunFolder::seal`], which swaps the staging
+/// folder into the destination.
 pub struct RunFolder {
-    dir: PathBuf,
+    /// Where the result goes.
+    dest: PathBuf,
+    /// Where it is written until it is complete; removed when the folder is dropped unsealed.
+    staging: PathBuf,
     layout: &'static Layout,
     outputs: Vec<OutputFile>,
+    sealed: bool,
 }
 
 impl RunFolder {
-    /// Creates `dir` if needed and removes what [`Layout::clears`] names.
-    pub fn create(dir: &Path, layout: &'static Layout) -> Result<RunFolder> {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create output folder `{}`", dir.display()))?;
-        for name in layout.clears {
-            let path = dir.join(name);
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(e).with_context(|| format!("cannot remove `{}`", path.display()));
-                }
-                _ => {}
-            }
-        }
+    /// Starts a folder that will replace `dir` when sealed. Refuses (as an input error) a
+    /// destination that is not a folder of results, so that `--out` never swallows a user's
+    /// files, and one that another live run is writing. Clears what interrupted runs into the
+    /// same destination left, saying so on stderr.
+    pub fn create(dir: &Path, layout: &'static Layout) -> Result<RunFolder, Failure> {
+        let dest = destination(dir)?;
+        let name = dest
+            .file_name()
+            .expect("destination() gives a named folder")
+            .to_string_lossy()
+            .into_owned();
+        let parent = dest
+            .parent()
+            .expect("a named folder has a parent")
+            .to_path_buf();
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create folder `{}`", parent.display()))
+            .map_err(Failure::Run)?;
+        check_replaceable(dir, &dest, layout)?;
+        clear_leftovers(&parent, &name, &dest)?;
+        let staging = parent.join(format!("{}{}", staging_prefix(&name), owner_tag()));
+        // A fresh folder: a leftover of this very process id cannot be alive.
+        let _ = fs::remove_dir_all(&staging);
+        fs::create_dir(&staging)
+            .with_context(|| format!("cannot create staging folder `{}`", staging.display()))
+            .map_err(Failure::Run)?;
+        crate::signals::register(&staging);
         Ok(RunFolder {
-            dir: dir.to_path_buf(),
+            dest,
+            staging,
             layout,
             outputs: Vec::new(),
+            sealed: false,
         })
     }
 
     /// Starts the file `name`; it is listed once handed to [`RunFolder::finish`].
     pub fn file(&self, name: &str) -> Result<AtomicFile> {
-        AtomicFile::create(&self.dir, name, (self.layout.temp_name)(name))
+        AtomicFile::create(&self.staging, name, (self.layout.temp_name)(name))
     }
 
     /// Starts the CSV file `name` with its header row.
@@ -127,13 +153,23 @@ impl RunFolder {
         self.finish(f)
     }
 
-    /// Writes the manifest, built from the list of files written (sorted by name), and so
-    /// completes the folder.
+    /// Writes the manifest, built from the list of files written (sorted by name), and swaps
+    /// the complete folder into its destination: the destination holds the complete previous
+    /// result or the complete new one at every moment (one `renameat2(RENAME_EXCHANGE)` where
+    /// the file system has it, else two renames with the old result kept aside in between).
     pub fn seal<M: Serialize>(mut self, manifest: impl FnOnce(Vec<OutputFile>) -> M) -> Result<()> {
         self.outputs.sort_by(|a, b| a.name.cmp(&b.name));
         let manifest = manifest(std::mem::take(&mut self.outputs));
         self.json(self.layout.manifest, &manifest)?.finish()?;
-        Ok(())
+        File::open(&self.staging)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("cannot sync `{}`", self.staging.display()))?;
+        crate::signals::with_staging(|list| {
+            swap_in(&self.staging, &self.dest)?;
+            self.sealed = true;
+            crate::signals::unregister(list, &self.staging);
+            Ok(())
+        })
     }
 
     fn json(&self, name: &str, value: &impl Serialize) -> Result<AtomicFile> {
@@ -150,6 +186,343 @@ impl RunFolder {
             .with_context(|| format!("cannot write {name}"))?;
         Ok(f)
     }
+}
+
+impl Drop for RunFolder {
+    /// An unsealed folder (the run failed or panicked) leaves nothing: the destination keeps
+    /// what it held.
+    fn drop(&mut self) {
+        if !self.sealed {
+            crate::signals::with_staging(|list| {
+                let _ = fs::remove_dir_all(&self.staging);
+                crate::signals::unregister(list, &self.staging);
+            });
+        }
+    }
+}
+
+/// `dir` as an absolute path with a last component (`--out .` names the current folder), and
+/// through a symbolic link to the folder it points at.
+fn destination(dir: &Path) -> Result<PathBuf, Failure> {
+    let abs = std::path::absolute(dir)
+        .with_context(|| format!("cannot resolve `{}`", dir.display()))
+        .map_err(Failure::Run)?;
+    let resolved = if abs.exists() {
+        fs::canonicalize(&abs)
+            .with_context(|| format!("cannot resolve `{}`", dir.display()))
+            .map_err(Failure::Run)?
+    } else {
+        // Folds `a/../b` and `./` so that the staging folder sits beside the real destination.
+        let mut out = PathBuf::new();
+        for c in abs.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    if resolved.file_name().is_none() || resolved.parent().is_none() {
+        return Err(Failure::input(
+            anyhow!("cannot write results into `{}`", dir.display()),
+            Some("give --out a folder of its own, e.g. `--out runs/my-run`".into()),
+        ));
+    }
+    Ok(resolved)
+}
+
+/// A destination may be replaced when it does not exist, is empty, or holds a manifest of
+/// one of the program's folders (or of `layout`); anything else may be a user's files.
+fn check_replaceable(typed: &Path, dest: &Path, layout: &Layout) -> Result<(), Failure> {
+    let meta = match fs::metadata(dest) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(Failure::Run(
+                anyhow!(e).context(format!("cannot read `{}`", typed.display())),
+            ));
+        }
+        Ok(m) => m,
+    };
+    let refuse = |what: String| {
+        Failure::input(
+            anyhow!("output folder `{}` {what}", typed.display()),
+            Some(
+                "give a new folder with --out, or remove this one if it is no longer needed".into(),
+            ),
+        )
+    };
+    if !meta.is_dir() {
+        return Err(refuse("exists and is not a folder".into()));
+    }
+    if MANIFESTS
+        .iter()
+        .chain([&layout.manifest])
+        .any(|m| dest.join(m).is_file())
+    {
+        return Ok(());
+    }
+    let first = fs::read_dir(dest)
+        .with_context(|| format!("cannot read `{}`", typed.display()))
+        .map_err(Failure::Run)?
+        .next();
+    match first {
+        None => Ok(()),
+        Some(entry) => {
+            let name = entry
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Err(refuse(format!(
+                "holds files that are not a complete chokepoint result (e.g. `{name}`), which a run would replace"
+            )))
+        }
+    }
+}
+
+fn staging_prefix(name: &str) -> String {
+    format!(".{name}.staging-")
+}
+
+fn kept_prefix(name: &str) -> String {
+    format!(".{name}.old-")
+}
+
+/// `HOST-PID` of this process, which names its staging folder: another process can tell
+/// whether the owner still runs (on this host).
+fn owner_tag() -> String {
+    format!("{}-{}", host(), std::process::id())
+}
+
+fn host() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().replace(['/', '-'], "_"))
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Whether the process `pid` of this host is a running chokepoint (`/proc/PID/comm`, which
+/// tells a reused process id from the original owner). Without `/proc` every owner counts as
+/// running, so nothing of another run is removed.
+fn chokepoint_runs(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return true;
+    }
+    fs::read_to_string(proc.join(pid.to_string()).join("comm"))
+        .map(|comm| comm.trim() == env!("CARGO_BIN_NAME"))
+        .unwrap_or(false)
+}
+
+/// Folders that runs into `dest` left beside it when they were killed (SIGKILL, power loss):
+/// a staging folder of a dead owner is removed; a previous result kept aside by an
+/// interrupted two-rename swap is put back when the destination is missing, else removed.
+/// Each is reported on stderr. A staging folder of a live owner means another run is writing
+/// the same destination: refused.
+fn clear_leftovers(parent: &Path, name: &str, dest: &Path) -> Result<(), Failure> {
+    let (staging, kept) = (staging_prefix(name), kept_prefix(name));
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let mut found: Vec<(PathBuf, bool)> = Vec::new();
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        for (prefix, is_kept) in [(&staging, false), (&kept, true)] {
+            if let Some(tag) = file.strip_prefix(prefix.as_str()) {
+                let (h, pid) = tag.rsplit_once('-').unwrap_or((tag, ""));
+                let pid: Option<u32> = pid.parse().ok();
+                let ours = h == host();
+                if ours && pid.is_some_and(|p| p != std::process::id() && chokepoint_runs(p)) {
+                    return Err(Failure::input(
+                        anyhow!(
+                            "another chokepoint run (process {}) is writing `{}`",
+                            pid.unwrap_or_default(),
+                            dest.display()
+                        ),
+                        Some("wait for it to finish, or give this run another --out".into()),
+                    ));
+                }
+                if !ours {
+                    eprintln!(
+                        "note: `{}` was left by a run on host `{h}`; remove it if that run has ended",
+                        e.path().display()
+                    );
+                    continue;
+                }
+                found.push((e.path(), is_kept));
+            }
+        }
+    }
+    for (path, is_kept) in found {
+        if is_kept && !dest.exists() && fs::rename(&path, dest).is_ok() {
+            eprintln!(
+                "note: put back the previous result `{}` that an interrupted run had set aside",
+                dest.display()
+            );
+            continue;
+        }
+        let size = tree_bytes(&path);
+        fs::remove_dir_all(&path)
+            .with_context(|| {
+                format!(
+                    "cannot remove `{}` left by an interrupted run",
+                    path.display()
+                )
+            })
+            .map_err(Failure::Run)?;
+        eprintln!(
+            "note: removed `{}` ({}) left by an interrupted run",
+            path.display(),
+            human_bytes(size)
+        );
+    }
+    Ok(())
+}
+
+fn tree_bytes(path: &Path) -> u64 {
+    fs::read_dir(path)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => tree_bytes(&e.path()),
+                    _ => e.metadata().map_or(0, |m| m.len()),
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// `bytes` for a person: `812 B`, `3.4 MB`, `7.3 GB` (powers of 1000).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 1000.0 && unit < UNITS.len() - 1 {
+        v /= 1000.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// Puts the complete folder `staging` at `dest`, and the previous result, if any, away.
+fn swap_in(staging: &Path, dest: &Path) -> Result<()> {
+    let renamed = |r: io::Result<()>| {
+        r.with_context(|| {
+            format!(
+                "cannot move `{}` to `{}`",
+                staging.display(),
+                dest.display()
+            )
+        })
+    };
+    if !dest.exists() {
+        return renamed(fs::rename(staging, dest));
+    }
+    if exchange(staging, dest)? {
+        // `staging` now holds the previous result.
+        let _ = fs::remove_dir_all(staging);
+        return Ok(());
+    }
+    let name = dest.file_name().expect("named").to_string_lossy();
+    let kept = dest.with_file_name(format!("{}{}", kept_prefix(&name), owner_tag()));
+    fs::rename(dest, &kept)
+        .with_context(|| format!("cannot move the previous result `{}` aside", dest.display()))?;
+    if let Err(e) = renamed(fs::rename(staging, dest)) {
+        let _ = fs::rename(&kept, dest);
+        return Err(e);
+    }
+    let _ = fs::remove_dir_all(&kept);
+    Ok(())
+}
+
+/// Exchanges two folders atomically (Linux `renameat2(RENAME_EXCHANGE)`); `false` where the
+/// system or file system cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> Result<bool> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).context("a path with a NUL byte");
+    let (ca, cb) = (c(a)?, c(b)?);
+    // SAFETY: both are valid NUL-terminated paths; the call reads them and nothing else.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP) => Ok(false),
+        _ => {
+            Err(e).with_context(|| format!("cannot swap `{}` into `{}`", a.display(), b.display()))
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> Result<bool> {
+    Ok(false)
+}
+
+/// Checks a file of a complete folder against what its manifest lists (size, then SHA-256),
+/// so that a result altered after it was written (one flipped bit, an edited digit, a
+/// truncated copy) is never read as the program's own.
+pub fn verify_listed(dir: &Path, listed: &[OutputFile], name: &str) -> Result<(), Failure> {
+    let path = dir.join(name);
+    let refuse = |what: String| {
+        Failure::input(
+            anyhow!("`{}` {what}", path.display()),
+            Some("the folder was changed or damaged after the run wrote it; rerun it".into()),
+        )
+    };
+    let Some(entry) = listed.iter().find(|o| o.name == name) else {
+        return Err(refuse("is not listed in the folder's manifest".into()));
+    };
+    let mut f = File::open(&path).map_err(|e| {
+        Failure::input(
+            anyhow!(e).context(format!("cannot read `{}`", path.display())),
+            Some("the folder's manifest lists it: the folder is damaged; rerun it".into()),
+        )
+    })?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read `{}`", path.display()))
+            .map_err(Failure::Run)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    if bytes != entry.bytes {
+        return Err(refuse(format!(
+            "has {bytes} bytes; its manifest lists {}",
+            entry.bytes
+        )));
+    }
+    let digest = hex(&hasher.finalize());
+    if digest != entry.sha256 {
+        return Err(refuse(format!(
+            "does not match its manifest (SHA-256 {digest}, listed {})",
+            entry.sha256
+        )));
+    }
+    Ok(())
 }
 
 /// A file being written: bytes go to its temporary name and into a SHA-256. Only
@@ -271,37 +644,71 @@ mod tests {
         }
     }
 
+    /// A fresh parent folder for one test; results go to `PARENT/out`.
     fn temp_dir(test: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "chokepoint-run-folder-{test}-{}",
             std::process::id()
         ));
         let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
         dir
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn message(f: Failure) -> String {
+        match f {
+            Failure::Input { error, hint } => format!("{error:#} / {}", hint.unwrap_or_default()),
+            Failure::Run(e) => format!("run: {e:#}"),
+            Failure::Invalid { .. } => "invalid".into(),
+        }
+    }
+
     /// Files appear under their names only when finished, each listed with its size and
-    /// digest; the manifest, written last, lists them by name.
+    /// digest, in a staging folder beside the destination; the previous result stays whole
+    /// until the manifest, written last, completes the new folder and it is swapped in.
     #[test]
-    fn files_appear_when_finished_and_the_manifest_comes_last() {
-        let dir = temp_dir("order");
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("manifest.json"), "stale").unwrap();
-        let mut folder = RunFolder::create(&dir, &RUN_FOLDER).unwrap();
-        assert!(
-            !dir.join("manifest.json").exists(),
-            "the stale manifest goes first"
-        );
+    fn files_appear_when_finished_and_the_folder_is_swapped_in_whole() {
+        let parent = temp_dir("order");
+        let dest = parent.join("out");
+        fs::create_dir_all(&dest).unwrap();
+        fs::write(dest.join("manifest.json"), "old").unwrap();
+        fs::write(dest.join("timeseries.csv"), "old").unwrap();
+        let mut folder = RunFolder::create(&dest, &RUN_FOLDER).unwrap();
+        let staging = folder.staging.clone();
+        assert_eq!(staging.parent(), Some(parent.as_path()));
         let mut w = folder.csv("b.csv", ["x", "y"]).unwrap();
         w.write_record(["1", "2"]).unwrap();
         folder.write("a.bin", b"abc").unwrap();
-        assert!(!dir.join("b.csv").exists());
-        assert!(dir.join(".b.csv.tmp").exists());
+        assert!(staging.join(".b.csv.tmp").exists());
+        assert!(!staging.join("b.csv").exists());
         folder.finish_csv(w).unwrap();
-        assert_eq!(fs::read_to_string(dir.join("b.csv")).unwrap(), "x,y\n1,2\n");
+        assert_eq!(
+            names(&dest),
+            ["manifest.json", "timeseries.csv"],
+            "old result untouched"
+        );
         folder.seal(|outputs| outputs).unwrap();
+        assert_eq!(
+            names(&dest),
+            ["a.bin", "b.csv", "manifest.json"],
+            "no stale file"
+        );
+        assert_eq!(names(&parent), ["out"], "no staging or old folder left");
+        assert_eq!(
+            fs::read_to_string(dest.join("b.csv")).unwrap(),
+            "x,y\n1,2\n"
+        );
         let listed: Vec<OutputFile> =
-            serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+            serde_json::from_slice(&fs::read(dest.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(listed[0].name, "a.bin");
         assert_eq!(listed[0].bytes, 3);
         assert_eq!(
@@ -310,41 +717,114 @@ mod tests {
         );
         assert_eq!(listed[1].name, "b.csv");
         assert_eq!(listed[1].bytes, 8);
-        let mut names: Vec<String> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, ["a.bin", "b.csv", "manifest.json"]);
-        fs::remove_dir_all(&dir).unwrap();
+        verify_listed(&dest, &listed, "b.csv").unwrap();
+        fs::remove_dir_all(&parent).unwrap();
     }
 
     /// Another kind of folder brings its own manifest name, temporary names and JSON ending;
-    /// a file dropped unfinished leaves nothing behind.
+    /// a file dropped unfinished leaves nothing behind, nor does a folder dropped unsealed.
     #[test]
     fn a_layout_decides_names_and_json_ending() {
         const BARE: Layout = Layout {
             manifest: "info.json",
-            clears: &["info.json", "data.csv"],
             temp_name: |name| format!("{name}.partial"),
             json_newline: false,
         };
-        let dir = temp_dir("layout");
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("data.csv"), "old").unwrap();
-        let mut folder = RunFolder::create(&dir, &BARE).unwrap();
-        assert!(!dir.join("data.csv").exists());
+        let parent = temp_dir("layout");
+        let dest = parent.join("out");
+        let mut folder = RunFolder::create(&dest, &BARE).unwrap();
         let dropped = folder.file("data.csv").unwrap();
-        assert!(dir.join("data.csv.partial").exists());
+        assert!(folder.staging.join("data.csv.partial").exists());
         drop(dropped);
-        assert!(!dir.join("data.csv.partial").exists());
+        assert!(!folder.staging.join("data.csv.partial").exists());
         folder.write_json("x.json", &[1]).unwrap();
         folder.seal(|_| serde_json::json!({ "ok": true })).unwrap();
-        assert_eq!(fs::read_to_string(dir.join("x.json")).unwrap(), "[\n  1\n]");
         assert_eq!(
-            fs::read_to_string(dir.join("info.json")).unwrap(),
+            fs::read_to_string(dest.join("x.json")).unwrap(),
+            "[\n  1\n]"
+        );
+        assert_eq!(
+            fs::read_to_string(dest.join("info.json")).unwrap(),
             "{\n  \"ok\": true\n}"
         );
-        fs::remove_dir_all(&dir).unwrap();
+        let unsealed = RunFolder::create(&dest, &BARE).unwrap();
+        drop(unsealed);
+        assert_eq!(names(&parent), ["out"]);
+        assert_eq!(names(&dest), ["info.json", "x.json"]);
+        fs::remove_dir_all(&parent).unwrap();
+    }
+
+    /// `--out` never replaces a folder that is not a result of the program: a user's files
+    /// stay (issue 16).
+    #[test]
+    fn issue_16_a_folder_of_other_files_is_not_replaced() {
+        let parent = temp_dir("foreign");
+        let dest = parent.join("mine");
+        fs::create_dir_all(&dest).unwrap();
+        fs::write(dest.join("thesis.tex"), "precious").unwrap();
+        let e = message(RunFolder::create(&dest, &RUN_FOLDER).err().unwrap());
+        assert!(
+            e.contains("holds files that are not a complete chokepoint result (e.g. `thesis.tex`)"),
+            "{e}"
+        );
+        fs::write(parent.join("file"), "x").unwrap();
+        let e = message(
+            RunFolder::create(&parent.join("file"), &RUN_FOLDER)
+                .err()
+                .unwrap(),
+        );
+        assert!(e.contains("exists and is not a folder"), "{e}");
+        assert_eq!(names(&parent), ["file", "mine"]);
+        fs::remove_dir_all(&parent).unwrap();
+    }
+
+    /// What a killed run left beside its destination is cleared by the next run into it; a
+    /// previous result set aside by an interrupted two-rename swap is put back (issue 16).
+    #[test]
+    fn issue_16_leftovers_of_killed_runs_are_cleared_or_put_back() {
+        let parent = temp_dir("leftovers");
+        let dest = parent.join("out");
+        // No process has this id (above the kernel's pid_max).
+        let dead = format!("{}-4194305", host());
+        let staging = parent.join(format!(".out.staging-{dead}"));
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join(".timeseries.csv.tmp"), vec![0u8; 4096]).unwrap();
+        let kept = parent.join(format!(".out.old-{dead}"));
+        fs::create_dir_all(&kept).unwrap();
+        fs::write(kept.join("manifest.json"), "old").unwrap();
+        let folder = RunFolder::create(&dest, &RUN_FOLDER).unwrap();
+        assert_eq!(
+            fs::read_to_string(dest.join("manifest.json")).unwrap(),
+            "old"
+        );
+        assert!(!staging.exists() && !kept.exists());
+        drop(folder);
+        assert_eq!(names(&parent), ["out"]);
+        fs::remove_dir_all(&parent).unwrap();
+    }
+
+    /// A file whose bytes differ from what the manifest lists is refused, naming it.
+    #[test]
+    fn issue_16_a_file_changed_after_the_run_fails_verification() {
+        let parent = temp_dir("verify");
+        let dest = parent.join("out");
+        let mut folder = RunFolder::create(&dest, &RUN_FOLDER).unwrap();
+        folder.write("partial.bin", &[1, 2, 3, 4]).unwrap();
+        folder.seal(|outputs| outputs).unwrap();
+        let listed: Vec<OutputFile> =
+            serde_json::from_slice(&fs::read(dest.join("manifest.json")).unwrap()).unwrap();
+        verify_listed(&dest, &listed, "partial.bin").unwrap();
+        fs::write(dest.join("partial.bin"), [1, 2, 3, 5]).unwrap();
+        let e = message(verify_listed(&dest, &listed, "partial.bin").err().unwrap());
+        assert!(
+            e.contains("partial.bin` does not match its manifest"),
+            "{e}"
+        );
+        fs::write(dest.join("partial.bin"), [1, 2, 3]).unwrap();
+        let e = message(verify_listed(&dest, &listed, "partial.bin").err().unwrap());
+        assert!(e.contains("has 3 bytes; its manifest lists 4"), "{e}");
+        let e = message(verify_listed(&dest, &listed, "paths.csv").err().unwrap());
+        assert!(e.contains("is not listed"), "{e}");
+        fs::remove_dir_all(&parent).unwrap();
     }
 }

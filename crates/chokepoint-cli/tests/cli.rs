@@ -10,6 +10,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[cfg(target_os = "linux")]
+#[path = "cli/issue16_faults.rs"]
+mod issue16_faults;
+#[path = "cli/issue16_folders.rs"]
+mod issue16_folders;
+
 const FILES: [&str; 5] = [
     "licences.csv",
     "manifest.json",
@@ -248,25 +254,23 @@ fn run_seed_flag_overrides_and_names_the_default_folder() {
     assert_eq!(summary["scenario"], "tiny licensing");
 }
 
+/// A run that cannot write its folder exits 1 and changes nothing (runs that fail while
+/// writing: `issue16_faults`).
 #[test]
-fn failed_run_exits_1_and_leaves_no_manifest() {
+fn failed_run_exits_1_and_changes_nothing() {
     let dir = temp_dir("fail", &["tiny.toml"]);
-    let out = dir.join("out");
-    fs::create_dir_all(out.join("timeseries.csv")).unwrap(); // cannot be replaced by a file
-    fs::write(out.join("manifest.json"), "{}").unwrap(); // stale, from an earlier run
-    let (code, stdout, stderr) = chokepoint(&dir, &["run", "tiny.toml", "--out", "out"]);
+    fs::write(dir.join("file"), "not a folder").unwrap();
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "tiny.toml", "--out", "file/out"]);
     assert_eq!(code, 1, "stderr:\n{stderr}");
     assert_eq!(stdout, "");
-    assert!(stderr.starts_with("error: run failed"), "stderr:\n{stderr}");
     assert!(
-        !out.join("manifest.json").exists(),
-        "stale manifest survived"
+        stderr.starts_with("error: cannot create folder `") && stderr.contains("/file`"),
+        "stderr:\n{stderr}"
     );
-    let left: Vec<String> = fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(left.iter().all(|f| !f.ends_with(".tmp")), "{left:?}");
+    assert_eq!(
+        fs::read_to_string(dir.join("file")).unwrap(),
+        "not a folder"
+    );
 }
 
 #[test]
@@ -572,13 +576,12 @@ fn ario_total(csv: &str, region: &str, sector: &str, variable: &str) -> f64 {
 /// losses on the shipped EXIOBASE mapping: the mapped industries lose output, the unmapped
 /// ones only through the input-output propagation, and a mapping naming an industry the MRIO
 /// lacks is an input error.
-#[test]
-fn ario_from_a_chokepoint_run() {
+/// Writes into `dir/mrio` a synthetic MRIO whose regions and sectors are those of the shipped
+/// EXIOBASE mapping (plus an unmapped `Other`); returns the mapping's path.
+fn mrio_for_the_mapping(dir: &Path) -> PathBuf {
     use chokepoint_ario::MrioTable;
     use chokepoint_ario::mineral::SectorMapping;
     use chokepoint_ario::synthetic::{SyntheticSpec, synthetic_mrio};
-    let dir = temp_dir("ario-link", &["china-ban.toml"]);
-    run_ok(&dir, &["run", "china-ban.toml", "--quiet", "--out", "run"]);
     let map_path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ario/exiobase3-mapping.toml");
     let mapping = SectorMapping::parse(&map_path, &fs::read_to_string(&map_path).unwrap()).unwrap();
@@ -601,6 +604,14 @@ fn ario_from_a_chokepoint_run() {
         let f = fs::File::create(dir.join("mrio").join(table.file_name())).unwrap();
         mrio.write_table(table, f).unwrap();
     }
+    map_path
+}
+
+#[test]
+fn ario_from_a_chokepoint_run() {
+    let dir = temp_dir("ario-link", &["china-ban.toml"]);
+    run_ok(&dir, &["run", "china-ban.toml", "--quiet", "--out", "run"]);
+    let map_path = mrio_for_the_mapping(&dir);
     let map = map_path.to_str().unwrap();
     let common = [
         "ario",
