@@ -7,7 +7,8 @@ use chokepoint_core::build::{WorldBuilder, event};
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::{
     Capacity, Day, EventKind, ExportBan, ExportQuota, Exports, GeneralLicence, LeadTime,
-    LicenceTerms, Licensing, Offtake, ProductSelector, RegionSelector, StockpileRelease, Tariff,
+    LicenceTerms, Licensing, Offtake, Pacing, ProductSelector, QuotaBatch, RegionSelector,
+    StockpileRelease, Tariff,
 };
 use chokepoint_core::model::{ProductId, Rationing, RegionId, Segment, Stage, Stockpile};
 use chokepoint_core::record::{LicenceOutcome, Variable, VecSink};
@@ -80,6 +81,8 @@ fn export_quota_caps_shipments_per_period() {
             },
             quantity: 12.0,
             period_days: 30,
+            pacing: Pacing::Running,
+            batches: Vec::new(),
         }),
     );
     let sink = run(&b.scenario(100, vec![ev]));
@@ -89,6 +92,83 @@ fn export_quota_caps_shipments_per_period() {
         let from = 10 + 30 * period;
         let total: f64 = ship[from..from + 30].iter().sum();
         assert!((total - 12.0).abs() < 1e-9, "period {period}: {total}");
+    }
+}
+
+/// A quota of `quantity` per 30 days from day 10 on the star's one route, paced as given.
+fn quota_run(quantity: f64, pacing: Pacing, batches: Vec<QuotaBatch>) -> Vec<f64> {
+    let (b, s, buyers, m) = star(100.0, &[("USA", 3)]);
+    let ev = event(
+        10,
+        None,
+        EventKind::ExportQuota(ExportQuota {
+            exports: Exports {
+                exporter: s,
+                products: ProductSelector::All,
+                destinations: RegionSelector::All,
+            },
+            quantity,
+            period_days: 30,
+            pacing,
+            batches,
+        }),
+    );
+    let sink = run(&b.scenario(100, vec![ev]));
+    series(&sink, Variable::Shipments, s, Some(buyers[0]), m)
+}
+
+/// Issue 17, quota pacing: `pacing = "even"` releases 15 per 30 days as 0.5 a day, so by day
+/// k of a period at most 0.5·(k+1) has shipped, and (the buyer wanting 1 a day) exactly that.
+#[test]
+fn issue_17_even_pacing_spreads_a_quota_over_its_period() {
+    let ship = quota_run(15.0, Pacing::Even, Vec::new());
+    for period in 0..3 {
+        let from = 10 + 30 * period;
+        let mut sum = 0.0;
+        for k in 0..30 {
+            sum += ship[from + k];
+            let released = 15.0 * (k + 1) as f64 / 30.0;
+            assert!(
+                (sum - released).abs() < 1e-9,
+                "period {period} day {k}: shipped {sum}, released {released}"
+            );
+        }
+    }
+}
+
+/// Issue 17, quota batches as announced: 4 announced on day 5 (before the quota starts, so in
+/// its first period), 6 on day 20, nothing for days 40-44, 8 on day 45 (second period) and 3
+/// on day 80 (third). Running pacing: each batch ships at once, unused allowance lapses.
+#[test]
+fn issue_17_quota_batches_release_on_their_dates() {
+    let batch = |day: i64, quantity: f64| QuotaBatch { day, quantity };
+    let batches = vec![
+        batch(5, 4.0),
+        batch(20, 6.0),
+        batch(45, 8.0),
+        batch(80, 3.0),
+    ];
+    let ship = quota_run(21.0, Pacing::Running, batches.clone());
+    let total = |a: usize, b: usize| ship[a..b].iter().sum::<f64>();
+    assert!(ship[..10].iter().all(|&x| x > 0.0), "free before the quota");
+    assert!((total(10, 20) - 4.0).abs() < 1e-9, "{}", total(10, 20));
+    assert!((total(20, 40) - 6.0).abs() < 1e-9, "{}", total(20, 40));
+    assert_eq!(total(40, 45), 0.0);
+    assert!((total(45, 70) - 8.0).abs() < 1e-9, "{}", total(45, 70));
+    assert_eq!(total(70, 80), 0.0);
+    assert!((total(80, 100) - 3.0).abs() < 1e-9, "{}", total(80, 100));
+    // Even pacing: the first batch spreads over the first period from its start (days 10-39,
+    // 4/30 a day), the day-20 batch over days 20-39 (6/20 a day).
+    let ship = quota_run(21.0, Pacing::Even, batches);
+    let mut sum = 0.0;
+    for k in 0..30 {
+        sum += ship[10 + k];
+        let released = 4.0 * (k + 1) as f64 / 30.0 + 6.0 * (k + 1).saturating_sub(10) as f64 / 20.0;
+        assert!(
+            (sum - released).abs() < 1e-9,
+            "day {}: {sum} against {released}",
+            10 + k
+        );
     }
 }
 
@@ -541,4 +621,72 @@ fn facilities_sharing_an_input_get_proportional_shares() {
         (s_ev - s_wind).abs() < 0.02,
         "equal shortfall shares: ev {s_ev} wind {s_wind}"
     );
+}
+
+/// The CLI's tiny fixture (CHN, JPN, USA; Dy oxide and magnets; starts 2025-01-01) with one
+/// more `[[event]]` table; the diagnostics as printed on failure.
+fn tiny_with(event: &str) -> Result<Scenario, String> {
+    use chokepoint_core::scenario::{NoBases, SourceText, parse_scenario};
+    let text = format!(
+        "{}\n[[event]]\n{event}",
+        include_str!("../../chokepoint-cli/tests/fixtures/tiny.toml")
+    );
+    parse_scenario(
+        SourceText {
+            name: "tiny.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .map_err(|d| d.to_string())
+}
+
+/// Issue 17: `batches` and `pacing` as a scenario writes them, and their mistakes, each at its
+/// position.
+#[test]
+fn issue_17_quota_batches_and_pacing_parse() {
+    let quota = "kind = \"export-quota\"\nexporter = \"CHN\"\nproducts = [\"ndfeb-magnet\"]\nperiod-days = 28\n";
+    let s = tiny_with(&format!(
+        "date = 2025-01-10\n{quota}pacing = \"even\"\nbatches = [{{ date = 2024-12-28, quantity = 5 }}, {{ date = 2025-02-01, quantity = 7.5 }}]\n"
+    ))
+    .unwrap();
+    let Some(EventKind::ExportQuota(q)) = s.events.last().map(|e| &e.kind) else {
+        panic!("{:?}", s.events.last())
+    };
+    assert_eq!(q.pacing, Pacing::Even);
+    assert_eq!(
+        q.batches,
+        [
+            QuotaBatch {
+                day: -4,
+                quantity: 5.0
+            },
+            QuotaBatch {
+                day: 31,
+                quantity: 7.5
+            }
+        ]
+    );
+    assert_eq!(q.quantity, 12.5);
+    let e = tiny_with(&format!(
+        "date = 2025-01-10\n{quota}quantity = 3\npacing = \"smooth\"\nbatches = [{{ date = 2025-02-01, quantity = 1 }}, {{ date = 2025-01-20, quantity = 2, note = 1 }}]\n"
+    ))
+    .unwrap_err();
+    for want in [
+        "unknown pacing `smooth`",
+        "`batches` and `quantity` both given",
+    ] {
+        assert!(e.contains(want), "{want}:\n{e}");
+    }
+    let e = tiny_with(&format!(
+        "date = 2025-01-10\n{quota}batches = [{{ date = 2025-02-01, quantity = 1 }}, {{ date = 2025-01-20, quantity = 2, note = 1 }}]\n"
+    ))
+    .unwrap_err();
+    for want in [
+        "batch date 2025-01-20 is not after the previous batch's",
+        "unknown key `note`",
+    ] {
+        assert!(e.contains(want), "{want}:\n{e}");
+    }
+    assert!(e.contains("tiny.toml:"), "positions: {e}");
 }

@@ -7,8 +7,8 @@ use chokepoint_core::build::{event, synthetic};
 use chokepoint_core::engine::Engine;
 use chokepoint_core::event::{
     Capacity, DemandShock, Event, EventKind, ExportBan, ExportQuota, Exports, LeadTime,
-    LicenceTerms, Licensing, Offtake, ProductSelector, RationingChange, RegionSelector,
-    StockpilePurchase, StockpileRelease, Tariff,
+    LicenceTerms, Licensing, Offtake, Pacing, ProductSelector, QuotaBatch, RationingChange,
+    RegionSelector, StockpilePurchase, StockpileRelease, Tariff,
 };
 use chokepoint_core::model::{ProductId, Rationing, RegionId, Settings};
 use chokepoint_core::record::{LicenceOutcome, NullSink};
@@ -113,6 +113,26 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
             },
             quantity: spec.a * 50.0,
             period_days: 30,
+            // Every way of releasing a quota: at once, evenly, and in two batches.
+            pacing: if spec.r2 % 2 == 0 {
+                Pacing::Running
+            } else {
+                Pacing::Even
+            },
+            batches: if spec.r2 % 3 == 0 {
+                vec![
+                    QuotaBatch {
+                        day: i64::from(spec.start) - 5,
+                        quantity: spec.a * 20.0,
+                    },
+                    QuotaBatch {
+                        day: i64::from(spec.start) + 12,
+                        quantity: spec.a * 30.0,
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
         }),
         4 => EventKind::Tariff(Tariff {
             importer: r1,

@@ -46,13 +46,13 @@ impl Engine<'_> {
         // Quotas: accept up to the tightest remaining allowance.
         let mut allowed = o.qty;
         for &q in &rule.quotas {
-            let (q, quota) = (q as usize, &self.controls.quotas[q as usize]);
-            let period = (day - quota.start) / quota.period_days.max(1);
+            let q = q as usize;
+            let (period, released) = self.controls.quotas[q].allowance(day);
             if period != policy.quota_period[q] {
                 policy.quota_period[q] = period;
                 policy.quota_used[q] = 0.0;
             }
-            allowed = allowed.min((quota.quantity - policy.quota_used[q]).max(0.0));
+            allowed = allowed.min((released - policy.quota_used[q]).max(0.0));
         }
         if allowed < o.qty {
             orders.on_order[l] -= o.qty - allowed;

@@ -1,7 +1,8 @@
 //! [`Controls`]: what a scenario's export controls declare once per run, because it outlives
 //! their active days: the licensing regimes ([`Regime`]: an application filed under one is
 //! decided under its terms after it ends; batch windows count from its start) and the export
-//! quotas ([`Quota`]: counted per period from their own start). Each kind declares its own
+//! quotas ([`Quota`]: counted per period from their own start, released as their [`Pacing`] and
+//! [`QuotaBatch`]es say). Each kind declares its own
 //! (`Kind::declare`); the day's rules refer to them by index.
 
 use super::licensing::{LicenceTerms, Licensing};
@@ -11,7 +12,7 @@ use crate::model::{Day, RegionId};
 #[derive(Debug, Clone, Default)]
 pub struct Controls<'a> {
     pub regimes: Vec<Regime<'a>>,
-    pub quotas: Vec<Quota>,
+    pub quotas: Vec<Quota<'a>>,
     /// Per event: its index in `regimes` or `quotas` (by its kind), if it declared one.
     pub(crate) of_event: Vec<Option<u32>>,
 }
@@ -31,12 +32,71 @@ impl Regime<'_> {
     }
 }
 
-/// An export quota: at most `quantity` units accepted per `period_days`, counted from `start`.
+/// How an allocation becomes available within its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pacing {
+    /// All of it on its first day: exporters may ship the whole allowance at once.
+    #[default]
+    Running,
+    /// Evenly, day by day, to the end of the period: exports spread over the period.
+    Even,
+}
+
+/// One announced allocation: `quantity` released on `day` (a day index from the scenario's
+/// start; negative before it).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Quota {
+pub struct QuotaBatch {
+    pub day: i64,
+    pub quantity: f64,
+}
+
+/// An export quota: at most `quantity` units accepted per `period_days`, counted from `start`,
+/// released as [`Pacing`] and `batches` say (see [`super::export_quota`] for the equation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quota<'a> {
     pub quantity: f64,
     pub period_days: u32,
     pub start: Day,
+    pub pacing: Pacing,
+    pub batches: &'a [QuotaBatch],
+}
+
+impl Quota<'_> {
+    /// The period that day `day` (on or after `start`) falls in, and the allowance released in
+    /// it by the end of that day.
+    pub fn allowance(&self, day: Day) -> (u32, f64) {
+        let len = self.period_days.max(1);
+        let period = (day - self.start) / len;
+        let from = i64::from(self.start + period * len);
+        let to = from + i64::from(len);
+        let today = i64::from(day);
+        let released = |at: i64, q: f64| match self.pacing {
+            Pacing::Running => {
+                if today >= at {
+                    q
+                } else {
+                    0.0
+                }
+            }
+            Pacing::Even => {
+                let share = (today - at + 1) as f64 / (to - at).max(1) as f64;
+                q * share.clamp(0.0, 1.0)
+            }
+        };
+        if self.batches.is_empty() {
+            return (period, released(from, self.quantity));
+        }
+        let first = i64::from(self.start);
+        let total = self
+            .batches
+            .iter()
+            // A batch announced before the quota starts counts in its first period.
+            .map(|b| (b.day.max(first), b.quantity))
+            .filter(|&(at, _)| at >= from && at < to)
+            .map(|(at, q)| released(at, q))
+            .sum();
+        (period, total)
+    }
 }
 
 impl<'a> Controls<'a> {
@@ -45,7 +105,7 @@ impl<'a> Controls<'a> {
         self.regimes.len() as u32 - 1
     }
 
-    pub(crate) fn add_quota(&mut self, quota: Quota) -> u32 {
+    pub(crate) fn add_quota(&mut self, quota: Quota<'a>) -> u32 {
         self.quotas.push(quota);
         self.quotas.len() as u32 - 1
     }

@@ -43,7 +43,7 @@ pub use crate::model::Day;
 use crate::model::{Rationing, World};
 use crate::network::Network;
 pub use capacity::Capacity;
-pub use controls::{Controls, Quota, Regime};
+pub use controls::{Controls, Pacing, Quota, QuotaBatch, Regime};
 pub use demand_shock::DemandShock;
 pub use export_ban::ExportBan;
 pub use export_licence::TermsSlot;

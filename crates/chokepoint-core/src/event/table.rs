@@ -23,6 +23,8 @@ pub(crate) struct KindTable<'c, 'a, 't, B> {
     pub label: &'c str,
     /// The event's index in the scenario's event list.
     pub event: usize,
+    /// The scenario's first day, for dates inside an event (None when it did not parse).
+    pub start: Option<jiff::civil::Date>,
 }
 
 impl<B: Clone> KindTable<'_, '_, '_, B> {

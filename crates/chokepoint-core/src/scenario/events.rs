@@ -135,6 +135,7 @@ fn event<'t>(cx: &mut Cx<'t>, e: &Entry<'_, 't>, s: &ParsedSettings) -> Option<E
             e,
             label: &label,
             event: ix,
+            start: s.start,
         };
         EventKind::parse(k, &mut table)
     });
