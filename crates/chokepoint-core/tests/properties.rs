@@ -114,12 +114,12 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
             quantity: spec.a * 50.0,
             period_days: 30,
             // Every way of releasing a quota: at once, evenly, and in two batches.
-            pacing: if spec.r2 % 2 == 0 {
+            pacing: if spec.r2.is_multiple_of(2) {
                 Pacing::Running
             } else {
                 Pacing::Even
             },
-            batches: if spec.r2 % 3 == 0 {
+            batches: if spec.r2.is_multiple_of(3) {
                 vec![
                     QuotaBatch {
                         day: i64::from(spec.start) - 5,
