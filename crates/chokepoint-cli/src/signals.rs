@@ -37,6 +37,8 @@ pub fn install() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
+            // Exits with the lock held: a run that reaches its swap waits for the end instead
+            // of finding its staging folder gone.
             with_staging(|list| {
                 for staging in list.iter() {
                     remove_while_written(staging);
@@ -44,8 +46,8 @@ pub fn install() {
                 if !list.is_empty() {
                     eprintln!("interrupted: the output folder was left as it was");
                 }
-            });
-            std::process::exit(128 + signal);
+                std::process::exit(128 + signal)
+            })
         }
     });
 }
