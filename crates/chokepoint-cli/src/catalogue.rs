@@ -35,8 +35,8 @@ pub fn scenarios() -> Result<(), Failure> {
         rows.push(vec![
             format!("builtin:{name}"),
             base,
-            s.settings.start.to_string(),
-            s.settings.days.to_string(),
+            s.settings.reported_start().to_string(),
+            s.settings.reported_days().to_string(),
             s.events.len().to_string(),
             s.settings.name.clone(),
         ]);

@@ -254,14 +254,18 @@ pub(crate) fn load_by<T>(
 
 fn validate(spec: &str, data: Option<&std::path::Path>) -> Result<(), Failure> {
     let (sc, _, _) = load(spec, data)?;
+    let spin_up = match sc.settings.report_from {
+        0 => String::new(),
+        n => format!(" (after a {n}-day spin-up from {})", sc.settings.start),
+    };
     print_out(&format!(
-        "ok: {}: {} regions, {} products, {} events, {} days from {}\n",
+        "ok: {}: {} regions, {} products, {} events, {} days from {}{spin_up}\n",
         sc.settings.name,
         sc.world.regions.len(),
         sc.world.products.len(),
         sc.events.len(),
-        sc.settings.days,
-        sc.settings.start
+        sc.settings.reported_days(),
+        sc.settings.reported_start()
     ))
 }
 

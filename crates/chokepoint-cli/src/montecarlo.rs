@@ -139,8 +139,8 @@ impl Labels {
         let product = |p: chokepoint_core::model::ProductId| w.products[p.ix()].code.clone();
         Labels {
             stockout_threshold: set.stockout_threshold,
-            start: s.settings.start.to_string(),
-            days: s.settings.days,
+            start: s.settings.reported_start().to_string(),
+            days: s.settings.reported_days(),
             series: set
                 .series
                 .iter()

@@ -262,14 +262,16 @@ pub fn write_run(
     folder.finish_csv(w)?;
 
     let name = scenario.settings.name.as_str();
-    let days = scenario.settings.days;
+    // What the folder reports: the days after a spin-up (dates of days are from `start`).
+    let days = scenario.settings.reported_days();
+    let reported_start = scenario.settings.reported_start().to_string();
     folder.write_json(
         "summary.json",
         &SummaryJson {
             scenario: name,
             seed,
             days,
-            start: start.to_string(),
+            start: reported_start.clone(),
             rows: &rows,
         },
     )?;
@@ -279,7 +281,7 @@ pub fn write_run(
         scenario: name.to_string(),
         seed,
         days,
-        start: start.to_string(),
+        start: reported_start,
         args,
         inputs,
         outputs,

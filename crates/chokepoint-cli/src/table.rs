@@ -45,7 +45,10 @@ pub fn render(scenario: &Scenario, summary: &RunSummary) -> String {
     let _ = writeln!(
         out,
         "{}: seed {}, {} days from {}",
-        scenario.settings.name, summary.seed, scenario.settings.days, start
+        scenario.settings.name,
+        summary.seed,
+        scenario.settings.reported_days(),
+        scenario.settings.reported_start()
     );
     let rows: Vec<[String; 15]> = summary
         .rows

@@ -272,12 +272,20 @@ pub enum Rationing {
     AllyPriority(String),
 }
 
-/// Run settings of a scenario.
+/// Run settings of a scenario. The engine simulates `days` days from `start`; the first
+/// `report_from` of them are a spin-up (a warm start): simulated so that a scenario can begin
+/// inside a regime, with its licences pending and its queues and stocks as they would be, but
+/// not reported. Records and summaries cover days `report_from..days`, the dates
+/// [`Settings::reported_start`] onwards.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub name: String,
+    /// The first simulated day (the spin-up's first day when there is one).
     pub start: Date,
+    /// Days simulated, the spin-up included.
     pub days: u32,
+    /// Days of spin-up before the first reported day.
+    pub report_from: Day,
     pub seed: u64,
     pub rationing: Rationing,
     /// λ in the daily share update s ← (1−λ)·s + λ·w/Σw.
@@ -286,12 +294,27 @@ pub struct Settings {
     pub fill_memory_days: f64,
 }
 
+impl Settings {
+    /// The first reported date.
+    pub fn reported_start(&self) -> Date {
+        self.start
+            .checked_add(jiff::Span::new().days(i64::from(self.report_from)))
+            .unwrap_or(self.start)
+    }
+
+    /// Days reported: the run's length after its spin-up.
+    pub fn reported_days(&self) -> u32 {
+        self.days - self.report_from
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             name: String::new(),
             start: Date::constant(2025, 1, 1),
             days: 365,
+            report_from: 0,
             seed: 1,
             rationing: Rationing::Proportional,
             adaptation_rate: 0.02,

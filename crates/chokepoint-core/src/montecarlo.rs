@@ -130,7 +130,10 @@ pub struct Metric {
 /// The series and metrics summarised for one scenario (derived from its central network).
 #[derive(Debug, Clone)]
 pub struct SeriesSet {
+    /// Days summarised: the scenario's reported days.
     pub days: u32,
+    /// The first of them, as an engine day (after the spin-up).
+    pub report_from: Day,
     pub series: Vec<SeriesKey>,
     /// The distinct sources of the series (one sketch per source and day), each series' index
     /// into them, and what the series divides its source's values by (days of cover: the
@@ -252,7 +255,8 @@ impl SeriesSet {
             });
         }
         SeriesSet {
-            days: scenario.settings.days,
+            days: scenario.settings.reported_days(),
+            report_from: scenario.settings.report_from,
             series,
             sources,
             source_of,
@@ -684,6 +688,10 @@ impl<'a> Opening<'a> {
             if next.earliest_decision() <= day {
                 break;
             }
+            if day < set.report_from {
+                engine = next;
+                continue;
+            }
             values.resize(values.len() + ns, 0.0);
             stockouts.resize(stockouts.len() + nk, 0);
             let (row, out) = (values.len() - ns, stockouts.len() - nk);
@@ -830,9 +838,14 @@ fn run_days(
     acc: &mut Accumulator,
 ) -> Vec<f64> {
     let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
+    let from = set.report_from as usize;
     while !engine.finished() {
         let day = engine.state.day as usize;
         engine.step(&mut NullSink);
+        // A spin-up's days are simulated, not summarised.
+        let Some(day) = day.checked_sub(from) else {
+            continue;
+        };
         observe(
             set,
             engine,

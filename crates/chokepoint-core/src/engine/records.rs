@@ -18,8 +18,12 @@ pub struct NodeTotals {
 }
 
 impl Engine<'_> {
-    /// Accumulates the day into the run's totals and emits its records when `sink` wants them.
+    /// Accumulates the day into the run's totals and emits its records when `sink` wants them;
+    /// the days of a spin-up count in neither.
     pub(super) fn record(&mut self, sink: &mut dyn Sink) {
+        if self.state.day < self.scenario.settings.report_from {
+            return;
+        }
         self.accumulate_summary();
         if sink.wants_records() {
             assert!(
@@ -278,7 +282,7 @@ impl Engine<'_> {
             });
         }
         RunSummary {
-            days: st.day,
+            days: st.day.saturating_sub(self.scenario.settings.report_from),
             seed: self.seed,
             rows,
         }

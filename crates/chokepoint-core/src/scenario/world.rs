@@ -742,11 +742,12 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
         days: None,
     };
     let Some(e) = scen else { return out };
-    const KEYS: [&str; 10] = [
+    const KEYS: [&str; 11] = [
         "name",
         "base",
         "start",
         "days",
+        "spin-up-days",
         "seed",
         "rationing",
         "ally-group",
@@ -767,6 +768,24 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
     {
         out.days = Some(d);
         out.settings.days = d;
+    }
+    // A warm start: the run begins `spin-up-days` before `start`, and those days are simulated
+    // but not reported. Events then date themselves from the spin-up's first day.
+    if let Some(v) = e.tbl.get("spin-up-days")
+        && let Some((n, num)) = cx.count(e.f, "spin-up-days", v, 0)
+        && cx.bound("spin-up-days", &num, n <= 3650, "between 0 and 3650")
+        && n > 0
+    {
+        let first = out
+            .start
+            .and_then(|s| s.checked_sub(jiff::Span::new().days(i64::from(n))).ok());
+        if let (Some(first), Some(days)) = (first, out.days) {
+            out.start = Some(first);
+            out.settings.start = first;
+            out.days = Some(days + n);
+            out.settings.days = days + n;
+            out.settings.report_from = n;
+        }
     }
     if let Some(v) = e.tbl.get("seed") {
         match v.get_ref() {
