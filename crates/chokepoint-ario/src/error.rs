@@ -61,6 +61,74 @@ pub enum EventError {
         kind: String,
         message: String,
     },
+    /// A key no event of its kind takes (a misspelling, most often: `durration`).
+    #[error(
+        "{}:{}:{}: unknown key `{key}` in event {} ({}); hint: {}",
+        .at.path.display(),
+        .at.line,
+        .at.column,
+        .at.index,
+        .at.kind,
+        key_hint(*.suggestion, .accepted)
+    )]
+    UnknownKey {
+        at: Box<EventPlace>,
+        key: String,
+        /// The accepted key closest to `key`, when it is close enough to be a typo.
+        suggestion: Option<&'static str>,
+        accepted: &'static [&'static str],
+    },
+    /// A required key an event lacks, at the event (a misspelled key is reported as unknown
+    /// first).
+    #[error(
+        "{}:{}:{}: event {} ({}) lacks `{key}`, {what}",
+        .at.path.display(),
+        .at.line,
+        .at.column,
+        .at.index,
+        .at.kind
+    )]
+    MissingKey {
+        at: Box<EventPlace>,
+        key: &'static str,
+        /// What the key gives, e.g. `a list of region names`.
+        what: &'static str,
+    },
+    /// An event kind that does not exist (`at.kind` is the kind as written).
+    #[error(
+        "{}:{}:{}: unknown kind `{}` of event {}; hint: {}",
+        .at.path.display(),
+        .at.line,
+        .at.column,
+        .at.kind,
+        .at.index,
+        key_hint(*.suggestion, .kinds)
+    )]
+    UnknownKind {
+        at: Box<EventPlace>,
+        suggestion: Option<&'static str>,
+        kinds: &'static [&'static str],
+    },
+}
+
+/// Where in an events file a problem is (1-based line and column, in characters), and which
+/// event it is about: its index in the file and its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPlace {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub index: usize,
+    pub kind: String,
+}
+
+/// `did you mean `x`? ` (when there is a close key) then the list of accepted ones.
+fn key_hint(suggestion: Option<&str>, accepted: &[&str]) -> String {
+    let list = accepted.join(", ");
+    match suggestion {
+        Some(s) => format!("did you mean `{s}`? accepted: {list}"),
+        None => format!("accepted: {list}"),
+    }
 }
 
 impl EventError {

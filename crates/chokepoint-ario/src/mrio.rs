@@ -312,9 +312,9 @@ fn read_flows<R: Read>(
     options: &ReadOptions<'_>,
 ) -> Result<(Axes, Vec<f64>), MrioError> {
     let path = table.name.as_path();
-    let mut zr = csv_reader(table.reader);
+    let (mut zr, lines) = csv_reader(table.reader);
     let mut recs = zr.records();
-    let (zcols, first_row) = read_header(path, &mut recs)?;
+    let (zcols, first_row) = read_header(path, lines, &mut recs)?;
     let (regions, sectors) = industry_axes(path, &zcols, options.order)?;
     let axes = Axes::new(regions, sectors);
     let (s_n, n) = (axes.sectors.len(), axes.n());
@@ -330,7 +330,7 @@ fn read_flows<R: Read>(
     );
     let mut seen = vec![false; n];
     let handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = lines.at(rec.position());
         let i = axes.row(path, line, &rec, &mut seen)?;
         if rec.len() != zcols.len() + 2 {
             return Err(MrioError::Shape(format!(
@@ -349,7 +349,7 @@ fn read_flows<R: Read>(
         }
         Ok(())
     };
-    each_row(path, first_row, recs, handle_row)?;
+    each_row(path, lines, first_row, recs, handle_row)?;
     axes.check_all_rows(path, &seen)?;
     Ok((axes, z))
 }
@@ -363,9 +363,9 @@ fn read_final_demand<R: Read>(
 ) -> Result<(Vec<String>, Vec<f64>), MrioError> {
     let path = table.name.as_path();
     let (regions, n) = (&axes.regions, axes.n());
-    let mut yr = csv_reader(table.reader);
+    let (mut yr, lines) = csv_reader(table.reader);
     let mut recs = yr.records();
-    let (ycols, first_row) = read_header(path, &mut recs)?;
+    let (ycols, first_row) = read_header(path, lines, &mut recs)?;
     let mut cats: Vec<String> = Vec::new();
     for (r, c) in &ycols {
         if !axes.ridx.contains_key(r) {
@@ -409,7 +409,7 @@ fn read_final_demand<R: Read>(
     let mut y = vec![0.0; n * nf];
     let mut seen = vec![false; n];
     let handle_row = |rec: csv::StringRecord| -> Result<(), MrioError> {
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = lines.at(rec.position());
         let i = axes.row(path, line, &rec, &mut seen)?;
         if rec.len() != nf + 2 {
             return Err(MrioError::Shape(format!(
@@ -426,7 +426,7 @@ fn read_final_demand<R: Read>(
         }
         Ok(())
     };
-    each_row(path, first_row, recs, handle_row)?;
+    each_row(path, lines, first_row, recs, handle_row)?;
     axes.check_all_rows(path, &seen)?;
     Ok((cats, y))
 }
@@ -434,6 +434,7 @@ fn read_final_demand<R: Read>(
 /// Hands `handle` the data row [`read_header`] already read (if any), then every other record.
 fn each_row<R: Read>(
     path: &Path,
+    lines: LineOf,
     first_row: Option<csv::StringRecord>,
     recs: Records<'_, R>,
     mut handle: impl FnMut(csv::StringRecord) -> Result<(), MrioError>,
@@ -442,7 +443,7 @@ fn each_row<R: Read>(
         handle(rec)?;
     }
     for rec in recs {
-        handle(rec.map_err(|e| csv_err(path, e))?)?;
+        handle(rec.map_err(|e| csv_err(path, lines, e))?)?;
     }
     Ok(())
 }
@@ -451,15 +452,15 @@ fn each_row<R: Read>(
 fn read_output<R: Read>(table: TableText<R>, axes: &Axes) -> Result<Vec<f64>, MrioError> {
     let path = table.name.as_path();
     let n = axes.n();
-    let mut xr = csv_reader(table.reader);
+    let (mut xr, lines) = csv_reader(table.reader);
     let mut x = vec![0.0; n];
     let mut seen = vec![false; n];
     for (k, rec) in xr.records().enumerate() {
-        let rec = rec.map_err(|e| csv_err(path, e))?;
+        let rec = rec.map_err(|e| csv_err(path, lines, e))?;
         if k == 0 {
             continue; // header: region,sector,indout
         }
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = lines.at(rec.position());
         if rec.len() != 3 {
             return Err(MrioError::Shape(format!(
                 "{}:{line}: expected 3 cells (region, sector, value), found {}",
@@ -523,19 +524,48 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-fn csv_reader<R: Read>(r: R) -> csv::Reader<BufReader<R>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, r))
+/// The line a record starts on. The `csv` crate counts a line when it consumes the line's
+/// `\n`, but it ends a record at the `\r` of a `\r\n` line end and consumes the `\n` only
+/// when it reads the next record: in a file with Windows line ends (pandas on Windows writes
+/// them) every record after the first would be reported one line too early.
+#[derive(Debug, Clone, Copy)]
+struct LineOf {
+    crlf: bool,
 }
 
-fn csv_err(path: &Path, e: csv::Error) -> MrioError {
-    let line = e.position().map_or(0, |p| p.line());
+impl LineOf {
+    fn at(self, pos: Option<&csv::Position>) -> u64 {
+        pos.map_or(0, |p| p.line() + u64::from(self.crlf && p.record() > 0))
+    }
+}
+
+/// A reader over `r` and how to number its lines: whether its first line (within the first
+/// buffer) ends in `\r\n`.
+fn csv_reader<R: Read>(r: R) -> (csv::Reader<BufReader<R>>, LineOf) {
+    let mut buf = BufReader::with_capacity(1 << 20, r);
+    let head = std::io::BufRead::fill_buf(&mut buf).unwrap_or_default();
+    let crlf = head
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && head[i - 1] == b'\r');
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(buf);
+    (reader, LineOf { crlf })
+}
+
+fn csv_err(path: &Path, lines: LineOf, e: csv::Error) -> MrioError {
+    // The crate's own message repeats its line number, which `LineOf` corrects.
+    let message = match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => err.to_string(),
+        csv::ErrorKind::Io(err) => format!("cannot read: {err}"),
+        _ => e.to_string(),
+    };
     MrioError::Csv {
         path: path.to_path_buf(),
-        line,
-        message: e.to_string(),
+        line: lines.at(e.position()),
+        message,
     }
 }
 
@@ -546,10 +576,14 @@ type Records<'a, R> = csv::StringRecordsIter<'a, BufReader<R>>;
 
 /// Reads the two header rows and skips an optional index-name row; returns the column labels
 /// and, when the third row is already data, that row.
-fn read_header<R: Read>(path: &Path, recs: &mut Records<'_, R>) -> Result<Header, MrioError> {
+fn read_header<R: Read>(
+    path: &Path,
+    lines: LineOf,
+    recs: &mut Records<'_, R>,
+) -> Result<Header, MrioError> {
     let mut next = |what: &str| -> Result<csv::StringRecord, MrioError> {
         match recs.next() {
-            Some(r) => r.map_err(|e| csv_err(path, e)),
+            Some(r) => r.map_err(|e| csv_err(path, lines, e)),
             None => Err(MrioError::Csv {
                 path: path.to_path_buf(),
                 line: 0,
@@ -696,4 +730,100 @@ fn parse_value(
         });
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The three tables of a 2 × 2 MRIO with one final-demand category, each as CSV text.
+    fn tables() -> [String; 3] {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let m = Mrio::from_parts(
+            names(&["r0", "r1"]),
+            names(&["s0", "s1"]),
+            names(&["fd"]),
+            (1..=16).map(f64::from).collect(),
+            (1..=8).map(f64::from).collect(),
+            None,
+        )
+        .unwrap();
+        MrioTable::ALL.map(|t| {
+            let mut out = Vec::new();
+            m.write_table(t, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        })
+    }
+
+    fn read(z: &[u8], y: &[u8], x: &[u8]) -> Result<Mrio, MrioError> {
+        let table = |name: &str, text| TableText {
+            name: PathBuf::from(name),
+            reader: text,
+        };
+        Mrio::read(
+            table("Z.csv", z),
+            table("Y.csv", y),
+            Some(table("x.csv", x)),
+            ReadOptions::new(IndustryOrder::AsGiven),
+        )
+    }
+
+    /// `text` with its lines ended by `ending`, and the first value of line `line` (1-based)
+    /// replaced by `value`.
+    fn edited(text: &str, ending: &str, line: usize, value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, l) in text.lines().enumerate() {
+            if i + 1 == line {
+                let cells: Vec<&str> = l.split(',').collect();
+                out.extend(cells[..2].join(",").as_bytes());
+                out.push(b',');
+                out.extend(value);
+                for c in &cells[3..] {
+                    out.push(b',');
+                    out.extend(c.as_bytes());
+                }
+            } else {
+                out.extend(l.as_bytes());
+            }
+            out.extend(ending.as_bytes());
+        }
+        out
+    }
+
+    /// Every message names the line of the bad record, whatever the line ends.
+    #[test]
+    fn issue_16_csv_errors_name_the_line_of_the_record() {
+        let [z, y, x] = tables();
+        for ending in ["\n", "\r\n"] {
+            let same = |t: &str| edited(t, ending, 0, b"");
+            let cases = [
+                // Z line 6: the third industry's row (after 2 header rows and the names row).
+                (
+                    read(&edited(&z, ending, 6, b"abc"), &same(&y), &same(&x)),
+                    "Z.csv:6: Z[r1|s0, r0|s0] = `abc` is not a number",
+                ),
+                (
+                    read(&same(&z), &edited(&y, ending, 5, b"-1"), &same(&x)),
+                    "Y.csv:5: Y[r0|s1, r0|fd] is -1",
+                ),
+                (
+                    read(&same(&z), &same(&y), &edited(&x, ending, 4, b"")),
+                    "x.csv:4: x[r1|s0] is NaN",
+                ),
+                // Not UTF-8: the csv crate's own error, at the line of its record.
+                (
+                    read(&edited(&z, ending, 7, b"\xff"), &same(&y), &same(&x)),
+                    "Z.csv:7: invalid utf-8: invalid UTF-8 in field 2 near byte index 0",
+                ),
+            ];
+            for (got, want) in cases {
+                let got = got.map(|_| ()).map_err(|e| e.to_string());
+                let got = got.expect_err(want);
+                assert!(
+                    got.starts_with(want),
+                    "{ending:?}: `{got}` is not `{want}...`"
+                );
+            }
+        }
+    }
 }

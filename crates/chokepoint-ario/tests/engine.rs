@@ -205,7 +205,7 @@ fn event_errors_name_the_problem() {
         "{e}"
     );
     let e = parse_events_toml(
-        "[[event]]\nkind = \"arbitrary\"\nregions = \"r000\"\n",
+        "[[event]]\nkind = \"arbitrary\"\nregions = \"r000\"\nsectors = [\"s0000\"]\nimpact = 0.5\n",
         Path::new("e.toml"),
     )
     .unwrap_err()

@@ -4,9 +4,9 @@
 use crate::Failure;
 use anyhow::anyhow;
 use chokepoint_core::library::{Builtins, SCENARIOS};
-use chokepoint_core::scenario::Scenario;
 use chokepoint_core::scenario::{
-    BaseResolver, Diagnostics, SourceText, parse_scenario, parse_scenario_uncertain,
+    BaseError, BaseResolver, Diagnostic, Diagnostics, Scenario, Severity, SourceText, Validated,
+    utf8_text, validate_scenario,
 };
 use chokepoint_core::shard::InputDigest;
 use chokepoint_core::uncertain::Uncertainty;
@@ -61,7 +61,7 @@ pub fn load(spec: &str) -> Result<Loaded, Failure> {
         });
     }
     let path = Path::new(spec);
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         Failure::input(
             anyhow!(e).context(format!("cannot read scenario file `{spec}`")),
             Some(format!(
@@ -70,6 +70,27 @@ pub fn load(spec: &str) -> Result<Loaded, Failure> {
             )),
         )
     })?;
+    // A binary file is the usual cause; say where its text stops, as a diagnostic of the file.
+    let text = utf8_text(&bytes)
+        .map_err(|at| Failure::Invalid {
+            file: spec.into(),
+            diags: Diagnostics(vec![Diagnostic {
+                severity: Severity::Error,
+                file: spec.into(),
+                line: at.line,
+                column: at.column,
+                message: format!(
+                    "the file is not UTF-8 text: byte 0x{:02x} at offset {} is not part of a \
+                     UTF-8 character",
+                    at.byte, at.offset
+                ),
+                hint: Some(
+                    "a scenario is a TOML text file in UTF-8; is this the right file?".into(),
+                ),
+            }]),
+            kind: "scenario",
+        })?
+        .to_string();
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -83,29 +104,28 @@ pub fn load(spec: &str) -> Result<Loaded, Failure> {
     })
 }
 
+/// What parsing a scenario gave: the result (on failure, its errors and warnings), the
+/// warnings of a scenario that validated, and every input read (the scenario first, then its
+/// base).
+pub struct Parsed<T> {
+    pub result: Result<T, Diagnostics>,
+    pub warnings: Diagnostics,
+    pub used: Vec<InputDigest>,
+}
+
 impl Loaded {
-    /// Parses the scenario; also returns every input read (the scenario first, then its base).
-    /// `data`, when given, replaces the scenario's base dataset (a file or a dataset folder).
-    pub fn parse(&self, data: Option<&Path>) -> (Result<Scenario, Diagnostics>, Vec<InputDigest>) {
-        self.parse_by(data, parse_scenario)
+    /// Parses the scenario. `data`, when given, replaces the scenario's base dataset (a file or
+    /// a dataset folder).
+    pub fn parse(&self, data: Option<&Path>) -> Parsed<Scenario> {
+        self.parse_by(data, |v| v.scenario)
     }
 
     /// Like [`Loaded::parse`], keeping the scenario's uncertain parameters.
-    pub fn parse_uncertain(
-        &self,
-        data: Option<&Path>,
-    ) -> (
-        Result<(Scenario, Uncertainty), Diagnostics>,
-        Vec<InputDigest>,
-    ) {
-        self.parse_by(data, parse_scenario_uncertain)
+    pub fn parse_uncertain(&self, data: Option<&Path>) -> Parsed<(Scenario, Uncertainty)> {
+        self.parse_by(data, |v| (v.scenario, v.uncertainty))
     }
 
-    fn parse_by<T>(
-        &self,
-        data: Option<&Path>,
-        parser: impl FnOnce(SourceText<'_>, &dyn BaseResolver) -> Result<T, Diagnostics>,
-    ) -> (Result<T, Diagnostics>, Vec<InputDigest>) {
+    fn parse_by<T>(&self, data: Option<&Path>, keep: impl FnOnce(Validated) -> T) -> Parsed<T> {
         let resolver = Resolver {
             dir: self.dir.clone(),
             data: data.map(Path::to_path_buf),
@@ -115,14 +135,22 @@ impl Loaded {
             name: &self.display,
             text: &self.text,
         };
-        let parsed = parser(src, &resolver);
+        let mut warnings = Diagnostics::default();
+        let result = validate_scenario(src, &resolver).map(|v| {
+            warnings = v.warnings.clone();
+            keep(v)
+        });
         let mut used = vec![InputDigest {
             role: "scenario".into(),
             name: self.spec.clone(),
             sha256: sha256_hex(self.text.as_bytes()),
         }];
         used.extend(resolver.used.into_inner());
-        (parsed, used)
+        Parsed {
+            result,
+            warnings,
+            used,
+        }
     }
 }
 
@@ -137,12 +165,18 @@ struct Resolver {
 
 impl BaseResolver for Resolver {
     fn resolve(&self, base: &str) -> Option<Vec<(String, String)>> {
+        self.load(base).ok()
+    }
+
+    fn load(&self, base: &str) -> Result<Vec<(String, String)>, BaseError> {
+        let unknown = || BaseError::Unknown(base.to_string());
         let files = if let Some(data) = &self.data {
-            read_dataset(data).ok()?
+            load_dataset(data)?
         } else if base.starts_with("builtin:") {
-            Builtins.resolve(base)?
+            Builtins.resolve(base).ok_or_else(unknown)?
         } else {
-            read_dataset(&self.dir.as_ref()?.join(base)).ok()?
+            // A built-in scenario has no folder to read a relative path from.
+            load_dataset(&self.dir.as_ref().ok_or_else(unknown)?.join(base))?
         };
         let mut used = self.used.borrow_mut();
         for (display, text) in &files {
@@ -156,37 +190,75 @@ impl BaseResolver for Resolver {
                 sha256: sha256_hex(text.as_bytes()),
             });
         }
-        Some(files)
+        Ok(files)
     }
 }
 
-/// Reads a dataset: one TOML file, or a folder whose `*.toml` files are read in name order.
-pub fn read_dataset(path: &Path) -> std::io::Result<Vec<(String, String)>> {
-    if path.is_dir() {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        names.sort();
-        if names.is_empty() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "the folder has no .toml files",
-            ));
-        }
-        names
-            .into_iter()
-            .map(|p| {
-                Ok((
-                    p.to_string_lossy().into_owned(),
-                    std::fs::read_to_string(&p)?,
-                ))
-            })
-            .collect()
-    } else {
-        Ok(vec![(
-            path.to_string_lossy().into_owned(),
-            std::fs::read_to_string(path)?,
-        )])
+/// The files of a dataset: `path` itself, or the `*.toml` files of the folder `path` in name
+/// order (none when it has none).
+fn dataset_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
     }
+    let mut names: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Reads a dataset: one TOML file, or a folder whose `*.toml` files are read in name order. A
+/// file that is not UTF-8 is an `InvalidData` error saying which file and where.
+pub fn read_dataset(path: &Path) -> std::io::Result<Vec<(String, String)>> {
+    let names = dataset_files(path)?;
+    if names.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the folder has no .toml files",
+        ));
+    }
+    names
+        .into_iter()
+        .map(|p| {
+            let shown = p.to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p)?;
+            let text = utf8_text(&bytes).map_err(|at| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("`{shown}` {at}"))
+            })?;
+            Ok((shown, text.to_string()))
+        })
+        .collect()
+}
+
+/// [`read_dataset`] for a scenario's base, saying what is wrong with the path: it does not
+/// exist, is a folder without .toml files, has a file that is not UTF-8 (and where), or cannot
+/// be read.
+fn load_dataset(path: &Path) -> Result<Vec<(String, String)>, BaseError> {
+    let shown = |p: &Path| p.to_string_lossy().into_owned();
+    let unreadable = |p: &Path, e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            BaseError::NotFound { path: shown(p) }
+        } else {
+            BaseError::Unreadable {
+                path: shown(p),
+                reason: e.to_string(),
+            }
+        }
+    };
+    let names = dataset_files(path).map_err(|e| unreadable(path, e))?;
+    if names.is_empty() {
+        return Err(BaseError::EmptyFolder { path: shown(path) });
+    }
+    names
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).map_err(|e| unreadable(&p, e))?;
+            let text = utf8_text(&bytes).map_err(|at| BaseError::NotUtf8 {
+                path: shown(&p),
+                at,
+            })?;
+            Ok((shown(&p), text.to_string()))
+        })
+        .collect()
 }

@@ -161,7 +161,7 @@ impl Failure {
             }
             Failure::Invalid { file, diags, kind } => {
                 eprintln!("{diags}");
-                let n = diags.0.len();
+                let n = diags.errors();
                 let s = if n == 1 { "" } else { "s" };
                 eprintln!("error: {file} is not a valid {kind} ({n} problem{s})");
                 ExitCode::from(2)
@@ -221,16 +221,11 @@ fn load(
 }
 
 /// Reads `spec` and parses it with `parser`, with `--data` (when given) as its base dataset.
+/// The warnings of a valid scenario go to stderr here, before anything runs.
 pub(crate) fn load_by<T>(
     spec: &str,
     data: Option<&std::path::Path>,
-    parser: impl FnOnce(
-        &inputs::Loaded,
-        Option<&std::path::Path>,
-    ) -> (
-        Result<T, chokepoint_core::scenario::Diagnostics>,
-        Vec<InputDigest>,
-    ),
+    parser: impl FnOnce(&inputs::Loaded, Option<&std::path::Path>) -> inputs::Parsed<T>,
 ) -> Result<(T, inputs::Loaded, Vec<InputDigest>), Failure> {
     let loaded = inputs::load(spec)?;
     if let Some(d) = data
@@ -241,8 +236,15 @@ pub(crate) fn load_by<T>(
             Some("give a dataset .toml file or a folder of .toml files".into()),
         ));
     }
-    let (parsed, used) = parser(&loaded, data);
-    match parsed {
+    let inputs::Parsed {
+        result,
+        warnings,
+        used,
+    } = parser(&loaded, data);
+    if !warnings.0.is_empty() {
+        eprintln!("{warnings}");
+    }
+    match result {
         Ok(scenario) => Ok((scenario, loaded, used)),
         Err(diags) => Err(Failure::Invalid {
             file: loaded.display.clone(),

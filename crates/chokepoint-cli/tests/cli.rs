@@ -1096,3 +1096,6 @@ fn issue_15_outputs_are_byte_identical_to_before_the_refactor() {
         changed.join("\n")
     );
 }
+
+#[path = "cli/issue16_validate.rs"]
+mod issue16_validate;

@@ -9,21 +9,8 @@
 
 use crate::model::{ProductId, RegionId, World};
 use crate::network::Network;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
+/// The same severities as the parser's diagnostics.
+pub use crate::wire::Severity;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {

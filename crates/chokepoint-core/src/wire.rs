@@ -25,9 +25,39 @@ struct FileCx<'t> {
     broken: bool,
 }
 
+/// How bad a problem is: an error stops the run; a warning is printed and the run goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// The largest magnitude a number of a scenario or dataset may have, in its canonical unit.
+/// Quantities are summed over links, days and Monte Carlo paths, partly in exact 64.64 fixed
+/// point whose integer part ends near 9.2e18 ([`crate::exact::ExactSum`]): 1e12 (a trillion
+/// tonnes a day, or dollars a kilogram) is far beyond any real flow and still leaves six orders
+/// of magnitude for those sums, where 1e308 overflows to infinity at the first addition.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// The longest run, in days (100 years), and so the longest transit a link may have: a
+/// shipment longer than any run would never arrive, and the in-transit pipeline keeps one slot
+/// per day of the longest transit on every link.
+pub const MAX_DAYS: u32 = 36_500;
+
 /// One problem found in a scenario or dataset file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether the problem stops the run.
+    pub severity: Severity,
     /// Display name of the file (the scenario's name, or the base's display name).
     pub file: String,
     /// 1-based line.
@@ -44,8 +74,12 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "error: {}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
+            "{}: {}:{}:{}: {}",
+            self.severity.as_str(),
+            self.file,
+            self.line,
+            self.column,
+            self.message
         )?;
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;
@@ -55,8 +89,18 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Every problem found, sorted by (file, line, column).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, thiserror::Error)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// How many of the problems are errors (the rest are warnings).
+    pub fn errors(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+}
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -220,9 +264,14 @@ pub(crate) fn unknown_hint<S: AsRef<str>>(plural: &str, name: &str, known: &[S])
     format!("known {plural}: {}", list.join(", "))
 }
 
-/// Formats a float without a trailing `.0` noise beyond what `{}` does.
+/// Formats a float as `{}` does (no trailing `.0`), but in exponent form from 1e16 on, where
+/// `{}` would write every one of up to 309 digits.
 pub(crate) fn fmt_num(v: f64) -> String {
-    format!("{v}")
+    if v.is_finite() && v.abs() >= 1e16 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn bare_number(v: &DeValue) -> Option<f64> {
@@ -276,24 +325,56 @@ impl<'t, B: Clone> Cx<'t, B> {
         msg: impl Into<String>,
         hint: Option<String>,
     ) {
+        self.report(Severity::Error, f, span, msg.into(), hint);
+    }
+
+    /// A problem the run can live with: printed, but the scenario stays valid.
+    pub fn warn(
+        &mut self,
+        f: usize,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.report(Severity::Warning, f, span, msg.into(), hint);
+    }
+
+    fn report(
+        &mut self,
+        severity: Severity,
+        f: usize,
+        span: Range<usize>,
+        message: String,
+        hint: Option<String>,
+    ) {
         if self.files[f].broken && span.is_empty() {
             // A value the TOML parser made up while recovering; the syntax error says it all.
             return;
         }
         let (line, column) = self.pos(f, span.start);
         self.diags.push(Diagnostic {
+            severity,
             file: self.files[f].name.clone(),
             line,
             column,
-            message: msg.into(),
+            message,
             hint,
         });
     }
 
+    /// Whether an error (not a warning) has been reported.
+    pub fn has_errors(&self) -> bool {
+        self.diags.iter().any(|d| d.severity == Severity::Error)
+    }
+
     /// Parses a document, turning syntax errors into diagnostics; returns the recovered tree.
+    /// Only the leftmost syntax error of a line is kept: the parser's recovery often trips
+    /// again further along the same line (`name = = "x"` gives two), and that second error is
+    /// a consequence of the first.
     pub fn parse_doc(&mut self, f: usize, text: &'t str) -> DeTable<'t> {
-        let (doc, errors) = DeTable::parse_recoverable(text);
-        let mut diags = Vec::new();
+        let (doc, mut errors) = DeTable::parse_recoverable(text);
+        errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
+        let mut diags: Vec<Diagnostic> = Vec::new();
         for e in errors {
             let msg = e.message().trim().trim_end_matches('.').to_string();
             let (first, rest) = match msg.split_once('\n') {
@@ -301,7 +382,11 @@ impl<'t, B: Clone> Cx<'t, B> {
                 None => (msg, None),
             };
             let (line, column) = self.pos(f, e.span().map_or(0, |s| s.start));
+            if diags.iter().any(|d| d.line == line) {
+                continue;
+            }
             diags.push(Diagnostic {
+                severity: Severity::Error,
                 file: self.files[f].name.clone(),
                 line,
                 column,
@@ -314,9 +399,15 @@ impl<'t, B: Clone> Cx<'t, B> {
         doc.into_inner()
     }
 
+    /// Whether file `f` had TOML syntax errors.
+    pub fn broken(&self, f: usize) -> bool {
+        self.files[f].broken
+    }
+
     pub fn finish(mut self) -> (World, Vec<Diagnostic>) {
-        self.diags
-            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        self.diags.sort_by(|a, b| {
+            (&a.file, a.line, a.column, a.severity).cmp(&(&b.file, b.line, b.column, b.severity))
+        });
         self.diags.dedup();
         (self.world, self.diags)
     }
@@ -492,19 +583,44 @@ impl<'t, B: Clone> Cx<'t, B> {
         }
     }
 
+    /// Reports `x` (written at `span`) unless it is finite and within [`MAX_MAGNITUDE`];
+    /// `unit` names its canonical unit when a conversion may have scaled it.
+    fn sane(&mut self, f: usize, span: Range<usize>, key: &str, x: f64, unit: &str) -> bool {
+        let why = "numbers are limited to 1e12 in magnitude, so that sums over links, days and \
+                   Monte Carlo paths stay finite and exact";
+        if !x.is_finite() {
+            self.err(
+                f,
+                span,
+                format!("`{key}` must be a finite number, found {}", fmt_num(x)),
+                Some(why.into()),
+            );
+            return false;
+        }
+        if x.abs() > MAX_MAGNITUDE {
+            let unit = if unit.is_empty() || unit == "1" {
+                String::new()
+            } else {
+                format!(" {unit}")
+            };
+            self.err(
+                f,
+                span,
+                format!(
+                    "`{key}` = {}{unit} is too large: the largest accepted magnitude is 1e12",
+                    fmt_num(x)
+                ),
+                Some(format!("{why}; is the unit right?")),
+            );
+            return false;
+        }
+        true
+    }
+
     /// A bare number (no table form), e.g. inside a lead-time distribution.
     pub fn plain_number(&mut self, f: usize, key: &str, v: &Sp<'_>) -> Option<f64> {
         match bare_number(v.get_ref()) {
-            Some(x) if x.is_finite() => Some(x),
-            Some(_) => {
-                self.err(
-                    f,
-                    v.span(),
-                    format!("`{key}` must be a finite number"),
-                    None,
-                );
-                None
-            }
+            Some(x) => self.sane(f, v.span(), key, x, "").then_some(x),
             None => {
                 let msg = match v.get_ref() {
                     DeValue::Integer(i) => format!("`{key}` = {i} is out of range"),
@@ -620,13 +736,7 @@ impl<'t, B: Clone> Cx<'t, B> {
                         );
                         return None;
                     };
-                    match bare_number(vv.get_ref()) {
-                        Some(x) => (vv, x),
-                        None => {
-                            self.plain_number(f, &format!("{key}.value"), vv);
-                            return None;
-                        }
-                    }
+                    (vv, self.plain_number(f, key, vv)?)
                 };
                 let mut factor = 1.0;
                 let mut unit = canonical(dim);
@@ -650,18 +760,34 @@ impl<'t, B: Clone> Cx<'t, B> {
                     }
                 }
                 let (mut lo, mut hi) = (value, value);
-                let dist = dist.map(|d| {
-                    let d = d.scaled(factor);
-                    (lo, hi) = d.support();
-                    self.pending.push(Pending {
-                        f,
-                        span: vv.span(),
-                        key: key.to_string(),
-                        dist: d,
-                        bound: None,
-                    });
-                    self.pending.len() - 1
-                });
+                if !self.sane(f, vv.span(), key, value, &unit) {
+                    return None;
+                }
+                let dist = match dist {
+                    Some(d) => {
+                        let d = d.scaled(factor);
+                        (lo, hi) = d.support();
+                        // A finite end of the support beyond the limit is as bad as such a
+                        // value; an infinite one (a normal or lognormal without `min`/`max`)
+                        // is a tail that draws almost never reach.
+                        if let Some(x) = [lo, hi]
+                            .into_iter()
+                            .find(|x| x.is_finite() && x.abs() > MAX_MAGNITUDE)
+                        {
+                            self.sane(f, vv.span(), key, x, &unit);
+                            return None;
+                        }
+                        self.pending.push(Pending {
+                            f,
+                            span: vv.span(),
+                            key: key.to_string(),
+                            dist: d,
+                            bound: None,
+                        });
+                        Some(self.pending.len() - 1)
+                    }
+                    None => None,
+                };
                 Some(Num {
                     value,
                     f,
@@ -1040,8 +1166,27 @@ impl<'t, B: Clone> Cx<'t, B> {
         Some(factor.unwrap_or(1.0))
     }
 
-    /// A whole number >= `min` (bare or table form, in days when it has a unit).
+    /// A whole number >= `min` (bare or table form, in days when it has a unit) that fits the
+    /// 32 bits days and counts are kept in.
     pub fn count(&mut self, f: usize, key: &str, v: &Sp<'_>, min: u32) -> Option<(u32, Num)> {
+        self.count_in(
+            f,
+            key,
+            v,
+            min,
+            (u32::MAX, "days and counts are 32-bit whole numbers"),
+        )
+    }
+
+    /// [`Cx::count`] at most `max.0`; `max.1` says why that is the largest value.
+    pub fn count_in(
+        &mut self,
+        f: usize,
+        key: &str,
+        v: &Sp<'_>,
+        min: u32,
+        max: (u32, &str),
+    ) -> Option<(u32, Num)> {
         let n = self.number(f, key, v, &Dim::Days)?;
         if n.value.fract() != 0.0 {
             self.err(
@@ -1052,12 +1197,25 @@ impl<'t, B: Clone> Cx<'t, B> {
             );
             return None;
         }
-        if n.value < f64::from(min) || n.value > f64::from(u32::MAX) {
+        if n.value < f64::from(min) {
             self.err(
                 f,
                 n.span.clone(),
                 format!("`{key}` must be >= {min}, found {}", fmt_num(n.value)),
                 None,
+            );
+            return None;
+        }
+        if n.value > f64::from(max.0) {
+            self.err(
+                f,
+                n.span.clone(),
+                format!(
+                    "`{key}` = {} is too large: the largest accepted value is {}",
+                    fmt_num(n.value),
+                    max.0
+                ),
+                Some(max.1.to_string()),
             );
             return None;
         }

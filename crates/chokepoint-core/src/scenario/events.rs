@@ -72,13 +72,13 @@ fn event<'t>(cx: &mut Cx<'t>, e: &Entry<'_, 't>, s: &ParsedSettings) -> Option<E
     {
         let ix = st.until(d).map(|sp| i64::from(sp.get_days())).unwrap_or(-1);
         if ix < 0 || ix >= i64::from(days) {
-            let end = st
-                .checked_add(jiff::Span::new().days(i64::from(days)))
-                .map_or(String::from("?"), |d| d.to_string());
             cx.err(
                 e.f,
                 v.span(),
-                format!("event date {d} is outside the scenario horizon [{st}, {end})"),
+                format!(
+                    "event date {d} is outside the scenario horizon {}",
+                    horizon(st, days)
+                ),
                 Some(format!("the scenario runs {days} days from {st}")),
             );
         } else {
@@ -323,13 +323,13 @@ fn uncertain_date(
     };
     let (lo, hi) = dist.support();
     if lo < 0.0 || hi >= f64::from(days) {
-        let end = start
-            .checked_add(jiff::Span::new().days(i64::from(days)))
-            .map_or(String::from("?"), |d| d.to_string());
         cx.err(
             f,
             v.span(),
-            format!("uncertain event date reaches outside the scenario horizon [{start}, {end})"),
+            format!(
+                "uncertain event date reaches outside the scenario horizon {}",
+                horizon(start, days)
+            ),
             Some("every date the distribution can produce must lie inside the horizon; truncate `shift-days` with `min`/`max`".into()),
         );
         return None;
@@ -339,6 +339,17 @@ fn uncertain_date(
         .checked_add(jiff::Span::new().days(central as i64))
         .ok()?;
     Some((d, dist))
+}
+
+/// The days a run covers, `[start, end)`; `[start, last]` when the day after the last is
+/// beyond the calendar (a run ending on 9999-12-31).
+fn horizon(start: jiff::civil::Date, days: u32) -> String {
+    let day = |n: u32| start.checked_add(jiff::Span::new().days(i64::from(n)));
+    match (day(days), day(days.saturating_sub(1))) {
+        (Ok(end), _) => format!("[{start}, {end})"),
+        (Err(_), Ok(last)) => format!("[{start}, {last}]"),
+        (Err(_), Err(_)) => format!("of {days} days from {start}"),
+    }
 }
 
 /// A day-offset distribution moved to start at day index `b`.

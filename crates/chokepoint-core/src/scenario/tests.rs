@@ -5,7 +5,9 @@ use crate::event::{EventKind, LeadTime, RegionSelector};
 use crate::scenario::Scenario;
 use std::fmt::Write as _;
 
-/// Scenario header and a tiny world (28 lines); test bodies start on line 29.
+/// Scenario header and a tiny world (28 lines); test bodies start on line 29. Its demand is 0,
+/// so that the world is consistent without facilities or links (a need nothing supplies is an
+/// error); tests that need a demand add their own.
 macro_rules! pre {
     () => {
         r#"[scenario]
@@ -35,7 +37,7 @@ price = 50
 region = "USA"
 product = "magnet"
 end-use = "ev"
-quantity = 10
+quantity = 0
 "#
     };
 }
@@ -220,6 +222,9 @@ link CHN->JPN dy-oxide 1
 link CHN->USA ndfeb-magnet 0.75
 link JPN->USA ndfeb-magnet 0.25
 link USA->USA ev-motor 1
+link CHN->CHN ndpr-oxide 1
+link CHN->CHN dy-oxide 1
+link JPN->JPN ndfeb-magnet 1
 event Announcement No. 18 34..None export-licence
 event general-licence@2025-06-01 92..Some(275) general-licence
 event export-ban@2025-05-01 61..None export-ban
@@ -250,6 +255,9 @@ prov link CHN->USA ndfeb-magnet tariff = 0.25 1 None None
 prov link JPN->USA ndfeb-magnet share = 0.25 1 None None
 prov link JPN->USA ndfeb-magnet transit-days = 21 days None None
 prov link USA->USA ev-motor share = 1 1 None None
+prov link CHN->CHN ndpr-oxide share = 1 1 None None
+prov link CHN->CHN dy-oxide share = 1 1 None None
+prov link JPN->JPN ndfeb-magnet share = 1 1 None None
 prov demand USA ev-motor ev quantity = 10.95890410958904 t product/day None Some("assumption")
 prov demand USA ev-motor ev growth = 0.1 1 None None
 prov demand USA ev-motor ev elasticity = 0.2 1 None None
@@ -578,6 +586,11 @@ from = "USA"
 to = "USA"
 product = "magnet"
 share = 0.3
+
+[[facility]]
+region = "USA"
+product = "magnet"
+capacity = 1
 "#,
         r##"
 settings override 2025-01-01 10d seed=1 Proportional
@@ -585,12 +598,14 @@ regions CHN JPN USA
 products magnet
 facility CHN magnet 5
 facility JPN magnet 2
+facility USA magnet 1
 link CHN->USA magnet 0.5
 link JPN->USA magnet 0.2
 link USA->USA magnet 0.3
 prov product magnet price = 80 USD/kg None None
 prov facility CHN magnet capacity = 5 t product/day None None
 prov facility JPN magnet capacity = 2 t product/day None None
+prov facility USA magnet capacity = 1 t product/day None None
 prov link CHN->USA magnet share = 0.5 1 None None
 prov link JPN->USA magnet share = 0.2 1 None None
 prov link USA->USA magnet share = 0.3 1 None None
@@ -637,15 +652,44 @@ name = = "China"
 [[region]]
 id = "CHN"
 "#,
+        // A file with a syntax error gets only that (one per line): the rest is checked once
+        // the syntax is fixed, then the unknown base alone (issue 16).
+        r##"
+error: s.toml:8:8: TOML syntax error: extra `=`, expected nothing
+"##,
+    );
+    check(
+        r#"[scenario]
+name = "b"
+base = "builtin:nope"
+start = "2025-01-01"
+days = 0
+[[region]]
+id = "CHN"
+[[region]]
+id = "CHN"
+"#,
         r##"
 error: s.toml:3:8: unknown base dataset `builtin:nope`
   hint: use `builtin:NAME` for a bundled dataset, or `none`
+"##,
+    );
+    check(
+        r#"[scenario]
+name = "b"
+base = "none"
+start = "2025-01-01"
+days = 0
+[[region]]
+id = "CHN"
+[[region]]
+id = "CHN"
+"#,
+        r##"
 error: s.toml:4:9: `start` must be a date, found string
   hint: write a TOML local date without quotes, e.g. `start = 2025-04-04`
 error: s.toml:5:8: `days` must be >= 1, found 0
-error: s.toml:8:8: TOML syntax error: extra `=`, expected nothing
-error: s.toml:8:10: TOML syntax error: unexpected key or value, expected newline, `#`
-error: s.toml:10:6: duplicate region `CHN`
+error: s.toml:9:6: duplicate region `CHN`
   hint: first defined at line 7
 "##,
     );
@@ -1050,4 +1094,320 @@ fn degenerate_event_uncertainty_is_reported() {
         .expect_err("share");
     assert!(err.contains("`share` cannot be uncertain"), "{err}");
     assert!(err.contains("hint: distributions are allowed for"), "{err}");
+}
+
+// ---- issue 16: hostile input -----------------------------------------------------------------
+
+/// A demand for `magnet` in the USA, `product` on line 31 when it follows `pre!()`.
+macro_rules! usa_magnets {
+    () => {
+        "[[demand]]\nregion = \"USA\"\nproduct = \"magnet\"\nend-use = \"defence\"\nquantity = 10\n"
+    };
+}
+
+#[test]
+fn issue_16_a_product_nobody_makes_is_an_error() {
+    // Links for it (from a region without a facility) are a consequence, not reported.
+    check(
+        concat!(
+            pre!(),
+            usa_magnets!(),
+            "[[link]]\nfrom = \"CHN\"\nto = \"USA\"\nproduct = \"magnet\"\nshare = 1\n"
+        ),
+        r##"
+error: s.toml:31:11: nothing can supply `magnet` to USA: no facility makes it anywhere and no stockpile there holds it
+  hint: add a `[[facility]]` that makes `magnet` (and links from it), or remove the demand and recipe inputs that need it
+"##,
+    );
+}
+
+#[test]
+fn issue_16_a_need_without_links_is_an_error() {
+    check(
+        concat!(
+            pre!(),
+            usa_magnets!(),
+            r#"[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = 100
+"#
+        ),
+        r##"
+error: s.toml:31:11: nothing can supply `magnet` to `USA`: no link brings it there, yet it needs 10 t product/day
+  hint: add a `[[link]]` with `to = "USA"` and `product = "magnet"` from a region that makes it (`from = "USA"` for its own facility)
+"##,
+    );
+}
+
+#[test]
+fn issue_16_own_supplier_without_a_facility_is_an_error() {
+    check(
+        concat!(
+            pre!(),
+            usa_magnets!(),
+            r#"[[recipe]]
+output = "magnet"
+inputs = { oxide = 0.5 }
+[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = 100
+[[facility]]
+region = "USA"
+product = "oxide"
+capacity = 100
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 1
+[[link]]
+from = "CHN"
+to = "CHN"
+product = "oxide"
+share = 1
+"#
+        ),
+        r##"
+error: s.toml:51:8: `CHN` is its own supplier of `oxide` but has no facility for it
+  hint: a region ships only what its own facility makes: add a `[[facility]]` with `region = "CHN"` and `product = "oxide"`, or take this link out (and give its share to the other links)
+"##,
+    );
+}
+
+#[test]
+fn issue_16_recipe_cycles_are_errors() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[recipe]]
+output = "magnet"
+inputs = { oxide = 0.5 }
+[[recipe]]
+output = "oxide"
+inputs = { magnet = 0.1 }
+"#
+        ),
+        r##"
+error: s.toml:31:12: recipe cycle: `magnet` needs `oxide`, which needs `magnet`
+  hint: a product cannot need itself through its inputs: the baseline is worked out from each product down to its inputs, and a cycle has no bottom; take one of these inputs out
+"##,
+    );
+}
+
+#[test]
+fn issue_16_infinite_and_huge_numbers_are_errors() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[stockpile]]
+region = "USA"
+product = "magnet"
+quantity = inf
+[[stockpile]]
+region = "CHN"
+product = "magnet"
+quantity = { value = 1e308, unit = "t product" }
+[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = { value = -inf, unit = "t product/yr" }
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 1
+tariff = 1e13
+"#
+        ),
+        r##"
+error: s.toml:32:12: `quantity` must be a finite number, found inf
+  hint: numbers are limited to 1e12 in magnitude, so that sums over links, days and Monte Carlo paths stay finite and exact
+error: s.toml:36:22: `quantity` = 1e308 is too large: the largest accepted magnitude is 1e12
+  hint: numbers are limited to 1e12 in magnitude, so that sums over links, days and Monte Carlo paths stay finite and exact; is the unit right?
+error: s.toml:40:22: `capacity` must be a finite number, found -inf
+  hint: numbers are limited to 1e12 in magnitude, so that sums over links, days and Monte Carlo paths stay finite and exact
+error: s.toml:46:10: `tariff` = 10000000000000 is too large: the largest accepted magnitude is 1e12
+  hint: numbers are limited to 1e12 in magnitude, so that sums over links, days and Monte Carlo paths stay finite and exact; is the unit right?
+"##,
+    );
+}
+
+#[test]
+fn issue_16_transit_days_too_large_says_so() {
+    check(
+        concat!(
+            pre!(),
+            r#"[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 1
+transit-days = 99999999999
+"#
+        ),
+        r##"
+error: s.toml:34:16: `transit-days` = 99999999999 is too large: the largest accepted value is 36500
+  hint: a shipment cannot take longer than the longest run (36500 days, 100 years): it would never arrive, and the in-transit pipeline keeps one slot per day of the longest transit on every link
+"##,
+    );
+}
+
+/// A header whose `start` and `days` are the test's.
+fn dated(start: &str, days: &str, body: &str) -> String {
+    format!(
+        "[scenario]\nname = \"t\"\nbase = \"builtin:mini\"\nstart = {start}\ndays = {days}\n{body}"
+    )
+}
+
+#[test]
+fn issue_16_a_run_past_9999_12_31_is_refused() {
+    let body = "[[event]]\nkind = \"export-ban\"\ndate = 2025-01-15\nexporter = \"CHN\"\n";
+    check(
+        &dated("9999-12-01", "60", body),
+        r##"
+error: s.toml:4:9: a run of 60 days from 9999-12-01 ends after 9999-12-31, the last date outputs can write
+  hint: start on or before 9999-11-02 for 60 days, or run fewer days (dates end at 9999-12-31)
+"##,
+    );
+    // The last representable day itself is fine, and so is its horizon in messages.
+    let ok = dated("9999-11-02", "60", "");
+    assert!(parse(&ok).is_ok(), "{:?}", parse(&ok).err());
+    check(
+        &dated("9999-11-02", "60", body),
+        r##"
+error: s.toml:8:8: event date 2025-01-15 is outside the scenario horizon [9999-11-02, 9999-12-31]
+  hint: the scenario runs 60 days from 9999-11-02
+"##,
+    );
+}
+
+#[test]
+fn issue_16_syntax_errors_come_without_knock_on_errors() {
+    // An impossible date is a syntax error; `start` is not then also "not a local date".
+    check(
+        &dated("2025-02-30", "10", ""),
+        r##"
+error: s.toml:4:9: TOML syntax error: invalid date, expected day between 01 and 28
+"##,
+    );
+    // One mistake on a line gives one error, and the rest of the file is not checked against
+    // the parser's guess (the duplicate region and the unknown product would be reported once
+    // the syntax is fixed).
+    check(
+        &dated(
+            "2025-01-01",
+            "10",
+            "[[region]]\nid = \"CHN\"\nname = = \"China\"\n[[link]]\nfrom = \"CHN\"\nto = \"CHN\"\nproduct = \"x\"\nshare = 1\n",
+        ),
+        r##"
+error: s.toml:8:8: TOML syntax error: extra `=`, expected nothing
+"##,
+    );
+}
+
+/// Resolves every base to one failure.
+struct Failing(BaseError);
+
+impl BaseResolver for Failing {
+    fn resolve(&self, _: &str) -> Option<Vec<(String, String)>> {
+        None
+    }
+    fn load(&self, _: &str) -> Result<Vec<(String, String)>, BaseError> {
+        Err(self.0.clone())
+    }
+}
+
+#[test]
+fn issue_16_an_unreadable_base_is_one_error_at_base() {
+    // The body refers to regions and products of the base: none of that is reported.
+    let text = r#"[scenario]
+name = "b"
+base = "data/world.toml"
+start = 2025-01-01
+days = 10
+[[facility]]
+region = "CHN"
+product = "ndfeb-magnet"
+capacity = 5
+"#;
+    let cases = [
+        (
+            BaseError::NotFound {
+                path: "dir/data/world.toml".into(),
+            },
+            "error: s.toml:3:8: base dataset `dir/data/world.toml` does not exist\n  hint: a relative `base` is read from the scenario file's folder; give a dataset .toml file or a folder of them, `builtin:NAME` or `none`",
+        ),
+        (
+            BaseError::EmptyFolder {
+                path: "dir/data".into(),
+            },
+            "error: s.toml:3:8: base dataset `dir/data` is a folder without .toml files\n  hint: a dataset folder holds .toml files, read in name order",
+        ),
+        (
+            BaseError::NotUtf8 {
+                path: "dir/data/world.toml".into(),
+                at: utf8_text(b"[[region]]\nid = \"\xe9\"").unwrap_err(),
+            },
+            "error: s.toml:3:8: base dataset file `dir/data/world.toml` is not UTF-8 at byte 17 (line 2, column 7: 0xe9)\n  hint: a dataset is TOML text in UTF-8; save it as UTF-8, or check the path",
+        ),
+    ];
+    for (e, want) in cases {
+        let got = parse_scenario(
+            SourceText {
+                name: "s.toml",
+                text,
+            },
+            &Failing(e),
+        )
+        .map(|_| ())
+        .map_err(|d| d.to_string());
+        assert_eq!(got, Err(want.to_string()));
+    }
+    check(
+        &text.replace("data/world.toml", "builtin:nope"),
+        r##"
+error: s.toml:3:8: unknown base dataset `builtin:nope`
+  hint: use `builtin:NAME` for a bundled dataset, or `none`
+"##,
+    );
+}
+
+#[test]
+fn issue_16_a_stockpile_as_the_only_supply_is_a_warning() {
+    let text = concat!(
+        pre!(),
+        usa_magnets!(),
+        "[[stockpile]]\nregion = \"USA\"\nproduct = \"magnet\"\nquantity = 500\n"
+    );
+    let v = validate_scenario(
+        SourceText {
+            name: "s.toml",
+            text,
+        },
+        &NoBases,
+    )
+    .expect("a warning does not stop the run");
+    assert_eq!(
+        v.warnings.to_string(),
+        "warning: s.toml:31:11: no facility makes `magnet` anywhere: only stockpiles can serve what USA needs\n  hint: the need is met only while stockpile releases last; add a `[[facility]]` for `magnet` if it is made somewhere"
+    );
+    assert_eq!(v.scenario.world.stockpiles.len(), 1);
+    // Beside an error, the warning is reported too, and only the error counts.
+    let bad = format!("{text}[[event]]\nkind = \"nope\"\ndate = 2025-01-02\n");
+    let d = parse(&bad).expect_err("unknown event kind");
+    assert_eq!((d.0.len(), d.errors()), (2, 1), "{d}");
+    assert_eq!(d.0[0].severity, Severity::Warning, "{d}");
+}
+
+#[test]
+fn issue_16_non_utf8_text_says_where() {
+    let at = utf8_text(b"ab\ncd\xffe").unwrap_err();
+    assert_eq!((at.offset, at.line, at.column, at.byte), (5, 2, 3, 0xff));
+    assert_eq!(
+        at.to_string(),
+        "is not UTF-8 at byte 5 (line 2, column 3: 0xff)"
+    );
+    assert_eq!(utf8_text("é\n".as_bytes()), Ok("é\n"));
 }

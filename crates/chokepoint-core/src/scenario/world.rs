@@ -5,7 +5,7 @@ use crate::model::{
     Settings, Source, Stage, Stockpile,
 };
 use crate::uncertain::Target;
-use crate::wire::{Dim, Entry, fmt_num, rationing, suggest};
+use crate::wire::{Dim, Entry, MAX_DAYS, fmt_num, rationing, suggest};
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -30,6 +30,38 @@ const SECTIONS: [(&str, &[&str]); 10] = [
     ("stockpile", &["region", "product"]),
     ("segment", &["name"]),
 ];
+
+/// Where entities of the world were written: the key a check of the whole world reports at.
+/// Index-aligned with the world's vectors; each place is (file, span).
+#[derive(Debug, Default)]
+pub(super) struct Places {
+    /// Per recipe, per input (aligned with `Recipe::inputs`): the input's key.
+    pub recipe_inputs: Vec<Vec<(usize, Range<usize>)>>,
+    /// Per link: its `from` value.
+    pub links: Vec<(usize, Range<usize>)>,
+    /// Per demand: its `product` value.
+    pub demands: Vec<(usize, Range<usize>)>,
+}
+
+/// The `transit-days` limit and why.
+const MAX_TRANSIT: (u32, &str) = (
+    MAX_DAYS,
+    "a shipment cannot take longer than the longest run (36500 days, 100 years): it would never \
+     arrive, and the in-transit pipeline keeps one slot per day of the longest transit on every \
+     link",
+);
+
+/// The `days` limit and why.
+const MAX_RUN: (u32, &str) = (
+    MAX_DAYS,
+    "a run covers at most 100 years; split a longer study into several scenarios",
+);
+
+/// The `spin-up-days` limit and why.
+const MAX_SPIN_UP: (u32, &str) = (
+    3650,
+    "a spin-up of ten years reaches any state a regime can be in; start the scenario later",
+);
 
 /// Settings plus what events need to date themselves.
 pub(super) struct ParsedSettings {
@@ -122,8 +154,10 @@ fn is_element(s: &str) -> bool {
         && c.all(|c| c.is_ascii_lowercase())
 }
 
-/// Walks and validates every world section of `docs` (base first) into `cx.world`.
-pub(super) fn walk_world<'t>(cx: &mut Cx<'t>, docs: &[(usize, &DeTable<'t>)]) {
+/// Walks and validates every world section of `docs` (base first) into `cx.world`; returns
+/// where the entities that whole-world checks report at were written.
+pub(super) fn walk_world<'t>(cx: &mut Cx<'t>, docs: &[(usize, &DeTable<'t>)]) -> Places {
+    let mut at = Places::default();
     cx.world.default_cover_days = DEFAULT_COVER_DAYS;
     let es = merged(cx, docs, "source");
     sources(cx, &es);
@@ -132,19 +166,20 @@ pub(super) fn walk_world<'t>(cx: &mut Cx<'t>, docs: &[(usize, &DeTable<'t>)]) {
     let es = merged(cx, docs, "product");
     products(cx, &es);
     let es = merged(cx, docs, "recipe");
-    recipes(cx, &es);
+    recipes(cx, &es, &mut at);
     let es = merged(cx, docs, "facility");
     facilities(cx, &es);
     let es = merged(cx, docs, "link");
-    links(cx, &es);
+    links(cx, &es, &mut at);
     let es = merged(cx, docs, "demand");
-    demands(cx, &es);
+    demands(cx, &es, &mut at);
     let es = merged(cx, docs, "inventory");
     inventories(cx, &es);
     let es = merged(cx, docs, "stockpile");
     stockpiles(cx, &es);
     let es = merged(cx, docs, "segment");
     segments(cx, &es);
+    at
 }
 
 fn sources(cx: &mut Cx, es: &[Entry]) {
@@ -333,8 +368,9 @@ fn region_list(cx: &mut Cx, e: &Entry, key: &str) -> Vec<RegionId> {
     }
 }
 
-fn recipes(cx: &mut Cx, es: &[Entry]) {
+fn recipes(cx: &mut Cx, es: &[Entry], at: &mut Places) {
     for e in es {
+        let mut places = Vec::new();
         cx.keys(e, &["output", "inputs", "priority", "share", "regions"]);
         let output = cx.req_product(e, "output");
         let out_code = output
@@ -364,6 +400,7 @@ fn recipes(cx: &mut Cx, es: &[Entry]) {
                             cx.prov(format!("recipe {out_code} input {code}"), &n, false);
                             if let Some(p) = p {
                                 inputs.push((p, n.value));
+                                places.push((e.f, k.span()));
                             }
                         }
                     }
@@ -391,6 +428,7 @@ fn recipes(cx: &mut Cx, es: &[Entry]) {
         });
         let regions = region_list(cx, e, "regions");
         if let Some(output) = output {
+            at.recipe_inputs.push(places);
             cx.world.recipes.push(Recipe {
                 output,
                 inputs,
@@ -447,7 +485,7 @@ fn facilities(cx: &mut Cx, es: &[Entry]) {
 /// Shares into one (to, product): the key, their sum, and where to report a bad sum.
 type ShareSum = ((RegionId, ProductId), f64, usize, Range<usize>);
 
-fn links(cx: &mut Cx, es: &[Entry]) {
+fn links(cx: &mut Cx, es: &[Entry], at: &mut Places) {
     let mut sums: Vec<ShareSum> = Vec::new();
     let mut bad_groups: Vec<(RegionId, ProductId)> = Vec::new();
     for e in es {
@@ -463,7 +501,7 @@ fn links(cx: &mut Cx, es: &[Entry]) {
         let transit = e
             .tbl
             .get("transit-days")
-            .and_then(|v| cx.count(e.f, "transit-days", v, 0));
+            .and_then(|v| cx.count_in(e.f, "transit-days", v, 0, MAX_TRANSIT));
         let tariff = e
             .tbl
             .get("tariff")
@@ -507,6 +545,8 @@ fn links(cx: &mut Cx, es: &[Entry]) {
             }
             None => sums.push(((to, p), share.value, e.f, share.span.clone())),
         }
+        let from_span = e.tbl.get("from").map_or(e.span.clone(), |v| v.span());
+        at.links.push((e.f, from_span));
         cx.world.links.push(Link {
             from,
             to,
@@ -538,7 +578,7 @@ fn links(cx: &mut Cx, es: &[Entry]) {
     }
 }
 
-fn demands(cx: &mut Cx, es: &[Entry]) {
+fn demands(cx: &mut Cx, es: &[Entry], at: &mut Places) {
     for e in es {
         cx.keys(
             e,
@@ -600,6 +640,8 @@ fn demands(cx: &mut Cx, es: &[Entry]) {
                 Target::DemandElasticity(ix),
             );
         }
+        let product_span = e.tbl.get("product").map_or(e.span.clone(), |v| v.span());
+        at.demands.push((e.f, product_span));
         cx.world.demands.push(Demand {
             region: r,
             product: p,
@@ -734,6 +776,31 @@ fn segments(cx: &mut Cx, es: &[Entry]) {
     }
 }
 
+/// Whether the run's last day, `start + days - 1`, is a date outputs can write (at most
+/// 9999-12-31); reports it at `start` when it is not.
+fn fits_the_calendar(cx: &mut Cx, f: usize, span: Range<usize>, start: Date, days: u32) -> bool {
+    let last = start.checked_add(jiff::Span::new().days(i64::from(days) - 1));
+    if last.is_ok() {
+        return true;
+    }
+    let latest_start = Date::MAX
+        .checked_sub(jiff::Span::new().days(i64::from(days) - 1))
+        .map_or(String::from("none"), |d| d.to_string());
+    cx.err(
+        f,
+        span,
+        format!(
+            "a run of {days} days from {start} ends after {}, the last date outputs can write",
+            Date::MAX
+        ),
+        Some(format!(
+            "start on or before {latest_start} for {days} days, or run fewer days (dates end at {})",
+            Date::MAX
+        )),
+    );
+    false
+}
+
 /// The `[scenario]` table (after the world, so that groups are known).
 pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings {
     let mut out = ParsedSettings {
@@ -759,32 +826,48 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
     if let Some((n, _)) = cx.req_str(e, "name") {
         out.settings.name = n.to_string();
     }
-    out.start = cx.req(e, "start").and_then(|v| cx.date(e.f, "start", v));
+    let start_v = cx.req(e, "start");
+    out.start = start_v.and_then(|v| cx.date(e.f, "start", v));
     if let Some(d) = out.start {
         out.settings.start = d;
     }
-    if let Some((d, n)) = cx.req(e, "days").and_then(|v| cx.count(e.f, "days", v, 1))
-        && cx.bound("days", &n, d <= 36500, "between 1 and 36500")
+    if let Some((d, _)) = cx
+        .req(e, "days")
+        .and_then(|v| cx.count_in(e.f, "days", v, 1, MAX_RUN))
     {
         out.days = Some(d);
         out.settings.days = d;
     }
+    if let (Some(start), Some(days), Some(v)) = (out.start, out.days, start_v)
+        && !fits_the_calendar(cx, e.f, v.span(), start, days)
+    {
+        // Event dates cannot be placed in a horizon that has no end date.
+        out.start = None;
+    }
     // A warm start: the run begins `spin-up-days` before `start`, and those days are simulated
     // but not reported. Events then date themselves from the spin-up's first day.
     if let Some(v) = e.tbl.get("spin-up-days")
-        && let Some((n, num)) = cx.count(e.f, "spin-up-days", v, 0)
-        && cx.bound("spin-up-days", &num, n <= 3650, "between 0 and 3650")
+        && let Some((n, _)) = cx.count_in(e.f, "spin-up-days", v, 0, MAX_SPIN_UP)
         && n > 0
+        && let (Some(start), Some(days)) = (out.start, out.days)
     {
-        let first = out
-            .start
-            .and_then(|s| s.checked_sub(jiff::Span::new().days(i64::from(n))).ok());
-        if let (Some(first), Some(days)) = (first, out.days) {
-            out.start = Some(first);
-            out.settings.start = first;
-            out.days = Some(days + n);
-            out.settings.days = days + n;
-            out.settings.report_from = n;
+        match start.checked_sub(jiff::Span::new().days(i64::from(n))) {
+            Ok(first) => {
+                out.start = Some(first);
+                out.settings.start = first;
+                out.days = Some(days + n);
+                out.settings.days = days + n;
+                out.settings.report_from = n;
+            }
+            Err(_) => {
+                cx.err(
+                    e.f,
+                    v.span(),
+                    format!("a spin-up of {n} days before {start} starts before the first date"),
+                    Some("shorten the spin-up".into()),
+                );
+                out.start = None;
+            }
         }
     }
     if let Some(v) = e.tbl.get("seed") {
