@@ -597,14 +597,41 @@ fn mc_needs(
     (shape, run, needs)
 }
 
+/// Refuses `--threads` above [`MAX_THREADS_PER_CORE`] a core. The workers of a run wait for
+/// each other at every flush, so threads far beyond the cores do not just share them: 2,000
+/// threads on 2 cores turned a 0.2-second run of `tiny-mc.toml` into one of more than a minute.
+fn check_threads(t: Option<usize>) -> Result<(), Failure> {
+    let cores = cores();
+    let most = MAX_THREADS_PER_CORE * cores;
+    match t {
+        Some(t) if t > most => Err(Failure::input(
+            anyhow!(
+                "--threads {t} is more than {most}, {MAX_THREADS_PER_CORE} a core on this \
+                 machine's {}: more threads than that only slow a run down",
+                limits::count(cores as u64, "core")
+            ),
+            Some(format!(
+                "results do not depend on the thread count: use --threads {cores}, or leave it \
+                 out to use every core"
+            )),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Most worker threads a core (`--threads`).
+const MAX_THREADS_PER_CORE: usize = 8;
+
 /// Refuses, before any work, a shard count above the paths (its last shards would have no
-/// paths) and a run whose memory, time or output break the [`limits`].
+/// paths), threads far above the cores, and a run whose memory, time or output break the
+/// [`limits`].
 fn check_limits(
     scenario: &Scenario,
     labels: &Labels,
     paths: u64,
     mc: &McArgs,
 ) -> Result<(), Failure> {
+    check_threads(mc.threads)?;
     if let Some(s) = mc.shard
         && s.count > paths
     {
@@ -930,6 +957,7 @@ fn check_compare_limits(
     t: Option<usize>,
     allow: Allow,
 ) -> Result<(), Failure> {
+    check_threads(t)?;
     let mc = McArgs {
         paths,
         threads: t,

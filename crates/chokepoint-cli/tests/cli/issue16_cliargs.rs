@@ -108,6 +108,38 @@ fn issue_16_paths_0_is_a_usage_error() {
     assert!(err.contains("at least 1 thread"), "{err}");
 }
 
+/// `--threads 5000` on a 2-core machine turned a 0.2-second run into one of more than a minute
+/// (2,000 workers waiting for each other at every flush): threads beyond 8 a core are refused.
+#[test]
+fn issue_16_threads_far_above_the_cores_are_refused() {
+    let dir = temp_dir("i16-threads", &["tiny-mc.toml"]);
+    let args = [
+        "run",
+        "tiny-mc.toml",
+        "--paths",
+        "2000",
+        "--threads",
+        "5000",
+        "-q",
+    ];
+    let err = refused(&dir, &args, QUICK);
+    assert!(err.contains("--threads 5000 is more than"), "{err}");
+    assert!(
+        err.contains("hint: results do not depend on the thread count"),
+        "{err}"
+    );
+    let args = [
+        "compare",
+        "tiny-mc.toml",
+        "tiny-mc.toml",
+        "--paths",
+        "20",
+        "--threads",
+        "5000",
+    ];
+    refused(&dir, &args, QUICK);
+}
+
 /// `--paths 18446744073709551615` panicked with a capacity overflow; now it is refused at once
 /// with what it would need: memory, time, output, and the 32-bit path counters.
 #[test]
