@@ -23,6 +23,7 @@ use clap::ValueEnum;
 
 use crate::Failure;
 use crate::ario_folder::Folder;
+use crate::limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Compat {
@@ -158,6 +159,8 @@ pub struct Args {
     /// dependence share (TOML `[[link]]` tables, see docs/ario.md)
     #[arg(long, value_name = "FILE", requires = "from_run")]
     pub mapping: Option<PathBuf>,
+    #[command(flatten)]
+    pub allow: limits::Allow,
 }
 
 /// A bad input: its message as the engine words it (path, line and hint included), exit 2.
@@ -499,6 +502,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut prep = prepare(&args)?;
     let t_load = t0.elapsed().as_secs_f64();
     let csv_dir = args.out.as_deref().filter(|_| !args.no_csv);
+    check_limits(&args, &prep, csv_dir.is_some())?;
     let mut folder = Folder::create(
         args.out.as_deref(),
         csv_dir.is_some(),
@@ -544,6 +548,25 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Some(msg) => Err(Failure::Run(anyhow!(msg))),
         None => Ok(()),
     }
+}
+
+/// Refuses, before the first step, a run whose time or output (with `csv`: `ario.csv` and,
+/// with `--register-stocks`, `inputs_stocks.csv`) break the [`crate::limits`].
+fn check_limits(args: &Args, prep: &Prepared, csv: bool) -> Result<(), Failure> {
+    let names: Vec<&str> = prep.variables.iter().map(|v| v.name()).collect();
+    let m = &prep.model;
+    let run = limits::ArioRun {
+        regions: m.regions(),
+        sectors: m.sectors(),
+        steps: args.steps,
+        variables: if csv { &names } else { &[] },
+        stocks: csv && args.register_stocks,
+    };
+    let needs = limits::ario(run);
+    let what = format!("{} steps of {} industries", args.steps, m.n_industries());
+    limits::check(&what, &needs, args.allow, |over, _| {
+        limits::ario_hint(run, over)
+    })
 }
 
 /// Seconds spent reading the inputs and in the steps.

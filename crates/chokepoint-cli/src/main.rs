@@ -6,6 +6,7 @@ mod ario;
 mod ario_folder;
 mod catalogue;
 mod inputs;
+mod limits;
 mod manifest;
 mod montecarlo;
 mod output;
@@ -70,14 +71,18 @@ enum Command {
         a: String,
         /// Scenario B
         b: String,
-        #[arg(long, value_name = "N", default_value_t = 1000)]
+        #[arg(long, value_name = "N", default_value_t = 1000, value_parser = montecarlo::parse_paths)]
         paths: u64,
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
-        #[arg(long, value_name = "T")]
+        #[arg(long, value_name = "T", value_parser = montecarlo::parse_threads)]
         threads: Option<usize>,
         #[arg(long, short)]
         quiet: bool,
+        /// Run for more than an estimated 24 hours (such a comparison is otherwise refused
+        /// before it starts)
+        #[arg(long)]
+        allow_long_run: bool,
     },
 }
 
@@ -87,11 +92,12 @@ struct EmitArgs {
     target: String,
     #[arg(long, default_value = "builtin:april-2025")]
     scenario: String,
-    #[arg(long, default_value_t = 10000)]
+    #[arg(long, default_value_t = 10000, value_parser = montecarlo::parse_paths)]
     paths: u64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, default_value_t = 10)]
+    /// Tasks, one shard each (at least 1, at most --paths)
+    #[arg(long, default_value_t = 10, value_parser = montecarlo::parse_shards)]
     shards: u64,
     /// Folder (shared by all tasks) the shards are written under
     #[arg(long, default_value = "/runs/mc")]
@@ -204,7 +210,15 @@ fn main() -> ExitCode {
             seed,
             threads,
             quiet,
-        } => montecarlo::compare(&a, &b, paths, seed, threads, quiet).and_then(|t| print_out(&t)),
+            allow_long_run,
+        } => {
+            let allow = limits::Allow {
+                allow_long_run,
+                ..limits::Allow::default()
+            };
+            montecarlo::compare(&a, &b, paths, seed, threads, quiet, allow)
+                .and_then(|t| print_out(&t))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -327,6 +341,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         return print_out(&text);
     }
     let (scenario, loaded, used) = load(spec, args.data.as_deref())?;
+    limits::check_single_run(&scenario, args.mc.allow)?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args.out.unwrap_or_else(|| {
         default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))

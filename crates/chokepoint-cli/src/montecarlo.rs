@@ -9,6 +9,7 @@
 
 use crate::Failure;
 use crate::inputs;
+use crate::limits::{self, Allow, MAX_PATHS, McPaths, McShape, Needs};
 use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
 use crate::run_folder::{RUN_FOLDER, RunFolder, date_string, num, num_in, verify_listed};
 use anyhow::{Context as _, anyhow};
@@ -31,18 +32,24 @@ use std::path::{Path, PathBuf};
 pub struct McArgs {
     /// Number of Monte Carlo paths (more than 1 writes bands, stockout probabilities,
     /// distributions and per-path rows instead of one path's time series)
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_paths)]
     pub paths: u64,
     /// Worker threads [default: available cores]; results do not depend on it
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Run only shard I of N (0-based): paths I, I+N, I+2N, ...; merge shards with `merge`
-    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    // A hyphen is allowed so that `--shard -1/4` reaches the parser, which says what is wrong
+    // with it, instead of being taken for an unknown flag.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, allow_hyphen_values = true)]
     pub shard: Option<Shard>,
     /// A day is a stockout of a region's product when unmet demand exceeds this fraction of
     /// the day's need (for stockout.csv)
     #[arg(long, value_name = "F", default_value_t = STOCKOUT_THRESHOLD, value_parser = parse_threshold)]
     pub stockout_threshold: f64,
+    // The flags that lift the limits on output size and run time. They limit single runs too;
+    // here, `montecarlo::run` gets them with the other options.
+    #[command(flatten)]
+    pub allow: Allow,
 }
 
 fn parse_threshold(s: &str) -> Result<f64, String> {
@@ -54,9 +61,63 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_shard(s: &str) -> Result<Shard, String> {
-    s.parse()
-        .map_err(|_| format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 3/100"))
+/// `I/N`: shard I of N, I in 0..N and N >= 1; the message says which of these `s` breaks.
+pub fn parse_shard(s: &str) -> Result<Shard, String> {
+    let bad = |why: String| format!("`{s}` is not a shard: {why} (write I/N, e.g. 3/100)");
+    let Some((i, n)) = s.split_once('/') else {
+        return Err(bad("it has no `/` between I and N".into()));
+    };
+    // Wider than u64, so that a negative number is told apart from a malformed one.
+    let number = |x: &str| x.trim().parse::<i128>().ok();
+    let (Some(i), Some(n)) = (number(i), number(n)) else {
+        return Err(bad("I and N must be whole numbers".into()));
+    };
+    if n < 1 {
+        return Err(bad(format!("N is {n}, it must be at least 1")));
+    }
+    if !(0..n).contains(&i) {
+        let last = n - 1;
+        return Err(bad(format!(
+            "I is {i}, it must be in 0..{n} (from 0 to {last}: shards are numbered from 0)"
+        )));
+    }
+    match (u64::try_from(i), u64::try_from(n)) {
+        (Ok(i), Ok(n)) => Shard::new(i, n).map_err(|e| bad(e.to_string())),
+        _ => Err(bad(format!("N must be at most {}", u64::MAX))),
+    }
+}
+
+/// A number of paths: at least 1 (`--paths 0` used to run one path without a word).
+pub fn parse_paths(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("a run needs at least 1 path".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{s}` is not a number of paths: give a whole number from 1 to {MAX_PATHS}"
+        )),
+    }
+}
+
+/// A number of worker threads: at least 1.
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("a run needs at least 1 thread".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{s}` is not a number of threads: give a whole number >= 1"
+        )),
+    }
+}
+
+/// A number of shards for `emit`: at least 1.
+pub fn parse_shards(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("a run cannot be split into 0 shards: give at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{s}` is not a number of shards: give a whole number >= 1"
+        )),
+    }
 }
 
 /// Names of everything a result refers to, so that `merge` needs no scenario files. Written as
@@ -132,7 +193,7 @@ label_as_array!(NodeLabel, 2: region, product);
 label_as_array!(MetricLabel, 5: name, unit, metric, region, product);
 
 impl Labels {
-    fn new(s: &Scenario, set: &SeriesSet) -> Labels {
+    pub(crate) fn new(s: &Scenario, set: &SeriesSet) -> Labels {
         let w = &s.world;
         let np = w.products.len();
         let region = |r: chokepoint_core::model::RegionId| w.regions[r.ix()].code.clone();
@@ -457,6 +518,7 @@ pub fn run(
     let mut set = SeriesSet::new(&scenario, &unc);
     set.stockout_threshold = mc.stockout_threshold;
     let labels = Labels::new(&scenario, &set);
+    check_limits(&scenario, &labels, paths, mc)?;
     let todo = match mc.shard {
         Some(s) => s.paths(paths),
         None => (0..paths).collect(),
@@ -498,6 +560,103 @@ pub fn run(
         todo.len(),
         dir.display()
     ))
+}
+
+/// Paths `shard` runs of a `paths`-path run: `index, index + count, ...` below `paths`.
+fn shard_len(shard: Shard, paths: u64) -> u64 {
+    match paths.checked_sub(shard.index) {
+        Some(left) if left > 0 => (left - 1) / shard.count + 1,
+        _ => 0,
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The needs of a Monte Carlo run of `paths` paths of `scenario` as `mc` asks for it.
+fn mc_needs(
+    scenario: &Scenario,
+    labels: &Labels,
+    paths: u64,
+    mc: &McArgs,
+) -> (McShape, McPaths, Needs) {
+    let shape = McShape::new(scenario, labels);
+    let run = McPaths {
+        total: paths,
+        here: mc.shard.map_or(paths, |s| shard_len(s, paths)),
+        threads: threads(mc.threads),
+        shard: mc.shard.is_some(),
+    };
+    let needs = limits::monte_carlo(&shape, run, cores());
+    (shape, run, needs)
+}
+
+/// Refuses `--threads` above [`MAX_THREADS_PER_CORE`] a core. The workers of a run wait for
+/// each other at every flush, so threads far beyond the cores do not just share them: 2,000
+/// threads on 2 cores turned a 0.2-second run of `tiny-mc.toml` into one of more than a minute.
+fn check_threads(t: Option<usize>) -> Result<(), Failure> {
+    let cores = cores();
+    let most = MAX_THREADS_PER_CORE * cores;
+    match t {
+        Some(t) if t > most => Err(Failure::input(
+            anyhow!(
+                "--threads {t} is more than {most}, {MAX_THREADS_PER_CORE} a core on this \
+                 machine's {}: more threads than that only slow a run down",
+                limits::count(cores as u64, "core")
+            ),
+            Some(format!(
+                "results do not depend on the thread count: use --threads {cores}, or leave it \
+                 out to use every core"
+            )),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Most worker threads a core (`--threads`).
+const MAX_THREADS_PER_CORE: usize = 8;
+
+/// Refuses, before any work, a shard count above the paths (its last shards would have no
+/// paths), threads far above the cores, and a run whose memory, time or output break the
+/// [`limits`].
+fn check_limits(
+    scenario: &Scenario,
+    labels: &Labels,
+    paths: u64,
+    mc: &McArgs,
+) -> Result<(), Failure> {
+    check_threads(mc.threads)?;
+    if let Some(s) = mc.shard
+        && s.count > paths
+    {
+        return Err(Failure::input(
+            anyhow!(
+                "--shard {s}: {} shards are more than the run's {} (shards {paths} to {} \
+                 would have none)",
+                s.count,
+                limits::count(paths, "path"),
+                s.count - 1
+            ),
+            Some(format!("use at most {paths} shards, or more paths")),
+        ));
+    }
+    let (shape, run, needs) = mc_needs(scenario, labels, paths, mc);
+    let mut what = format!(
+        "{} of {}",
+        limits::count(paths, "path"),
+        scenario.settings.name
+    );
+    if let Some(s) = mc.shard {
+        what = format!("shard {s} ({}) of {what}", limits::count(run.here, "path"));
+    }
+    what.push_str(&format!(
+        " on {}",
+        limits::count(run.threads as u64, "thread")
+    ));
+    limits::check(&what, &needs, mc.allow, |over, available| {
+        limits::mc_hint(&shape, run, over, available)
+    })
 }
 
 /// A shard folder given to `merge`, with what its manifest says.
@@ -668,7 +827,60 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
     ))
 }
 
-/// `chokepoint emit slurm|k8s`: a ready job template.
+/// `value` as one shell word: unchanged when it holds only characters no shell treats
+/// specially, else in single quotes, each `'` written `'\''`. Control characters are refused
+/// before (`emit_problems`), so the word is always one line.
+pub fn sh_quote(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !value.is_empty() && value.chars().all(plain) && !value.starts_with('-') {
+        return value.to_string();
+    }
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// `value` as a YAML double-quoted scalar: a JSON string is one (YAML 1.2 is a superset of
+/// JSON, and its escapes are YAML's).
+fn yaml_quote(value: &str) -> String {
+    serde_json::Value::String(value.to_string()).to_string()
+}
+
+/// What is wrong with `emit`'s arguments, every problem at once.
+fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !["slurm", "k8s"].contains(&target) {
+        problems.push(format!("unknown target `{target}`: use `slurm` or `k8s`"));
+    }
+    if paths > MAX_PATHS {
+        problems.push(format!(
+            "--paths {paths}: one run counts at most {MAX_PATHS} paths (its stockout counts \
+             are 32-bit)"
+        ));
+    }
+    if shards > paths {
+        problems.push(format!(
+            "--shards {shards} is more than --paths {paths}: shards {paths} to {} would have no \
+             paths; use at most {paths} shards",
+            shards - 1
+        ));
+    }
+    for (flag, value) in [("--scenario", scenario), ("--out", out)] {
+        if value.is_empty() {
+            problems.push(format!("{flag} is empty"));
+        } else if value.chars().any(char::is_control) {
+            problems.push(format!(
+                "{flag} {value:?} holds a control character (a newline, a tab, ...), which a \
+                 job script cannot carry on one line"
+            ));
+        }
+    }
+    problems
+}
+
+/// `chokepoint emit slurm|k8s`: a ready job template. Every value the user gave reaches the
+/// script as one word: the Slurm script quotes them once, into shell variables, and the
+/// Kubernetes Job passes them as environment variables (YAML-quoted), so the shell lines hold
+/// none. Slurm opens each task's log before the script runs, so the logs go to the folder
+/// `sbatch` is run from, which exists, not to a folder the script would create.
 pub fn emit(
     target: &str,
     scenario: &str,
@@ -677,31 +889,49 @@ pub fn emit(
     shards: u64,
     out: &str,
 ) -> Result<String, Failure> {
-    let last = shards.saturating_sub(1);
-    match target {
-        "slurm" => Ok(format!(
+    let problems = emit_problems(target, scenario, paths, shards, out);
+    if !problems.is_empty() {
+        return Err(Failure::input(
+            anyhow!("cannot write the job:\n  {}", problems.join("\n  ")),
+            Some(format!(
+                "e.g. `chokepoint emit {} --paths 10000 --shards 10 --out /shared/runs/mc`",
+                if target == "k8s" { "k8s" } else { "slurm" }
+            )),
+        ));
+    }
+    let last = shards - 1;
+    let (q_scenario, q_out) = (sh_quote(scenario), sh_quote(out));
+    let merge = format!("chokepoint merge {q_out}/shard-* --out {q_out}/merged");
+    Ok(if target == "slurm" {
+        format!(
             r#"#!/bin/bash
-# Slurm job array: {shards} shards of {paths} paths of {scenario} (seed {seed}).
-# Submit with `sbatch chokepoint.sbatch`; when every task has finished, merge with
-#   chokepoint merge {out}/shard-* --out {out}/merged
+# Slurm job array: {shards} shards of {paths} paths of {q_scenario} (seed {seed}).
+# Submit with `sbatch chokepoint.sbatch` from a folder every node can write to: each task logs
+# to chokepoint-JOBID_TASK.log there. (Slurm opens a task's log before the script runs, so the
+# log cannot go to a folder the script creates.) When every task has finished, merge with
+#   {merge}
 #SBATCH --job-name=chokepoint
 #SBATCH --array=0-{last}
 #SBATCH --cpus-per-task=2
 #SBATCH --mem=2G
 #SBATCH --time=01:00:00
-#SBATCH --output={out}/logs/shard-%a.log
+#SBATCH --output=chokepoint-%A_%a.log
 set -euo pipefail
-mkdir -p {out}/logs
-chokepoint run {scenario} --paths {paths} --seed {seed} \
+scenario={q_scenario}
+out={q_out}
+mkdir -p -- "$out"
+chokepoint run --paths {paths} --seed {seed} \
   --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet \
-  --out "{out}/shard-${{SLURM_ARRAY_TASK_ID}}"
+  --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
 "#
-        )),
-        "k8s" => Ok(format!(
-            r#"# Kubernetes Indexed Job: {shards} shards of {paths} paths of {scenario} (seed {seed}).
+        )
+    } else {
+        let (y_scenario, y_out) = (yaml_quote(scenario), yaml_quote(out));
+        format!(
+            r#"# Kubernetes Indexed Job: {shards} shards of {paths} paths of {q_scenario} (seed {seed}).
 # Apply with `kubectl apply -f chokepoint-job.yaml`. Every pod writes its shard to the shared
-# volume; when the Job completes, merge with
-#   chokepoint merge {out}/shard-* --out {out}/merged
+# volume (mounted at /runs: --out should be under it); when the Job completes, merge with
+#   {merge}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -717,12 +947,15 @@ spec:
       containers:
         - name: chokepoint
           image: chokepoint:latest   # an image with the chokepoint binary on PATH
+          env:
+            - {{ name: SCENARIO, value: {y_scenario} }}
+            - {{ name: OUT, value: {y_out} }}
           command: ["/bin/sh", "-c"]
           args:
             - >-
-              chokepoint run {scenario} --paths {paths} --seed {seed}
+              chokepoint run --paths {paths} --seed {seed}
               --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet
-              --out "{out}/shard-$JOB_COMPLETION_INDEX"
+              --out="$OUT/shard-$JOB_COMPLETION_INDEX" -- "$SCENARIO"
           resources:
             requests: {{ cpu: "2", memory: 2Gi }}
             limits: {{ memory: 2Gi }}
@@ -732,12 +965,49 @@ spec:
         - name: runs
           persistentVolumeClaim: {{ claimName: chokepoint-runs }}
 "#
-        )),
-        other => Err(Failure::input(
-            anyhow!("unknown target `{other}`"),
-            Some("use `slurm` or `k8s`".into()),
-        )),
+        )
+    })
+}
+
+/// Refuses, before any work, a comparison whose two runs together break the [`limits`]: the
+/// first run's result is held while the second runs, so their memory adds up, and so do their
+/// times; the output is a table on stdout.
+fn check_compare_limits(
+    runs: [(&Scenario, &Uncertainty); 2],
+    paths: u64,
+    t: Option<usize>,
+    allow: Allow,
+) -> Result<(), Failure> {
+    check_threads(t)?;
+    let mc = McArgs {
+        paths,
+        threads: t,
+        shard: None,
+        stockout_threshold: STOCKOUT_THRESHOLD,
+        allow,
+    };
+    let mut needs = Needs::default();
+    for (s, u) in runs {
+        let (_, _, one) = mc_needs(s, &Labels::new(s, &SeriesSet::new(s, u)), paths, &mc);
+        needs.memory += one.memory;
+        needs.seconds += one.seconds;
+        needs.memory_parts = format!("both runs, the second {}", one.memory_parts);
+        needs.time_basis = format!("both runs, the second {}", one.time_basis);
+        needs.impossible = one.impossible;
     }
+    let what = format!(
+        "comparing {paths} paths of {} and {}",
+        runs[0].0.settings.name, runs[1].0.settings.name
+    );
+    limits::check(&what, &needs, allow, |over, _| {
+        if over.impossible {
+            format!("use at most {MAX_PATHS} paths")
+        } else if over.memory {
+            "use fewer paths (`compare` holds both runs' results in memory)".into()
+        } else {
+            "use fewer paths, or pass --allow-long-run to run it anyway".into()
+        }
+    })
 }
 
 /// `chokepoint compare A B --paths N`: both scenarios on the same per-path streams; prints one
@@ -749,9 +1019,11 @@ pub fn compare(
     seed: Option<u64>,
     t: Option<usize>,
     quiet: bool,
+    allow: Allow,
 ) -> Result<String, Failure> {
     let (sa, ua, _, _) = load(a, None)?;
     let (sb, ub, _, _) = load(b, None)?;
+    check_compare_limits([(&sa, &ua), (&sb, &ub)], paths, t, allow)?;
     let seed = seed.unwrap_or(sa.settings.seed);
     let all: Vec<u64> = (0..paths.max(1)).collect();
     let run_one = |s: &Scenario, u: &Uncertainty| {
@@ -809,6 +1081,45 @@ mod tests {
 
     /// Each label is written as the array of its fields, so `labels.json` reads as before the
     /// labels had names, and reads back into the same labels.
+    #[test]
+    fn shard_specs_say_what_is_wrong() {
+        assert_eq!(
+            parse_shard(" 3 / 100 "),
+            Ok(Shard {
+                index: 3,
+                count: 100
+            })
+        );
+        let err = |s: &str| parse_shard(s).unwrap_err();
+        assert!(err("-1/4").contains("I is -1, it must be in 0..4 (from 0 to 3"));
+        assert!(err("4/4").contains("I is 4, it must be in 0..4"));
+        assert!(err("0/-2").contains("N is -2, it must be at least 1"));
+        assert!(err("1/18446744073709551616").contains("N must be at most"));
+        assert!(err("1.5/4").contains("whole numbers"));
+        assert!(err("3").contains("no `/`"));
+        assert!(err("3").ends_with("(write I/N, e.g. 3/100)"));
+    }
+
+    /// A quoted word reads back as the value in a POSIX shell (`printf %s`), whatever it holds.
+    #[test]
+    fn shell_quoting_keeps_a_value_one_word() {
+        assert_eq!(sh_quote("builtin:april-2025"), "builtin:april-2025");
+        assert_eq!(sh_quote("/runs/mc"), "/runs/mc");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("-x"), "'-x'");
+        let values = [
+            "a b", "$(id)", "`id`", "x;y", "'''", r"\\", "~", "*", "a\"b", "!x", "é ü", "%s",
+        ];
+        for value in values {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("printf %s {}", sh_quote(value))])
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), value);
+        }
+    }
+
     #[test]
     fn labels_json_writes_each_label_as_an_array() {
         let labels = Labels {

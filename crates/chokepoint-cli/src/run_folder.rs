@@ -375,7 +375,7 @@ fn clear_leftovers(parent: &Path, name: &str, dest: &Path) -> Result<(), Failure
         eprintln!(
             "note: removed `{}` ({}) left by an interrupted run",
             path.display(),
-            human_bytes(size)
+            crate::limits::bytes(size as f64)
         );
     }
     Ok(())
@@ -392,21 +392,6 @@ fn tree_bytes(path: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-/// `bytes` for a person: `812 B`, `3.4 MB`, `7.3 GB` (powers of 1000).
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut v = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    format!("{v:.1} {}", UNITS[unit])
 }
 
 /// Puts the complete folder `staging` at `dest`, and the previous result, if any, away.

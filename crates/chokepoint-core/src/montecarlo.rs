@@ -863,16 +863,16 @@ fn run_days(
 /// wait for the slowest worker, so larger batches cost less per path, up to a point: at 2
 /// threads (2,000 paths), 64 paths a batch ran 3% faster than 32, 8% faster than 16 and 3%
 /// faster than 128 (bench/README.md, round 8). At 1 thread 32 and 64 are the same.
-const MAX_BATCH: usize = 64;
+pub const MAX_BATCH: usize = 64;
 
 /// Fewest paths a worker buffers, whatever the budget below: the pass over the sketches is then
 /// the larger cost (16 paths a batch were 6% slower than 32 at 1 thread).
-const MIN_BATCH: usize = 16;
+pub const MIN_BATCH: usize = 16;
 
 /// Bytes all workers' buffers may take together: 64 paths of `world-2024` (448,220 values a
 /// path, 230 MB) for each of 2 workers, which keeps a 2-thread run of 10,000 paths below 1 GiB;
 /// with more threads, or a larger network, each worker buffers fewer paths.
-const BUFFER_BUDGET: usize = 480 << 20;
+pub const BUFFER_BUDGET: usize = 480 << 20;
 
 /// Paths each of `threads` workers buffers for a scenario of `cells` (source, day) cells.
 fn batch_paths(cells: usize, threads: usize, paths: usize) -> usize {
