@@ -67,34 +67,6 @@ fn terms(approval: f64, lead: f64) -> LicenceTerms {
     }
 }
 
-#[test]
-fn export_quota_caps_shipments_per_period() {
-    let (b, s, buyers, m) = star(100.0, &[("USA", 3)]);
-    let ev = event(
-        10,
-        None,
-        EventKind::ExportQuota(ExportQuota {
-            exports: Exports {
-                exporter: s,
-                products: ProductSelector::All,
-                destinations: RegionSelector::All,
-            },
-            quantity: 12.0,
-            period_days: 30,
-            pacing: Pacing::Running,
-            batches: Vec::new(),
-        }),
-    );
-    let sink = run(&b.scenario(100, vec![ev]));
-    let ship = series(&sink, Variable::Shipments, s, Some(buyers[0]), m);
-    // Orders received from day 10 on count against the quota; each 30-day period ships 12.
-    for period in 0..3 {
-        let from = 10 + 30 * period;
-        let total: f64 = ship[from..from + 30].iter().sum();
-        assert!((total - 12.0).abs() < 1e-9, "period {period}: {total}");
-    }
-}
-
 /// A quota of `quantity` per 30 days from day 10 on the star's one route, paced as given.
 fn quota_run(quantity: f64, pacing: Pacing, batches: Vec<QuotaBatch>) -> Vec<f64> {
     let (b, s, buyers, m) = star(100.0, &[("USA", 3)]);
@@ -115,6 +87,17 @@ fn quota_run(quantity: f64, pacing: Pacing, batches: Vec<QuotaBatch>) -> Vec<f64
     );
     let sink = run(&b.scenario(100, vec![ev]));
     series(&sink, Variable::Shipments, s, Some(buyers[0]), m)
+}
+
+#[test]
+fn export_quota_caps_shipments_per_period() {
+    let ship = quota_run(12.0, Pacing::Running, Vec::new());
+    // Orders received from day 10 on count against the quota; each 30-day period ships 12.
+    for period in 0..3 {
+        let from = 10 + 30 * period;
+        let total: f64 = ship[from..from + 30].iter().sum();
+        assert!((total - 12.0).abs() < 1e-9, "period {period}: {total}");
+    }
 }
 
 /// Issue 17, quota pacing: `pacing = "even"` releases 15 per 30 days as 0.5 a day, so by day
