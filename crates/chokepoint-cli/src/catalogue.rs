@@ -7,7 +7,8 @@ use crate::table::aligned;
 use crate::{Failure, inputs, print_out};
 use anyhow::anyhow;
 use chokepoint_core::backtest::{
-    CHINA_MAGNET_EXPORTS_2025, backtest, magnet_products, parse_observations,
+    CHINA_MAGNET_EXPORTS_2025, FIRST_END_USE_STOPPAGES_2025, backtest, backtest_stoppages,
+    magnet_products, parse_first_stoppages, parse_observations,
 };
 use chokepoint_core::check::{Severity, check_world};
 use chokepoint_core::library::{self, Builtins, DATASETS, SCENARIOS};
@@ -427,6 +428,83 @@ pub struct BacktestArgs {
     /// Replace the scenario's base dataset (a TOML file or a folder of them)
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
+    /// What to compare with history
+    #[arg(long, value_enum, default_value_t = Target::Exports)]
+    target: Target,
+}
+
+/// What `chokepoint backtest` compares with history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Target {
+    /// China's monthly magnet exports of 2025, total and to the USA
+    Exports,
+    /// The first documented end-use production stoppage of 2025 in each region
+    Stoppages,
+}
+
+/// `chokepoint backtest --target stoppages`: the first day each region's end-use products ran
+/// short in the run against the first documented stoppage, with hits, misses, false alarms,
+/// the mean error in days and the order of regions.
+fn backtest_stoppages_cmd(
+    scenario: &chokepoint_core::scenario::Scenario,
+    seed: u64,
+) -> Result<(), Failure> {
+    let (file, text) = FIRST_END_USE_STOPPAGES_2025;
+    let observed = parse_first_stoppages(text).map_err(|e| Failure::Run(anyhow!("{file}: {e}")))?;
+    let bt = backtest_stoppages(scenario, seed, &observed)
+        .map_err(|e| Failure::input(anyhow!(e), None))?;
+    let mut out = format!(
+        "{}: seed {seed}; first end-use shortfall by region, simulated vs the first documented stoppage ({file})\n",
+        scenario.settings.name
+    );
+    let rows: Vec<Vec<String>> = bt
+        .rows
+        .iter()
+        .map(|r| {
+            let o = &r.observed;
+            vec![
+                o.region.clone(),
+                o.window.map_or("none".into(), |(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}..{b}")
+                    }
+                }),
+                r.simulated
+                    .as_ref()
+                    .map_or("none".into(), |(d, p)| format!("{d} ({p})")),
+                match (r.error_days, &o.window, &r.simulated) {
+                    (Some(e), _, _) => format!("{e:+} d"),
+                    (None, Some(_), None) => "miss".into(),
+                    (None, None, Some(_)) => "false alarm".into(),
+                    _ => "-".into(),
+                },
+                o.source.clone(),
+            ]
+        })
+        .collect();
+    out.push_str(&aligned(
+        &["region", "documented", "simulated", "error", "source"],
+        &[true, true, true, false, true],
+        &rows,
+    ));
+    let documented = bt
+        .rows
+        .iter()
+        .filter(|r| r.observed.window.is_some())
+        .count();
+    out.push_str(&format!(
+        "hits {} of {documented} documented; misses {}; false alarms {}; mean |error| {}; order {} of {} pairs as documented\n",
+        bt.hits,
+        bt.misses,
+        bt.false_alarms,
+        bt.mean_abs_error_days
+            .map_or("-".into(), |e| format!("{e:.1} days")),
+        bt.order.0,
+        bt.order.1
+    ));
+    print_out(&out)
 }
 
 /// `chokepoint backtest`: simulated vs observed monthly China magnet exports, total and to the
@@ -436,6 +514,9 @@ pub fn backtest_cmd(args: BacktestArgs) -> Result<(), Failure> {
     let spec = args.scenario.as_deref().unwrap_or(&default);
     let (scenario, _, _) = crate::load(spec, args.data.as_deref())?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
+    if args.target == Target::Stoppages {
+        return backtest_stoppages_cmd(&scenario, seed);
+    }
     let observed = parse_observations(CHINA_MAGNET_EXPORTS_2025.1)
         .map_err(|e| Failure::Run(anyhow!("{}: {e}", CHINA_MAGNET_EXPORTS_2025.0)))?;
     let products = magnet_products(&scenario.world);

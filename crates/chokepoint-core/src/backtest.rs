@@ -307,6 +307,220 @@ pub fn backtest(
     })
 }
 
+/// The first documented end-use stoppage of 2025 in each region, embedded.
+pub const FIRST_END_USE_STOPPAGES_2025: (&str, &str) = (
+    "data/observed/first-end-use-stoppages-2025.csv",
+    include_str!("../../../data/observed/first-end-use-stoppages-2025.csv"),
+);
+
+/// A region's first documented end-use stoppage: a window of dates (sources give a day, a week
+/// or a report date), or `None` when none is documented.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstStoppage {
+    pub region: String,
+    pub window: Option<(Date, Date)>,
+    pub what: String,
+    pub source: String,
+    pub confidence: String,
+}
+
+/// Parses `region,earliest,latest,what,source,confidence` (both dates empty: none documented);
+/// lines starting with `#` are comments. Errors name the line.
+pub fn parse_first_stoppages(text: &str) -> Result<Vec<FirstStoppage>, String> {
+    let mut out = Vec::new();
+    let mut header = true;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |what: &str| format!("line {}: {what}", i + 1);
+        if header {
+            header = false;
+            if line != "region,earliest,latest,what,source,confidence" {
+                return Err(bad(&format!("unexpected header `{line}`")));
+            }
+            continue;
+        }
+        let f: Vec<&str> = line.splitn(6, ',').collect();
+        if f.len() != 6 {
+            return Err(bad("expected 6 fields"));
+        }
+        let date = |s: &str| {
+            s.parse::<Date>()
+                .map_err(|e| bad(&format!("bad date `{s}`: {e}")))
+        };
+        let window = match (f[1], f[2]) {
+            ("", "") => None,
+            (a, b) => {
+                let (a, b) = (date(a)?, date(b)?);
+                if b < a {
+                    return Err(bad("latest before earliest"));
+                }
+                Some((a, b))
+            }
+        };
+        out.push(FirstStoppage {
+            region: f[0].into(),
+            window,
+            what: f[3].into(),
+            source: f[4].into(),
+            confidence: f[5].into(),
+        });
+    }
+    Ok(out)
+}
+
+/// One region of the stoppage backtest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppageRow {
+    pub observed: FirstStoppage,
+    /// The first day an end-use product of the region ran short in the run, and which.
+    pub simulated: Option<(Date, String)>,
+    /// Days from the observed window to the simulated date (0 inside it, negative early);
+    /// `None` unless both exist.
+    pub error_days: Option<i64>,
+}
+
+/// The stoppage backtest: per region and its summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppageBacktest {
+    pub rows: Vec<StoppageRow>,
+    /// Regions whose simulated first shortfall falls in the documented window.
+    pub hits: usize,
+    /// Documented stoppages with no simulated shortfall.
+    pub misses: usize,
+    /// Simulated shortfalls where none is documented.
+    pub false_alarms: usize,
+    /// Mean |error_days| over the regions with both; `None` when there are none.
+    pub mean_abs_error_days: Option<f64>,
+    /// Pairs of regions, both documented and simulated with windows that do not overlap, in the
+    /// documented order: (agreeing, pairs).
+    pub order: (usize, usize),
+}
+
+/// Scores simulated first end-use shortfalls (by region code) against the documented ones.
+///
+/// `error = 0` if `a ≤ sim ≤ b`, `sim − a` if earlier, `sim − b` if later, in days.
+pub fn score_stoppages(
+    observed: &[FirstStoppage],
+    simulated: &BTreeMap<String, (Date, String)>,
+) -> StoppageBacktest {
+    let rows: Vec<StoppageRow> = observed
+        .iter()
+        .map(|o| {
+            let sim = simulated.get(&o.region).cloned();
+            let error_days = match (&o.window, &sim) {
+                (Some((a, b)), Some((d, _))) => {
+                    let days =
+                        |x: &Date, y: &Date| i64::from(x.until(*y).map_or(0, |s| s.get_days()));
+                    Some(if d < a {
+                        -days(d, a)
+                    } else if d > b {
+                        days(b, d)
+                    } else {
+                        0
+                    })
+                }
+                _ => None,
+            };
+            StoppageRow {
+                observed: o.clone(),
+                simulated: sim,
+                error_days,
+            }
+        })
+        .collect();
+    let hits = rows.iter().filter(|r| r.error_days == Some(0)).count();
+    let misses = rows
+        .iter()
+        .filter(|r| r.observed.window.is_some() && r.simulated.is_none())
+        .count();
+    let false_alarms = rows
+        .iter()
+        .filter(|r| r.observed.window.is_none() && r.simulated.is_some())
+        .count();
+    let errs: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r.error_days.map(|e| e.abs() as f64))
+        .collect();
+    let mean_abs_error_days =
+        (!errs.is_empty()).then(|| errs.iter().sum::<f64>() / errs.len() as f64);
+    let both: Vec<(&(Date, Date), &Date)> = rows
+        .iter()
+        .filter_map(|r| Some((r.observed.window.as_ref()?, &r.simulated.as_ref()?.0)))
+        .collect();
+    let mut order = (0, 0);
+    for (i, (wa, sa)) in both.iter().enumerate() {
+        for (wb, sb) in &both[i + 1..] {
+            // Only documented windows that do not overlap have an order.
+            let before = if wa.1 < wb.0 {
+                true
+            } else if wb.1 < wa.0 {
+                false
+            } else {
+                continue;
+            };
+            order.1 += 1;
+            if (sa < sb) == before && sa != sb {
+                order.0 += 1;
+            }
+        }
+    }
+    StoppageBacktest {
+        rows,
+        hits,
+        misses,
+        false_alarms,
+        mean_abs_error_days,
+        order,
+    }
+}
+
+/// Runs `scenario` with `seed` and scores the first day each region's end-use products ran
+/// short against the documented first stoppages. End-use products are the manufactured ones
+/// (stage `component` or `end-use`: motors, generators, devices) with final demand in the
+/// region: the documented stoppages are assembly lines, not buyers of oxide.
+pub fn backtest_stoppages(
+    scenario: &Scenario,
+    seed: u64,
+    observed: &[FirstStoppage],
+) -> Result<StoppageBacktest, String> {
+    let world = &scenario.world;
+    for o in observed {
+        if world.region(&o.region).is_none() {
+            return Err(format!(
+                "region `{}` of the documented stoppages is not a region of the scenario",
+                o.region
+            ));
+        }
+    }
+    let summary = simulate(scenario, seed, &mut crate::record::NullSink);
+    let start = scenario.settings.start;
+    let mut simulated: BTreeMap<String, (Date, String)> = BTreeMap::new();
+    for row in &summary.rows {
+        let stage = world.products[row.product.ix()].stage;
+        let end_use = matches!(stage, Stage::Component | Stage::EndUse)
+            && world
+                .demands
+                .iter()
+                .any(|d| d.region == row.region && d.product == row.product);
+        let Some(day) = row.first_stockout.filter(|_| end_use) else {
+            continue;
+        };
+        let date = start
+            .checked_add(jiff::Span::new().days(i64::from(day)))
+            .map_err(|e| e.to_string())?;
+        let code = world.regions[row.region.ix()].code.clone();
+        let product = world.products[row.product.ix()].code.clone();
+        let entry = simulated.entry(code).or_insert((date, product.clone()));
+        if date < entry.0 {
+            *entry = (date, product);
+        }
+    }
+    Ok(score_stoppages(observed, &simulated))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +532,58 @@ mod tests {
         assert!(obs.iter().all(|o| o.exporter == "CHN" && o.unit == "t"));
         let may = obs.iter().find(|o| o.month == 5 && o.importer.is_none());
         assert_eq!(may.map(|o| o.value), Some(1238.47));
+    }
+
+    #[test]
+    fn the_embedded_stoppages_parse() {
+        let s = parse_first_stoppages(FIRST_END_USE_STOPPAGES_2025.1).unwrap();
+        let regions: Vec<&str> = s.iter().map(|s| s.region.as_str()).collect();
+        assert_eq!(regions, ["USA", "JPN", "EUU", "IND", "KOR"]);
+        assert!(s[4].window.is_none());
+        assert!(
+            parse_first_stoppages(
+                "region,earliest,latest,what,source,confidence\nUSA,2025-06-01,2025-05-01,x,y,z\n"
+            )
+            .unwrap_err()
+            .contains("line 2: latest before earliest")
+        );
+    }
+
+    /// Issue 17: hits inside the window, signed days outside it, misses, false alarms, and the
+    /// order of regions whose windows do not overlap.
+    #[test]
+    fn issue_17_stoppages_are_scored_against_their_windows() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        let obs = |region: &str, w: Option<(&str, &str)>| FirstStoppage {
+            region: region.into(),
+            window: w.map(|(a, b)| (d(a), d(b))),
+            what: String::new(),
+            source: String::new(),
+            confidence: String::new(),
+        };
+        let observed = [
+            obs("A", Some(("2025-05-20", "2025-05-31"))),
+            obs("B", Some(("2025-06-10", "2025-06-10"))),
+            obs("C", Some(("2025-07-01", "2025-07-31"))),
+            obs("D", Some(("2025-05-01", "2025-05-02"))),
+            obs("E", None),
+        ];
+        let sim: BTreeMap<String, (Date, String)> = [
+            ("A", "2025-05-25"),
+            ("B", "2025-06-01"),
+            ("C", "2025-08-05"),
+            ("E", "2025-09-01"),
+        ]
+        .into_iter()
+        .map(|(r, s)| (r.to_string(), (d(s), "p".to_string())))
+        .collect();
+        let bt = score_stoppages(&observed, &sim);
+        let errors: Vec<Option<i64>> = bt.rows.iter().map(|r| r.error_days).collect();
+        assert_eq!(errors, [Some(0), Some(-9), Some(5), None, None]);
+        assert_eq!((bt.hits, bt.misses, bt.false_alarms), (1, 1, 1));
+        assert_eq!(bt.mean_abs_error_days, Some(14.0 / 3.0));
+        // A before B before C documented; simulated A (05-25) < B (06-01) < C (08-05).
+        assert_eq!(bt.order, (3, 3));
     }
 
     #[test]

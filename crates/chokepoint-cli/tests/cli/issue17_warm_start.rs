@@ -106,3 +106,27 @@ fn issue_17_a_spin_up_reports_the_same_run_from_its_start() {
     );
     assert_eq!(warm_bands, from_start(&dir.join("cold-mc/bands.csv")));
 }
+
+/// `backtest --target stoppages` lines the run's first end-use shortfall of each region up
+/// with the first documented stoppage; its summary counts what its rows show.
+#[test]
+fn issue_17_backtest_of_the_first_stoppages_by_region() {
+    let dir = temp_dir("issue17-stoppages", &[]);
+    let (code, out, err) = chokepoint(&dir, &["backtest", "--target", "stoppages"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0]
+            .starts_with("April 2025 export licensing: seed 1; first end-use shortfall by region"),
+        "{out}"
+    );
+    assert!(lines[1].starts_with("region  documented"), "{out}");
+    let regions: Vec<&str> = lines[2..7].iter().map(|l| &l[..3]).collect();
+    assert_eq!(regions, ["USA", "JPN", "EUU", "IND", "KOR"]);
+    let misses = lines[2..7].iter().filter(|l| l.contains(" miss ")).count();
+    let hits = lines[2..7].iter().filter(|l| l.contains(" +0 d ")).count();
+    assert!(
+        lines[7].starts_with(&format!("hits {hits} of 4 documented; misses {misses};")),
+        "{out}"
+    );
+}
