@@ -7,12 +7,12 @@ use crate::table::aligned;
 use crate::{Failure, inputs, print_out};
 use anyhow::anyhow;
 use chokepoint_core::backtest::{
-    CHINA_MAGNET_EXPORTS_2025, FIRST_END_USE_STOPPAGES_2025, backtest, backtest_stoppages,
-    magnet_products, parse_first_stoppages, parse_observations,
+    CHINA_MAGNET_EXPORTS_2025, FIRST_END_USE_STOPPAGES_2025, JAPAN_IMPORTS_FROM_CHINA_2010_11,
+    backtest, backtest_stoppages, parse_first_stoppages, parse_observations, products_at,
 };
 use chokepoint_core::check::{Severity, check_world};
 use chokepoint_core::library::{self, Builtins, DATASETS, SCENARIOS};
-use chokepoint_core::model::World;
+use chokepoint_core::model::{Stage, World};
 use chokepoint_core::scenario::{BaseResolver, SourceText, parse_scenario, parse_world};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -438,6 +438,9 @@ pub struct BacktestArgs {
 enum Target {
     /// China's monthly magnet exports of 2025, total and to the USA
     Exports,
+    /// China's monthly rare-earth exports to Japan, Sep 2010 - Mar 2011 [default scenario: builtin:japan-2010]
+    #[value(name = "japan-2010")]
+    Japan2010,
     /// The first documented end-use production stoppage of 2025 in each region
     Stoppages,
 }
@@ -510,21 +513,29 @@ fn backtest_stoppages_cmd(
 /// `chokepoint backtest`: simulated vs observed monthly China magnet exports, total and to the
 /// USA, with the mean absolute percentage error of each series.
 pub fn backtest_cmd(args: BacktestArgs) -> Result<(), Failure> {
-    let default = format!("builtin:{}", library::DEFAULT_SCENARIO);
+    let default = match args.target {
+        Target::Japan2010 => "builtin:japan-2010".to_string(),
+        _ => format!("builtin:{}", library::DEFAULT_SCENARIO),
+    };
     let spec = args.scenario.as_deref().unwrap_or(&default);
     let (scenario, _, _) = crate::load(spec, args.data.as_deref())?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
-    if args.target == Target::Stoppages {
-        return backtest_stoppages_cmd(&scenario, seed);
-    }
-    let observed = parse_observations(CHINA_MAGNET_EXPORTS_2025.1)
-        .map_err(|e| Failure::Run(anyhow!("{}: {e}", CHINA_MAGNET_EXPORTS_2025.0)))?;
-    let products = magnet_products(&scenario.world);
+    let ((file, text), what, stage) = match args.target {
+        Target::Stoppages => return backtest_stoppages_cmd(&scenario, seed),
+        Target::Exports => (CHINA_MAGNET_EXPORTS_2025, "magnet exports", Stage::Magnet),
+        Target::Japan2010 => (
+            JAPAN_IMPORTS_FROM_CHINA_2010_11,
+            "rare-earth oxide exports",
+            Stage::Separation,
+        ),
+    };
+    let observed = parse_observations(text).map_err(|e| Failure::Run(anyhow!("{file}: {e}")))?;
+    let products = products_at(&scenario.world, stage);
     let bt = backtest(&scenario, seed, "CHN", products, &observed)
         .map_err(|e| Failure::input(anyhow!(e), None))?;
     let mut out = format!(
-        "{}: seed {seed}; China's magnet exports ({}), simulated vs observed ({})\n",
-        scenario.settings.name, bt.unit, CHINA_MAGNET_EXPORTS_2025.0
+        "{}: seed {seed}; China's {what} ({}), simulated vs observed ({file})\n",
+        scenario.settings.name, bt.unit
     );
     let rows: Vec<Vec<String>> = bt
         .rows
@@ -548,7 +559,14 @@ pub fn backtest_cmd(args: BacktestArgs) -> Result<(), Failure> {
         &[true, true, false, false, false, true],
         &rows,
     ));
-    for (e, (_, base)) in bt.errors.iter().zip(&bt.baseline) {
+    // A series without observations (the total, when only one destination is observed) has
+    // no error to report.
+    for (e, (_, base)) in bt
+        .errors
+        .iter()
+        .zip(&bt.baseline)
+        .filter(|(e, _)| e.months > 0)
+    {
         let to = e.importer.clone().unwrap_or_else(|| "all".into());
         out.push_str(&format!(
             "to {to}: MAPE {:.1}% over {} months; simulated/observed total {:.2}; simulated pre-control baseline {:.0} {}/month\n",

@@ -38,6 +38,12 @@ pub const CHINA_MAGNET_EXPORTS_2025: (&str, &str) = (
     include_str!("../../../data/observed/china-magnet-exports-2025.csv"),
 );
 
+/// Japan's monthly imports of rare earths from China, 2010-11, embedded.
+pub const JAPAN_IMPORTS_FROM_CHINA_2010_11: (&str, &str) = (
+    "data/observed/japan-imports-from-china-2010-11.csv",
+    include_str!("../../../data/observed/japan-imports-from-china-2010-11.csv"),
+);
+
 /// Parses observations; lines starting with `#` are comments. Errors name the line.
 pub fn parse_observations(text: &str) -> Result<Vec<Observation>, String> {
     let mut out = Vec::new();
@@ -181,8 +187,13 @@ pub struct Backtest {
 
 /// Magnet-stage products (HS 8505.11 permanent magnets).
 pub fn magnet_products(world: &World) -> Vec<ProductId> {
+    products_at(world, Stage::Magnet)
+}
+
+/// The products of `stage`.
+pub fn products_at(world: &World, stage: Stage) -> Vec<ProductId> {
     (0..world.products.len())
-        .filter(|&i| world.products[i].stage == Stage::Magnet)
+        .filter(|&i| world.products[i].stage == stage)
         .map(|i| ProductId(i as u32))
         .collect()
 }

@@ -130,3 +130,29 @@ fn issue_17_backtest_of_the_first_stoppages_by_region() {
         "{out}"
     );
 }
+
+/// `backtest --target japan-2010` runs builtin:japan-2010 by default and scores China's
+/// monthly exports to Japan against Japan's customs figures; the default target is unchanged.
+#[test]
+fn issue_17_backtest_of_the_2010_flows_to_japan() {
+    let dir = temp_dir("issue17-japan", &[]);
+    let (code, out, err) = chokepoint(&dir, &["backtest", "--target", "japan-2010"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Japan 2010: quota cut and de facto embargo: seed 1; China's rare-earth oxide exports (t REO)"), "{out}");
+    for month in ["2010-09", "2010-10", "2010-11", "2010-12", "2011-01"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("{month}  JPN")) && l.contains(" JP0")),
+            "{month}:\n{out}"
+        );
+    }
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("to JPN: MAPE ") && last.contains(" over 5 months;"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("to all:"),
+        "no error for the unobserved total:\n{out}"
+    );
+}
