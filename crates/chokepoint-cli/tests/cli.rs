@@ -15,8 +15,8 @@ use std::process::{Command, Output};
 mod issue16_faults;
 #[path = "cli/issue16_folders.rs"]
 mod issue16_folders;
-#[path = "cli/issue17_warm_start.rs"]
-mod issue17_warm_start;
+#[path = "cli/issue17.rs"]
+mod issue17;
 
 const FILES: [&str; 5] = [
     "licences.csv",
