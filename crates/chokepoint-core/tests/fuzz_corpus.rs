@@ -77,3 +77,62 @@ fn fuzz_corpus_shard() {
 fn fuzz_corpus_manifest() {
     replay("manifest", core_targets::manifest);
 }
+
+/// A deterministic lowercase name of `len` letters, different for each `seed`.
+fn name(seed: u64, len: usize) -> String {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (b'a' + (x % 26) as u8) as char
+        })
+        .collect()
+}
+
+/// Found while measuring the scenario target's speed: every unknown name is compared with every
+/// known one by edit distance, and the comparison cost the product of the two lengths, so a file
+/// of long source ids and long unknown references took minutes to validate (quadratic in the
+/// file's size, with the square of the name length on top). Only distances up to 3 matter for a
+/// suggestion; the comparison now stops there and validation takes milliseconds.
+#[test]
+fn issue_16_fuzz_unknown_names_are_suggested_in_linear_time() {
+    use chokepoint_core::scenario::{NoBases, SourceText, parse_scenario};
+    use std::fmt::Write;
+    let (sources, refs, len) = (300, 300, 200);
+    let mut text =
+        String::from("[scenario]\nname = \"x\"\nbase = \"none\"\nstart = 2025-01-01\ndays = 10\n");
+    for k in 0..sources {
+        let _ = write!(
+            text,
+            "[[source]]\nid = \"{}\"\ntitle = \"t\"\n",
+            name(k, len)
+        );
+    }
+    for k in 0..refs {
+        let _ = write!(
+            text,
+            "[[product]]\nid = \"p{k}\"\nname = \"p\"\nunit = \"t\"\nstage = \"metal\"\n\
+             content = {{ Nd = 1 }}\nprice = {{ value = 1, source = \"{}\" }}\n",
+            name(1_000_000 + k, len)
+        );
+    }
+    let t0 = std::time::Instant::now();
+    let diags = parse_scenario(
+        SourceText {
+            name: "s.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .expect_err("every price cites an unknown source");
+    let unknown = diags
+        .0
+        .iter()
+        .filter(|d| d.message.starts_with("unknown source"))
+        .count();
+    assert_eq!(unknown, refs as usize, "{diags}");
+    let secs = t0.elapsed().as_secs_f64();
+    assert!(secs < 5.0, "validation took {secs:.1} s");
+}
