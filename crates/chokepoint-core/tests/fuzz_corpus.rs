@@ -51,7 +51,17 @@ mod fuzz_replay {
     }
 }
 
+use chokepoint_core::montecarlo::{Accumulator, DecodeError};
 use fuzz_replay::replay;
+
+/// A crash input kept in `fuzz/artifacts-fixed/TARGET/NAME`.
+fn fixed(target: &str, name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/artifacts-fixed")
+        .join(target)
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 #[test]
 fn fuzz_corpus_scenario() {
@@ -135,4 +145,41 @@ fn issue_16_fuzz_unknown_names_are_suggested_in_linear_time() {
     assert_eq!(unknown, refs as usize, "{diags}");
     let secs = t0.elapsed().as_secs_f64();
     assert!(secs < 5.0, "validation took {secs:.1} s");
+}
+
+/// The `shard` target: a `partial.bin` whose header counts more series, cells or stockout
+/// counts than its bytes hold made `Accumulator::decode` allocate for them first (590 GB, or a
+/// capacity overflow panic), or read its sketches until a corrupt one panicked before the
+/// missing bytes showed. Such a file is truncated, and is now reported so before anything is
+/// allocated or read.
+#[test]
+fn issue_16_fuzz_partial_bin_counts_beyond_its_bytes_are_truncated() {
+    for name in [
+        "count-beyond-bytes-allocates-590-gb",
+        "count-beyond-bytes-capacity-overflow",
+        "sketch-bin-count-overflows",
+        "sketch-bin-count-overflows-2",
+        "sketch-bin-index-delta-overflows",
+        "sketch-bin-index-overflows",
+        "sketch-index-mapping-gamma-overflows",
+        "sketch-key-range-overflows",
+    ] {
+        let got = std::panic::catch_unwind(|| Accumulator::decode(&fixed("shard", name)).err());
+        assert_eq!(got.ok(), Some(Some(DecodeError::Truncated)), "{name}");
+    }
+    // Every count of the header at its largest, and nothing after it.
+    for (days, series, stock, sources) in [
+        (u32::MAX, u32::MAX, 0, 1),
+        (u32::MAX, 0, 0, u32::MAX),
+        (u32::MAX, 0, u32::MAX, 0),
+    ] {
+        let mut b = b"CPMC\x00\x02\x00\x00".to_vec();
+        for v in [days, series, stock] {
+            b.extend(v.to_le_bytes());
+        }
+        b.extend(0u64.to_le_bytes());
+        b.extend(sources.to_le_bytes());
+        let got = Accumulator::decode(&b).err();
+        assert_eq!(got, Some(DecodeError::Truncated), "{days} {series} {stock} {sources}");
+    }
 }
