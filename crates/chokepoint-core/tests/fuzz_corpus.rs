@@ -183,3 +183,85 @@ fn issue_16_fuzz_partial_bin_counts_beyond_its_bytes_are_truncated() {
         assert_eq!(got, Some(DecodeError::Truncated), "{days} {series} {stock} {sources}");
     }
 }
+
+/// The sketch format's variable-length integer (as `sketch.rs` writes it).
+fn var_long(out: &mut Vec<u8>, mut v: u64) {
+    let len = ((63 - v.leading_zeros() as i32) / 7).clamp(0, 8);
+    for _ in 0..len {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn var_signed(out: &mut Vec<u8>, v: i64) {
+    var_long(out, ((v >> 63) ^ (v << 1)) as u64);
+}
+
+/// The sketch format's variable-length double.
+fn var_double(out: &mut Vec<u8>, v: f64) {
+    let mut bits = (v + 1.0).to_bits().wrapping_sub(1f64.to_bits()).rotate_left(6);
+    for _ in 0..8 {
+        let next = (bits >> 57) as u8;
+        bits <<= 7;
+        if bits == 0 {
+            out.push(next);
+            return;
+        }
+        out.push(next | 0x80);
+    }
+    out.push((bits >> 56) as u8);
+}
+
+/// A sketch's bytes: count, min, max, an index mapping of `gamma`, positive bins `(key delta,
+/// count)`.
+fn sketch(count: f64, min: f64, max: f64, gamma: f64, bins: &[(i64, f64)]) -> Vec<u8> {
+    let mut b = vec![0xA0];
+    var_double(&mut b, count);
+    b.push(0x88);
+    b.extend(min.to_le_bytes());
+    b.push(0x8C);
+    b.extend(max.to_le_bytes());
+    b.push(0x02);
+    b.extend(gamma.to_le_bytes());
+    b.extend(0f64.to_le_bytes());
+    b.push(0x05);
+    var_long(&mut b, bins.len() as u64);
+    for &(delta, c) in bins {
+        var_signed(&mut b, delta);
+        var_double(&mut b, c);
+    }
+    b
+}
+
+/// The `shard` target: sketch bytes the DDSketch crate cannot take panicked inside the crate
+/// while a `partial.bin` was read (bin keys whose sum overflows, keys spanning more than `i32`
+/// holds, counts whose total overflows, an index mapping of γ = 1), and a sketch whose minimum
+/// lies above its maximum decoded and panicked when its band was reported. A sketch is now
+/// checked against the form chokepoint writes before the crate reads it; a corrupt one is
+/// refused, and a shard holding one is corrupt.
+#[test]
+fn issue_16_fuzz_partial_bin_with_a_corrupt_sketch_is_refused() {
+    use chokepoint_core::sketch::Cell;
+    let gamma = 1.01 / 0.99;
+    let mut real = Cell::default();
+    for v in [0.5, 2.0, 40.0] {
+        real.add(v);
+    }
+    let read = |b: &[u8]| std::panic::catch_unwind(|| Cell::from_java_bytes(b).is_some());
+    assert_eq!(read(&real.to_java_bytes(42.5)).ok(), Some(true));
+    assert_eq!(read(&sketch(2.0, 1.0, 2.0, gamma, &[(0, 1.0), (30, 1.0)])).ok(), Some(true));
+    for (what, bytes) in [
+        ("key sum overflows", sketch(2.0, 1.0, 2.0, gamma, &[(i64::MAX, 1.0), (i64::MAX, 1.0)])),
+        ("keys span i32", sketch(2.0, 1.0, 2.0, gamma, &[(-(1 << 31), 1.0), ((1 << 32) - 1, 1.0)])),
+        ("counts overflow", sketch(2.0, 1.0, 2.0, gamma, &[(0, 1e30), (1, 1e30)])),
+        ("gamma of 1", sketch(1.0, 1.0, 1.0, 1.0, &[(0, 1.0)])),
+        ("min above max", sketch(1.0, 2.0, 1.0, gamma, &[(0, 1.0)])),
+    ] {
+        assert_eq!(read(&bytes).ok(), Some(false), "{what}");
+    }
+    let got = std::panic::catch_unwind(|| {
+        Accumulator::decode(&fixed("shard", "sketch-min-above-max-band-panics")).err()
+    });
+    assert_eq!(got.ok(), Some(Some(DecodeError::Sketch)));
+}
