@@ -1083,3 +1083,6 @@ fn issue_15_outputs_are_byte_identical_to_before_the_refactor() {
         changed.join("\n")
     );
 }
+
+#[path = "cli/issue16_fuzz.rs"]
+mod issue16_fuzz;

@@ -52,6 +52,7 @@ mod fuzz_replay {
 }
 
 use chokepoint_core::montecarlo::{Accumulator, DecodeError};
+use chokepoint_core::shard::Shard;
 use fuzz_replay::replay;
 
 /// A crash input kept in `fuzz/artifacts-fixed/TARGET/NAME`.
@@ -264,4 +265,22 @@ fn issue_16_fuzz_partial_bin_with_a_corrupt_sketch_is_refused() {
         Accumulator::decode(&fixed("shard", "sketch-min-above-max-band-panics")).err()
     });
     assert_eq!(got.ok(), Some(Some(DecodeError::Sketch)));
+}
+
+/// The `manifest` target: a shard manifest's `shard` deserialised without the check of
+/// `Shard::new`, so `{"index": 5, "count": 2}` or a count of 0 reached `merge`, which indexed
+/// its list of shards with it. Reading a shard now checks it, and says why it is refused.
+#[test]
+fn issue_16_fuzz_manifest_shard_must_exist() {
+    let text = String::from_utf8(fixed("manifest", "shard-index-not-below-count")).unwrap();
+    let read = |t: &str| serde_json::from_str::<Shard>(t).map_err(|e| e.to_string());
+    let err = read(&text).unwrap_err();
+    assert!(err.contains("shard 5 does not exist in 2 shards"), "{err}");
+    let err = read(r#"{"index": 0, "count": 0}"#).unwrap_err();
+    assert!(err.contains("a run cannot be split into 0 shards"), "{err}");
+    assert_eq!(read(r#"{"index": 1, "count": 2}"#), Ok(Shard { index: 1, count: 2 }));
+    assert_eq!(
+        serde_json::to_string(&Shard { index: 1, count: 2 }).unwrap(),
+        r#"{"index":1,"count":2}"#
+    );
 }
