@@ -573,10 +573,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         }
     }
     let count = run.shard_count;
-    let mut seen = vec![false; count as usize];
+    // The count comes from a manifest, outside input: up to 2⁶⁴ − 1, so it sizes nothing and
+    // the missing shards are listed up to a limit.
+    let mut seen = std::collections::BTreeSet::new();
     for s in &shards {
-        let i = s.shard.index as usize;
-        if seen[i] {
+        if !seen.insert(s.shard.index) {
             return Err(refuse(
                 format!(
                     "shard {} is given twice (again in `{}`)",
@@ -586,12 +587,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
                 "give each shard folder once",
             ));
         }
-        seen[i] = true;
     }
-    let missing: Vec<String> = (0..count as usize)
-        .filter(|&i| !seen[i])
+    const LISTED: usize = 32;
+    let absent = count - seen.len() as u64;
+    let mut missing: Vec<String> = (0..count)
+        .filter(|i| !seen.contains(i))
+        .take(LISTED)
         .map(|i| i.to_string())
         .collect();
+    if absent > LISTED as u64 {
+        missing.push(format!("... ({absent} in all)"));
+    }
     if !missing.is_empty() {
         return Err(refuse(
             format!("shards {} of {count} are missing", missing.join(", ")),

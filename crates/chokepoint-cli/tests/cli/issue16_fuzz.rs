@@ -42,3 +42,23 @@ fn issue_16_fuzz_merge_refuses_a_manifest_shard_that_does_not_exist() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// Found with the `manifest` target: a manifest may say a shard is part 0 of 2⁶⁴ − 1 (a shard
+/// that exists), and `merge` sized a list by that count (a capacity overflow panic). Merging
+/// it alone now says which shards are missing, listing the first ones.
+#[test]
+fn issue_16_fuzz_merge_of_a_shard_of_2_64_parts_lists_what_is_missing() {
+    let dir = temp_dir("fuzz-merge-shard-count", &["tiny-mc.toml"]);
+    run_ok(
+        &dir,
+        &["run", "tiny-mc.toml", "--paths", "4", "--shard", "0/2", "-q", "--out", "s0"],
+    );
+    set_manifest_shard(&dir, "s0", 0, u64::MAX);
+    let (code, out, err) = chokepoint(&dir, &["merge", "s0", "--out", "m"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("shards 1, 2, 3,")
+            && err.contains(", 32, ... (18446744073709551614 in all) of 18446744073709551615 are missing"),
+        "{err}"
+    );
+}
