@@ -37,7 +37,11 @@ fn fixture(mode: Mode) -> &'static Mrio {
     };
     cell.get_or_init(|| {
         read_tables(
-            &[FIXTURE_Z.as_bytes(), FIXTURE_Y.as_bytes(), FIXTURE_X.as_bytes()],
+            &[
+                FIXTURE_Z.as_bytes(),
+                FIXTURE_Y.as_bytes(),
+                FIXTURE_X.as_bytes(),
+            ],
             industry_order(mode),
         )
         .expect("the test MRIO reads")

@@ -181,7 +181,11 @@ fn issue_16_fuzz_partial_bin_counts_beyond_its_bytes_are_truncated() {
         b.extend(0u64.to_le_bytes());
         b.extend(sources.to_le_bytes());
         let got = Accumulator::decode(&b).err();
-        assert_eq!(got, Some(DecodeError::Truncated), "{days} {series} {stock} {sources}");
+        assert_eq!(
+            got,
+            Some(DecodeError::Truncated),
+            "{days} {series} {stock} {sources}"
+        );
     }
 }
 
@@ -201,7 +205,10 @@ fn var_signed(out: &mut Vec<u8>, v: i64) {
 
 /// The sketch format's variable-length double.
 fn var_double(out: &mut Vec<u8>, v: f64) {
-    let mut bits = (v + 1.0).to_bits().wrapping_sub(1f64.to_bits()).rotate_left(6);
+    let mut bits = (v + 1.0)
+        .to_bits()
+        .wrapping_sub(1f64.to_bits())
+        .rotate_left(6);
     for _ in 0..8 {
         let next = (bits >> 57) as u8;
         bits <<= 7;
@@ -251,11 +258,29 @@ fn issue_16_fuzz_partial_bin_with_a_corrupt_sketch_is_refused() {
     }
     let read = |b: &[u8]| std::panic::catch_unwind(|| Cell::from_java_bytes(b).is_some());
     assert_eq!(read(&real.to_java_bytes(42.5)).ok(), Some(true));
-    assert_eq!(read(&sketch(2.0, 1.0, 2.0, gamma, &[(0, 1.0), (30, 1.0)])).ok(), Some(true));
+    assert_eq!(
+        read(&sketch(2.0, 1.0, 2.0, gamma, &[(0, 1.0), (30, 1.0)])).ok(),
+        Some(true)
+    );
     for (what, bytes) in [
-        ("key sum overflows", sketch(2.0, 1.0, 2.0, gamma, &[(i64::MAX, 1.0), (i64::MAX, 1.0)])),
-        ("keys span i32", sketch(2.0, 1.0, 2.0, gamma, &[(-(1 << 31), 1.0), ((1 << 32) - 1, 1.0)])),
-        ("counts overflow", sketch(2.0, 1.0, 2.0, gamma, &[(0, 1e30), (1, 1e30)])),
+        (
+            "key sum overflows",
+            sketch(2.0, 1.0, 2.0, gamma, &[(i64::MAX, 1.0), (i64::MAX, 1.0)]),
+        ),
+        (
+            "keys span i32",
+            sketch(
+                2.0,
+                1.0,
+                2.0,
+                gamma,
+                &[(-(1 << 31), 1.0), ((1 << 32) - 1, 1.0)],
+            ),
+        ),
+        (
+            "counts overflow",
+            sketch(2.0, 1.0, 2.0, gamma, &[(0, 1e30), (1, 1e30)]),
+        ),
         ("gamma of 1", sketch(1.0, 1.0, 1.0, 1.0, &[(0, 1.0)])),
         ("min above max", sketch(1.0, 2.0, 1.0, gamma, &[(0, 1.0)])),
     ] {
@@ -278,7 +303,10 @@ fn issue_16_fuzz_manifest_shard_must_exist() {
     assert!(err.contains("shard 5 does not exist in 2 shards"), "{err}");
     let err = read(r#"{"index": 0, "count": 0}"#).unwrap_err();
     assert!(err.contains("a run cannot be split into 0 shards"), "{err}");
-    assert_eq!(read(r#"{"index": 1, "count": 2}"#), Ok(Shard { index: 1, count: 2 }));
+    assert_eq!(
+        read(r#"{"index": 1, "count": 2}"#),
+        Ok(Shard { index: 1, count: 2 })
+    );
     assert_eq!(
         serde_json::to_string(&Shard { index: 1, count: 2 }).unwrap(),
         r#"{"index":1,"count":2}"#

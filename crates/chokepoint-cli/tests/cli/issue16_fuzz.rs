@@ -26,13 +26,27 @@ fn issue_16_fuzz_merge_refuses_a_manifest_shard_that_does_not_exist() {
         let out = format!("s{i}");
         run_ok(
             &dir,
-            &["run", "tiny-mc.toml", "--paths", "4", "--shard", &shard, "-q", "--out", &out],
+            &[
+                "run",
+                "tiny-mc.toml",
+                "--paths",
+                "4",
+                "--shard",
+                &shard,
+                "-q",
+                "--out",
+                &out,
+            ],
         );
     }
     for (index, count, says) in [
         (5, 2, "shard 5 does not exist in 2 shards"),
         (0, 0, "a run cannot be split into 0 shards"),
-        (u64::MAX, u64::MAX, "does not exist in 18446744073709551615 shards"),
+        (
+            u64::MAX,
+            u64::MAX,
+            "does not exist in 18446744073709551615 shards",
+        ),
     ] {
         set_manifest_shard(&dir, "s1", index, count);
         let (code, out, err) = chokepoint(&dir, &["merge", "s0", "s1", "--out", "m"]);
@@ -51,14 +65,26 @@ fn issue_16_fuzz_merge_of_a_shard_of_2_64_parts_lists_what_is_missing() {
     let dir = temp_dir("fuzz-merge-shard-count", &["tiny-mc.toml"]);
     run_ok(
         &dir,
-        &["run", "tiny-mc.toml", "--paths", "4", "--shard", "0/2", "-q", "--out", "s0"],
+        &[
+            "run",
+            "tiny-mc.toml",
+            "--paths",
+            "4",
+            "--shard",
+            "0/2",
+            "-q",
+            "--out",
+            "s0",
+        ],
     );
     set_manifest_shard(&dir, "s0", 0, u64::MAX);
     let (code, out, err) = chokepoint(&dir, &["merge", "s0", "--out", "m"]);
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(
         err.contains("shards 1, 2, 3,")
-            && err.contains(", 32, ... (18446744073709551614 in all) of 18446744073709551615 are missing"),
+            && err.contains(
+                ", 32, ... (18446744073709551614 in all) of 18446744073709551615 are missing"
+            ),
         "{err}"
     );
 }
