@@ -67,3 +67,35 @@ fn fuzz_corpus_ario_events() {
 fn fuzz_corpus_mineral() {
     replay("mineral", ario_targets::mineral);
 }
+
+/// Found while writing the `mineral` target: `EndUseLosses::from_reader` sized every loss
+/// series by the span of the file's dates, so a `timeseries.csv` of two rows 10,000 years apart
+/// made 3.65 million days per mapped product (a 30 kB file of 150 products asked for 13 GB). A
+/// run writes rows for every day: a date that skips days is now refused, saying where.
+#[test]
+fn issue_16_fuzz_timeseries_that_skips_days_is_refused() {
+    use chokepoint_ario::mineral::{EndUseLosses, SectorMapping};
+    use std::path::Path;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/artifacts-fixed/mineral/dates-10000-years-apart-size-every-series");
+    let bytes = std::fs::read(path).unwrap();
+    let nul = bytes.iter().position(|&b| b == 0).unwrap();
+    let map = std::str::from_utf8(&bytes[..nul]).unwrap();
+    let mapping = SectorMapping::parse(Path::new("mapping.toml"), map).unwrap();
+    let read = |ts: &[u8]| EndUseLosses::from_reader(Path::new("timeseries.csv"), ts, &mapping);
+    let err = read(&bytes[nul + 1..]).map(|l| l.days).unwrap_err().to_string();
+    assert!(
+        err.contains("line 3: date 9999-12-31 skips days after 0001-01-01"),
+        "{err}"
+    );
+    let days = "date,region,partner,product,variable,value,unit
+2025-01-01,USA,,p0,consumption,1,t
+2025-01-01,USA,,p1,unmet_demand,1,t
+2025-01-02,USA,,p0,consumption,1,t
+2025-01-02,USA,,p1,consumption,1,t
+";
+    let losses = read(days.as_bytes()).map_err(|e| e.to_string()).unwrap();
+    assert_eq!(losses.days, 2);
+    assert_eq!(losses.loss[&("USA".into(), "p1".into())], vec![1.0, 0.0]);
+}
+
