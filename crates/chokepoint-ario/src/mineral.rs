@@ -174,6 +174,14 @@ impl EndUseLosses {
                     "line {line}: date {date} before the first date {start}; the file is not in date order"
                 )));
             }
+            // A run writes rows for every day, so a date past the day after the latest is not
+            // one of its files; believed, it would size every loss series (years of empty days).
+            if day > last_day as i32 + 1 {
+                return Err(parse(format!(
+                    "line {line}: date {date} skips days after {}; a run's timeseries has rows for every day",
+                    start + jiff::Span::new().days(last_day as i64)
+                )));
+            }
             let day = day as usize;
             last_day = last_day.max(day);
             let var = &rec[4];

@@ -1099,5 +1099,7 @@ fn issue_15_outputs_are_byte_identical_to_before_the_refactor() {
 
 #[path = "cli/issue16_cliargs.rs"]
 mod issue16_cliargs;
+#[path = "cli/issue16_fuzz.rs"]
+mod issue16_fuzz;
 #[path = "cli/issue16_validate.rs"]
 mod issue16_validate;

@@ -427,16 +427,24 @@ impl Accumulator {
 
     /// Reads [`Accumulator::encode`]'s output (rows empty).
     pub fn decode(bytes: &[u8]) -> Result<Accumulator, DecodeError> {
-        let mut r = bytes;
-        let mut take = |n: usize| -> Result<&[u8], DecodeError> {
+        fn take<'a>(r: &mut &'a [u8], n: usize) -> Result<&'a [u8], DecodeError> {
             if r.len() < n {
                 return Err(DecodeError::Truncated);
             }
             let (a, b) = r.split_at(n);
-            r = b;
+            *r = b;
             Ok(a)
-        };
-        let magic = take(8)?;
+        }
+        // The counts in a corrupt header can be anything up to 2³² each: before anything is
+        // allocated for `count` items of at least `each` bytes, those bytes must be there.
+        fn fits(r: &[u8], count: usize, each: usize) -> Result<(), DecodeError> {
+            match count.checked_mul(each) {
+                Some(n) if n <= r.len() => Ok(()),
+                _ => Err(DecodeError::Truncated),
+            }
+        }
+        let mut r = bytes;
+        let magic = take(&mut r, 8)?;
         if magic[..5] == MAGIC[..5] && magic[5] != MAGIC[5] {
             return Err(DecodeError::Version {
                 found: magic[5],
@@ -447,36 +455,41 @@ impl Accumulator {
             return Err(DecodeError::Magic);
         }
         let u32_ = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or_default());
-        let days = u32_(take(4)?);
-        let n_series = u32_(take(4)?) as usize;
-        let n_stock = u32_(take(4)?) as usize;
-        let paths = u64::from_le_bytes(take(8)?.try_into().unwrap_or_default());
-        let n_sources = u32_(take(4)?) as usize;
+        let days = u32_(take(&mut r, 4)?);
+        let n_series = u32_(take(&mut r, 4)?) as usize;
+        let n_stock = u32_(take(&mut r, 4)?) as usize;
+        let paths = u64::from_le_bytes(take(&mut r, 8)?.try_into().unwrap_or_default());
+        let n_sources = u32_(take(&mut r, 4)?) as usize;
+        fits(r, n_series, 12)?;
         let mut source_of = Vec::with_capacity(n_series);
         let mut divisor = Vec::with_capacity(n_series);
         for _ in 0..n_series {
-            let k = u32_(take(4)?);
-            let d = f64::from_le_bytes(take(8)?.try_into().unwrap_or_default());
+            let k = u32_(take(&mut r, 4)?);
+            let d = f64::from_le_bytes(take(&mut r, 8)?.try_into().unwrap_or_default());
             if k as usize >= n_sources {
                 return Err(DecodeError::Shape("series source out of range".into()));
             }
             source_of.push(k);
             divisor.push(d);
         }
-        let n = days as usize * n_sources;
+        let n = (days as usize).saturating_mul(n_sources);
+        // A cell is a 16-byte sum and a 4-byte length at least.
+        fits(r, n, 20)?;
         let mut sketches = Vec::with_capacity(n);
         let mut sums = Vec::with_capacity(n);
         for _ in 0..n {
             sums.push(ExactSum(i128::from_le_bytes(
-                take(16)?.try_into().unwrap_or_default(),
+                take(&mut r, 16)?.try_into().unwrap_or_default(),
             )));
-            let len = u32_(take(4)?) as usize;
-            let b = take(len)?;
+            let len = u32_(take(&mut r, 4)?) as usize;
+            let b = take(&mut r, len)?;
             sketches.push(Cell::from_java_bytes(b).ok_or(DecodeError::Sketch)?);
         }
-        let mut stockouts = Vec::with_capacity(days as usize * n_stock);
-        for _ in 0..days as usize * n_stock {
-            stockouts.push(u32_(take(4)?));
+        let n = (days as usize).saturating_mul(n_stock);
+        fits(r, n, 4)?;
+        let mut stockouts = Vec::with_capacity(n);
+        for _ in 0..n {
+            stockouts.push(u32_(take(&mut r, 4)?));
         }
         if !r.is_empty() {
             return Err(DecodeError::Shape("trailing bytes".into()));

@@ -13,9 +13,26 @@ use std::str::FromStr;
 
 /// Part `index` (0-based) of `count` of a Monte Carlo run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ShardText")]
 pub struct Shard {
     pub index: u64,
     pub count: u64,
+}
+
+/// A shard as a manifest states it. A manifest is outside input, so what it says goes through
+/// [`Shard::new`]'s check like a command-line `I/N`: `merge` relies on `index < count`.
+#[derive(Deserialize)]
+struct ShardText {
+    index: u64,
+    count: u64,
+}
+
+impl TryFrom<ShardText> for Shard {
+    type Error = ShardError;
+
+    fn try_from(s: ShardText) -> Result<Shard, ShardError> {
+        Shard::new(s.index, s.count)
+    }
 }
 
 /// Why numbers do not name a shard.

@@ -479,6 +479,9 @@ impl Cell {
     /// Reads any binary form `DDSketch::from_java_bytes` accepts (via the crate, which also
     /// normalises it to the form [`Cell::to_java_bytes`] writes). `None` if it is corrupt.
     pub fn from_java_bytes(bytes: &[u8]) -> Option<Cell> {
+        if !well_formed(bytes) {
+            return None;
+        }
         let sk = DDSketch::from_java_bytes(bytes).ok()?;
         if sk.count() == 0 {
             return Some(Cell::default());
@@ -563,6 +566,64 @@ fn encode_var_double(out: &mut Vec<u8>, value: f64) {
         out.push(next | 0x80);
     }
     out.push((bits >> 56) as u8);
+}
+
+/// Bin keys a sketch read back may have: the keys of every positive finite `f64` lie within
+/// ±36 000 for the default configuration. Bounding them keeps the crate's key arithmetic (in
+/// `i32`, where a corrupt shard's keys near `i32::MAX` overflowed) far from its limits.
+const MAX_KEY: i64 = 1 << 16;
+
+/// Whether `bytes` is a sketch as [`Cell::to_java_bytes`] (or the crate) writes it for the
+/// default configuration: known flags, the default index mapping, bins encoded as index deltas
+/// and counts, keys within [`MAX_KEY`], counts that are whole numbers below 2³², and an
+/// ordered `[min, max]` when anything was counted. `DDSketch::from_java_bytes` trusts its input
+/// (it panics on overflowing keys, counts and mappings), so a shard read back from disk is
+/// checked here first; anything else is corrupt.
+fn well_formed(bytes: &[u8]) -> bool {
+    let count_ok = |c: f64| c.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&c);
+    let mut r = bytes;
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut counted = false;
+    while let Some(flag) = read_byte(&mut r) {
+        let ok = match flag {
+            FLAG_COUNT => decode_var_double(&mut r).is_some(),
+            FLAG_SUM => read_f64(&mut r).is_some(),
+            FLAG_MIN => read_f64(&mut r).map(|v| min = v).is_some(),
+            FLAG_MAX => read_f64(&mut r).map(|v| max = v).is_some(),
+            FLAG_INDEX_MAPPING_LOG => {
+                read_f64(&mut r).is_some_and(|g| g.to_bits() == config().gamma.to_bits())
+                    && read_f64(&mut r).is_some()
+            }
+            FLAG_ZERO_COUNT => decode_var_double(&mut r).is_some_and(|c| {
+                counted |= c > 0.0;
+                count_ok(c)
+            }),
+            FLAG_POSITIVE | FLAG_NEGATIVE => {
+                let Some(n) = decode_unsigned_var_long(&mut r) else {
+                    return false;
+                };
+                // Each bin takes at least two bytes: no count beyond the input is believed.
+                if n > r.len() as u64 / 2 {
+                    return false;
+                }
+                let mut k: i64 = 0;
+                (0..n).all(|_| {
+                    decode_signed_var_long(&mut r).is_some_and(|d| {
+                        k = k.saturating_add(d);
+                        (-MAX_KEY..=MAX_KEY).contains(&k)
+                    }) && decode_var_double(&mut r).is_some_and(|c| {
+                        counted |= c > 0.0;
+                        count_ok(c)
+                    })
+                })
+            }
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    !counted || min <= max
 }
 
 fn read_byte(r: &mut &[u8]) -> Option<u8> {

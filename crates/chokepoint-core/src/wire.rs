@@ -210,7 +210,8 @@ impl<B> Default for Cx<'_, B> {
     }
 }
 
-/// Levenshtein distance in characters.
+/// Levenshtein distance in characters (the reference [`distance_within`] is tested against).
+#[cfg(test)]
 fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -226,6 +227,40 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Levenshtein distance in characters if it is at most `limit`. Only cells within `limit` of
+/// the diagonal can stay within it, and a row whose cells all exceed it ends the search, so a
+/// comparison costs `len · (2·limit + 1)` steps at most instead of the product of the lengths:
+/// a hostile file may name thousands of long unknown ids against thousands of long known ones.
+fn distance_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    // Cells beyond `limit` hold `over`, which is all that matters about them.
+    let over = limit + 1;
+    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(over)).collect();
+    let mut cur = vec![over; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        let row = i + 1;
+        let lo = row.saturating_sub(limit).max(1);
+        let hi = (row + limit).min(b.len());
+        cur[lo - 1] = if lo == 1 { row.min(over) } else { over };
+        let mut least = cur[lo - 1];
+        for j in lo..=hi {
+            let sub = prev[j - 1] + usize::from(*ca != b[j - 1]);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(over);
+            least = least.min(cur[j]);
+        }
+        if hi < b.len() {
+            cur[hi + 1] = over;
+        }
+        if least > limit {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[b.len()]).filter(|&d| d <= limit)
+}
+
 /// The closest candidate to `name`, if it is close enough to be a plausible typo.
 pub(crate) fn suggest<'c, S: AsRef<str>>(name: &str, candidates: &'c [S]) -> Option<&'c str> {
     let n = name.chars().count();
@@ -236,15 +271,11 @@ pub(crate) fn suggest<'c, S: AsRef<str>>(name: &str, candidates: &'c [S]) -> Opt
     } else {
         3
     };
+    let lower = |s: &str| -> Vec<char> { s.to_lowercase().chars().collect() };
+    let name = lower(name);
     candidates
         .iter()
-        .map(|c| {
-            (
-                distance(&name.to_lowercase(), &c.as_ref().to_lowercase()),
-                c.as_ref(),
-            )
-        })
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|c| distance_within(&name, &lower(c.as_ref()), limit).map(|d| (d, c.as_ref())))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -1536,6 +1567,33 @@ pub(crate) fn rationing<B: Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The banded distance agrees with the full one wherever either is within the limit: every
+    /// pair of strings up to 5 letters over a 3-letter alphabet, every limit up to 4.
+    #[test]
+    fn banded_distance_is_the_distance_within_its_limit() {
+        let mut words = vec![String::new()];
+        for len in 1..=5 {
+            let mut next = Vec::new();
+            for w in words.iter().filter(|w| w.len() == len - 1) {
+                for c in ['a', 'b', 'c'] {
+                    next.push(format!("{w}{c}"));
+                }
+            }
+            words.extend(next);
+        }
+        for a in &words {
+            let ac: Vec<char> = a.chars().collect();
+            for b in &words {
+                let bc: Vec<char> = b.chars().collect();
+                let d = distance(a, b);
+                for limit in 0..=4 {
+                    let want = (d <= limit).then_some(d);
+                    assert_eq!(distance_within(&ac, &bc, limit), want, "{a} {b} {limit}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn edit_distance_and_suggestions() {

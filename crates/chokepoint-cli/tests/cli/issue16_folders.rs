@@ -165,7 +165,9 @@ fn issue_16_merge_refuses_a_shard_index_outside_its_run() {
     let (code, _, err) = chokepoint(&dir, &["merge", "s0", "s1", "--out", "m"]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.starts_with("error: `s1/manifest.json` says it is shard 7/2, which no run has"),
+        err.starts_with(
+            "error: `s1/manifest.json` is not a shard manifest: shard 7 does not exist in 2 shards"
+        ),
         "{err}"
     );
 }

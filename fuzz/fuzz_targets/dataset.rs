@@ -1,0 +1,5 @@
+//! libFuzzer entry point of the `dataset` target; the target itself is
+//! `chokepoint_fuzz::core_targets::dataset` (see fuzz/README.md).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| chokepoint_fuzz::core_targets::dataset(data));
