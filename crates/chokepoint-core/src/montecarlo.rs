@@ -309,6 +309,10 @@ pub enum DecodeError {
     Sketch,
     #[error("partial results have different shapes: {0}")]
     Shape(String),
+    #[error("partial result counts more than the {0} paths it ran")]
+    Counts(u64),
+    #[error("merged partial results would count more than {} paths", u32::MAX)]
+    TooManyPaths,
 }
 
 /// Format 2: series that share a source share a sketch.
@@ -366,6 +370,13 @@ impl Accumulator {
                 self.days, self.n_series, o.days, o.n_series
             )));
         }
+        // Bins and stockouts count paths in `u32`s: a decoded result counts no more than its
+        // paths, so a total within `u32` keeps every sum within it.
+        let paths = self
+            .paths
+            .checked_add(o.paths)
+            .filter(|&p| p <= u64::from(u32::MAX))
+            .ok_or(DecodeError::TooManyPaths)?;
         for (a, b) in self.sketches.iter_mut().zip(&o.sketches) {
             a.merge(b);
         }
@@ -375,7 +386,7 @@ impl Accumulator {
         for (a, b) in self.stockouts.iter_mut().zip(&o.stockouts) {
             *a += b;
         }
-        self.paths += o.paths;
+        self.paths = paths;
         self.rows.extend(o.rows.iter().cloned());
         self.rows.sort_by_key(|r| r.path);
         Ok(())
@@ -493,6 +504,13 @@ impl Accumulator {
         }
         if !r.is_empty() {
             return Err(DecodeError::Shape("trailing bytes".into()));
+        }
+        // Every count is a number of paths, which merge adds up: a result that counts more
+        // than it ran is corrupt (and would overflow the sums).
+        if stockouts.iter().any(|&c| u64::from(c) > paths)
+            || sketches.iter().any(|c| c.count() > paths)
+        {
+            return Err(DecodeError::Counts(paths));
         }
         Ok(Accumulator {
             days,

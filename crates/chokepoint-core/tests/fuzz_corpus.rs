@@ -312,3 +312,24 @@ fn issue_16_fuzz_manifest_shard_must_exist() {
         r#"{"index":1,"count":2}"#
     );
 }
+
+/// The `shard` target, merging a decoded shard with itself as `merge` merges shards: stockout
+/// counts and sketch bin counts (`u32`) and path counts (`u64`) overflowed their sums (a panic
+/// in debug builds, and wrong bands and stockout shares in release builds). Every count is a
+/// number of paths: a shard that counts more than the paths it ran is now refused when read,
+/// and a merge whose paths would exceed what a `u32` count holds is refused.
+#[test]
+fn issue_16_fuzz_merging_shards_that_count_more_than_they_ran_is_refused() {
+    for (name, want) in [
+        ("merge-stockout-count-overflows", DecodeError::Counts(0)),
+        ("merge-bin-count-overflows", DecodeError::Counts(0)),
+        ("merge-path-count-overflows", DecodeError::TooManyPaths),
+    ] {
+        let got = std::panic::catch_unwind(|| {
+            let acc = Accumulator::decode(&fixed("shard", name))?;
+            acc.clone().merge(&acc)
+        });
+        let got = got.map(|r| r.map_err(|e| std::mem::discriminant(&e)));
+        assert_eq!(got.ok(), Some(Err(std::mem::discriminant(&want))), "{name}");
+    }
+}
