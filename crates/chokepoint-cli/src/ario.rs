@@ -489,9 +489,8 @@ fn read_run_losses(run_dir: &Path, mapping: &SectorMapping) -> Result<EndUseLoss
             Some("give the output folder of `chokepoint run`".into()),
         )
     })?;
-    crate::run_folder::verify_listed(run_dir, &listed.outputs, "timeseries.csv")?;
-    let file = std::fs::File::open(&path).map_err(cannot_read(&path))?;
-    EndUseLosses::from_reader(&path, file, mapping).map_err(engine_error)
+    let bytes = crate::run_folder::read_listed(run_dir, &listed.outputs, "timeseries.csv")?;
+    EndUseLosses::from_reader(&path, &bytes[..], mapping).map_err(engine_error)
 }
 
 /// Runs the command: reads the inputs, simulates into the output folder (when `--out` is

@@ -11,7 +11,7 @@ use crate::Failure;
 use crate::inputs;
 use crate::limits::{self, Allow, MAX_PATHS, McPaths, McShape, Needs};
 use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
-use crate::run_folder::{RUN_FOLDER, RunFolder, date_string, num, num_in, verify_listed};
+use crate::run_folder::{OutputFile, RUN_FOLDER, RunFolder, date_string, num, num_in, read_listed};
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::montecarlo::{
     self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
@@ -263,9 +263,9 @@ fn write_paths_csv(
     folder.finish_csv(w)
 }
 
-fn read_paths_csv(path: &Path, labels: &Labels) -> anyhow::Result<Vec<PathRow>> {
-    let mut r = csv::Reader::from_path(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
+/// Reads the per-path rows of `bytes`, the contents of the `paths.csv` at `path`.
+fn read_paths_csv(path: &Path, bytes: &[u8], labels: &Labels) -> anyhow::Result<Vec<PathRow>> {
+    let mut r = csv::Reader::from_reader(bytes);
     let header: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
     let want: Vec<&String> = labels.metrics.iter().map(|m| &m.name).collect();
     if header.len() != want.len() + 1 || header[1..].iter().zip(&want).any(|(a, b)| a != *b) {
@@ -664,14 +664,13 @@ struct ShardFolder {
     dir: PathBuf,
     shard: Shard,
     identity: RunIdentity,
+    /// The files the manifest lists: `merge` reads each through [`read_listed`], which refuses
+    /// one that changed after the shard was written.
+    outputs: Vec<OutputFile>,
 }
 
-/// The files of a shard folder that `merge` reads.
-const SHARD_FILES: [&str; 3] = ["partial.bin", "paths.csv", "labels.json"];
-
-/// Reads the manifest of a folder given to `merge` and checks every file merge reads against
-/// it; refuses a folder that is not a shard (a shard numbered outside its run among them) and a
-/// file that changed after the shard was written.
+/// Reads the manifest of a folder given to `merge`; refuses a folder that is not a shard (a
+/// shard numbered outside its run among them).
 fn read_shard_folder(dir: &Path) -> Result<ShardFolder, Failure> {
     let p = dir.join("manifest.json");
     let text = fs::read_to_string(&p).map_err(|e| {
@@ -688,16 +687,12 @@ fn read_shard_folder(dir: &Path) -> Result<ShardFolder, Failure> {
     })?;
     match (m.shard, m.identity()) {
         // `Shard` deserialises through `Shard::new`: its index is within its count.
-        (Some(shard), Some(identity)) => {
-            for name in SHARD_FILES {
-                verify_listed(dir, &m.outputs, name)?;
-            }
-            Ok(ShardFolder {
-                dir: dir.to_path_buf(),
-                shard,
-                identity,
-            })
-        }
+        (Some(shard), Some(identity)) => Ok(ShardFolder {
+            dir: dir.to_path_buf(),
+            shard,
+            identity,
+            outputs: m.outputs,
+        }),
         _ => Err(Failure::input(
             anyhow!(
                 "`{}` is not a shard (no `shard` in its manifest)",
@@ -769,15 +764,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
             "run the missing shards, then merge all of them",
         ));
     }
-    let labels_text = fs::read_to_string(first.dir.join("labels.json"))
-        .map_err(|e| Failure::Run(anyhow!(e).context("cannot read labels.json")))?;
-    let labels: Labels = serde_json::from_str(&labels_text)
+    let labels_json = read_listed(&first.dir, &first.outputs, "labels.json")?;
+    let labels: Labels = serde_json::from_slice(&labels_json)
         .map_err(|e| Failure::Run(anyhow!(e).context("bad labels.json")))?;
     let mut total: Option<Accumulator> = None;
-    for ShardFolder { dir: d, .. } in &shards {
-        let bytes = fs::read(d.join("partial.bin")).map_err(|e| {
-            Failure::Run(anyhow!(e).context(format!("cannot read `{}/partial.bin`", d.display())))
-        })?;
+    for ShardFolder {
+        dir: d, outputs, ..
+    } in &shards
+    {
+        let bytes = read_listed(d, outputs, "partial.bin")?;
         let mut acc = Accumulator::decode(&bytes).map_err(|e| match e {
             DecodeError::Version { .. } => refuse(
                 format!("`{}/partial.bin`: {e}", d.display()),
@@ -785,7 +780,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
             ),
             e => Failure::Run(anyhow!(e).context(format!("`{}/partial.bin`", d.display()))),
         })?;
-        acc.rows = read_paths_csv(&d.join("paths.csv"), &labels)?;
+        let paths_csv = read_listed(d, outputs, "paths.csv")?;
+        acc.rows = read_paths_csv(&d.join("paths.csv"), &paths_csv, &labels)?;
         match &mut total {
             None => {
                 acc.rows.sort_by_key(|r| r.path);

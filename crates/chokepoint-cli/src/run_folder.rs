@@ -8,12 +8,12 @@
 //! bytes go to the temporary name and into a SHA-256 as they are written, and
 //! [`RunFolder::finish`] renames it into place and lists it as an [`OutputFile`] (name, bytes,
 //! digest). The manifest, built from that list, is written last: a folder holding its manifest
-//! is complete (docs/outputs.md), and [`verify_listed`] checks a file against it.
+//! is complete (docs/outputs.md), and [`read_listed`] reads a file checked against it.
 //! [`num_in`] / [`num`] and [`date_string`] are how every CSV the program writes spells numbers
 //! and dates, in a run folder or on stdout.
 
 use crate::Failure;
-use crate::inputs::hex;
+use crate::inputs::{hex, sha256_hex};
 use anyhow::{Context as _, Result, anyhow};
 use chokepoint_core::event::Day;
 use jiff::civil::Date;
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read as _, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The conventions of one kind of folder.
@@ -460,10 +460,11 @@ fn exchange(_: &Path, _: &Path) -> Result<bool> {
     Ok(false)
 }
 
-/// Checks a file of a complete folder against what its manifest lists (size, then SHA-256),
-/// so that a result altered after it was written (one flipped bit, an edited digit, a
-/// truncated copy) is never read as the program's own.
-pub fn verify_listed(dir: &Path, listed: &[OutputFile], name: &str) -> Result<(), Failure> {
+/// Reads a file of a complete folder and checks it against what its manifest lists (size, then
+/// SHA-256), so that a result altered after it was written (one flipped bit, an edited digit, a
+/// truncated copy) is never read as the program's own. Returns the bytes checked, so the caller
+/// reads the file once.
+pub fn read_listed(dir: &Path, listed: &[OutputFile], name: &str) -> Result<Vec<u8>, Failure> {
     let path = dir.join(name);
     let refuse = |what: String| {
         Failure::input(
@@ -474,40 +475,27 @@ pub fn verify_listed(dir: &Path, listed: &[OutputFile], name: &str) -> Result<()
     let Some(entry) = listed.iter().find(|o| o.name == name) else {
         return Err(refuse("is not listed in the folder's manifest".into()));
     };
-    let mut f = File::open(&path).map_err(|e| {
+    let bytes = fs::read(&path).map_err(|e| {
         Failure::input(
             anyhow!(e).context(format!("cannot read `{}`", path.display())),
             Some("the folder's manifest lists it: the folder is damaged; rerun it".into()),
         )
     })?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read `{}`", path.display()))
-            .map_err(Failure::Run)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    if bytes != entry.bytes {
+    if bytes.len() as u64 != entry.bytes {
         return Err(refuse(format!(
-            "has {bytes} bytes; its manifest lists {}",
+            "has {} bytes; its manifest lists {}",
+            bytes.len(),
             entry.bytes
         )));
     }
-    let digest = hex(&hasher.finalize());
+    let digest = sha256_hex(&bytes);
     if digest != entry.sha256 {
         return Err(refuse(format!(
             "does not match its manifest (SHA-256 {digest}, listed {})",
             entry.sha256
         )));
     }
-    Ok(())
+    Ok(bytes)
 }
 
 /// A file being written: bytes go to its temporary name and into a SHA-256. Only
@@ -702,7 +690,7 @@ mod tests {
         );
         assert_eq!(listed[1].name, "b.csv");
         assert_eq!(listed[1].bytes, 8);
-        verify_listed(&dest, &listed, "b.csv").unwrap();
+        read_listed(&dest, &listed, "b.csv").unwrap();
         fs::remove_dir_all(&parent).unwrap();
     }
 
@@ -798,17 +786,17 @@ mod tests {
         folder.seal(|outputs| outputs).unwrap();
         let listed: Vec<OutputFile> =
             serde_json::from_slice(&fs::read(dest.join("manifest.json")).unwrap()).unwrap();
-        verify_listed(&dest, &listed, "partial.bin").unwrap();
+        read_listed(&dest, &listed, "partial.bin").unwrap();
         fs::write(dest.join("partial.bin"), [1, 2, 3, 5]).unwrap();
-        let e = message(verify_listed(&dest, &listed, "partial.bin").err().unwrap());
+        let e = message(read_listed(&dest, &listed, "partial.bin").err().unwrap());
         assert!(
             e.contains("partial.bin` does not match its manifest"),
             "{e}"
         );
         fs::write(dest.join("partial.bin"), [1, 2, 3]).unwrap();
-        let e = message(verify_listed(&dest, &listed, "partial.bin").err().unwrap());
+        let e = message(read_listed(&dest, &listed, "partial.bin").err().unwrap());
         assert!(e.contains("has 3 bytes; its manifest lists 4"), "{e}");
-        let e = message(verify_listed(&dest, &listed, "paths.csv").err().unwrap());
+        let e = message(read_listed(&dest, &listed, "paths.csv").err().unwrap());
         assert!(e.contains("is not listed"), "{e}");
         fs::remove_dir_all(&parent).unwrap();
     }

@@ -47,24 +47,8 @@ pub const JAPAN_IMPORTS_FROM_CHINA_2010_11: (&str, &str) = (
 /// Parses observations; lines starting with `#` are comments. Errors name the line.
 pub fn parse_observations(text: &str) -> Result<Vec<Observation>, String> {
     let mut out = Vec::new();
-    let mut header = true;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if header {
-            header = false;
-            if line != "month,exporter,importer,value,unit,source,confidence" {
-                return Err(format!("line {}: unexpected header `{line}`", i + 1));
-            }
-            continue;
-        }
-        let f: Vec<&str> = line.splitn(7, ',').collect();
-        let bad = |what: &str| format!("line {}: {what}", i + 1);
-        if f.len() != 7 {
-            return Err(bad("expected 7 fields"));
-        }
+    for (i, f) in data_rows(text, "month,exporter,importer,value,unit,source,confidence")? {
+        let bad = |what: &str| format!("line {i}: {what}");
         let (y, m) = f[0]
             .split_once('-')
             .ok_or_else(|| bad("month must be YYYY-MM"))?;
@@ -318,6 +302,32 @@ pub fn backtest(
     })
 }
 
+/// The data rows of an observations file with the columns `header`: (1-based line, fields),
+/// skipping blank lines and `#` comments; the last field keeps any further commas (a source).
+fn data_rows<'t>(text: &'t str, header: &str) -> Result<Vec<(usize, Vec<&'t str>)>, String> {
+    let columns = header.split(',').count();
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+    match lines.next() {
+        Some((_, l)) if l == header => {}
+        Some((i, l)) => return Err(format!("line {i}: unexpected header `{l}`")),
+        None => return Ok(Vec::new()),
+    }
+    lines
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.splitn(columns, ',').collect();
+            if f.len() == columns {
+                Ok((i, f))
+            } else {
+                Err(format!("line {i}: expected {columns} fields"))
+            }
+        })
+        .collect()
+}
+
 /// The first documented end-use stoppage of 2025 in each region, embedded.
 pub const FIRST_END_USE_STOPPAGES_2025: (&str, &str) = (
     "data/observed/first-end-use-stoppages-2025.csv",
@@ -339,24 +349,8 @@ pub struct FirstStoppage {
 /// lines starting with `#` are comments. Errors name the line.
 pub fn parse_first_stoppages(text: &str) -> Result<Vec<FirstStoppage>, String> {
     let mut out = Vec::new();
-    let mut header = true;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = |what: &str| format!("line {}: {what}", i + 1);
-        if header {
-            header = false;
-            if line != "region,earliest,latest,what,source,confidence" {
-                return Err(bad(&format!("unexpected header `{line}`")));
-            }
-            continue;
-        }
-        let f: Vec<&str> = line.splitn(6, ',').collect();
-        if f.len() != 6 {
-            return Err(bad("expected 6 fields"));
-        }
+    for (i, f) in data_rows(text, "region,earliest,latest,what,source,confidence")? {
+        let bad = |what: &str| format!("line {i}: {what}");
         let date = |s: &str| {
             s.parse::<Date>()
                 .map_err(|e| bad(&format!("bad date `{s}`: {e}")))
