@@ -83,7 +83,10 @@ fn issue_16_fuzz_timeseries_that_skips_days_is_refused() {
     let map = std::str::from_utf8(&bytes[..nul]).unwrap();
     let mapping = SectorMapping::parse(Path::new("mapping.toml"), map).unwrap();
     let read = |ts: &[u8]| EndUseLosses::from_reader(Path::new("timeseries.csv"), ts, &mapping);
-    let err = read(&bytes[nul + 1..]).map(|l| l.days).unwrap_err().to_string();
+    let err = read(&bytes[nul + 1..])
+        .map(|l| l.days)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("line 3: date 9999-12-31 skips days after 0001-01-01"),
         "{err}"
@@ -98,4 +101,3 @@ fn issue_16_fuzz_timeseries_that_skips_days_is_refused() {
     assert_eq!(losses.days, 2);
     assert_eq!(losses.loss[&("USA".into(), "p1".into())], vec![1.0, 0.0]);
 }
-
