@@ -910,12 +910,15 @@ fn run_text(dir: &Path, args: &[&str]) -> (String, String) {
 
 /// Every output of every shipped scenario, of a 200-path Monte Carlo run, of shards and their
 /// merge, of `compare`, of the catalogue's `backtest` and of `ario` (compat, clean, linked to a
-/// run) hashes to the digests recorded before issue 15's refactor began
-/// (`tests/golden/issue-15-outputs.sha256`). The folders are deleted once hashed (a shipped
-/// scenario writes up to 217 MB). Rerun with `CHOKEPOINT_BLESS=1` only for an intended change.
+/// run) hashes to the recorded digests (`tests/golden/outputs.sha256`). They were recorded
+/// before issue 15's refactor began and held unchanged through it (commit `e4dd5eb` to
+/// `cb45466`); since then they are re-recorded only for an intended change of the model or the
+/// data, with `CHOKEPOINT_BLESS=1`, in the same commit that makes it, whose message lists the
+/// outputs that changed and why. The folders are deleted once hashed (a shipped scenario writes
+/// up to 217 MB).
 #[test]
-fn issue_15_outputs_are_byte_identical_to_before_the_refactor() {
-    let golden = crate_dir().join("tests/golden/issue-15-outputs.sha256");
+fn golden_outputs_are_byte_identical() {
+    let golden = crate_dir().join("tests/golden/outputs.sha256");
     let dir = temp_dir(
         "issue-15",
         &[
@@ -1092,7 +1095,7 @@ fn issue_15_outputs_are_byte_identical_to_before_the_refactor() {
         .collect();
     assert!(
         changed.is_empty() && digests.lines().count() == expected.lines().count(),
-        "outputs changed since the digests of issue 15 were recorded:\n{}",
+        "outputs changed since the digests were recorded (tests/golden/outputs.sha256):\n{}",
         changed.join("\n")
     );
 }
