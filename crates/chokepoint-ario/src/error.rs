@@ -27,6 +27,17 @@ pub enum MrioError {
     },
     #[error("shape mismatch: {0}")]
     Shape(String),
+    /// The header lists more industries than the caller allows: the n × n flow matrix would
+    /// not fit (checked before it is allocated, so a huge header cannot abort the process).
+    #[error(
+        "{path}:1: the header lists {industries} industries: the {industries} x {industries} flow matrix alone needs {needed_gib:.1} GiB, more than the {limit_gib:.1} GiB allowed; hint: aggregate the MRIO to fewer regions or sectors, or run on a machine with more memory"
+    )]
+    TooLarge {
+        path: PathBuf,
+        industries: usize,
+        needed_gib: f64,
+        limit_gib: f64,
+    },
     #[error(
         "x inconsistent with Z and Y for {count} industr{plural}, worst {region}|{sector}: x = {x}, Z.1 + Y.1 = {sum} (relative difference {rel:.3e} > {tol:e}); hint: export x = Z.1 + Y.1 or omit x.csv so it is computed"
     )]

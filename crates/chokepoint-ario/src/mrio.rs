@@ -73,6 +73,9 @@ pub struct ReadOptions<'a> {
     /// the operating system about the fresh, not yet written buffer (the CLI asks Linux for
     /// transparent huge pages), which this crate leaves to it.
     pub alloc_flows: &'a dyn Fn(usize) -> Vec<f64>,
+    /// The most bytes the flow matrix may take (`8 n²`); a header with more industries is
+    /// refused before anything is allocated ([`MrioError::TooLarge`]). `u64::MAX`: no limit.
+    pub max_flow_bytes: u64,
 }
 
 impl ReadOptions<'static> {
@@ -81,6 +84,7 @@ impl ReadOptions<'static> {
         ReadOptions {
             order,
             alloc_flows: &zeros,
+            max_flow_bytes: u64::MAX,
         }
     }
 }
@@ -318,6 +322,16 @@ fn read_flows<R: Read>(
     let (regions, sectors) = industry_axes(path, &zcols, options.order)?;
     let axes = Axes::new(regions, sectors);
     let (s_n, n) = (axes.sectors.len(), axes.n());
+    let needed = (n as u128) * (n as u128) * 8;
+    if needed > u128::from(options.max_flow_bytes) {
+        const GIB: f64 = (1u64 << 30) as f64;
+        return Err(MrioError::TooLarge {
+            path: path.to_path_buf(),
+            industries: n,
+            needed_gib: needed as f64 / GIB,
+            limit_gib: options.max_flow_bytes as f64 / GIB,
+        });
+    }
     let col_pos: Vec<usize> = zcols
         .iter()
         .map(|(r, s)| axes.ridx[r] * s_n + axes.sidx[s])

@@ -85,6 +85,7 @@ fn tables_written_are_read_back_unchanged() {
     let options = ReadOptions {
         order: IndustryOrder::AsGiven,
         alloc_flows: &alloc,
+        max_flow_bytes: u64::MAX,
     };
     let (tz, ty, tx) = (
         text(MrioTable::Flows, &z),
@@ -98,6 +99,47 @@ fn tables_written_are_read_back_unchanged() {
     assert_eq!(back.fd_categories, m.fd_categories);
     let without_x = read_texts(&z, &y, None).unwrap();
     assert_eq!((&without_x.z, &without_x.x), (&m.z, &m.x));
+}
+
+/// A Z.csv header decides n, and the reader would allocate n² flows before reading a row: a
+/// header with more industries than the caller allows is refused first, naming the size.
+#[test]
+fn issue_16_mrio_header_with_too_many_industries_is_refused_before_allocating() {
+    let m = synthetic_mrio(&SyntheticSpec::new(3, 4, 2));
+    let [z, y, x] = MrioTable::ALL.map(|t| table_text(&m, t));
+    let allocated = std::cell::Cell::new(false);
+    let alloc = |len: usize| {
+        allocated.set(true);
+        vec![0.0; len]
+    };
+    // 12 industries need 12 · 12 · 8 = 1,152 bytes: one byte less is refused, exactly that is not.
+    for (limit, refused) in [(1151, true), (1152, false)] {
+        allocated.set(false);
+        let options = ReadOptions {
+            order: IndustryOrder::AsGiven,
+            alloc_flows: &alloc,
+            max_flow_bytes: limit,
+        };
+        let got = Mrio::read(
+            text(MrioTable::Flows, &z),
+            text(MrioTable::FinalDemand, &y),
+            Some(text(MrioTable::Output, &x)),
+            options,
+        );
+        match got {
+            Err(e) => {
+                assert!(refused, "{limit}: {e}");
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("Z.csv:1: the header lists 12 industries")
+                        && msg.contains("hint:"),
+                    "{msg}"
+                );
+                assert!(!allocated.get(), "allocated before refusing");
+            }
+            Ok(_) => assert!(!refused && allocated.get(), "{limit}"),
+        }
+    }
 }
 
 fn replace_cell(text: &mut String, line: usize, col: usize, val: &str) {

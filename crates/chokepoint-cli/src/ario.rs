@@ -389,6 +389,9 @@ fn read_mrio(dir: &Path, mode: Mode) -> Result<Mrio, Failure> {
     let options = ReadOptions {
         order: chokepoint_ario::industry_order(mode),
         alloc_flows: &zeros_on_huge_pages,
+        // The model keeps more n × n matrices than Z (its daily flows and orders), so Z alone
+        // may take at most half of what the machine has.
+        max_flow_bytes: crate::limits::available_memory().map_or(u64::MAX, |a| (a / 2.0) as u64),
     };
     Mrio::read(z, y, x, options).map_err(engine_error)
 }
