@@ -5,8 +5,8 @@
 //! cohort can be named on its own; every problem of a `[[cohort]]` is reported at its place.
 
 use chokepoint_core::build::{event, synthetic};
-use chokepoint_core::event::{EventKind, ExportBan, Exports, ProductSelector, RegionSelector};
 use chokepoint_core::engine::{Engine, simulate};
+use chokepoint_core::event::{EventKind, ExportBan, Exports, ProductSelector, RegionSelector};
 use chokepoint_core::model::{Cohort, ProductId, RegionId, Settings, World};
 use chokepoint_core::record::{LicenceOutcome, NullSink, Variable, VecSink};
 use chokepoint_core::scenario::{
@@ -172,8 +172,14 @@ fn issue_17_one_cohort_of_share_one_equals_no_cohorts() {
     }
     assert_eq!(a.licences.len(), b.licences.len());
     for (x, y) in a.licences.iter().zip(&b.licences) {
-        assert_eq!((x.filed, x.decided, x.outcome, x.shipped), (y.filed, y.decided, y.outcome, y.shipped));
-        assert_eq!((x.importer, x.quantity.to_bits()), (rename(y.importer), y.quantity.to_bits()));
+        assert_eq!(
+            (x.filed, x.decided, x.outcome, x.shipped),
+            (y.filed, y.decided, y.outcome, y.shipped)
+        );
+        assert_eq!(
+            (x.importer, x.quantity.to_bits()),
+            (rename(y.importer), y.quantity.to_bits())
+        );
     }
     // The region's row sums its one cohort; the cohort's row is the region's of the plain run.
     for x in &sa.rows {
@@ -182,10 +188,20 @@ fn issue_17_one_cohort_of_share_one_equals_no_cohorts() {
         assert_eq!(x, row(&with, &sb, &region, product));
         if region == "USA" {
             let c = row(&with, &sb, "USA/all", product);
-            assert_eq!(SummaryRow { region: x.region, ..c.clone() }, *x);
+            assert_eq!(
+                SummaryRow {
+                    region: x.region,
+                    ..c.clone()
+                },
+                *x
+            );
         }
     }
-    assert!(a.licences.iter().any(|l| l.outcome == LicenceOutcome::Denied));
+    assert!(
+        a.licences
+            .iter()
+            .any(|l| l.outcome == LicenceOutcome::Denied)
+    );
 }
 
 /// The same world with its United States split into a well-stocked and a thin cohort.
@@ -220,7 +236,8 @@ fn issue_17_thin_cohort_runs_short_while_the_average_does_not() {
     assert!(small.first_stockout.is_some(), "{small:?}");
     assert!(small.shortfall > 0.0);
     assert!(
-        oem.first_stockout.is_none_or(|d| d > small.first_stockout.unwrap()),
+        oem.first_stockout
+            .is_none_or(|d| d > small.first_stockout.unwrap()),
         "{oem:?}"
     );
     // The region's row sums its cohorts; its first stockout is its thinnest cohort's.
@@ -233,7 +250,8 @@ fn issue_17_thin_cohort_runs_short_while_the_average_does_not() {
     let (_, psum) = run(&plain);
     let avg = row(&plain, &psum, "USA", "motor");
     assert!(
-        avg.first_stockout.is_none_or(|d| d > small.first_stockout.unwrap()),
+        avg.first_stockout
+            .is_none_or(|d| d > small.first_stockout.unwrap()),
         "{avg:?} vs {small:?}"
     );
     assert!(avg.shortfall < small.shortfall / 0.3 * 0.5);
@@ -252,6 +270,19 @@ fn issue_17_a_region_selector_reaches_its_cohorts_and_a_cohort_can_be_named() {
     let of = |r: RegionId| sink.licences.iter().filter(move |l| l.importer == r);
     assert!(of(small).count() > 0 && of(oem).count() > 0);
     assert!(of(small).all(|l| l.outcome != LicenceOutcome::Approved));
+    assert!(of(oem).any(|l| l.outcome == LicenceOutcome::Approved));
+
+    // An override naming the region applies to its cohorts, one naming a cohort before it.
+    let text = two_cohorts(60.0, 60.0).replace(
+        "lead-time-days = { uniform = [40, 80] }",
+        "lead-time-days = { uniform = [40, 80] }\ndestination.USA = { approval = 0.0 }\n\
+         destination.\"USA/oem\" = { approval = 1.0 }",
+    );
+    let s = parse(&text);
+    let (sink, _) = run(&s);
+    let of = |r: RegionId| sink.licences.iter().filter(move |l| l.importer == r);
+    assert!(of(small).all(|l| l.outcome != LicenceOutcome::Approved));
+    assert!(of(oem).all(|l| l.outcome != LicenceOutcome::Denied));
     assert!(of(oem).any(|l| l.outcome == LicenceOutcome::Approved));
 
     // A ban "to USA" stops the links into its cohorts.
@@ -403,10 +434,18 @@ fn check(world: &World, cohorts: &[Cohort], seed: u64) -> Result<(), TestCaseErr
     }
     for p in 0..world.products.len() as u32 {
         let cap = |w: &World| -> f64 {
-            w.facilities.iter().filter(|f| f.product.0 == p).map(|f| f.capacity).sum()
+            w.facilities
+                .iter()
+                .filter(|f| f.product.0 == p)
+                .map(|f| f.capacity)
+                .sum()
         };
         let dem = |w: &World| -> f64 {
-            w.demands.iter().filter(|d| d.product.0 == p).map(|d| d.quantity).sum()
+            w.demands
+                .iter()
+                .filter(|d| d.product.0 == p)
+                .map(|d| d.quantity)
+                .sum()
         };
         prop_assert!((cap(world) - cap(w)).abs() <= 1e-9 * (1.0 + cap(world)));
         prop_assert!((dem(world) - dem(w)).abs() <= 1e-9 * (1.0 + dem(world)));
@@ -438,12 +477,22 @@ fn check(world: &World, cohorts: &[Cohort], seed: u64) -> Result<(), TestCaseErr
         e.step(&mut NullSink);
         for (n, nd) in e.state.today.nodes.iter().enumerate() {
             let stock = e.state.stocks.stock[n];
-            let throughput =
-                nd.stock_start.abs() + nd.arrivals + nd.release + nd.consumption + nd.purchase + 1.0;
+            let throughput = nd.stock_start.abs()
+                + nd.arrivals
+                + nd.release
+                + nd.consumption
+                + nd.purchase
+                + 1.0;
             let residual =
                 stock - nd.stock_start - (nd.arrivals + nd.release - nd.consumption - nd.purchase);
-            prop_assert!(residual.abs() <= 1e-9 * throughput, "day {day} node {n}: {residual}");
-            prop_assert!(stock >= -1e-9 * throughput, "day {day} node {n}: stock {stock}");
+            prop_assert!(
+                residual.abs() <= 1e-9 * throughput,
+                "day {day} node {n}: {residual}"
+            );
+            prop_assert!(
+                stock >= -1e-9 * throughput,
+                "day {day} node {n}: stock {stock}"
+            );
         }
         if let Err(msg) = e.audit() {
             return Err(TestCaseError::fail(format!("day {day}: {msg}")));

@@ -281,7 +281,13 @@ impl Engine<'_> {
                 },
             });
         }
-        if self.scenario.world.regions.iter().any(|r| r.parent.is_some()) {
+        if self
+            .scenario
+            .world
+            .regions
+            .iter()
+            .any(|r| r.parent.is_some())
+        {
             self.add_region_rows(&mut rows, &wait_sum, &wait_n);
         }
         RunSummary {

@@ -369,7 +369,14 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
                 .into_iter()
                 .map(|(c, s)| {
                     let capacity = f.capacity * s;
-                    (Facility { region: c, capacity, ..f.clone() }, s)
+                    (
+                        Facility {
+                            region: c,
+                            capacity,
+                            ..f.clone()
+                        },
+                        s,
+                    )
                 })
                 .collect(),
         )
@@ -384,7 +391,14 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
                 .into_iter()
                 .map(|(c, s)| {
                     let quantity = d.quantity * s;
-                    (Demand { region: c, quantity, ..d.clone() }, s)
+                    (
+                        Demand {
+                            region: c,
+                            quantity,
+                            ..d.clone()
+                        },
+                        s,
+                    )
                 })
                 .collect(),
         )
@@ -455,7 +469,13 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
         }
         for &c in &f.members {
             if cover[c.ix()].is_none() && needs[c.ix()][p] {
-                out.push((InventoryPolicy { region: c, ..inv.clone() }, 1.0));
+                out.push((
+                    InventoryPolicy {
+                        region: c,
+                        ..inv.clone()
+                    },
+                    1.0,
+                ));
             }
         }
         // A policy for a stock nobody holds changes nothing; it stays where it was.
@@ -466,15 +486,13 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
     });
     for (c, days) in cover.iter().enumerate().skip(nr0) {
         let Some(days) = *days else { continue };
-        for p in 0..np {
-            if needs[c][p] {
-                inventories.push(InventoryPolicy {
-                    region: RegionId(c as u32),
-                    product: ProductId(p as u32),
-                    initial_days: days,
-                    target_days: days,
-                });
-            }
+        for (p, _) in needs[c].iter().enumerate().filter(|(_, held)| **held) {
+            inventories.push(InventoryPolicy {
+                region: RegionId(c as u32),
+                product: ProductId(p as u32),
+                initial_days: days,
+                target_days: days,
+            });
         }
     }
     w.inventories = inventories;
@@ -555,7 +573,9 @@ pub(super) fn expand_into(cx: &mut Cx, declared: &[Declared]) {
     }
     let mut problems = Vec::new();
     for p in &mut cx.pending {
-        let Some((label, target)) = &mut p.bound else { continue };
+        let Some((label, target)) = &mut p.bound else {
+            continue;
+        };
         let moved = match target {
             Target::FacilityCapacity(i) => Some((i, &ex.facilities)),
             Target::LinkTariff(i) => Some((i, &ex.links)),

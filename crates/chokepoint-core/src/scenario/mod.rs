@@ -27,8 +27,8 @@ mod tests;
 use crate::event::Event;
 use crate::model::{Settings, World};
 use crate::uncertain::{Target, UncertainParam, Uncertainty, param_rng};
-pub use cohorts::{Expansion, Moved, RESIDUAL, expand_cohorts};
 pub use crate::wire::{Diagnostic, Diagnostics, MAX_DAYS, MAX_MAGNITUDE, Severity};
+pub use cohorts::{Expansion, Moved, RESIDUAL, expand_cohorts};
 use world::Cx;
 
 use toml::de::DeTable;
