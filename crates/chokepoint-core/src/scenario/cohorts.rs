@@ -258,6 +258,124 @@ struct Family {
     members: Vec<RegionId>,
 }
 
+/// Who holds what after the split: per region of the expanded world its share of each product
+/// (σ) and its cover days, and per region of the original world its cohorts.
+struct Members {
+    sigma: Vec<Vec<f64>>,
+    cover: Vec<Option<f64>>,
+    /// Per original region and product: whether its cohorts make the product.
+    made: Vec<Vec<bool>>,
+    families: Vec<Option<Family>>,
+}
+
+impl Members {
+    /// Adds the sub-regions of `cohorts` (and each region's residual cohort where the shares
+    /// leave some) to `w.regions`.
+    fn new(world: &World, cohorts: &[Cohort], w: &mut World) -> Members {
+        let np = world.products.len();
+        let nr0 = world.regions.len();
+        let mut m = Members {
+            sigma: vec![vec![0.0; np]; nr0],
+            cover: vec![None; nr0],
+            made: vec![vec![false; np]; nr0],
+            families: (0..nr0).map(|_| None).collect(),
+        };
+        for r in 0..nr0 {
+            let parent = RegionId(r as u32);
+            let mine: Vec<&Cohort> = cohorts.iter().filter(|c| c.region == parent).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let mut taken = vec![0.0; np];
+            let mut members = Vec::new();
+            for c in &mine {
+                let mut shares = vec![0.0; np];
+                for &p in &c.products {
+                    shares[p.ix()] = c.share;
+                    taken[p.ix()] += c.share;
+                    m.made[r][p.ix()] = true;
+                }
+                members.push(m.add(world, w, parent, &c.name, shares, c.cover_days));
+            }
+            let rest: Vec<f64> = (0..np)
+                .map(|p| {
+                    if m.made[r][p] {
+                        (1.0 - taken[p]).max(0.0)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            if rest.iter().any(|&s| s > SHARE_SUM_TOLERANCE) {
+                members.push(m.add(world, w, parent, RESIDUAL, rest, None));
+            }
+            m.families[r] = Some(Family { parent, members });
+        }
+        m
+    }
+
+    fn add(
+        &mut self,
+        world: &World,
+        w: &mut World,
+        parent: RegionId,
+        name: &str,
+        shares: Vec<f64>,
+        days: Option<f64>,
+    ) -> RegionId {
+        let pr = &world.regions[parent.ix()];
+        w.regions.push(Region {
+            code: format!("{}/{name}", pr.code),
+            name: format!("{} ({name})", pr.name),
+            groups: pr.groups.clone(),
+            parent: Some(parent),
+        });
+        self.sigma.push(shares);
+        self.cover.push(days);
+        RegionId(w.regions.len() as u32 - 1)
+    }
+
+    fn family(&self, r: RegionId) -> Option<&Family> {
+        self.families.get(r.ix()).and_then(|f| f.as_ref())
+    }
+
+    /// Whether the cohorts of `r` (a region of the original world) make `p`.
+    fn makes(&self, r: RegionId, p: ProductId) -> bool {
+        self.made.get(r.ix()).is_some_and(|m| m[p.ix()])
+    }
+
+    /// Members of `r`'s family with a share of `p`, with that share.
+    fn makers(&self, r: RegionId, p: ProductId) -> Vec<(RegionId, f64)> {
+        self.family(r).map_or_else(Vec::new, |f| {
+            f.members
+                .iter()
+                .filter(|c| self.sigma[c.ix()][p.ix()] > 0.0)
+                .map(|&c| (c, self.sigma[c.ix()][p.ix()]))
+                .collect()
+        })
+    }
+
+    /// `regions` with the members of every family whose parent it lists.
+    fn with_members(&self, regions: &[RegionId]) -> Vec<RegionId> {
+        let extra = regions
+            .iter()
+            .filter_map(|&r| self.family(r))
+            .flat_map(|f| f.members.iter().copied());
+        regions.iter().copied().chain(extra).collect()
+    }
+
+    /// Buyers that take over the need of (r, p): the members of r's family (r included) that
+    /// need p, or r itself when none does (or r has no cohorts).
+    fn buyers(&self, needs: &[Vec<bool>], r: RegionId, p: ProductId) -> Vec<RegionId> {
+        let Some(f) = self.family(r) else {
+            return vec![r];
+        };
+        let all = std::iter::once(f.parent).chain(f.members.iter().copied());
+        let v: Vec<RegionId> = all.filter(|b| needs[b.ix()][p.ix()]).collect();
+        if v.is_empty() { vec![r] } else { v }
+    }
+}
+
 /// Expands `cohorts` (validated: known region and products, shares in [0, 1] summing to at
 /// most one per (region, product), distinct names per region) into sub-regions of their
 /// regions; see the module documentation and `docs/model.md`, "Buyer cohorts".
@@ -275,97 +393,16 @@ struct Family {
 ///   `[[inventory]]` for the product when it has none.
 pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
     let mut w = world.clone();
-    let np = world.products.len();
-    let nr0 = world.regions.len();
-    // Per region of the expanded world: its share of each product, and its cover days.
-    let mut sigma: Vec<Vec<f64>> = vec![Vec::new(); nr0];
-    let mut cover: Vec<Option<f64>> = vec![None; nr0];
-    // Per original region: whether its cohorts make each product.
-    let mut made = vec![vec![false; np]; nr0];
-    let mut families: Vec<Option<Family>> = (0..nr0).map(|_| None).collect();
-    for r in 0..nr0 {
-        let parent = RegionId(r as u32);
-        let mine: Vec<&Cohort> = cohorts.iter().filter(|c| c.region == parent).collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let mut taken = vec![0.0; np];
-        let mut members = Vec::new();
-        let mut add = |w: &mut World, name: &str, shares: Vec<f64>, days: Option<f64>| {
-            let pr = &world.regions[r];
-            w.regions.push(Region {
-                code: format!("{}/{name}", pr.code),
-                name: format!("{} ({name})", pr.name),
-                groups: pr.groups.clone(),
-                parent: Some(parent),
-            });
-            sigma.push(shares);
-            cover.push(days);
-            RegionId(w.regions.len() as u32 - 1)
-        };
-        for c in &mine {
-            let mut shares = vec![0.0; np];
-            for &p in &c.products {
-                shares[p.ix()] = c.share;
-                taken[p.ix()] += c.share;
-                made[r][p.ix()] = true;
-            }
-            members.push(add(&mut w, &c.name, shares, c.cover_days));
-        }
-        let rest: Vec<f64> = (0..np)
-            .map(|p| {
-                if made[r][p] {
-                    (1.0 - taken[p]).max(0.0)
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        if rest.iter().any(|&s| s > SHARE_SUM_TOLERANCE) {
-            members.push(add(&mut w, RESIDUAL, rest, None));
-        }
-        families[r] = Some(Family { parent, members });
-    }
-    let nr = w.regions.len();
-    sigma.iter_mut().for_each(|s| s.resize(np, 0.0));
-    let family = |r: RegionId| families.get(r.ix()).and_then(|f| f.as_ref());
-    let makes = |r: RegionId, p: ProductId| made.get(r.ix()).is_some_and(|m| m[p.ix()]);
-    // Members of `r`'s family with a share of `p`, with that share.
-    let makers = |r: RegionId, p: ProductId| -> Vec<(RegionId, f64)> {
-        family(r).map_or_else(Vec::new, |f| {
-            f.members
-                .iter()
-                .filter(|c| sigma[c.ix()][p.ix()] > 0.0)
-                .map(|&c| (c, sigma[c.ix()][p.ix()]))
-                .collect()
-        })
-    };
-
+    let m = Members::new(world, cohorts, &mut w);
     for recipe in &mut w.recipes {
-        let extra: Vec<RegionId> = recipe
-            .regions
-            .iter()
-            .filter_map(|&r| family(r))
-            .flat_map(|f| f.members.iter().copied())
-            .collect();
-        recipe.regions.extend(extra);
+        recipe.regions = m.with_members(&recipe.regions);
     }
     for segment in &mut w.segments {
-        let extra: Vec<RegionId> = segment
-            .regions
-            .iter()
-            .filter_map(|&r| family(r))
-            .flat_map(|f| f.members.iter().copied())
-            .collect();
-        segment.regions.extend(extra);
+        segment.regions = m.with_members(&segment.regions);
     }
-
     let (facilities, facility_moves) = split(&world.facilities, |f: &Facility| {
-        if !makes(f.region, f.product) {
-            return None;
-        }
-        Some(
-            makers(f.region, f.product)
+        m.makes(f.region, f.product).then(|| {
+            m.makers(f.region, f.product)
                 .into_iter()
                 .map(|(c, s)| {
                     let capacity = f.capacity * s;
@@ -378,16 +415,13 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
                         s,
                     )
                 })
-                .collect(),
-        )
+                .collect()
+        })
     });
     w.facilities = facilities;
     let (demands, demand_moves) = split(&world.demands, |d: &Demand| {
-        if !makes(d.region, d.product) {
-            return None;
-        }
-        Some(
-            makers(d.region, d.product)
+        m.makes(d.region, d.product).then(|| {
+            m.makers(d.region, d.product)
                 .into_iter()
                 .map(|(c, s)| {
                     let quantity = d.quantity * s;
@@ -400,75 +434,88 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
                         s,
                     )
                 })
-                .collect(),
-        )
+                .collect()
+        })
     });
     w.demands = demands;
+    let needs = needs(&w);
+    let (links, link_moves) = split(&world.links, |l: &Link| split_link(&m, &needs, l));
+    w.links = links;
+    let (inventories, inventory_moves) = inventories(world, &m, &needs);
+    w.inventories = inventories;
+    let stranded_stockpiles = stranded(world, &w, &m);
+    Expansion {
+        world: w,
+        facilities: facility_moves,
+        links: link_moves,
+        demands: demand_moves,
+        inventories: inventory_moves,
+        stranded_stockpiles,
+    }
+}
 
-    // What each region of the expanded world needs: its final demand and its facilities'
-    // inputs.
-    let mut needs = vec![vec![false; np]; nr];
+/// What each region of `w` needs: its final demand and its facilities' inputs.
+fn needs(w: &World) -> Vec<Vec<bool>> {
+    let mut needs = vec![vec![false; w.products.len()]; w.regions.len()];
     for d in &w.demands {
         needs[d.region.ix()][d.product.ix()] = true;
     }
     for f in &w.facilities {
         for (i, recipe) in w.recipes.iter().enumerate() {
-            if recipe.output == f.product && recipe_applies(&w, i, f.region) {
+            if recipe.output == f.product && recipe_applies(w, i, f.region) {
                 for (input, _) in &recipe.inputs {
                     needs[f.region.ix()][input.ix()] = true;
                 }
             }
         }
     }
-    // Buyers that take over the need of (r, p): the members of r's family that need p, or r
-    // itself when none does (or r has no cohorts).
-    let buyers = |r: RegionId, p: ProductId| -> Vec<RegionId> {
-        let Some(f) = family(r) else { return vec![r] };
-        let all = std::iter::once(f.parent).chain(f.members.iter().copied());
-        let v: Vec<RegionId> = all.filter(|b| needs[b.ix()][p.ix()]).collect();
-        if v.is_empty() { vec![r] } else { v }
+    needs
+}
+
+/// The links that replace `l` (`None`: it stays as it is); see [`expand_cohorts`].
+fn split_link(m: &Members, needs: &[Vec<bool>], l: &Link) -> Option<Vec<(Link, f64)>> {
+    m.family(l.from).or(m.family(l.to))?;
+    let sellers = if m.makes(l.from, l.product) {
+        m.makers(l.from, l.product)
+    } else {
+        vec![(l.from, 1.0)]
     };
-
-    let (links, link_moves) = split(&world.links, |l: &Link| {
-        family(l.from).or(family(l.to))?;
-        let sellers = if makes(l.from, l.product) {
-            makers(l.from, l.product)
-        } else {
-            vec![(l.from, 1.0)]
-        };
-        let mut out = Vec::new();
-        for b in buyers(l.to, l.product) {
-            let own = l.from == l.to && b != l.to && sigma[b.ix()][l.product.ix()] > 0.0;
-            let from_here = if own { vec![(b, 1.0)] } else { sellers.clone() };
-            for (a, s) in from_here {
-                let share = if s == 1.0 { l.share } else { l.share * s };
-                out.push((
-                    Link {
-                        from: a,
-                        to: b,
-                        share,
-                        ..l.clone()
-                    },
-                    1.0,
-                ));
-            }
+    let mut out = Vec::new();
+    for b in m.buyers(needs, l.to, l.product) {
+        // Cohort-domestic: a cohort's firms use what they make.
+        let own = l.from == l.to && b != l.to && m.sigma[b.ix()][l.product.ix()] > 0.0;
+        let from_here = if own { vec![(b, 1.0)] } else { sellers.clone() };
+        for (a, s) in from_here {
+            let share = if s == 1.0 { l.share } else { l.share * s };
+            let link = Link {
+                from: a,
+                to: b,
+                share,
+                ..l.clone()
+            };
+            out.push((link, 1.0));
         }
-        Some(out)
-    });
-    w.links = links;
+    }
+    Some(out)
+}
 
-    // Inventory policies: the region keeps a policy where it still needs the product; each
-    // member without cover days of its own copies it; members with cover days get theirs for
-    // every stock they hold.
-    let (mut inventories, inventory_moves) = split(&world.inventories, |inv: &InventoryPolicy| {
-        let f = family(inv.region)?;
+/// Inventory policies: the region keeps a policy where it still needs the product; each member
+/// without cover days of its own copies it; members with cover days get theirs for every stock
+/// they hold (after the others).
+fn inventories(
+    world: &World,
+    m: &Members,
+    needs: &[Vec<bool>],
+) -> (Vec<InventoryPolicy>, Vec<Moved>) {
+    let (mut inventories, moves) = split(&world.inventories, |inv: &InventoryPolicy| {
+        let f = m.family(inv.region)?;
         let p = inv.product.ix();
         let mut out = Vec::new();
         if needs[f.parent.ix()][p] {
             out.push((inv.clone(), 1.0));
         }
         for &c in &f.members {
-            if cover[c.ix()].is_none() && needs[c.ix()][p] {
+            if m.cover[c.ix()].is_none() && needs[c.ix()][p] {
                 out.push((
                     InventoryPolicy {
                         region: c,
@@ -484,7 +531,8 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
         }
         Some(out)
     });
-    for (c, days) in cover.iter().enumerate().skip(nr0) {
+    let nr0 = world.regions.len();
+    for (c, days) in m.cover.iter().enumerate().skip(nr0) {
         let Some(days) = *days else { continue };
         for (p, _) in needs[c].iter().enumerate().filter(|(_, held)| **held) {
             inventories.push(InventoryPolicy {
@@ -495,33 +543,28 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
             });
         }
     }
-    w.inventories = inventories;
+    (inventories, moves)
+}
 
-    // A node is there when it has final demand, a facility or links in.
+/// Stockpiles of `world` at a node of a region with cohorts that is there (final demand, a
+/// facility or links in) before the expansion and not after it.
+fn stranded(world: &World, w: &World, m: &Members) -> Vec<usize> {
     let there = |w: &World, r: RegionId, p: ProductId| {
         w.demands.iter().any(|d| d.region == r && d.product == p)
             || w.facilities.iter().any(|f| f.region == r && f.product == p)
             || w.links.iter().any(|l| l.to == r && l.product == p)
     };
-    let stranded_stockpiles = world
+    world
         .stockpiles
         .iter()
         .enumerate()
         .filter(|(_, s)| {
-            family(s.region).is_some()
+            m.family(s.region).is_some()
                 && there(world, s.region, s.product)
-                && !there(&w, s.region, s.product)
+                && !there(w, s.region, s.product)
         })
         .map(|(i, _)| i)
-        .collect();
-    Expansion {
-        world: w,
-        facilities: facility_moves,
-        links: link_moves,
-        demands: demand_moves,
-        inventories: inventory_moves,
-        stranded_stockpiles,
-    }
+        .collect()
 }
 
 /// Rebuilds `items` in order, each replaced by what `f` makes of it (`None`: kept as it is),
