@@ -30,6 +30,7 @@ impl WorldBuilder {
             code: code.into(),
             name: code.into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
+            parent: None,
         });
         RegionId(self.world.regions.len() as u32 - 1)
     }

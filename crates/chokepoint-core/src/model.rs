@@ -89,6 +89,28 @@ pub struct Region {
     pub name: String,
     /// Named groups this region belongs to (for example `allies`).
     pub groups: Vec<String>,
+    /// For a buyer cohort, the region it is part of (its code is `PARENT/name`); `None` for a
+    /// region of the dataset. See [`Cohort`].
+    pub parent: Option<RegionId>,
+}
+
+/// A buyer cohort as declared (`[[cohort]]`): firms of `region` that make `products` and hold
+/// their own stocks of those products' inputs. Cohorts are expanded into sub-regions before
+/// the network is built (`crate::scenario::expand_cohorts`), so the engine sees ordinary
+/// regions whose [`Region::parent`] is `region`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cohort {
+    pub region: RegionId,
+    /// Lower-case name; the sub-region's code is `REGION/name`.
+    pub name: String,
+    /// Products the cohort's firms make, each receiving `share` of the region's final demand,
+    /// capacity and exports of it.
+    pub products: Vec<ProductId>,
+    /// Fraction in [0, 1] of the region's final demand and capacity of each of `products`.
+    pub share: f64,
+    /// Initial and target days of cover of the cohort's input stocks; the region's
+    /// [`InventoryPolicy`] (or the default) when `None`.
+    pub cover_days: Option<f64>,
 }
 
 /// Stage of a product in the chain, upstream first; the engine produces in this order.
@@ -255,6 +277,12 @@ impl World {
             .iter()
             .position(|p| p.code == code)
             .map(|i| ProductId(i as u32))
+    }
+    /// The region `region` is part of: its parent for a cohort, itself otherwise. Trade
+    /// between regions of one home is domestic (export controls, tariffs and rationing tiers
+    /// look at homes).
+    pub fn home(&self, region: RegionId) -> RegionId {
+        self.regions[region.ix()].parent.unwrap_or(region)
     }
     pub fn in_group(&self, region: RegionId, group: &str) -> bool {
         self.regions[region.ix()].groups.iter().any(|g| g == group)

@@ -394,6 +394,14 @@ impl<'t, B: Clone> Cx<'t, B> {
     }
 
     /// Whether an error (not a warning) has been reported.
+    /// Errors reported so far (a caller compares counts to learn whether a part had any).
+    pub fn error_count(&self) -> usize {
+        self.diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diags.iter().any(|d| d.severity == Severity::Error)
     }

@@ -181,7 +181,8 @@ impl Engine<'_> {
         });
         if self.state.draws.defer {
             let to = self.scenario.world.links[link].to;
-            let terms = lic.terms_for(to, self.end_use_name(end_use));
+            let home = self.scenario.world.home(to);
+            let terms = lic.terms_for(to, home, self.end_use_name(end_use));
             let earliest = day.saturating_add(earliest_delay(terms));
             let draws = &mut self.state.draws;
             draws.earliest_decision = draws.earliest_decision.min(earliest);
@@ -201,7 +202,8 @@ impl Engine<'_> {
         let lic = &self.state.licences.filed[idx];
         let regime = self.controls.regimes[lic.regime as usize].licensing;
         let to = self.scenario.world.links[lic.link].to;
-        let terms = regime.terms_for(to, self.end_use_name(lic.end_use));
+        let home = self.scenario.world.home(to);
+        let terms = regime.terms_for(to, home, self.end_use_name(lic.end_use));
         let draws = &mut self.state.draws;
         draws.drawn += 1;
         let (approve, wait) = draw_decision(terms, &mut draws.rng);

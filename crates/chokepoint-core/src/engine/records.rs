@@ -8,7 +8,7 @@
 use super::state::{EPS, Engine};
 use crate::model::{ProductId, RegionId};
 use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
-use crate::summary::{RunSummary, SummaryRow};
+use crate::summary::{NodeEnd, RegionTotal, RunSummary, SummaryRow};
 
 /// Headline totals of one node so far ([`Engine::node_totals`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -281,11 +281,58 @@ impl Engine<'_> {
                 },
             });
         }
+        if self
+            .scenario
+            .world
+            .regions
+            .iter()
+            .any(|r| r.parent.is_some())
+        {
+            self.add_region_rows(&mut rows, &wait_sum, &wait_n);
+        }
         RunSummary {
             days: st.day.saturating_sub(self.scenario.settings.report_from),
             seed: self.seed,
             rows,
         }
+    }
+
+    /// Puts in `rows` (one per active node, in node order) the row of each region with buyer
+    /// cohorts for each product: its own node and its cohorts' summed ([`RegionTotal`]), in
+    /// place of the region's own row; rows stay sorted by region, then product.
+    fn add_region_rows(&self, rows: &mut Vec<SummaryRow>, wait_sum: &[f64], wait_n: &[usize]) {
+        let world = &self.scenario.world;
+        let mut with_cohorts = vec![false; self.net.nr];
+        for r in &world.regions {
+            if let Some(parent) = r.parent {
+                with_cohorts[parent.ix()] = true;
+            }
+        }
+        let mut totals: Vec<RegionTotal> = Vec::new();
+        for row in rows.iter() {
+            let home = world.home(row.region);
+            if !with_cohorts[home.ix()] {
+                continue;
+            }
+            let n = self.net.node(row.region, row.product);
+            let at = totals
+                .iter()
+                .position(|t| t.row.region == home && t.row.product == row.product)
+                .unwrap_or_else(|| {
+                    totals.push(RegionTotal::new(home, row.product));
+                    totals.len() - 1
+                });
+            let node = NodeEnd {
+                final_stock: self.state.stocks.stock[n],
+                need0: self.net.need0[n],
+                wait_sum: wait_sum[n],
+                decided: wait_n[n],
+            };
+            totals[at].add(row, &node);
+        }
+        rows.retain(|row| !with_cohorts[row.region.ix()]);
+        rows.extend(totals.into_iter().map(RegionTotal::finish));
+        rows.sort_by_key(|row| (row.region, row.product));
     }
 
     /// Shortfall and price peak of node (`r`, `p`) so far, as [`Engine::finish`] reports them,

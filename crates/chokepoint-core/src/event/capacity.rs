@@ -5,12 +5,14 @@
 //! Wire keys: `region`, `product`, one of `capacity` (units/day) and `factor`, `ramp-days`.
 //! Uncertain numbers: the capacity or the factor ([`Param::Capacity`], with the scale a factor
 //! multiplies). Compiled: a [`RampStart`] on its first day and on its end day; the engine keeps
-//! the capacity before the ramp to return to.
+//! the capacity before the ramp to return to. Where the region's buyer cohorts hold the
+//! facility, each cohort's facility moves to its share (its part of their baseline capacity)
+//! of the capacity.
 
 use super::kind::Kind;
 use super::rules::{At, RampStart, RampTo, Rules};
 use super::table::{KindTable, ParamOf};
-use crate::model::{ProductId, RegionId};
+use crate::model::{ProductId, RegionId, World};
 use crate::wire::Dim;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,14 +59,18 @@ impl Kind for Capacity {
                 if !t.cx.ge0("factor", &x) {
                     return None;
                 }
-                let base =
-                    t.cx.world
-                        .facilities
-                        .iter()
-                        .find(|f| f.region == region && f.product == product);
+                let base = match t
+                    .cx
+                    .world
+                    .facilities
+                    .iter()
+                    .find(|f| f.region == region && f.product == product)
+                {
+                    Some(f) => Some(f.capacity),
+                    None => cohort_capacity(&t.cx.world, region, product),
+                };
                 match base {
-                    Some(f) => {
-                        let scale = f.capacity;
+                    Some(scale) => {
                         t.bind_as(&x, t.what("factor"), Param::Capacity { scale });
                         scale * x.value
                     }
@@ -120,20 +126,49 @@ impl Kind for Capacity {
     }
 
     fn compile(&self, at: &At<'_>, rules: &mut Rules) {
-        let Some(facility) = at.net.facility_of[at.net.node(self.region, self.product)] else {
+        if !at.starts && !at.ends {
+            return;
+        }
+        let to = |capacity: f64| {
+            if at.starts {
+                RampTo::Capacity(capacity)
+            } else {
+                RampTo::Before
+            }
+        };
+        if let Some(facility) = at.net.facility_of[at.net.node(self.region, self.product)] {
+            rules.ramps.push(RampStart {
+                facility,
+                to: to(self.capacity),
+                days: self.ramp_days,
+            });
+            return;
+        }
+        let world = at.world;
+        let Some(total) = cohort_capacity(world, self.region, self.product) else {
             return;
         };
-        let to = if at.starts {
-            RampTo::Capacity(self.capacity)
-        } else if at.ends {
-            RampTo::Before
-        } else {
-            return;
-        };
-        rules.ramps.push(RampStart {
-            facility,
-            to,
-            days: self.ramp_days,
-        });
+        for (facility, f) in world.facilities.iter().enumerate() {
+            if f.product == self.product && world.regions[f.region.ix()].parent == Some(self.region)
+            {
+                let part = if total > 0.0 { f.capacity / total } else { 0.0 };
+                rules.ramps.push(RampStart {
+                    facility,
+                    to: to(self.capacity * part),
+                    days: self.ramp_days,
+                });
+            }
+        }
     }
+}
+
+/// The baseline capacity of `product` held by the buyer cohorts of `region`, if they hold any.
+fn cohort_capacity(world: &World, region: RegionId, product: ProductId) -> Option<f64> {
+    let mut held = world
+        .facilities
+        .iter()
+        .filter(|f| f.product == product && world.regions[f.region.ix()].parent == Some(region))
+        .peekable();
+    held.peek()?;
+    Some(held.map(|f| f.capacity).sum())
 }

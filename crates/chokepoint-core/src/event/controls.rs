@@ -27,8 +27,8 @@ pub struct Regime<'a> {
 
 impl Regime<'_> {
     /// The terms for an application to `importer` for end use `end_use`.
-    pub fn terms(&self, importer: RegionId, end_use: &str) -> &LicenceTerms {
-        self.licensing.terms_for(importer, end_use)
+    pub fn terms(&self, importer: RegionId, home: RegionId, end_use: &str) -> &LicenceTerms {
+        self.licensing.terms_for(importer, home, end_use)
     }
 }
 

@@ -55,11 +55,19 @@ pub struct Licensing {
 }
 
 impl Licensing {
-    pub fn terms_for(&self, importer: RegionId, end_use: &str) -> &LicenceTerms {
+    /// The terms of an application from `importer`, a region of home `home` (itself, or the
+    /// region a buyer cohort is part of): a destination override naming the cohort applies
+    /// before one naming its region.
+    pub fn terms_for(&self, importer: RegionId, home: RegionId, end_use: &str) -> &LicenceTerms {
         if let Some((_, t)) = self.end_uses.iter().find(|(e, _)| e == end_use) {
             return t;
         }
         if let Some((_, t)) = self.destinations.iter().find(|(r, _)| *r == importer) {
+            return t;
+        }
+        if home != importer
+            && let Some((_, t)) = self.destinations.iter().find(|(r, _)| *r == home)
+        {
             return t;
         }
         &self.terms

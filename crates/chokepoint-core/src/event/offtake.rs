@@ -14,6 +14,58 @@ use super::table::{KindTable, ParamOf};
 use crate::model::{ProductId, RegionId};
 use crate::wire::Dim;
 
+/// Reports an offtake between a region and a partner whose trade in `product` its buyer
+/// cohorts took over: the link the offtake orders on is a cohort's.
+fn cohorts_hold<B: Clone + From<ParamOf<Param>>>(
+    t: &mut KindTable<'_, '_, '_, B>,
+    buyer: RegionId,
+    supplier: RegionId,
+    product: ProductId,
+) {
+    let w = &t.cx.world;
+    let linked = |from: RegionId, to: RegionId| {
+        w.links
+            .iter()
+            .any(|l| l.from == from && l.to == to && l.product == product)
+    };
+    if linked(supplier, buyer) {
+        return;
+    }
+    let of = |r: RegionId| -> Vec<String> {
+        w.regions
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.parent == Some(r))
+            .filter(|(c, _)| {
+                let c = RegionId(*c as u32);
+                linked(supplier, c) || linked(c, buyer)
+            })
+            .map(|(_, x)| format!("`{}`", x.code))
+            .collect()
+    };
+    let (for_buyer, for_supplier) = (of(buyer), of(supplier));
+    let (key, names) = if !for_buyer.is_empty() {
+        ("buyer", for_buyer)
+    } else if !for_supplier.is_empty() {
+        ("supplier", for_supplier)
+    } else {
+        return;
+    };
+    let (bc, sc, pc) = (
+        w.regions[buyer.ix()].code.clone(),
+        w.regions[supplier.ix()].code.clone(),
+        w.products[product.ix()].code.clone(),
+    );
+    let e = t.e;
+    let span = e.tbl.get(key).map_or(e.span.clone(), |v| v.span());
+    t.cx.err(
+        e.f,
+        span,
+        format!("no link {sc}->{bc} for `{pc}`: buyer cohorts hold this trade"),
+        Some(format!("name a cohort as `{key}`: {}", names.join(", "))),
+    );
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offtake {
     pub buyer: RegionId,
@@ -47,10 +99,12 @@ impl Kind for Offtake {
             }
             None => Some(0.0),
         };
+        let (buyer, supplier, product) = (buyer?, supplier?, product?);
+        cohorts_hold(t, buyer, supplier, product);
         Some(Offtake {
-            buyer: buyer?,
-            supplier: supplier?,
-            product: product?,
+            buyer,
+            supplier,
+            product,
             rate: rate?,
             floor: floor?,
         })
@@ -64,6 +118,7 @@ impl Kind for Offtake {
     }
 
     fn compile(&self, at: &At<'_>, rules: &mut Rules) {
+        // Where buyer cohorts hold the link, the parser has asked for a cohort by name.
         if !at.active {
             return;
         }

@@ -42,7 +42,12 @@ impl Kind for RationingChange {
 
     fn compile(&self, at: &At<'_>, rules: &mut Rules) {
         if at.active {
-            rules.rationing[self.region.ix()] = self.rule.clone();
+            // A region's buyer cohorts make part of its products and ration them by its rule.
+            for (r, region) in at.world.regions.iter().enumerate() {
+                if r == self.region.ix() || region.parent == Some(self.region) {
+                    rules.rationing[r] = self.rule.clone();
+                }
+            }
         }
     }
 }

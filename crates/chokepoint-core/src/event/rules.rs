@@ -116,7 +116,9 @@ pub struct At<'w> {
 }
 
 impl At<'_> {
-    /// The links an export control covering `exports` applies to.
+    /// The links an export control covering `exports` applies to. Links between regions of
+    /// one home (a region and its buyer cohorts) are domestic; a cohort of the exporter
+    /// exports as the exporter does.
     pub fn exports<'s>(&'s self, exports: &'s Exports) -> impl Iterator<Item = usize> + 's {
         let world = self.world;
         let Exports {
@@ -125,8 +127,9 @@ impl At<'_> {
             destinations,
         } = exports;
         world.links.iter().enumerate().filter_map(move |(l, link)| {
-            (link.from != link.to
-                && link.from == *exporter
+            let home = world.home(link.from);
+            (home != world.home(link.to)
+                && (home == *exporter || link.from == *exporter)
                 && destinations.contains(link.to)
                 && products.selects(world, link.product))
             .then_some(l)

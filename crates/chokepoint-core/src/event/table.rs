@@ -151,7 +151,8 @@ impl<B: Clone> KindTable<'_, '_, '_, B> {
         }
     }
 
-    /// Region selector: absent = all; an array of ids and `@group`s.
+    /// Region selector: absent = all; an array of ids and `@group`s. A region stands for its
+    /// buyer cohorts too (`USA` selects `USA/oem`); a cohort may be named on its own.
     pub fn regions(&mut self, key: &str) -> RegionSelector {
         let (cx, e) = (&mut *self.cx, self.e);
         let Some(v) = e.tbl.get(key) else {
@@ -168,10 +169,14 @@ impl<B: Clone> KindTable<'_, '_, '_, B> {
                         }
                     }
                 }
-            } else if let Some(r) = cx.region_code(e.f, s, span)
-                && !out.contains(&r)
-            {
-                out.push(r);
+            } else if let Some(r) = cx.region_code(e.f, s, span) {
+                let n = cx.world.regions.len() as u32;
+                for c in (0..n).map(RegionId) {
+                    let of_r = c == r || cx.world.regions[c.ix()].parent == Some(r);
+                    if of_r && !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
             }
         }
         RegionSelector::Ids(out)

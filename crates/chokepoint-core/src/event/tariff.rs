@@ -62,8 +62,11 @@ impl Kind for Tariff {
             return;
         }
         for (l, link) in at.world.links.iter().enumerate() {
-            if link.from != link.to
-                && link.to == self.importer
+            // A region and its buyer cohorts share one home: trade inside it is domestic, and
+            // a tariff of the region is its cohorts' too.
+            let home = at.world.home(link.to);
+            if at.world.home(link.from) != home
+                && home == self.importer
                 && self.exporters.contains(link.from)
                 && self.products.selects(at.world, link.product)
             {

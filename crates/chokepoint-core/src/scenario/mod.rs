@@ -16,6 +16,7 @@
 //! only on a world without errors. Some problems are warnings ([`Severity::Warning`]): the run
 //! goes on, and [`validate_scenario`] returns them beside the scenario.
 
+mod cohorts;
 mod events;
 mod supply;
 mod world;
@@ -27,6 +28,7 @@ use crate::event::Event;
 use crate::model::{Settings, World};
 use crate::uncertain::{Target, UncertainParam, Uncertainty, param_rng};
 pub use crate::wire::{Diagnostic, Diagnostics, MAX_DAYS, MAX_MAGNITUDE, Severity};
+pub use cohorts::{Expansion, Moved, RESIDUAL, expand_cohorts};
 use world::Cx;
 
 use toml::de::DeTable;
@@ -195,7 +197,7 @@ impl BaseResolver for FixedBases<'_> {
 }
 
 /// Sections allowed in both dataset and scenario files.
-const WORLD_SECTIONS: [&str; 10] = [
+const WORLD_SECTIONS: [&str; 11] = [
     "source",
     "region",
     "product",
@@ -206,7 +208,15 @@ const WORLD_SECTIONS: [&str; 10] = [
     "inventory",
     "stockpile",
     "segment",
+    "cohort",
 ];
+
+/// The `[[cohort]]` entries of every file (base first), read and checked after the rest of the
+/// world they refer to.
+fn walk_cohorts<'t>(cx: &mut Cx<'t>, docs: &[(usize, &DeTable<'t>)]) -> Vec<cohorts::Declared> {
+    let es = world::merged(cx, docs, "cohort");
+    cohorts::walk_cohorts(cx, &es)
+}
 
 /// Reports keys of a dataset file that are not world sections.
 fn check_dataset_keys(cx: &mut Cx, f: usize, doc: &DeTable) {
@@ -310,9 +320,11 @@ pub fn validate_scenario(
     docs.push((sf, &doc));
 
     let places = world::walk_world(&mut cx, &docs);
+    let declared = walk_cohorts(&mut cx, &docs);
     if !cx.has_errors() {
         supply::check(&mut cx, &places, true);
     }
+    cohorts::expand_into(&mut cx, &declared);
     let settings = world::walk_settings(&mut cx, scen.as_ref());
     let events = match doc.get("event") {
         Some(v) => {
@@ -390,9 +402,11 @@ pub fn parse_world(srcs: &[SourceText]) -> Result<World, Diagnostics> {
     }
     let refs: Vec<(usize, &DeTable)> = docs.iter().map(|(f, d)| (*f, d)).collect();
     let places = world::walk_world(&mut cx, &refs);
+    let declared = walk_cohorts(&mut cx, &refs);
     if !cx.has_errors() {
         supply::check(&mut cx, &places, false);
     }
+    cohorts::expand_into(&mut cx, &declared);
     cx.world.default_cover_days = world::DEFAULT_COVER_DAYS;
     // Distributions in a dataset are checked here and sampled when a scenario uses the dataset.
     let _ = cx.take_uncertain();

@@ -282,7 +282,10 @@ fn doc_example_details() {
     };
     assert_eq!(l.terms.lead_time, LeadTime::Triangular(20.0, 40.0, 63.0));
     assert_eq!(l.terms.cap_days, Some(90));
-    let jpn = s.world.region("JPN").map(|r| l.terms_for(r, "ev").approval);
+    let jpn = s
+        .world
+        .region("JPN")
+        .map(|r| l.terms_for(r, r, "ev").approval);
     assert_eq!(jpn, Some(0.8));
     assert_eq!(l.end_uses[0].1.lead_time, l.terms.lead_time);
     assert_eq!(s.world.default_cover_days, 30.0);

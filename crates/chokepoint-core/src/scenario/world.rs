@@ -18,7 +18,7 @@ pub(super) type Cx<'t> = crate::wire::Cx<'t, Target>;
 pub(super) const DEFAULT_COVER_DAYS: f64 = 30.0;
 
 /// Key fields of each world section; entities with equal keys replace each other across files.
-const SECTIONS: [(&str, &[&str]); 10] = [
+const SECTIONS: [(&str, &[&str]); 11] = [
     ("source", &["id"]),
     ("region", &["id"]),
     ("product", &["id"]),
@@ -29,6 +29,7 @@ const SECTIONS: [(&str, &[&str]); 10] = [
     ("inventory", &["region", "product"]),
     ("stockpile", &["region", "product"]),
     ("segment", &["name"]),
+    ("cohort", &["region", "name"]),
 ];
 
 /// Where entities of the world were written: the key a check of the whole world reports at.
@@ -71,7 +72,7 @@ pub(super) struct ParsedSettings {
 }
 
 /// Entries of one section over all files (base first), later files replacing equal keys.
-fn merged<'a, 'x>(
+pub(super) fn merged<'a, 'x>(
     cx: &mut Cx<'_>,
     docs: &[(usize, &'a DeTable<'x>)],
     section: &str,
@@ -228,6 +229,7 @@ fn regions(cx: &mut Cx, es: &[Entry]) {
             code: id.to_string(),
             name: name.map_or(id.to_string(), |n| n.0.to_string()),
             groups,
+            parent: None,
         });
     }
 }

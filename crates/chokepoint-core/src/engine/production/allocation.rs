@@ -63,14 +63,14 @@ impl Engine<'_> {
                 match rule {
                     Rationing::Proportional => 1,
                     Rationing::DomesticFirst => {
-                        if to == r {
+                        if world.home(to) == world.home(r) {
                             1
                         } else {
                             2
                         }
                     }
                     Rationing::AllyPriority(g) => {
-                        if to == r {
+                        if world.home(to) == world.home(r) {
                             1
                         } else if world.in_group(to, g) {
                             2

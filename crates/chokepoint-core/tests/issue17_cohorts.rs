@@ -1,0 +1,545 @@
+//! Issue 17, buyer cohorts inside a region: one cohort of share 1 reproduces the world without
+//! cohorts number for number; on random networks with random cohorts every node keeps its
+//! mass balance and a non-negative stock every day; a thin cohort runs short while the same
+//! region with its average cover does not; region selectors reach a region's cohorts and a
+//! cohort can be named on its own; every problem of a `[[cohort]]` is reported at its place.
+
+use chokepoint_core::build::{event, synthetic};
+use chokepoint_core::engine::{Engine, simulate};
+use chokepoint_core::event::{EventKind, ExportBan, Exports, ProductSelector, RegionSelector};
+use chokepoint_core::model::{Cohort, ProductId, RegionId, Settings, World};
+use chokepoint_core::record::{LicenceOutcome, NullSink, Variable, VecSink};
+use chokepoint_core::scenario::{
+    NoBases, Scenario, SourceText, expand_cohorts, parse_scenario, validate_scenario,
+};
+use chokepoint_core::summary::{RunSummary, SummaryRow};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+/// China and Japan make magnets; the United States (last, so its cohorts' nodes keep its
+/// nodes' order) makes motors from them for its final demand. From day 10 China licenses
+/// magnet exports with long waits.
+const BASE: &str = r#"
+[scenario]
+name = "cohorts"
+base = "none"
+start = 2025-01-01
+days = 200
+seed = 5
+
+[[region]]
+id = "CHN"
+[[region]]
+id = "JPN"
+groups = ["allies"]
+[[region]]
+id = "USA"
+groups = ["allies"]
+
+[[product]]
+id = "magnet"
+unit = "t product"
+stage = "magnet"
+content = { Nd = 0.3 }
+price = 80
+
+[[product]]
+id = "motor"
+unit = "t product"
+stage = "component"
+content = { Nd = 0.01 }
+price = 40
+
+[[recipe]]
+output = "motor"
+inputs = { magnet = 0.05 }
+
+[[facility]]
+region = "CHN"
+product = "magnet"
+capacity = 100
+[[facility]]
+region = "JPN"
+product = "magnet"
+capacity = 2
+[[facility]]
+region = "USA"
+product = "motor"
+capacity = 40
+
+[[link]]
+from = "CHN"
+to = "CHN"
+product = "magnet"
+share = 1
+[[link]]
+from = "CHN"
+to = "USA"
+product = "magnet"
+share = 0.8
+transit-days = 30
+tariff = 0.1
+[[link]]
+from = "JPN"
+to = "USA"
+product = "magnet"
+share = 0.2
+transit-days = 20
+[[link]]
+from = "USA"
+to = "USA"
+product = "motor"
+share = 1
+
+[[demand]]
+region = "CHN"
+product = "magnet"
+end-use = "other"
+quantity = 50
+[[demand]]
+region = "USA"
+product = "motor"
+end-use = "ev"
+quantity = 30
+
+[[inventory]]
+region = "USA"
+product = "magnet"
+initial-days = 60
+target-days = 60
+
+[[event]]
+date = 2025-01-11
+kind = "export-licence"
+exporter = "CHN"
+products = ["magnet"]
+approval = 0.7
+lead-time-days = { uniform = [40, 80] }
+"#;
+
+fn parse(text: &str) -> Scenario {
+    match parse_scenario(
+        SourceText {
+            name: "cohorts.toml",
+            text,
+        },
+        &NoBases,
+    ) {
+        Ok(s) => s,
+        Err(d) => panic!("{d}"),
+    }
+}
+
+fn run(s: &Scenario) -> (VecSink, RunSummary) {
+    let mut sink = VecSink::default();
+    let summary = simulate(s, s.settings.seed, &mut sink);
+    (sink, summary)
+}
+
+fn row<'a>(s: &'a Scenario, sum: &'a RunSummary, region: &str, product: &str) -> &'a SummaryRow {
+    let (r, p) = (s.world.region(region), s.world.product(product));
+    sum.rows
+        .iter()
+        .find(|x| Some(x.region) == r && Some(x.product) == p)
+        .unwrap_or_else(|| panic!("no summary row ({region}, {product})"))
+}
+
+#[test]
+fn issue_17_one_cohort_of_share_one_equals_no_cohorts() {
+    let plain = parse(BASE);
+    let with = parse(&format!(
+        "{BASE}\n[[source]]\nid = \"test\"\ntitle = \"a test\"\n[[cohort]]\nregion = \"USA\"\nname = \"all\"\nproducts = [\"motor\"]\n\
+         share = {{ value = 1, source = \"test\", confidence = \"assumption\" }}\n"
+    ));
+    let (usa, all) = (
+        with.world.region("USA").unwrap(),
+        with.world.region("USA/all").unwrap(),
+    );
+    assert_eq!(with.world.regions[all.ix()].parent, Some(usa));
+    // Rename the cohort to its region: then every record and row must be the same, bit for bit.
+    let rename = |r: RegionId| if r == all { usa } else { r };
+    let (a, sa) = run(&plain);
+    let (b, sb) = run(&with);
+    assert_eq!(a.records.len(), b.records.len());
+    for (x, y) in a.records.iter().zip(&b.records) {
+        let y = chokepoint_core::record::Record {
+            region: rename(y.region),
+            partner: y.partner.map(rename),
+            ..*y
+        };
+        assert_eq!(*x, y);
+        assert_eq!(x.value.to_bits(), y.value.to_bits());
+    }
+    assert_eq!(a.licences.len(), b.licences.len());
+    for (x, y) in a.licences.iter().zip(&b.licences) {
+        assert_eq!(
+            (x.filed, x.decided, x.outcome, x.shipped),
+            (y.filed, y.decided, y.outcome, y.shipped)
+        );
+        assert_eq!(
+            (x.importer, x.quantity.to_bits()),
+            (rename(y.importer), y.quantity.to_bits())
+        );
+    }
+    // The region's row sums its one cohort; the cohort's row is the region's of the plain run.
+    for x in &sa.rows {
+        let region = plain.world.regions[x.region.ix()].code.clone();
+        let product = &plain.world.products[x.product.ix()].code;
+        assert_eq!(x, row(&with, &sb, &region, product));
+        if region == "USA" {
+            let c = row(&with, &sb, "USA/all", product);
+            assert_eq!(
+                SummaryRow {
+                    region: x.region,
+                    ..c.clone()
+                },
+                *x
+            );
+        }
+    }
+    assert!(
+        a.licences
+            .iter()
+            .any(|l| l.outcome == LicenceOutcome::Denied)
+    );
+}
+
+/// The same world with its United States split into a well-stocked and a thin cohort.
+fn two_cohorts(oem_cover: f64, small_cover: f64) -> String {
+    format!(
+        r#"{BASE}
+[[cohort]]
+region = "USA"
+name = "oem"
+products = ["motor"]
+share = 0.7
+cover-days = {oem_cover}
+
+[[cohort]]
+region = "USA"
+name = "small"
+products = ["motor"]
+share = 0.3
+cover-days = {small_cover}
+"#
+    )
+}
+
+#[test]
+fn issue_17_thin_cohort_runs_short_while_the_average_does_not() {
+    // Average cover 0.7·80 + 0.3·10 = 59 days; the plain world holds 60 days for everyone.
+    let s = parse(&two_cohorts(80.0, 10.0));
+    let (_, sum) = run(&s);
+    let small = row(&s, &sum, "USA/small", "motor");
+    let oem = row(&s, &sum, "USA/oem", "motor");
+    let usa = row(&s, &sum, "USA", "motor");
+    assert!(small.first_stockout.is_some(), "{small:?}");
+    assert!(small.shortfall > 0.0);
+    assert!(
+        oem.first_stockout
+            .is_none_or(|d| d > small.first_stockout.unwrap()),
+        "{oem:?}"
+    );
+    // The region's row sums its cohorts; its first stockout is its thinnest cohort's.
+    assert!((usa.need_total - oem.need_total - small.need_total).abs() < 1e-9 * usa.need_total);
+    assert!((usa.shortfall - oem.shortfall - small.shortfall).abs() <= 1e-9 * usa.need_total);
+    assert_eq!(usa.first_stockout, small.first_stockout);
+    assert!(usa.shortfall / usa.need_total < small.shortfall / small.need_total);
+    // The same region as one stock at about the average cover does not run short so early.
+    let plain = parse(BASE);
+    let (_, psum) = run(&plain);
+    let avg = row(&plain, &psum, "USA", "motor");
+    assert!(
+        avg.first_stockout
+            .is_none_or(|d| d > small.first_stockout.unwrap()),
+        "{avg:?} vs {small:?}"
+    );
+    assert!(avg.shortfall < small.shortfall / 0.3 * 0.5);
+}
+
+#[test]
+fn issue_17_a_region_selector_reaches_its_cohorts_and_a_cohort_can_be_named() {
+    let text = two_cohorts(60.0, 60.0).replace(
+        "lead-time-days = { uniform = [40, 80] }",
+        "lead-time-days = { uniform = [40, 80] }\ndestination.\"USA/small\" = { approval = 0.0 }",
+    );
+    let s = parse(&text);
+    let (sink, _) = run(&s);
+    let small = s.world.region("USA/small").unwrap();
+    let oem = s.world.region("USA/oem").unwrap();
+    let of = |r: RegionId| sink.licences.iter().filter(move |l| l.importer == r);
+    assert!(of(small).count() > 0 && of(oem).count() > 0);
+    assert!(of(small).all(|l| l.outcome != LicenceOutcome::Approved));
+    assert!(of(oem).any(|l| l.outcome == LicenceOutcome::Approved));
+
+    // An override naming the region applies to its cohorts, one naming a cohort before it.
+    let text = two_cohorts(60.0, 60.0).replace(
+        "lead-time-days = { uniform = [40, 80] }",
+        "lead-time-days = { uniform = [40, 80] }\ndestination.USA = { approval = 0.0 }\n\
+         destination.\"USA/oem\" = { approval = 1.0 }",
+    );
+    let s = parse(&text);
+    let (sink, _) = run(&s);
+    let of = |r: RegionId| sink.licences.iter().filter(move |l| l.importer == r);
+    assert!(of(small).all(|l| l.outcome != LicenceOutcome::Approved));
+    assert!(of(oem).all(|l| l.outcome != LicenceOutcome::Denied));
+    assert!(of(oem).any(|l| l.outcome == LicenceOutcome::Approved));
+
+    // A ban "to USA" stops the links into its cohorts.
+    let ban = two_cohorts(60.0, 60.0).replace(
+        "kind = \"export-licence\"\nexporter = \"CHN\"\nproducts = [\"magnet\"]\napproval = 0.7\nlead-time-days = { uniform = [40, 80] }",
+        "kind = \"export-ban\"\nexporter = \"CHN\"\ndestinations = [\"USA\"]",
+    );
+    let s = parse(&ban);
+    let (sink, _) = run(&s);
+    let chn = s.world.region("CHN").unwrap();
+    let shipped_after = |r: RegionId| {
+        sink.records
+            .iter()
+            .filter(|x| {
+                x.variable == Variable::Shipments
+                    && x.region == chn
+                    && x.partner == Some(r)
+                    && x.day > 10
+            })
+            .map(|x| x.value)
+            .sum::<f64>()
+    };
+    assert_eq!(shipped_after(s.world.region("USA/oem").unwrap()), 0.0);
+    assert_eq!(shipped_after(s.world.region("USA/small").unwrap()), 0.0);
+}
+
+#[test]
+fn issue_17_cohort_problems_are_all_reported_at_their_place() {
+    let text = format!(
+        r#"{BASE}
+[[cohort]]
+region = "USB"
+name = "a"
+products = ["motor"]
+share = 0.5
+
+[[cohort]]
+region = "USA"
+name = "b"
+products = ["motr", "magnet"]
+share = 1.5
+cover-days = -3
+
+[[cohort]]
+region = "USA"
+name = "b"
+products = ["motor"]
+share = 0.2
+
+[[cohort]]
+region = "USA"
+name = "Big"
+products = ["motor"]
+share = 0.6
+
+[[cohort]]
+region = "USA"
+name = "c"
+products = ["motor"]
+share = 0.7
+
+[[cohort]]
+region = "USA"
+name = "d"
+products = ["motor"]
+share = 0.5
+
+[[cohort]]
+region = "USA"
+name = "rest"
+products = ["motor"]
+share = 0.1
+colour = "red"
+"#
+    );
+    let err = validate_scenario(
+        SourceText {
+            name: "cohorts.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .unwrap_err();
+    let shown = err.to_string();
+    let expect = [
+        "unknown region `USB`",
+        "unknown product `motr`",
+        "`share` must be",
+        "`cover-days` must be",
+        "duplicate cohort (USA, b)",
+        "cohort name `Big` must be lower-case",
+        "cohort name `rest` is reserved",
+        "unknown key `colour`",
+        "shares of the cohorts of (USA, motor) sum to",
+        "USA has neither a facility nor final demand of `magnet`",
+    ];
+    for e in expect {
+        assert!(shown.contains(e), "missing `{e}` in:\n{shown}");
+    }
+    // Every diagnostic has a place in the scenario file.
+    assert!(err.0.iter().all(|d| d.file == "cohorts.toml" && d.line > 1));
+}
+
+/// Random cohorts on a random world: for some regions, some of the products they make or
+/// demand, with shares that may leave a rest and cover days that may be short.
+fn random_cohorts(world: &World, picks: &[(u8, u8, f64, f64)]) -> Vec<Cohort> {
+    let mut out: Vec<Cohort> = Vec::new();
+    let np = world.products.len();
+    for (k, &(r, p, share, cover)) in picks.iter().enumerate() {
+        let region = RegionId(u32::from(r) % world.regions.len() as u32);
+        let product = ProductId(u32::from(p) % np as u32);
+        let uses = world
+            .facilities
+            .iter()
+            .any(|f| f.region == region && f.product == product)
+            || world
+                .demands
+                .iter()
+                .any(|d| d.region == region && d.product == product);
+        let taken: f64 = out
+            .iter()
+            .filter(|c| c.region == region && c.products.contains(&product))
+            .map(|c| c.share)
+            .sum();
+        if !uses || taken + share > 1.0 {
+            continue;
+        }
+        out.push(Cohort {
+            region,
+            name: format!("c{k}"),
+            products: vec![product],
+            share,
+            cover_days: (cover > 0.5).then_some(cover * 40.0),
+        });
+    }
+    out
+}
+
+fn check(world: &World, cohorts: &[Cohort], seed: u64) -> Result<(), TestCaseError> {
+    let ex = expand_cohorts(world, cohorts);
+    let w = &ex.world;
+    // Shares into every (buyer, product) still sum to one; demand and capacity are conserved.
+    let mut into: BTreeMap<(u32, u32), f64> = BTreeMap::new();
+    for l in &w.links {
+        *into.entry((l.to.0, l.product.0)).or_default() += l.share;
+    }
+    for (k, s) in into {
+        prop_assert!((s - 1.0).abs() < 1e-9, "shares into {k:?} sum to {s}");
+    }
+    for p in 0..world.products.len() as u32 {
+        let cap = |w: &World| -> f64 {
+            w.facilities
+                .iter()
+                .filter(|f| f.product.0 == p)
+                .map(|f| f.capacity)
+                .sum()
+        };
+        let dem = |w: &World| -> f64 {
+            w.demands
+                .iter()
+                .filter(|d| d.product.0 == p)
+                .map(|d| d.quantity)
+                .sum()
+        };
+        prop_assert!((cap(world) - cap(w)).abs() <= 1e-9 * (1.0 + cap(world)));
+        prop_assert!((dem(world) - dem(w)).abs() <= 1e-9 * (1.0 + dem(world)));
+    }
+    let s = Scenario {
+        settings: Settings {
+            name: "cohorts".into(),
+            days: 120,
+            seed,
+            ..Settings::default()
+        },
+        world: w.clone(),
+        // A ban of the first region's exports from day 20 to day 80 so that stocks run down.
+        events: vec![event(
+            20,
+            Some(80),
+            EventKind::ExportBan(ExportBan {
+                exports: Exports {
+                    exporter: RegionId(0),
+                    products: ProductSelector::All,
+                    destinations: RegionSelector::All,
+                },
+            }),
+        )],
+    };
+    let mut e = Engine::new(&s, seed, 0);
+    while !e.finished() {
+        let day = e.state.day;
+        e.step(&mut NullSink);
+        for (n, nd) in e.state.today.nodes.iter().enumerate() {
+            let stock = e.state.stocks.stock[n];
+            let throughput = nd.stock_start.abs()
+                + nd.arrivals
+                + nd.release
+                + nd.consumption
+                + nd.purchase
+                + 1.0;
+            let residual =
+                stock - nd.stock_start - (nd.arrivals + nd.release - nd.consumption - nd.purchase);
+            prop_assert!(
+                residual.abs() <= 1e-9 * throughput,
+                "day {day} node {n}: {residual}"
+            );
+            prop_assert!(
+                stock >= -1e-9 * throughput,
+                "day {day} node {n}: stock {stock}"
+            );
+        }
+        if let Err(msg) = e.audit() {
+            return Err(TestCaseError::fail(format!("day {day}: {msg}")));
+        }
+    }
+    let summary = e.finish(&mut NullSink);
+    // A region's row sums its own node's and its cohorts' shortfall; a cohort has a row.
+    for row in &summary.rows {
+        prop_assert!(row.shortfall <= row.need_total * (1.0 + 1e-9) + 1e-9);
+        let family: Vec<RegionId> = (0..w.regions.len() as u32)
+            .map(RegionId)
+            .filter(|&r| r == row.region || w.regions[r.ix()].parent == Some(row.region))
+            .collect();
+        let sum: f64 = family
+            .iter()
+            .filter_map(|&r| e.node_totals(r, row.product))
+            .map(|t| t.shortfall)
+            .sum();
+        prop_assert!(
+            (row.shortfall - sum).abs() <= 1e-9 * (1.0 + sum),
+            "row {row:?}: shortfall {} but its nodes' {sum}",
+            row.shortfall
+        );
+    }
+    for (r, region) in w.regions.iter().enumerate() {
+        for p in 0..w.products.len() as u32 {
+            let (r, p) = (RegionId(r as u32), ProductId(p));
+            if region.parent.is_some() && e.node_totals(r, p).is_some() {
+                prop_assert!(summary.rows.iter().any(|x| x.region == r && x.product == p));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn issue_17_cohorts_keep_mass_balance_on_random_networks(
+        regions in 2usize..5,
+        chains in 1usize..3,
+        seed in 0u64..1_000_000,
+        picks in proptest::collection::vec((0u8..8, 0u8..16, 0.0f64..0.9, 0.0f64..1.0), 1..6),
+    ) {
+        let world = synthetic::world(regions, chains, seed);
+        let cohorts = random_cohorts(&world, &picks);
+        check(&world, &cohorts, seed)?;
+    }
+}
