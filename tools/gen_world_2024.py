@@ -110,6 +110,14 @@ SOURCES = [
      "https://whatariff.com/categories/motors", "China's share of world trade in electric motors (low: aggregator of Comtrade)"),
     ("energydigital-2024-turbines", "Energy Digital - China to supply Germany with the world's most powerful wind turbine (Green Power Denmark: ~2.6 GW of Chinese turbines in Europe)",
      "https://energydigital.com/articles/china-to-supply-germany-with-worlds-most-powerful-wind-turbine", "issue 17 facts section 6"),
+    ("crisil-2025-06", "Business Standard (PTI, CRISIL Ratings) - Rare earth magnet disruption of over 30 days may hit vehicle output, 10 Jun 2025",
+     "https://www.business-standard.com/industry/auto/rare-earth-magnet-disruption-of-over-30-days-may-hit-vehicle-output-rpt-125061000504_1.html",
+     "issue 17 facts section 4: most Indian automakers hold 4-6 weeks of inventory"),
+    ("acma-2025-05", "Moneycontrol - No visibility on magnet imports, may stock out in next 2 months: ACMA president",
+     "https://www.moneycontrol.com/automobile/no-visibility-on-magnet-imports-may-stock-out-in-next-2-months-acma-president-article-13246582.html",
+     "issue 17 facts section 4: OEM stocks may run dry in about 2 months (late May 2025)"),
+    ("zvei-2025-06", "dpa/Reuters - German electrical industry (ZVEI): some companies' inventories last only a few weeks or months, 4 Jun 2025",
+     "https://letschatstars.com/en/article/482", "issue 17 facts section 4"),
     ("heim-2023", "Heim & Vander Wal (2023) NdFeB Permanent Magnet Uses..., Minerals 13(10):1274 (encyclopedia.pub entry 50309)",
      "https://doi.org/10.3390/min13101274", "rows I007, I008, I010, I011"),
     ("ree-samarium", "Rare Earth Exchanges - Samarium's strategic comeback (Binnemans)",
@@ -727,6 +735,28 @@ for pid, name, eu, s, inp in END_USES:
             q(150, A, "assumption", "placeholder: value per kg of fitted magnet (~3x magnet price); only relative changes matter", unit="USD/kg"),
             q(0.5, A, "assumption", "components respond weakly to magnet scarcity"), q(60, A, "assumption", "long-term contracts", unit="days"))
 
+# Buyer cohorts (issue 17): the firms of a region that make the HRE-magnet components (motors,
+# generators, defence and industrial parts) are three groups with their own magnet and
+# component stocks, instead of one national stock shared out proportionally. No survey gives the
+# distribution of cover by firm size (issue 17 facts, section 4 gaps), so the split is an
+# assumption anchored on what firms and associations said in 2025: large OEMs and tier-1s with
+# about two months (ACMA: OEM stocks "may run dry in about 2 months"; CRISIL: 4-6 weeks for most
+# Indian automakers; Mahle "still had inventories" in June), tier-1/2 suppliers with about three
+# to four weeks (CLEPA on 4 June: more outages "in 3-4 weeks as inventories deplete"; Indian
+# component makers "may run out by end of May"), and small buyers with about two weeks (ZVEI:
+# some companies' inventories "last only a few weeks"). Shares of each region's demand and
+# capacity: 50 / 40 / 10 (assumption). (name, share, cover days, source, confidence, note)
+COHORT_PRODUCTS = ["ev-traction-motor", "wind-generator", "defence-system", "medical-other"]
+COHORT_REGIONS = ["USA", "EUU", "JPN", "KOR", "GBR", "CAN", "AUS", "IND"]
+COHORTS = [
+    ("oem", 0.5, 60, "acma-2025-05", "low",
+     "large OEMs and tier-1s: ~2 months of cover (ACMA: OEM stocks may run dry in about 2 months; CRISIL 4-6 weeks); share assumed"),
+    ("suppliers", 0.4, 25, "clepa-2025-06", "low",
+     "tier-1/2 component suppliers: 3-4 weeks of cover (CLEPA, 4 Jun 2025: more outages in 3-4 weeks as inventories deplete); share assumed"),
+    ("small", 0.1, 14, "zvei-2025-06", "low",
+     "small buyers: a few weeks of cover (ZVEI: some companies' inventories last only a few weeks); share assumed"),
+]
+
 # ---------------------------------------------------------------- recipes
 w = W("30-recipes.toml", "world-2024 dataset: recipes (inputs = units of input per unit of output: t REO / t metal /\nt product as the products say). Co-production is approximated by MASS ALLOCATION: each separated\noxide consumes its own mass of concentrate REO / recovery 0.9; the ore's element ratio is held by\nthe baseline demand pattern and the per-element separation capacities (data/README.md).")
 
@@ -1130,6 +1160,18 @@ for (b, ox) in sorted(OTHER_DEM, key=lambda k: (RIDS.index(k[0]), (OXIDES + ['sc
     w(f"growth = {q(0.03, A, 'assumption', 'non-magnet uses grow slowly')}")
     w(f"elasticity = {q(0.2, A, 'assumption', 'some substitution in catalysts, polishing, phosphors')}")
     w()
+
+# ---------------------------------------------------------------- cohorts
+w = W("65-cohorts.toml", "world-2024 dataset: buyer cohorts (issue 17): the firms of a region that make the HRE-magnet\ncomponents, in three groups with their own stocks, orders and licence applications\n(docs/model.md, Buyer cohorts). Cover days apply to every stock a cohort holds (its magnets and\nits components).")
+for r in COHORT_REGIONS:
+    for name, share, cover, src, conf, note in COHORTS:
+        w("[[cohort]]")
+        w(f'region = "{r}"')
+        w(f'name = "{name}"')
+        w("products = [" + ", ".join(f'"{p_}"' for p_ in COHORT_PRODUCTS) + "]")
+        w(f"share = {q(share, A, 'assumption', 'split of the region component makers by firm size (no survey found)')}")
+        w(f"cover-days = {cover}   # {src} ({conf}): {note}")
+        w()
 
 # ---------------------------------------------------------------- inventory
 w = W("70-inventory.toml", "world-2024 dataset: inventory policies (days of cover of the baseline need; initial = target).\nCalibration: EU suppliers shut lines ~2 months after the April 4 2025 controls (E014), consistent\nwith ~60 days of magnet stock at importers. Nodes not listed use the scenario's default-cover-days.")
