@@ -99,6 +99,25 @@ SOURCES = [
      "https://reqodata.com/en/rare-earth-magnet-manufacturers-and-suppliers", "row C018 (tier-2 producers 1,000-5,000 t/yr)"),
     ("adamas-star-group", "Adamas - China asks South Korean companies to halt exports to US defense firms (Star Group factory)",
      "https://www.adamasintel.com/?p=14959", "rows C019, T010"),
+    ("cstep-ev-motors", "CSTEP - India's EV manufacturing relies heavily on imported traction motors",
+     "https://cstep.in/publications-details.php?id=1423", "issue 17 facts section 6 (qualitative: traction motors imported)"),
+    ("acma-2025-components", "Business Standard (ACMA) - China rare earth magnet curbs a wake-up call for Indian auto component makers, 8 Jul 2025",
+     "https://www.business-standard.com/amp/industry/auto/china-rare-earth-magnet-curbs-wake-up-call-indian-auto-component-makers-125070801120_1.html",
+     "issue 17 facts section 6: India's auto-component imports USD 22.4 bn in FY2025, China 32%"),
+    ("ncfchina-suzuki", "NCF China - Suzuki halts Swift production: rare-earth parts from China failed to arrive",
+     "https://www.ncfchina.co.uk//news/68470fa0a4e348984720eeb0", "issue 17 facts S03 (Japan's first stoppage was an imported component)"),
+    ("whatariff-motors", "Whatariff - HS 8501 electric motors and generators: world trade USD 120 bn (2022), China 29.2% (UN Comtrade/ITC via a tariff site)",
+     "https://whatariff.com/categories/motors", "China's share of world trade in electric motors (low: aggregator of Comtrade)"),
+    ("energydigital-2024-turbines", "Energy Digital - China to supply Germany with the world's most powerful wind turbine (Green Power Denmark: ~2.6 GW of Chinese turbines in Europe)",
+     "https://energydigital.com/articles/china-to-supply-germany-with-worlds-most-powerful-wind-turbine", "issue 17 facts section 6"),
+    ("crisil-2025-06", "Business Standard (PTI, CRISIL Ratings) - Rare earth magnet disruption of over 30 days may hit vehicle output, 10 Jun 2025",
+     "https://www.business-standard.com/industry/auto/rare-earth-magnet-disruption-of-over-30-days-may-hit-vehicle-output-rpt-125061000504_1.html",
+     "issue 17 facts section 4: most Indian automakers hold 4-6 weeks of inventory"),
+    ("acma-2025-05", "Moneycontrol - No visibility on magnet imports, may stock out in next 2 months: ACMA president",
+     "https://www.moneycontrol.com/automobile/no-visibility-on-magnet-imports-may-stock-out-in-next-2-months-acma-president-article-13246582.html",
+     "issue 17 facts section 4: OEM stocks may run dry in about 2 months (late May 2025)"),
+    ("zvei-2025-06", "dpa/Reuters - German electrical industry (ZVEI): some companies' inventories last only a few weeks or months, 4 Jun 2025",
+     "https://letschatstars.com/en/article/482", "issue 17 facts section 4"),
     ("heim-2023", "Heim & Vander Wal (2023) NdFeB Permanent Magnet Uses..., Minerals 13(10):1274 (encyclopedia.pub entry 50309)",
      "https://doi.org/10.3390/min13101274", "rows I007, I008, I010, I011"),
     ("ree-samarium", "Rare Earth Exchanges - Samarium's strategic comeback (Binnemans)",
@@ -300,6 +319,40 @@ END_USES = [
 IMPORTERS = ("USA", "EUU", "JPN", "KOR", "GBR", "CAN", "AUS")
 IMPORTER_MIX = {"ev": 0.35, "wind": 0.12, "defence": 0.04, "electronics": 0.05, "other": 0.44}
 assert abs(sum(IMPORTER_MIX.values()) - 1) < 1e-12
+
+# Component trade (issue 17): part of a region's consumption of an end-use component is made
+# abroad (magnets fitted there) and shipped as the component, so a region can run short because
+# an imported part does. No source gives tonnages by route (no HS 8501.32/33 pull by partner in
+# the fact files: issue 17 facts, section 6 gaps), so the shares below are assumptions anchored on
+# what is documented: India relies heavily on imported traction motors (CSTEP) and buys 32% of its
+# auto components from China (ACMA); Japan's first stoppage was rare-earth parts from China that
+# did not arrive (Suzuki, S03); China makes 29% of the world's traded electric motors (Comtrade
+# via whatariff); Chinese turbines are a small part of Europe's installations (~2.6 GW). Each row:
+# (supplier, buyer, component, share of the buyer's consumption, source, confidence, note).
+# The buyer's own assembly (sized on its magnet use, which the magnet-export facts pin down) is
+# unchanged; its consumption is assembly / (1 - imported share); the supplier's own consumption
+# falls by what it exports, so its assembly (and every magnet flow) is unchanged too.
+COMPONENT_TRADE = [
+    ("CHN", "IND", "ev-traction-motor", 0.5, "cstep-ev-motors", "low",
+     "assumption anchored on CSTEP (India relies heavily on imported traction motors): half of India's EV motors imported from China"),
+    ("CHN", "IND", "medical-other", 0.32, "acma-2025-components", "low",
+     "China's share of India's auto-component imports (32%, FY2025) used as China's share of India's consumption of other magnet-bearing parts (assumption)"),
+    ("CHN", "JPN", "ev-traction-motor", 0.1, "ncfchina-suzuki", "assumption",
+     "Suzuki's Swift stopped for rare-earth parts from China (S03); share assumed"),
+    ("CHN", "JPN", "medical-other", 0.1, "ncfchina-suzuki", "assumption", "as ev-traction-motor"),
+    ("CHN", "EUU", "ev-traction-motor", 0.1, "whatariff-motors", "assumption",
+     "China makes 29% of traded electric motors; EU motor imports from China assumed 10% of its EV motor use"),
+    ("CHN", "EUU", "wind-generator", 0.05, "energydigital-2024-turbines", "low",
+     "~2.6 GW of Chinese turbines installed or planned in Europe against ~15-20 GW/yr installed: ~5% (derived, rough)"),
+    ("CHN", "USA", "medical-other", 0.1, "whatariff-motors", "assumption",
+     "China makes 29% of traded electric motors; US imports of Chinese industrial motors and appliances assumed 10% of its use (Section 301 tariffs on EV parts keep EV motors out)"),
+    ("JPN", "USA", "ev-traction-motor", 0.1, "chokepoint-assumption", "assumption",
+     "Japanese tier-1 motor makers supply US assembly plants (no tonnage found)"),
+    ("KOR", "USA", "ev-traction-motor", 0.1, "chokepoint-assumption", "assumption",
+     "Korean tier-1 motor makers supply US EV plants (no tonnage found)"),
+    ("JPN", "EUU", "medical-other", 0.05, "chokepoint-assumption", "assumption",
+     "Japanese industrial motors and actuators in EU machinery (no tonnage found)"),
+]
 
 
 def eu_share(r, eu):
@@ -682,6 +735,28 @@ for pid, name, eu, s, inp in END_USES:
             q(150, A, "assumption", "placeholder: value per kg of fitted magnet (~3x magnet price); only relative changes matter", unit="USD/kg"),
             q(0.5, A, "assumption", "components respond weakly to magnet scarcity"), q(60, A, "assumption", "long-term contracts", unit="days"))
 
+# Buyer cohorts (issue 17): the firms of a region that make the HRE-magnet components (motors,
+# generators, defence and industrial parts) are three groups with their own magnet and
+# component stocks, instead of one national stock shared out proportionally. No survey gives the
+# distribution of cover by firm size (issue 17 facts, section 4 gaps), so the split is an
+# assumption anchored on what firms and associations said in 2025: large OEMs and tier-1s with
+# about two months (ACMA: OEM stocks "may run dry in about 2 months"; CRISIL: 4-6 weeks for most
+# Indian automakers; Mahle "still had inventories" in June), tier-1/2 suppliers with about three
+# to four weeks (CLEPA on 4 June: more outages "in 3-4 weeks as inventories deplete"; Indian
+# component makers "may run out by end of May"), and small buyers with about two weeks (ZVEI:
+# some companies' inventories "last only a few weeks"). Shares of each region's demand and
+# capacity: 50 / 40 / 10 (assumption). (name, share, cover days, source, confidence, note)
+COHORT_PRODUCTS = ["ev-traction-motor", "wind-generator", "defence-system", "medical-other"]
+COHORT_REGIONS = ["USA", "EUU", "JPN", "KOR", "GBR", "CAN", "AUS", "IND"]
+COHORTS = [
+    ("oem", 0.5, 60, "acma-2025-05", "low",
+     "large OEMs and tier-1s: ~2 months of cover (ACMA: OEM stocks may run dry in about 2 months; CRISIL 4-6 weeks); share assumed"),
+    ("suppliers", 0.4, 25, "clepa-2025-06", "low",
+     "tier-1/2 component suppliers: 3-4 weeks of cover (CLEPA, 4 Jun 2025: more outages in 3-4 weeks as inventories deplete); share assumed"),
+    ("small", 0.1, 14, "zvei-2025-06", "low",
+     "small buyers: a few weeks of cover (ZVEI: some companies' inventories last only a few weeks); share assumed"),
+]
+
 # ---------------------------------------------------------------- recipes
 w = W("30-recipes.toml", "world-2024 dataset: recipes (inputs = units of input per unit of output: t REO / t metal /\nt product as the products say). Co-production is approximated by MASS ALLOCATION: each separated\noxide consumes its own mass of concentrate REO / recovery 0.9; the ore's element ratio is held by\nthe baseline demand pattern and the per-element separation capacities (data/README.md).")
 
@@ -1016,16 +1091,44 @@ for b in sorted(MAG_SHARES, key=RIDS.index):
         for m in MAGS:
             link("JPN", b, m, 0.0, A, "assumption", "candidate route")
 
-w("# --- components are assembled where they are used")
+w("# --- components: assembled where used, and imported along COMPONENT_TRADE (issue 17)")
 for r in MAG_DEM:
     for pid, name, eu, s, inp in END_USES:
-        link(r, r, pid, 1.0, A, "assumption", "components assembled in the region of final demand (no component trade)")
+        imports = [t for t in COMPONENT_TRADE if t[1] == r and t[2] == pid]
+        m = sum(t[3] for t in imports)
+        if not imports:
+            link(r, r, pid, 1.0, A, "assumption", "components assembled in the region of final demand")
+            continue
+        link(r, r, pid, round(1 - m, 6), A, "assumption", f"assembled at home: 1 - the imported shares ({m:g})")
+        for sup, _b, _p, sh, src, conf, note in imports:
+            link(sup, r, pid, sh, src, conf, f"component trade: {note}")
 
 # ---------------------------------------------------------------- demand
 w = W("60-demand.toml", "world-2024 dataset: final demand (t/yr). Magnet end uses per region (t of magnet fitted) and\n'other' uses of the separated oxides (catalysts, glass, polishing, phosphors, alloys, ceramics, and\nChina's La/Ce surplus), which carry the non-magnet tonnage of the 390,000 t mined.")
 DEM_SRC = {r: (CHN_EXP[r][1], CHN_EXP[r][2], f"China's magnet exports to it {CHN_EXP[r][0]:,.0f} t / China's share {CHN_SHARE[r][0]} ({CHN_EXP[r][3]}; {CHN_SHARE[r][3]})") for r in CHN_SHARE}
 DEM_SRC["CHN"] = ("adamas-2024-exports", "low", "China's output (94% of 280,000 t NdFeB + 3,200 t SmCo) less exports 58,152 t (D008)")
 DEM_SRC["JPN"] = ("argus-japan-2022", "low", "2,400 t from China (D015/E056 derived) + Japan's own output less its exports (P088: Japan < 9% of world output)")
+def assembly(r, pid):
+    eu = next(e[2] for e in END_USES if e[0] == pid)
+    return MAG_DEM[r] * eu_share(r, eu)
+
+
+def component_consumption(r, pid, own):
+    """Final demand of component `pid` in region r: its own assembly `own` grossed up by the
+    imported share, less what it exports (COMPONENT_TRADE); and a note saying so."""
+    m = sum(t[3] for t in COMPONENT_TRADE if t[1] == r and t[2] == pid)
+    cons = own / (1 - m)
+    exports = sum(t[3] * assembly(t[1], pid) / (1 - sum(u[3] for u in COMPONENT_TRADE if u[1] == t[1] and u[2] == pid))
+                  for t in COMPONENT_TRADE if t[0] == r and t[2] == pid)
+    assert cons - exports > 0, (r, pid, cons, exports)
+    note = ""
+    if m:
+        note += f"; consumption = assembly {own:,.1f} / (1 - imported share {m:g}) (component trade, issue 17)"
+    if exports:
+        note += f"; less component exports {exports:,.1f} t/yr (component trade, issue 17)"
+    return cons - exports, note
+
+
 for r in RIDS:
     if r not in MAG_DEM:
         continue
@@ -1033,11 +1136,12 @@ for r in RIDS:
     src, conf, n = DEM_SRC[r]
     for pid, name, eu, _s, inp in END_USES:
         s = eu_share(r, eu)
+        qty, trade = component_consumption(r, pid, dem * s)
         w("[[demand]]")
         w(f'region = "{r}"')
         w(f'product = "{pid}"')
         w(f'end-use = "{eu}"')
-        w(f"quantity = {q(dem * s, src, conf, f'{n}; {dem:,.0f} t/yr x {eu} share {s} (assumption: importers USA/EU/JPN/KOR/GBR/CAN/AUS ev 35%, wind 12%, defence 4%, electronics 5%, other 44%; elsewhere 30/10/2/25/33%; EV cross-checked with ~37,000 t RE for EV motors 2024, I024)', unit='t product/yr')}")
+        w(f"quantity = {q(qty, src, conf, f'{n}; {dem:,.0f} t/yr x {eu} share {s} (assumption: importers USA/EU/JPN/KOR/GBR/CAN/AUS ev 35%, wind 12%, defence 4%, electronics 5%, other 44%; elsewhere 30/10/2/25/33%; EV cross-checked with ~37,000 t RE for EV motors 2024, I024){trade}', unit='t product/yr')}")
         w(f"growth = {q(0.07, 'metalnomist-magnets', 'low', 'world magnet output 270,000 t 2023 -> 310,000 t 2025e (P086/P087) = ~7%/yr')}")
         el = 0.0 if eu == "defence" else 0.1
         w(f"elasticity = {q(el, A, 'assumption', 'magnets are a small cost share of the end product: short-run demand nearly inelastic')}")
@@ -1056,6 +1160,18 @@ for (b, ox) in sorted(OTHER_DEM, key=lambda k: (RIDS.index(k[0]), (OXIDES + ['sc
     w(f"growth = {q(0.03, A, 'assumption', 'non-magnet uses grow slowly')}")
     w(f"elasticity = {q(0.2, A, 'assumption', 'some substitution in catalysts, polishing, phosphors')}")
     w()
+
+# ---------------------------------------------------------------- cohorts
+w = W("65-cohorts.toml", "world-2024 dataset: buyer cohorts (issue 17): the firms of a region that make the HRE-magnet\ncomponents, in three groups with their own stocks, orders and licence applications\n(docs/model.md, Buyer cohorts). Cover days apply to every stock a cohort holds (its magnets and\nits components).")
+for r in COHORT_REGIONS:
+    for name, share, cover, src, conf, note in COHORTS:
+        w("[[cohort]]")
+        w(f'region = "{r}"')
+        w(f'name = "{name}"')
+        w("products = [" + ", ".join(f'"{p_}"' for p_ in COHORT_PRODUCTS) + "]")
+        w(f"share = {q(share, A, 'assumption', 'split of the region component makers by firm size (no survey found)')}")
+        w(f"cover-days = {cover}   # {src} ({conf}): {note}")
+        w()
 
 # ---------------------------------------------------------------- inventory
 w = W("70-inventory.toml", "world-2024 dataset: inventory policies (days of cover of the baseline need; initial = target).\nCalibration: EU suppliers shut lines ~2 months after the April 4 2025 controls (E014), consistent\nwith ~60 days of magnet stock at importers. Nodes not listed use the scenario's default-cover-days.")
