@@ -1,11 +1,18 @@
 //! Step 9, prices per (segment, product). With `gap` the segment's stock shortfall against
-//! target stock as a fraction of target stock and `τ̄` the need- and share-weighted tariff on
-//! the segment's supply,
+//! the stock its buyers aim for today, as a fraction of it, and `τ̄` the need- and
+//! share-weighted tariff on the segment's supply,
 //!
 //! ```text
-//! P* = P0 · (1 + τ̄) · exp(κ · gap)
-//! P  ← P + (P* − P) / adjust_days
+//! gap = Σ_n max(0, N̂_n·d_n − stock_n) / Σ_n N̂_n·d_n      (n: the segment's stocked nodes)
+//! P*  = P0 · (1 + τ̄) · exp(κ · gap)
+//! P   ← P + (P* − P) / adjust_days
 //! ```
+//!
+//! with `N̂` the 7-day average of the usage the node's users want (as in the order-up-to rule
+//! of step 7) and `d` its target days of cover. Measured against the baseline stock instead,
+//! an exporter's own chain that controls idle (its users want less and let their stocks run
+//! down with it) read as scarcity: China's Dy oxide rose 1.9x in May 2025 in the model where
+//! SMM's quotes were flat (issue 17, docs/calibration.md).
 //!
 //! Segments split when controls bite: the exporter's own segment keeps its stock and its price,
 //! the rest of the world's gap opens and its price rises. The run starts at `P*` without the
@@ -28,7 +35,10 @@ impl Engine<'_> {
         }
         for &n in &self.net.lists.stocked {
             let s = self.net.price_of[n];
-            let t = self.net.target_stock[n];
+            // The stock the node's buyers aim for today (their order-up-to rule's cover of the
+            // usage they now want), not the baseline's: a stock that falls because its users
+            // want less (an exporter's chain idled by controls) is no scarcity.
+            let t = st.orders.need_avg[n] * self.net.target_days[n];
             sc.gap_num[s] += (t - st.stocks.stock[n]).max(0.0);
             sc.gap_den[s] += t;
         }
