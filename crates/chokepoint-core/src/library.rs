@@ -46,6 +46,10 @@ pub const DATASETS: &[Dataset] = &[
                 include_str!("../../../data/world-2024/60-demand.toml"),
             ),
             (
+                "data/world-2024/65-cohorts.toml",
+                include_str!("../../../data/world-2024/65-cohorts.toml"),
+            ),
+            (
                 "data/world-2024/70-inventory.toml",
                 include_str!("../../../data/world-2024/70-inventory.toml"),
             ),
