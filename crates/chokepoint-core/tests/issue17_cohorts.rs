@@ -543,3 +543,102 @@ proptest! {
         check(&world, &cohorts, seed)?;
     }
 }
+
+#[test]
+fn issue_17_a_scenario_adds_cohorts_on_top_of_its_base_and_replaces_them() {
+    // The base is BASE's world as a dataset with one cohort; the scenario replaces its share
+    // and adds a second.
+    let world_part = &BASE[BASE.find("[[region]]").unwrap()..BASE.find("[[event]]").unwrap()];
+    let dataset = format!(
+        "{world_part}\n[[cohort]]\nregion = \"USA\"\nname = \"oem\"\nproducts = [\"motor\"]\nshare = 0.9\n"
+    );
+    let scenario = "[scenario]\nname = \"on base\"\nbase = \"builtin:test\"\nstart = 2025-01-01\n\
+        days = 30\n\n[[cohort]]\nregion = \"USA\"\nname = \"oem\"\nproducts = [\"motor\"]\n\
+        share = 0.6\n\n[[cohort]]\nregion = \"USA\"\nname = \"small\"\nproducts = [\"motor\"]\n\
+        share = 0.1\ncover-days = 5\n";
+    let bases = [("builtin:test", "test.toml", dataset.as_str())];
+    let s = parse_scenario(
+        SourceText {
+            name: "on-base.toml",
+            text: scenario,
+        },
+        &chokepoint_core::scenario::FixedBases(&bases),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let w = &s.world;
+    let codes: Vec<&str> = w.regions.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["CHN", "JPN", "USA", "USA/oem", "USA/small", "USA/rest"]
+    );
+    let motor = w.product("motor").unwrap();
+    let demand = |code: &str| {
+        let r = w.region(code).unwrap();
+        w.demands
+            .iter()
+            .filter(|d| d.region == r && d.product == motor)
+            .map(|d| d.quantity)
+            .sum::<f64>()
+    };
+    assert_eq!(demand("USA/oem"), 30.0 * 0.6);
+    assert_eq!(demand("USA/small"), 30.0 * 0.1);
+    assert!((demand("USA/rest") - 30.0 * 0.3).abs() < 1e-12);
+    assert_eq!(demand("USA"), 0.0);
+    // The small cohort's stocks hold its own cover; the others copy the region's policy.
+    let magnet = w.product("magnet").unwrap();
+    let policy = |code: &str| {
+        let r = w.region(code).unwrap();
+        w.inventories
+            .iter()
+            .find(|i| i.region == r && i.product == magnet)
+            .map(|i| i.initial_days)
+    };
+    assert_eq!(policy("USA/small"), Some(5.0));
+    assert_eq!(policy("USA/oem"), Some(60.0));
+    assert_eq!(policy("USA"), None);
+}
+
+#[test]
+fn issue_17_uncertain_numbers_that_cohorts_split_are_refused() {
+    let uncertain = BASE.replace(
+        "product = \"motor\"\ncapacity = 40",
+        "product = \"motor\"\ncapacity = { uniform = [35, 45] }",
+    );
+    assert_ne!(uncertain, BASE);
+    let cohort = |share: f64| {
+        format!(
+            "{uncertain}\n[[cohort]]\nregion = \"USA\"\nname = \"oem\"\nproducts = [\"motor\"]\n\
+             share = {share}\n"
+        )
+    };
+    let split = cohort(0.5);
+    let err = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &split,
+        },
+        &NoBases,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("facility USA motor capacity cannot be uncertain: cohorts split it"),
+        "{err}"
+    );
+    // One cohort taking the whole: the distribution now sets the cohort's facility.
+    let whole = cohort(1.0);
+    let v = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &whole,
+        },
+        &NoBases,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let oem = v.scenario.world.region("USA/oem").unwrap();
+    let target = &v.uncertainty.params[0].target;
+    let chokepoint_core::uncertain::Target::FacilityCapacity(i) = target else {
+        panic!("{target:?}");
+    };
+    assert_eq!(v.scenario.world.facilities[*i].region, oem);
+}
