@@ -642,3 +642,98 @@ fn issue_17_uncertain_numbers_that_cohorts_split_are_refused() {
     };
     assert_eq!(v.scenario.world.facilities[*i].region, oem);
 }
+
+#[test]
+fn issue_17_a_capacity_change_of_a_region_moves_its_cohorts_facilities_by_share() {
+    let text = two_cohorts(60.0, 60.0).replace(
+        "[[event]]\ndate = 2025-01-11",
+        "[[event]]\ndate = 2025-01-06\nkind = \"capacity\"\nregion = \"USA\"\nproduct = \"motor\"\n\
+         factor = 0.5\n\n[[event]]\ndate = 2025-01-11",
+    );
+    let s = parse(&text);
+    let (sink, _) = run(&s);
+    let motor = s.world.product("motor").unwrap();
+    let made = |code: &str, day| {
+        let r = s.world.region(code).unwrap();
+        series_at(&sink, Variable::Production, r, motor, day)
+    };
+    // Half of 40 a day: 14 for the cohort of share 0.7, 6 for the other, both short of demand.
+    assert!(
+        (made("USA/oem", 20) - 14.0).abs() < 1e-9,
+        "{}",
+        made("USA/oem", 20)
+    );
+    assert!(
+        (made("USA/small", 20) - 6.0).abs() < 1e-9,
+        "{}",
+        made("USA/small", 20)
+    );
+    assert!((made("USA/oem", 2) - 21.0).abs() < 1e-9);
+}
+
+fn series_at(sink: &VecSink, v: Variable, r: RegionId, p: ProductId, day: u32) -> f64 {
+    sink.records
+        .iter()
+        .find(|x| x.variable == v && x.region == r && x.product == p && x.day == day)
+        .map(|x| x.value)
+        .unwrap_or(f64::NAN)
+}
+
+#[test]
+fn issue_17_an_offtake_names_the_cohort_that_holds_the_trade() {
+    let text = format!(
+        "{}\n[[event]]\ndate = 2025-01-02\nkind = \"offtake\"\nbuyer = \"USA\"\nsupplier = \"CHN\"\n\
+         product = \"magnet\"\nrate = 1\n",
+        two_cohorts(60.0, 60.0)
+    );
+    let err = validate_scenario(
+        SourceText {
+            name: "offtake.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("no link CHN->USA for `magnet`: buyer cohorts hold this trade")
+            && err.contains("name a cohort as `buyer`: `USA/oem`, `USA/small`"),
+        "{err}"
+    );
+    let named = text.replace("buyer = \"USA\"", "buyer = \"USA/small\"");
+    parse(&named);
+}
+
+#[test]
+fn issue_17_a_regions_export_control_covers_its_cohorts_exports() {
+    // Japan buys motors from the United States; the United States bans that trade on day 10.
+    let text = two_cohorts(60.0, 60.0)
+        + "\n[[demand]]\nregion = \"JPN\"\nproduct = \"motor\"\nend-use = \"ev\"\nquantity = 5\n\
+           \n[[link]]\nfrom = \"USA\"\nto = \"JPN\"\nproduct = \"motor\"\nshare = 1\n\
+           transit-days = 10\n\n[[event]]\ndate = 2025-01-11\nkind = \"export-ban\"\n\
+           exporter = \"USA\"\ndestinations = [\"JPN\"]\n";
+    let s = parse(&text);
+    let (sink, _) = run(&s);
+    let (jpn, motor) = (
+        s.world.region("JPN").unwrap(),
+        s.world.product("motor").unwrap(),
+    );
+    let shipped = |code: &str, after: bool| {
+        let r = s.world.region(code).unwrap();
+        sink.records
+            .iter()
+            .filter(|x| {
+                x.variable == Variable::Shipments
+                    && x.region == r
+                    && x.partner == Some(jpn)
+                    && x.product == motor
+                    && (x.day > 10) == after
+            })
+            .map(|x| x.value)
+            .sum::<f64>()
+    };
+    for code in ["USA/oem", "USA/small"] {
+        assert!(shipped(code, false) > 0.0, "{code} ships before the ban");
+        assert_eq!(shipped(code, true), 0.0, "{code} ships after the ban");
+    }
+}
