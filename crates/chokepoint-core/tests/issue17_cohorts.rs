@@ -543,3 +543,197 @@ proptest! {
         check(&world, &cohorts, seed)?;
     }
 }
+
+#[test]
+fn issue_17_a_scenario_adds_cohorts_on_top_of_its_base_and_replaces_them() {
+    // The base is BASE's world as a dataset with one cohort; the scenario replaces its share
+    // and adds a second.
+    let world_part = &BASE[BASE.find("[[region]]").unwrap()..BASE.find("[[event]]").unwrap()];
+    let dataset = format!(
+        "{world_part}\n[[cohort]]\nregion = \"USA\"\nname = \"oem\"\nproducts = [\"motor\"]\nshare = 0.9\n"
+    );
+    let scenario = "[scenario]\nname = \"on base\"\nbase = \"builtin:test\"\nstart = 2025-01-01\n\
+        days = 30\n\n[[cohort]]\nregion = \"USA\"\nname = \"oem\"\nproducts = [\"motor\"]\n\
+        share = 0.6\n\n[[cohort]]\nregion = \"USA\"\nname = \"small\"\nproducts = [\"motor\"]\n\
+        share = 0.1\ncover-days = 5\n";
+    let bases = [("builtin:test", "test.toml", dataset.as_str())];
+    let s = parse_scenario(
+        SourceText {
+            name: "on-base.toml",
+            text: scenario,
+        },
+        &chokepoint_core::scenario::FixedBases(&bases),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let w = &s.world;
+    let codes: Vec<&str> = w.regions.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["CHN", "JPN", "USA", "USA/oem", "USA/small", "USA/rest"]
+    );
+    let motor = w.product("motor").unwrap();
+    let demand = |code: &str| {
+        let r = w.region(code).unwrap();
+        w.demands
+            .iter()
+            .filter(|d| d.region == r && d.product == motor)
+            .map(|d| d.quantity)
+            .sum::<f64>()
+    };
+    assert_eq!(demand("USA/oem"), 30.0 * 0.6);
+    assert_eq!(demand("USA/small"), 30.0 * 0.1);
+    assert!((demand("USA/rest") - 30.0 * 0.3).abs() < 1e-12);
+    assert_eq!(demand("USA"), 0.0);
+    // The small cohort's stocks hold its own cover; the others copy the region's policy.
+    let magnet = w.product("magnet").unwrap();
+    let policy = |code: &str| {
+        let r = w.region(code).unwrap();
+        w.inventories
+            .iter()
+            .find(|i| i.region == r && i.product == magnet)
+            .map(|i| i.initial_days)
+    };
+    assert_eq!(policy("USA/small"), Some(5.0));
+    assert_eq!(policy("USA/oem"), Some(60.0));
+    assert_eq!(policy("USA"), None);
+}
+
+#[test]
+fn issue_17_uncertain_numbers_that_cohorts_split_are_refused() {
+    let uncertain = BASE.replace(
+        "product = \"motor\"\ncapacity = 40",
+        "product = \"motor\"\ncapacity = { uniform = [35, 45] }",
+    );
+    assert_ne!(uncertain, BASE);
+    let cohort = |share: f64| {
+        format!(
+            "{uncertain}\n[[cohort]]\nregion = \"USA\"\nname = \"oem\"\nproducts = [\"motor\"]\n\
+             share = {share}\n"
+        )
+    };
+    let split = cohort(0.5);
+    let err = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &split,
+        },
+        &NoBases,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("facility USA motor capacity cannot be uncertain: cohorts split it"),
+        "{err}"
+    );
+    // One cohort taking the whole: the distribution now sets the cohort's facility.
+    let whole = cohort(1.0);
+    let v = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &whole,
+        },
+        &NoBases,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let oem = v.scenario.world.region("USA/oem").unwrap();
+    let target = &v.uncertainty.params[0].target;
+    let chokepoint_core::uncertain::Target::FacilityCapacity(i) = target else {
+        panic!("{target:?}");
+    };
+    assert_eq!(v.scenario.world.facilities[*i].region, oem);
+}
+
+#[test]
+fn issue_17_a_capacity_change_of_a_region_moves_its_cohorts_facilities_by_share() {
+    let text = two_cohorts(60.0, 60.0).replace(
+        "[[event]]\ndate = 2025-01-11",
+        "[[event]]\ndate = 2025-01-06\nkind = \"capacity\"\nregion = \"USA\"\nproduct = \"motor\"\n\
+         factor = 0.5\n\n[[event]]\ndate = 2025-01-11",
+    );
+    let s = parse(&text);
+    let (sink, _) = run(&s);
+    let motor = s.world.product("motor").unwrap();
+    let made = |code: &str, day| {
+        let r = s.world.region(code).unwrap();
+        series_at(&sink, Variable::Production, r, motor, day)
+    };
+    // Half of 40 a day: 14 for the cohort of share 0.7, 6 for the other, both short of demand.
+    assert!(
+        (made("USA/oem", 20) - 14.0).abs() < 1e-9,
+        "{}",
+        made("USA/oem", 20)
+    );
+    assert!(
+        (made("USA/small", 20) - 6.0).abs() < 1e-9,
+        "{}",
+        made("USA/small", 20)
+    );
+    assert!((made("USA/oem", 2) - 21.0).abs() < 1e-9);
+}
+
+fn series_at(sink: &VecSink, v: Variable, r: RegionId, p: ProductId, day: u32) -> f64 {
+    sink.records
+        .iter()
+        .find(|x| x.variable == v && x.region == r && x.product == p && x.day == day)
+        .map(|x| x.value)
+        .unwrap_or(f64::NAN)
+}
+
+#[test]
+fn issue_17_an_offtake_names_the_cohort_that_holds_the_trade() {
+    let text = format!(
+        "{}\n[[event]]\ndate = 2025-01-02\nkind = \"offtake\"\nbuyer = \"USA\"\nsupplier = \"CHN\"\n\
+         product = \"magnet\"\nrate = 1\n",
+        two_cohorts(60.0, 60.0)
+    );
+    let err = validate_scenario(
+        SourceText {
+            name: "offtake.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("no link CHN->USA for `magnet`: buyer cohorts hold this trade")
+            && err.contains("name a cohort as `buyer`: `USA/oem`, `USA/small`"),
+        "{err}"
+    );
+    let named = text.replace("buyer = \"USA\"", "buyer = \"USA/small\"");
+    parse(&named);
+}
+
+#[test]
+fn issue_17_a_regions_export_control_covers_its_cohorts_exports() {
+    // Japan buys motors from the United States; the United States bans that trade on day 10.
+    let text = two_cohorts(60.0, 60.0)
+        + "\n[[demand]]\nregion = \"JPN\"\nproduct = \"motor\"\nend-use = \"ev\"\nquantity = 5\n\
+           \n[[link]]\nfrom = \"USA\"\nto = \"JPN\"\nproduct = \"motor\"\nshare = 1\n\
+           transit-days = 10\n\n[[event]]\ndate = 2025-01-11\nkind = \"export-ban\"\n\
+           exporter = \"USA\"\ndestinations = [\"JPN\"]\n";
+    let s = parse(&text);
+    let (sink, _) = run(&s);
+    let (jpn, motor) = (
+        s.world.region("JPN").unwrap(),
+        s.world.product("motor").unwrap(),
+    );
+    let shipped = |code: &str, after: bool| {
+        let r = s.world.region(code).unwrap();
+        sink.records
+            .iter()
+            .filter(|x| {
+                x.variable == Variable::Shipments
+                    && x.region == r
+                    && x.partner == Some(jpn)
+                    && x.product == motor
+                    && (x.day > 10) == after
+            })
+            .map(|x| x.value)
+            .sum::<f64>()
+    };
+    for code in ["USA/oem", "USA/small"] {
+        assert!(shipped(code, false) > 0.0, "{code} ships before the ban");
+        assert_eq!(shipped(code, true), 0.0, "{code} ships after the ban");
+    }
+}
