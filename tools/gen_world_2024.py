@@ -1170,7 +1170,7 @@ for r in COHORT_REGIONS:
         w(f'name = "{name}"')
         w("products = [" + ", ".join(f'"{p_}"' for p_ in COHORT_PRODUCTS) + "]")
         w(f"share = {q(share, A, 'assumption', 'split of the region component makers by firm size (no survey found)')}")
-        w(f"cover-days = {cover}   # {src} ({conf}): {note}")
+        w(f"cover-days = {q(cover, src, conf, note, unit='days')}")
         w()
 
 # ---------------------------------------------------------------- inventory

@@ -142,7 +142,8 @@ fn world_2024_china_magnet_exports() {
             && w.products[link.product.ix()].stage == Stage::Magnet
         {
             exports += net.flow0[l] * 365.0;
-            if w.regions[link.to.ix()].code == "USA" {
+            // The US buyers are the region and its cohorts (`USA/oem`, ...).
+            if w.regions[w.home(link.to).ix()].code == "USA" {
                 usa += net.flow0[l] * 365.0;
             }
         }
@@ -315,5 +316,28 @@ fn every_library_scenario_parses_and_runs() {
         };
         let summary = simulate(&s, 1, &mut NullSink);
         let _ = summary;
+    }
+}
+
+/// Every TOML file of a dataset folder is embedded, in name order (the order `--data DIR`
+/// reads the folder in): a generated file the list forgets would silently drop part of the
+/// built-in world (65-cohorts.toml was missing once: the built-in run had no cohorts while
+/// `--data data/world-2024` had them).
+#[test]
+fn every_file_of_the_world_2024_folder_is_embedded_in_order() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/world-2024");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("data/world-2024")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| format!("data/world-2024/{n}"))
+        .collect();
+    on_disk.sort();
+    let d = DATASETS.iter().find(|d| d.name == "world-2024").unwrap();
+    let embedded: Vec<String> = d.files.iter().map(|(p, _)| p.to_string()).collect();
+    assert_eq!(embedded, on_disk);
+    for (p, text) in d.files {
+        let disk = std::fs::read_to_string(dir.join(p.trim_start_matches("data/world-2024/")));
+        assert_eq!(disk.as_deref().ok(), Some(*text), "{p}");
     }
 }
