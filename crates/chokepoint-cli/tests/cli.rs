@@ -419,11 +419,13 @@ fn catalogue_commands() {
 
 // ---- Monte Carlo ---------------------------------------------------------------------------
 
-const MC_FILES: [&str; 4] = [
+const MC_FILES: [&str; 6] = [
     "bands.csv",
     "distributions.csv",
     "paths.csv",
     "stockout.csv",
+    "stoppages.csv",
+    "stoppage_dates.csv",
 ];
 
 fn run_ok(dir: &Path, args: &[&str]) {
@@ -451,7 +453,7 @@ fn monte_carlo_bytes_do_not_depend_on_threads() {
         run_ok(&dir, &args);
         folders.push(read_files(&dir.join(&out)));
     }
-    assert_eq!(folders[0].len(), 5, "{:?}", folders[0].keys());
+    assert_eq!(folders[0].len(), MC_FILES.len() + 1, "{:?}", folders[0].keys());
     // Every file, the manifest included (it leaves `--threads` out of `args`), except `--out`.
     for f in &folders[1..] {
         for name in MC_FILES {
