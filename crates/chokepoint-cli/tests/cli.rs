@@ -17,6 +17,8 @@ mod issue16_faults;
 mod issue16_folders;
 #[path = "cli/issue17.rs"]
 mod issue17;
+#[path = "cli/issue17_backtests.rs"]
+mod issue17_backtests;
 
 const FILES: [&str; 5] = [
     "licences.csv",
@@ -453,7 +455,12 @@ fn monte_carlo_bytes_do_not_depend_on_threads() {
         run_ok(&dir, &args);
         folders.push(read_files(&dir.join(&out)));
     }
-    assert_eq!(folders[0].len(), MC_FILES.len() + 1, "{:?}", folders[0].keys());
+    assert_eq!(
+        folders[0].len(),
+        MC_FILES.len() + 1,
+        "{:?}",
+        folders[0].keys()
+    );
     // Every file, the manifest included (it leaves `--threads` out of `args`), except `--out`.
     for f in &folders[1..] {
         for name in MC_FILES {
