@@ -173,6 +173,10 @@ pub fn shard(data: &[u8]) {
             let _ = total.stockouts(day, k);
         }
     }
+    for k in 0..acc.n_stoppage_rows.min(MAX_BANDS) {
+        let _ = total.stopped_by(k, acc.days.saturating_sub(1));
+        let _ = total.stop_quantile(k, 50);
+    }
 }
 
 /// What `merge` trusts in a shard's `manifest.json`: its `shard` (`I/N`), which picks the part

@@ -1,18 +1,14 @@
 //! The commands that let a user audit what the tool ships: `chokepoint scenarios` (the scenario
-//! library), `chokepoint data` (every region, product, facility, link, demand, source and number
-//! of a dataset with its provenance, and the consistency check) and `chokepoint backtest`
-//! (simulated against observed monthly exports).
+//! library) and `chokepoint data` (every region, product, facility, link, demand, source and
+//! number of a dataset with its provenance, and the consistency check). `chokepoint backtest`
+//! (the model against history) is `backtest.rs`.
 
 use crate::table::aligned;
 use crate::{Failure, inputs, print_out};
 use anyhow::anyhow;
-use chokepoint_core::backtest::{
-    CHINA_MAGNET_EXPORTS_2025, FIRST_END_USE_STOPPAGES_2025, JAPAN_IMPORTS_FROM_CHINA_2010_11,
-    backtest, backtest_stoppages, parse_first_stoppages, parse_observations, products_at,
-};
 use chokepoint_core::check::{Severity, check_world};
 use chokepoint_core::library::{self, Builtins, DATASETS, SCENARIOS};
-use chokepoint_core::model::{Stage, World};
+use chokepoint_core::model::World;
 use chokepoint_core::scenario::{BaseResolver, SourceText, parse_scenario, parse_world};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -416,166 +412,4 @@ fn emit(header: &[&str], rows: Vec<Vec<String>>, args: &DataArgs) -> Result<(), 
         })
         .collect();
     print_out(&aligned(header, &left, &rows))
-}
-
-#[derive(Debug, Args)]
-pub struct BacktestArgs {
-    /// Scenario file, or `builtin:NAME` [default: builtin:april-2025]
-    scenario: Option<String>,
-    /// Random seed; overrides the scenario's `seed`
-    #[arg(long, value_name = "N")]
-    seed: Option<u64>,
-    /// Replace the scenario's base dataset (a TOML file or a folder of them)
-    #[arg(long, value_name = "PATH")]
-    data: Option<PathBuf>,
-    /// What to compare with history
-    #[arg(long, value_enum, default_value_t = Target::Exports)]
-    target: Target,
-}
-
-/// What `chokepoint backtest` compares with history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Target {
-    /// China's monthly magnet exports of 2025, total and to the USA
-    Exports,
-    /// China's monthly rare-earth exports to Japan, Sep 2010 - Mar 2011 [default scenario: builtin:japan-2010]
-    #[value(name = "japan-2010")]
-    Japan2010,
-    /// The first documented end-use production stoppage of 2025 in each region
-    Stoppages,
-}
-
-/// `chokepoint backtest --target stoppages`: the first day each region's end-use products ran
-/// short in the run against the first documented stoppage, with hits, misses, false alarms,
-/// the mean error in days and the order of regions.
-fn backtest_stoppages_cmd(
-    scenario: &chokepoint_core::scenario::Scenario,
-    seed: u64,
-) -> Result<(), Failure> {
-    let (file, text) = FIRST_END_USE_STOPPAGES_2025;
-    let observed = parse_first_stoppages(text).map_err(|e| Failure::Run(anyhow!("{file}: {e}")))?;
-    let bt = backtest_stoppages(scenario, seed, &observed)
-        .map_err(|e| Failure::input(anyhow!(e), None))?;
-    let mut out = format!(
-        "{}: seed {seed}; first end-use shortfall by region, simulated vs the first documented stoppage ({file})\n",
-        scenario.settings.name
-    );
-    let rows: Vec<Vec<String>> = bt
-        .rows
-        .iter()
-        .map(|r| {
-            let o = &r.observed;
-            vec![
-                o.region.clone(),
-                o.window.map_or("none".into(), |(a, b)| {
-                    if a == b {
-                        a.to_string()
-                    } else {
-                        format!("{a}..{b}")
-                    }
-                }),
-                r.simulated
-                    .as_ref()
-                    .map_or("none".into(), |(d, p)| format!("{d} ({p})")),
-                match (r.error_days, &o.window, &r.simulated) {
-                    (Some(e), _, _) => format!("{e:+} d"),
-                    (None, Some(_), None) => "miss".into(),
-                    (None, None, Some(_)) => "false alarm".into(),
-                    _ => "-".into(),
-                },
-                o.source.clone(),
-            ]
-        })
-        .collect();
-    out.push_str(&aligned(
-        &["region", "documented", "simulated", "error", "source"],
-        &[true, true, true, false, true],
-        &rows,
-    ));
-    let documented = bt
-        .rows
-        .iter()
-        .filter(|r| r.observed.window.is_some())
-        .count();
-    out.push_str(&format!(
-        "hits {} of {documented} documented; misses {}; false alarms {}; mean |error| {}; order {} of {} pairs as documented\n",
-        bt.hits,
-        bt.misses,
-        bt.false_alarms,
-        bt.mean_abs_error_days
-            .map_or("-".into(), |e| format!("{e:.1} days")),
-        bt.order.0,
-        bt.order.1
-    ));
-    print_out(&out)
-}
-
-/// `chokepoint backtest`: simulated vs observed monthly China magnet exports, total and to the
-/// USA, with the mean absolute percentage error of each series.
-pub fn backtest_cmd(args: BacktestArgs) -> Result<(), Failure> {
-    let default = match args.target {
-        Target::Japan2010 => "builtin:japan-2010".to_string(),
-        _ => format!("builtin:{}", library::DEFAULT_SCENARIO),
-    };
-    let spec = args.scenario.as_deref().unwrap_or(&default);
-    let (scenario, _, _) = crate::load(spec, args.data.as_deref())?;
-    let seed = args.seed.unwrap_or(scenario.settings.seed);
-    let ((file, text), what, stage) = match args.target {
-        Target::Stoppages => return backtest_stoppages_cmd(&scenario, seed),
-        Target::Exports => (CHINA_MAGNET_EXPORTS_2025, "magnet exports", Stage::Magnet),
-        Target::Japan2010 => (
-            JAPAN_IMPORTS_FROM_CHINA_2010_11,
-            "rare-earth oxide exports",
-            Stage::Separation,
-        ),
-    };
-    let observed = parse_observations(text).map_err(|e| Failure::Run(anyhow!("{file}: {e}")))?;
-    let products = products_at(&scenario.world, stage);
-    let bt = backtest(&scenario, seed, "CHN", products, &observed)
-        .map_err(|e| Failure::input(anyhow!(e), None))?;
-    let mut out = format!(
-        "{}: seed {seed}; China's {what} ({}), simulated vs observed ({file})\n",
-        scenario.settings.name, bt.unit
-    );
-    let rows: Vec<Vec<String>> = bt
-        .rows
-        .iter()
-        .map(|r| {
-            let err = r.observed.map_or("-".into(), |o| {
-                format!("{:+.0}%", 100.0 * (r.simulated - o) / o)
-            });
-            vec![
-                format!("{}-{:02}", r.year, r.month),
-                r.importer.clone().unwrap_or_else(|| "all".into()),
-                format!("{:.0}", r.simulated),
-                r.observed.map_or("-".into(), |o| format!("{o:.0}")),
-                err,
-                r.source.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    out.push_str(&aligned(
-        &["month", "to", "simulated", "observed", "error", "source"],
-        &[true, true, false, false, false, true],
-        &rows,
-    ));
-    // A series without observations (the total, when only one destination is observed) has
-    // no error to report.
-    for (e, (_, base)) in bt
-        .errors
-        .iter()
-        .zip(&bt.baseline)
-        .filter(|(e, _)| e.months > 0)
-    {
-        let to = e.importer.clone().unwrap_or_else(|| "all".into());
-        out.push_str(&format!(
-            "to {to}: MAPE {:.1}% over {} months; simulated/observed total {:.2}; simulated pre-control baseline {:.0} {}/month\n",
-            100.0 * e.mape,
-            e.months,
-            e.ratio_of_totals,
-            base,
-            bt.unit
-        ));
-    }
-    print_out(&out)
 }

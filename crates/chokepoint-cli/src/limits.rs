@@ -330,9 +330,12 @@ impl McShape {
                     + 12
             })
             .sum::<usize>() as f64;
+        // `stoppages.csv` has the layout of `stockout.csv` (a row per day and stoppage row),
+        // so its rows count as more stock nodes.
         let stockout_label_bytes = labels
             .stock_nodes
             .iter()
+            .chain(&labels.stoppages)
             .map(|l| 10 + l.region.len() + l.product.len() + 6)
             .sum::<usize>() as f64;
         McShape {
@@ -343,7 +346,7 @@ impl McShape {
             series: labels.series.len() as f64,
             sources: sources as f64,
             metrics: labels.metrics.len() as f64,
-            stock_nodes: labels.stock_nodes.len() as f64,
+            stock_nodes: (labels.stock_nodes.len() + labels.stoppages.len()) as f64,
             band_label_bytes,
             stockout_label_bytes,
         }

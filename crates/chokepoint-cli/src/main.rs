@@ -4,6 +4,7 @@
 
 mod ario;
 mod ario_folder;
+mod backtest;
 mod catalogue;
 mod inputs;
 mod limits;
@@ -49,8 +50,9 @@ enum Command {
     /// List a dataset's regions, products, facilities, links, demand, sources or numbers with
     /// their provenance, or check its consistency
     Data(catalogue::DataArgs),
-    /// Compare simulated monthly China magnet exports with observed 2025 customs figures
-    Backtest(catalogue::BacktestArgs),
+    /// Compare the model with history: China's 2025 magnet exports, the first end-use stoppages
+    /// of 2025, the 2010-11 flows to Japan and 2025 prices, each with its error measure
+    Backtest(backtest::BacktestArgs),
     /// Run the ARIO input-output model (BoARIO 0.7.2 compatible) on an MRIO, optionally fed
     /// by a `chokepoint run` folder's end-use shortfalls (see docs/ario.md)
     Ario(Box<ario::Args>),
@@ -195,7 +197,7 @@ fn main() -> ExitCode {
         Command::Validate { scenario, data } => validate(&scenario, data.as_deref()),
         Command::Scenarios => catalogue::scenarios(),
         Command::Data(args) => catalogue::data(args),
-        Command::Backtest(args) => catalogue::backtest_cmd(args),
+        Command::Backtest(args) => backtest::backtest_cmd(args),
         Command::Merge { shards, out } => {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }

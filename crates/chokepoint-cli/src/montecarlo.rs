@@ -133,6 +133,11 @@ pub struct Labels {
     /// The metrics of `distributions.csv` and the columns of `paths.csv`.
     pub metrics: Vec<MetricLabel>,
     pub stockout_threshold: f64,
+    /// The rows of `stoppages.csv`: a reported region with product `all` (any of its end-use
+    /// products), or one of its end-use products. Absent from the labels of shards written
+    /// before format 3, which `merge` refuses for their `partial.bin`.
+    #[serde(default)]
+    pub stoppages: Vec<NodeLabel>,
 }
 
 /// A daily series, named as in `timeseries.csv`.
@@ -242,6 +247,14 @@ impl Labels {
                         region,
                         product,
                     }
+                })
+                .collect(),
+            stoppages: set
+                .stoppage_rows
+                .iter()
+                .map(|row| NodeLabel {
+                    region: region(row.region),
+                    product: row.product.map_or_else(|| "all".to_string(), product),
                 })
                 .collect(),
         }
@@ -412,6 +425,7 @@ fn write_result(
         }
     }
     folder.finish_csv(w)?;
+    write_stoppages(folder, acc, labels, start)?;
     // distributions.csv
     let mut w = folder.csv(
         "distributions.csv",
@@ -432,6 +446,81 @@ fn write_result(
     }
     folder.finish_csv(w)?;
     write_paths_csv(folder, labels, &acc.rows)
+}
+
+/// `stoppages.csv` (per date and stoppage row, the paths whose first end-use shortfall came on
+/// or before it) and `stoppage_dates.csv` (per row, the quantiles of that first date).
+fn write_stoppages(
+    folder: &mut RunFolder,
+    acc: &Accumulator,
+    labels: &Labels,
+    start: Date,
+) -> anyhow::Result<()> {
+    let probability = |c: u64| {
+        if acc.paths > 0 {
+            c as f64 / acc.paths as f64
+        } else {
+            f64::NAN
+        }
+    };
+    let mut w = folder.csv(
+        "stoppages.csv",
+        [
+            "date",
+            "region",
+            "product",
+            "paths",
+            "stopped_paths",
+            "probability",
+        ],
+    )?;
+    let paths = acc.paths.to_string();
+    for day in 0..acc.days {
+        let date = date_string(start, day);
+        for (k, l) in labels.stoppages.iter().enumerate() {
+            let stopped = acc.stopped_by(k, day);
+            w.write_record([
+                date.as_str(),
+                &l.region,
+                &l.product,
+                &paths,
+                &stopped.to_string(),
+                &num(probability(stopped)),
+            ])?;
+        }
+    }
+    folder.finish_csv(w)?;
+    let mut w = folder.csv(
+        "stoppage_dates.csv",
+        [
+            "region",
+            "product",
+            "paths",
+            "stopped_paths",
+            "probability",
+            "p5",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+        ],
+    )?;
+    for (k, l) in labels.stoppages.iter().enumerate() {
+        let by_end = acc.stopped_by(k, acc.days.saturating_sub(1));
+        let mut rec = vec![
+            l.region.clone(),
+            l.product.clone(),
+            paths.clone(),
+            by_end.to_string(),
+            num(probability(by_end)),
+        ];
+        for q in montecarlo::QUANTILES {
+            let day = acc.stop_quantile(k, (q * 100.0).round() as u64);
+            rec.push(day.map_or(String::new(), |d| date_string(start, d)));
+        }
+        w.write_record(&rec)?;
+    }
+    folder.finish_csv(w)
 }
 
 /// The run a Monte Carlo folder holds (all of it, or one shard), as its manifest records it.
@@ -486,6 +575,11 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
 
 fn threads(t: Option<usize>) -> usize {
     t.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `--threads T`, or every core when it is not given.
+pub(crate) fn threads_or_cores(t: Option<usize>) -> usize {
+    threads(t)
 }
 
 fn load(
@@ -1131,12 +1225,24 @@ mod tests {
                 product: "magnet".into(),
             }],
             stockout_threshold: 0.01,
+            stoppages: vec![NodeLabel {
+                region: "USA".into(),
+                product: "all".into(),
+            }],
         };
         let text = serde_json::to_string(&labels).unwrap();
         assert_eq!(
             text,
-            r#"{"start":"2025-03-01","days":2,"series":[["shipments","CHN","USA","oxide","t/day"]],"stock_nodes":[["USA","magnet"]],"metrics":[["shortfall_units:USA:magnet","t","shortfall_units","USA","magnet"]],"stockout_threshold":0.01}"#
+            r#"{"start":"2025-03-01","days":2,"series":[["shipments","CHN","USA","oxide","t/day"]],"stock_nodes":[["USA","magnet"]],"metrics":[["shortfall_units:USA:magnet","t","shortfall_units","USA","magnet"]],"stockout_threshold":0.01,"stoppages":[["USA","all"]]}"#
         );
         assert_eq!(serde_json::from_str::<Labels>(&text).unwrap(), labels);
+        // Labels of a shard written before issue 17 read with no stoppage rows.
+        let old = text.replace(r#","stoppages":[["USA","all"]]"#, "");
+        assert!(
+            serde_json::from_str::<Labels>(&old)
+                .unwrap()
+                .stoppages
+                .is_empty()
+        );
     }
 }

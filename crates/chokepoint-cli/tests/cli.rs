@@ -17,6 +17,8 @@ mod issue16_faults;
 mod issue16_folders;
 #[path = "cli/issue17.rs"]
 mod issue17;
+#[path = "cli/issue17_backtests.rs"]
+mod issue17_backtests;
 #[path = "cli/issue17_cohorts.rs"]
 mod issue17_cohorts;
 
@@ -421,11 +423,13 @@ fn catalogue_commands() {
 
 // ---- Monte Carlo ---------------------------------------------------------------------------
 
-const MC_FILES: [&str; 4] = [
+const MC_FILES: [&str; 6] = [
     "bands.csv",
     "distributions.csv",
     "paths.csv",
     "stockout.csv",
+    "stoppages.csv",
+    "stoppage_dates.csv",
 ];
 
 fn run_ok(dir: &Path, args: &[&str]) {
@@ -453,7 +457,12 @@ fn monte_carlo_bytes_do_not_depend_on_threads() {
         run_ok(&dir, &args);
         folders.push(read_files(&dir.join(&out)));
     }
-    assert_eq!(folders[0].len(), 5, "{:?}", folders[0].keys());
+    assert_eq!(
+        folders[0].len(),
+        MC_FILES.len() + 1,
+        "{:?}",
+        folders[0].keys()
+    );
     // Every file, the manifest included (it leaves `--threads` out of `args`), except `--out`.
     for f in &folders[1..] {
         for name in MC_FILES {

@@ -15,6 +15,7 @@ use crate::event::Day;
 use crate::model::{ProductId, RegionId, Stage, World};
 use crate::record::{LicenceRecord, Record, Sink, Variable};
 use crate::scenario::Scenario;
+use crate::uncertain::Uncertainty;
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
@@ -169,6 +170,71 @@ pub struct Backtest {
     pub baseline: Vec<(Option<String>, f64)>,
 }
 
+/// A calendar month, (year, month).
+pub type Month = (i16, i8);
+
+/// The error of each series of `importers` (`None`: the total) over the rows of the months
+/// `keep` accepts that have a positive observation: MAPE and the ratio of totals.
+pub fn series_errors(
+    rows: &[BacktestRow],
+    importers: &[Option<String>],
+    keep: impl Fn(Month) -> bool,
+) -> Vec<SeriesError> {
+    importers
+        .iter()
+        .map(|imp| {
+            let pairs: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.importer == *imp && keep((r.year, r.month)))
+                .filter_map(|r| r.observed.filter(|o| *o > 0.0).map(|o| (r.simulated, o)))
+                .collect();
+            let n = pairs.len();
+            SeriesError {
+                importer: imp.clone(),
+                months: n,
+                mape: if n == 0 {
+                    f64::NAN
+                } else {
+                    pairs.iter().map(|(s, o)| (s - o).abs() / o).sum::<f64>() / n as f64
+                },
+                ratio_of_totals: pairs.iter().map(|p| p.0).sum::<f64>()
+                    / pairs.iter().map(|p| p.1).sum::<f64>(),
+            }
+        })
+        .collect()
+}
+
+/// The calibration's objective (docs/calibration.md): the total's MAPE plus half the MAPE of
+/// each destination series, over the series that have observed months; NaN when none has.
+pub fn objective(errors: &[SeriesError]) -> f64 {
+    let terms: Vec<f64> = errors
+        .iter()
+        .filter(|e| e.months > 0)
+        .map(|e| match e.importer {
+            None => e.mape,
+            Some(_) => 0.5 * e.mape,
+        })
+        .collect();
+    if terms.is_empty() {
+        f64::NAN
+    } else {
+        terms.iter().sum()
+    }
+}
+
+impl Backtest {
+    /// The errors over the fitting window (months before `hold_out_from`) and over the
+    /// held-out months (from it on), series as in [`Backtest::errors`].
+    pub fn split(&self, hold_out_from: Month) -> (Vec<SeriesError>, Vec<SeriesError>) {
+        let importers: Vec<Option<String>> =
+            self.errors.iter().map(|e| e.importer.clone()).collect();
+        (
+            series_errors(&self.rows, &importers, |m| m < hold_out_from),
+            series_errors(&self.rows, &importers, |m| m >= hold_out_from),
+        )
+    }
+}
+
 /// Magnet-stage products (HS 8505.11 permanent magnets).
 pub fn magnet_products(world: &World) -> Vec<ProductId> {
     products_at(world, Stage::Magnet)
@@ -246,28 +312,7 @@ pub fn backtest(
             });
         }
     }
-    let errors = importers
-        .iter()
-        .map(|imp| {
-            let pairs: Vec<(f64, f64)> = rows
-                .iter()
-                .filter(|r| r.importer == *imp)
-                .filter_map(|r| r.observed.filter(|o| *o > 0.0).map(|o| (r.simulated, o)))
-                .collect();
-            let n = pairs.len();
-            SeriesError {
-                importer: imp.clone(),
-                months: n,
-                mape: if n == 0 {
-                    f64::NAN
-                } else {
-                    pairs.iter().map(|(s, o)| (s - o).abs() / o).sum::<f64>() / n as f64
-                },
-                ratio_of_totals: pairs.iter().map(|p| p.0).sum::<f64>()
-                    / pairs.iter().map(|p| p.1).sum::<f64>(),
-            }
-        })
-        .collect();
+    let errors = series_errors(&rows, &importers, |_| true);
     // Pre-control baseline: the daily rate before the first event, as 365/12 days.
     let first_event = scenario.events.iter().map(|e| e.start).min().unwrap_or(0);
     let mut pre = MonthlyExports::new(ex, sink.products.clone(), scenario.settings.start);
@@ -524,6 +569,438 @@ pub fn backtest_stoppages(
         }
     }
     Ok(score_stoppages(observed, &simulated))
+}
+
+// ---- Fit on part of the series, report the rest ------------------------------------------
+
+/// Why `--fit` cannot set a parameter to a value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    #[error("`{name}` is not a parameter a fit can set")]
+    UnknownParameter {
+        name: String,
+        /// What it can set on this scenario: [`FIT_SETTINGS`] and the uncertain parameters.
+        known: Vec<String>,
+    },
+    #[error("{name} = {value} is outside {range}")]
+    OutOfRange {
+        name: String,
+        value: f64,
+        range: String,
+    },
+    #[error("a fit needs at least one value of `{0}`")]
+    NoValues(String),
+}
+
+/// The scenario settings a fit can set, besides the scenario's uncertain parameters.
+pub const FIT_SETTINGS: [&str; 2] = ["adaptation-rate", "fill-memory-days"];
+
+/// `central` with parameter `name` at `value`: a setting of [`FIT_SETTINGS`] (checked as the
+/// scenario parser checks it), or an uncertain parameter of `unc` named by its label (e.g.
+/// `event E003 approval`; inside its distribution's support), every other uncertain parameter
+/// at its central value, so that the scenario is the central one but for `name`.
+pub fn with_parameter(
+    central: &Scenario,
+    unc: &Uncertainty,
+    name: &str,
+    value: f64,
+) -> Result<Scenario, FitError> {
+    let out_of = |range: &str| FitError::OutOfRange {
+        name: name.into(),
+        value,
+        range: range.into(),
+    };
+    match name {
+        "adaptation-rate" => {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(out_of("[0, 1]"));
+            }
+            let mut s = central.clone();
+            s.settings.adaptation_rate = value;
+            return Ok(s);
+        }
+        "fill-memory-days" => {
+            if !(value > 0.0 && value.is_finite()) {
+                return Err(out_of("(0, ∞) days"));
+            }
+            let mut s = central.clone();
+            s.settings.fill_memory_days = value;
+            return Ok(s);
+        }
+        _ => {}
+    }
+    let Some(i) = unc.params.iter().position(|p| p.label == name) else {
+        let mut known: Vec<String> = FIT_SETTINGS.iter().map(|s| s.to_string()).collect();
+        known.extend(unc.params.iter().map(|p| p.label.clone()));
+        return Err(FitError::UnknownParameter {
+            name: name.into(),
+            known,
+        });
+    };
+    let (lo, hi) = unc.params[i].dist.support();
+    if !(lo..=hi).contains(&value) {
+        return Err(out_of(&format!("its distribution's support [{lo}, {hi}]")));
+    }
+    let mut values: Vec<f64> = unc.params.iter().map(|p| p.dist.central()).collect();
+    values[i] = value;
+    Ok(central.with_draws(unc, &values))
+}
+
+/// One value of a fit: the exports backtest's errors over the fitting window and over the
+/// held-out months ([`Backtest::split`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitPoint {
+    pub value: f64,
+    pub fit: Vec<SeriesError>,
+    pub held_out: Vec<SeriesError>,
+}
+
+/// A grid fit of one parameter: every value's errors and the one with the least
+/// [`objective`] over the fitting window (the first of equals; `None` when no value has an
+/// observed month in the window).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    pub parameter: String,
+    pub hold_out_from: Month,
+    pub points: Vec<FitPoint>,
+    pub best: Option<usize>,
+}
+
+/// Runs the exports backtest of `central` with `parameter` at each of `values` (on a local
+/// pool of `threads` threads; the result does not depend on it) and chooses the value with the
+/// least in-window objective. Its held-out errors are then an out-of-sample figure: the
+/// held-out months played no part in the choice.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_exports(
+    central: &Scenario,
+    unc: &Uncertainty,
+    parameter: &str,
+    values: &[f64],
+    seed: u64,
+    exporter: &str,
+    products: &[ProductId],
+    observed: &[Observation],
+    hold_out_from: Month,
+    threads: usize,
+) -> Result<Fit, String> {
+    if values.is_empty() {
+        return Err(FitError::NoValues(parameter.into()).to_string());
+    }
+    let scenarios = values
+        .iter()
+        .map(|&v| with_parameter(central, unc, parameter, v))
+        .collect::<Result<Vec<Scenario>, FitError>>()
+        .map_err(|e| e.to_string())?;
+    let run = |(s, &value): (&Scenario, &f64)| -> Result<FitPoint, String> {
+        let bt = backtest(s, seed, exporter, products.to_vec(), observed)?;
+        let (fit, held_out) = bt.split(hold_out_from);
+        Ok(FitPoint {
+            value,
+            fit,
+            held_out,
+        })
+    };
+    let runs = || -> Result<Vec<FitPoint>, String> {
+        use rayon::prelude::*;
+        scenarios.par_iter().zip(values).map(run).collect()
+    };
+    let points = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(runs)?,
+        Err(_) => scenarios
+            .iter()
+            .zip(values)
+            .map(run)
+            .collect::<Result<_, _>>()?,
+    };
+    let mut best: Option<usize> = None;
+    for (i, p) in points.iter().enumerate() {
+        let o = objective(&p.fit);
+        if !o.is_nan() && best.is_none_or(|b| o < objective(&points[b].fit)) {
+            best = Some(i);
+        }
+    }
+    Ok(Fit {
+        parameter: parameter.into(),
+        hold_out_from,
+        points,
+        best,
+    })
+}
+
+// ---- Prices ---------------------------------------------------------------------------------
+
+/// Observed 2025 price ratios (China's own change; the premium outside China), embedded.
+pub const PRICE_TARGETS_2025: (&str, &str) = (
+    "data/observed/price-targets-2025.csv",
+    include_str!("../../../data/observed/price-targets-2025.csv"),
+);
+
+/// What an observed price ratio compares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PriceMeasure {
+    /// The region's price on the date ÷ its price on `base` (China's own price change, in
+    /// local currency: no exchange rate in it).
+    Change { base: Date },
+    /// The region's price ÷ the price of `base` on the same date (the premium outside China).
+    Premium { base: String },
+}
+
+/// One observed price ratio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceTarget {
+    pub measure: PriceMeasure,
+    /// Product code of the scenario's world.
+    pub product: String,
+    pub region: String,
+    pub date: Date,
+    pub value: f64,
+    pub source: String,
+    pub confidence: String,
+}
+
+impl PriceTarget {
+    pub fn is_change(&self) -> bool {
+        matches!(self.measure, PriceMeasure::Change { .. })
+    }
+}
+
+/// Parses `kind,product,region,date,base,value,source,confidence`: kind `change` (base a date)
+/// or `premium` (base a region); lines starting with `#` are comments. Errors name the line.
+pub fn parse_price_targets(text: &str) -> Result<Vec<PriceTarget>, String> {
+    let mut out = Vec::new();
+    for (i, f) in data_rows(
+        text,
+        "kind,product,region,date,base,value,source,confidence",
+    )? {
+        let bad = |what: &str| format!("line {i}: {what}");
+        let date = |s: &str| {
+            s.parse::<Date>()
+                .map_err(|e| bad(&format!("bad date `{s}`: {e}")))
+        };
+        let measure = match f[0] {
+            "change" => PriceMeasure::Change { base: date(f[4])? },
+            "premium" => PriceMeasure::Premium { base: f[4].into() },
+            k => {
+                return Err(bad(&format!(
+                    "kind `{k}` is neither `change` nor `premium`"
+                )));
+            }
+        };
+        let value: f64 = f[5].parse().map_err(|_| bad("bad value"))?;
+        if !(value > 0.0 && value.is_finite()) {
+            return Err(bad("a price ratio must be positive"));
+        }
+        out.push(PriceTarget {
+            measure,
+            product: f[1].into(),
+            region: f[2].into(),
+            date: date(f[3])?,
+            value,
+            source: f[6].into(),
+            confidence: f[7].into(),
+        });
+    }
+    Ok(out)
+}
+
+/// One observed ratio against the run's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceRow {
+    pub target: PriceTarget,
+    /// The run's ratio; `None` when a date is outside the run.
+    pub simulated: Option<f64>,
+    /// `ln(simulated / observed)`.
+    pub log_error: Option<f64>,
+}
+
+/// The error of one kind of ratio: the mean of |ln(simulated / observed)| over the rows with
+/// both (0 = exact; 0.69 = off by a factor of 2 on average, either way).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceError {
+    pub n: usize,
+    pub mean_abs_log: f64,
+}
+
+/// The price backtest: per observed ratio, and the error of each kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceBacktest {
+    pub rows: Vec<PriceRow>,
+    pub change: PriceError,
+    pub premium: PriceError,
+}
+
+/// Runs `scenario` with `seed` (path 0, as [`simulate`]) and compares its price ratios with
+/// the observed ones. A region's price is its segment's (China's own, or the rest of the
+/// world's), as `timeseries.csv` reports it, on the date's day.
+pub fn backtest_prices(
+    scenario: &Scenario,
+    seed: u64,
+    targets: &[PriceTarget],
+) -> Result<PriceBacktest, String> {
+    let world = &scenario.world;
+    let region = |code: &str| {
+        world.region(code).ok_or_else(|| {
+            format!("region `{code}` of the price targets is not a region of the scenario")
+        })
+    };
+    let start = scenario.settings.start;
+    let day_of = |d: &Date| -> Option<Day> {
+        let days = start.until(*d).ok()?.get_days();
+        u32::try_from(days)
+            .ok()
+            .filter(|&day| day >= scenario.settings.report_from && day < scenario.settings.days)
+    };
+    // Per target: (day, region, product) of its numerator and of its denominator.
+    type Point = (Option<Day>, RegionId, ProductId);
+    let mut wanted: Vec<(Point, Point)> = Vec::new();
+    for t in targets {
+        let p = world
+            .products
+            .iter()
+            .position(|p| p.code == t.product)
+            .ok_or_else(|| {
+                format!(
+                    "product `{}` of the price targets is not a product of the scenario",
+                    t.product
+                )
+            })?;
+        let p = ProductId(p as u32);
+        let r = region(&t.region)?;
+        let day = day_of(&t.date);
+        let base = match &t.measure {
+            PriceMeasure::Change { base } => (day_of(base), r, p),
+            PriceMeasure::Premium { base } => (day, region(base)?, p),
+        };
+        wanted.push(((day, r, p), base));
+    }
+    let mut engine = crate::engine::Engine::new(scenario, seed, 0);
+    let np = engine.net.np;
+    // (day, price index) → price, for every point a target reads.
+    let mut points: BTreeMap<(Day, usize), f64> = wanted
+        .iter()
+        .flat_map(|(a, b)| [*a, *b])
+        .filter_map(|(day, r, p)| Some((day?, engine.net.price_of[r.ix() * np + p.ix()])))
+        .map(|k| (k, f64::NAN))
+        .collect();
+    while !engine.finished() {
+        let day = engine.state.day;
+        engine.step(&mut crate::record::NullSink);
+        for ((_, i), v) in points.range_mut((day, 0)..=(day, usize::MAX)) {
+            *v = engine.state.market.price[*i];
+        }
+    }
+    let price = |(day, r, p): Point| -> Option<f64> {
+        let i = engine.net.price_of[r.ix() * np + p.ix()];
+        points.get(&(day?, i)).copied().filter(|v| v.is_finite())
+    };
+    let rows: Vec<PriceRow> = targets
+        .iter()
+        .zip(&wanted)
+        .map(|(t, &(a, b))| {
+            let simulated = price(a).zip(price(b)).map(|(x, y)| x / y);
+            PriceRow {
+                target: t.clone(),
+                simulated,
+                log_error: simulated.map(|s| (s / t.value).ln()),
+            }
+        })
+        .collect();
+    let error = |change: bool| {
+        let e: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.target.is_change() == change)
+            .filter_map(|r| r.log_error.map(f64::abs))
+            .collect();
+        PriceError {
+            n: e.len(),
+            mean_abs_log: if e.is_empty() {
+                f64::NAN
+            } else {
+                e.iter().sum::<f64>() / e.len() as f64
+            },
+        }
+    };
+    Ok(PriceBacktest {
+        change: error(true),
+        premium: error(false),
+        rows,
+    })
+}
+
+// ---- Monte Carlo odds of the documented stoppages --------------------------------------------
+
+/// A documented first stoppage against a Monte Carlo run: the fraction of paths whose first
+/// end-use shortfall in the region came by the documented date (the window's latest day) and
+/// by the end of that month, and the median first date. For a region where none is
+/// documented, the odds of a stoppage by the end of the run (a false alarm's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppageOdds {
+    pub observed: FirstStoppage,
+    /// (date, fraction of paths stopped by it).
+    pub by_date: Option<(Date, f64)>,
+    pub by_month_end: Option<(Date, f64)>,
+    pub by_run_end: (Date, f64),
+    /// The first date by which half the paths had stopped; `None` when fewer did in the run.
+    pub median: Option<Date>,
+}
+
+/// The odds of each documented stoppage in the Monte Carlo result `acc` of `set` (the rows
+/// of `stoppages.csv`, read by region code; a region without end-use products never stops).
+pub fn stoppage_odds(
+    world: &World,
+    reported_start: Date,
+    set: &crate::montecarlo::SeriesSet,
+    acc: &crate::montecarlo::Accumulator,
+    observed: &[FirstStoppage],
+) -> Result<Vec<StoppageOdds>, String> {
+    let date_of = |day: Day| -> Option<Date> {
+        reported_start
+            .checked_add(jiff::Span::new().days(i64::from(day)))
+            .ok()
+    };
+    let last = set.days.saturating_sub(1);
+    let run_end = date_of(last).unwrap_or(reported_start);
+    let paths = acc.paths.max(1) as f64;
+    observed
+        .iter()
+        .map(|o| {
+            let r = world.region(&o.region).ok_or_else(|| {
+                format!(
+                    "region `{}` of the documented stoppages is not a region of the scenario",
+                    o.region
+                )
+            })?;
+            let row = set
+                .stoppage_rows
+                .iter()
+                .position(|row| row.region == r && row.product.is_none());
+            // The fraction stopped by `d`: nothing before the run, everything counted by
+            // its last day after it.
+            let by = |d: Date| -> (Date, f64) {
+                let Some(k) = row else { return (d, 0.0) };
+                let days = reported_start.until(d).map_or(0, |s| s.get_days());
+                if days < 0 {
+                    return (d, 0.0);
+                }
+                let day = (days as Day).min(last);
+                (d, acc.stopped_by(k, day) as f64 / paths)
+            };
+            let (by_date, by_month_end) = match o.window {
+                Some((_, latest)) => (Some(by(latest)), Some(by(latest.last_of_month()))),
+                None => (None, None),
+            };
+            Ok(StoppageOdds {
+                observed: o.clone(),
+                by_date,
+                by_month_end,
+                by_run_end: by(run_end),
+                median: row.and_then(|k| acc.stop_quantile(k, 50)).and_then(date_of),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,7 +16,10 @@
 //! - means come from exact sums ([`ExactSum`]: fixed point with 2⁻⁶⁴ resolution in an `i128`),
 //!   so they too are independent of the order of addition;
 //! - stockout probabilities are integer counts;
-//! - per-path rows are sorted by path index before they are used.
+//! - per-path rows are sorted by path index before they are used;
+//! - first end-use shortfalls are integer counts per ([`StoppageRow`], day): the paths whose
+//!   first shortfall of an end-use product of a reported region (or of one such product) fell
+//!   on that day, from which `stoppages.csv` gives the probability of a stoppage by each date.
 //!
 //! Memory for the time-series summaries is one sketch and one sum per (source, day), independent
 //! of the number of paths; per-path rows grow with it (a few numbers per path).
@@ -26,7 +29,7 @@
 use crate::engine::{Engine, Network};
 use crate::event::Day;
 pub use crate::exact::ExactSum;
-use crate::model::{ProductId, RegionId};
+use crate::model::{ProductId, RegionId, Stage, World};
 use crate::record::{NullSink, Variable};
 use crate::scenario::Scenario;
 use crate::sketch::Cell;
@@ -147,7 +150,85 @@ pub struct SeriesSet {
     /// A day counts as a stockout of a node when its unmet demand exceeds this fraction of the
     /// day's need ([`STOCKOUT_THRESHOLD`] unless the caller sets another).
     pub stockout_threshold: f64,
+    /// End-use nodes (see [`is_end_use`]) in node order: whose first shortfall a path tracks.
+    pub end_use_nodes: Vec<usize>,
+    /// The rows of `stoppages.csv`: per reported region, any of its end-use products, then
+    /// each of them.
+    pub stoppage_rows: Vec<StoppageRow>,
     np: usize,
+}
+
+/// A day counts as an end-use shortfall when unmet demand exceeds this fraction of the day's
+/// need (of at least [`SHORTFALL_FLOOR`]): the rule of a single run's `first_stockout` in
+/// `summary.csv`, so that path 0 of a seed reports the same first day as `chokepoint run`.
+pub const SHORTFALL_FRACTION: f64 = 1e-9;
+
+/// The need below which [`SHORTFALL_FRACTION`] is taken of this floor instead (the engine's
+/// `EPS`, whose dust a rationing fraction can leave for a day).
+pub const SHORTFALL_FLOOR: f64 = 1e-12;
+
+/// A path that never ran short of a row's products within the horizon.
+const NEVER: Day = Day::MAX;
+
+/// Whether (`region`, `product`) is an end-use node: a manufactured product (stage
+/// `component` or `end-use`: motors, generators, devices) with final demand in the region. The
+/// documented stoppages of 2025 are assembly lines, not buyers of oxide.
+pub fn is_end_use(world: &World, region: RegionId, product: ProductId) -> bool {
+    matches!(
+        world.products[product.ix()].stage,
+        Stage::Component | Stage::EndUse
+    ) && world
+        .demands
+        .iter()
+        .any(|d| d.region == region && d.product == product)
+}
+
+/// One row of `stoppages.csv`: a reported region and one of its end-use products, or all of
+/// them (`product` `None`). A path stops in the row on the first day any of `nodes` ran short.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppageRow {
+    pub region: RegionId,
+    pub product: Option<ProductId>,
+    /// Indices into [`SeriesSet::end_use_nodes`].
+    nodes: Vec<usize>,
+}
+
+/// The end-use nodes of `net` and the stoppage rows they form when region `r` is reported as
+/// `reported[r]` (the identity for today's worlds; a buyer cohort would be reported as the
+/// region it belongs to, so that a region stops when any of its cohorts does). Rows are in
+/// the order (reported region, then `None` before the products in product order).
+fn stoppage_rows(
+    world: &World,
+    net: &Network,
+    reported: &[RegionId],
+) -> (Vec<usize>, Vec<StoppageRow>) {
+    let np = net.np;
+    let end_use_nodes: Vec<usize> = (0..net.nr * np)
+        .filter(|&n| {
+            let (r, p) = (RegionId((n / np) as u32), ProductId((n % np) as u32));
+            net.active[n] && is_end_use(world, r, p)
+        })
+        .collect();
+    let mut rows: Vec<StoppageRow> = Vec::new();
+    for (k, &n) in end_use_nodes.iter().enumerate() {
+        let region = reported[n / np];
+        let product = ProductId((n % np) as u32);
+        for key in [None, Some(product)] {
+            match rows
+                .iter_mut()
+                .find(|row| row.region == region && row.product == key)
+            {
+                Some(row) => row.nodes.push(k),
+                None => rows.push(StoppageRow {
+                    region,
+                    product: key,
+                    nodes: vec![k],
+                }),
+            }
+        }
+    }
+    rows.sort_by_key(|row| (row.region, row.product));
+    (end_use_nodes, rows)
 }
 
 impl SeriesSet {
@@ -254,6 +335,8 @@ impl SeriesSet {
                 unit: String::new(),
             });
         }
+        let reported: Vec<RegionId> = (0..net.nr).map(|r| RegionId(r as u32)).collect();
+        let (end_use_nodes, stoppage_rows) = stoppage_rows(world, &net, &reported);
         SeriesSet {
             days: scenario.settings.reported_days(),
             report_from: scenario.settings.report_from,
@@ -264,6 +347,8 @@ impl SeriesSet {
             stock_nodes,
             metrics,
             stockout_threshold: STOCKOUT_THRESHOLD,
+            end_use_nodes,
+            stoppage_rows,
             np,
         }
     }
@@ -293,6 +378,11 @@ pub struct Accumulator {
     sums: Vec<ExactSum>,
     /// `[day * n_stock + k]`: paths with a stockout of stock node k on that day.
     stockouts: Vec<u32>,
+    /// Rows of `stoppages.csv` ([`SeriesSet::stoppage_rows`]).
+    pub n_stoppage_rows: usize,
+    /// `[k * days + day]`: paths whose first end-use shortfall in stoppage row k fell on that
+    /// day (paths without one within the horizon are counted nowhere).
+    first_stops: Vec<u32>,
     pub rows: Vec<PathRow>,
 }
 
@@ -315,8 +405,9 @@ pub enum DecodeError {
     TooManyPaths,
 }
 
-/// Format 2: series that share a source share a sketch.
-const MAGIC: &[u8; 8] = b"CPMC\x00\x02\x00\x00";
+/// Format 3: format 2 (series that share a source share a sketch) followed by the counts of
+/// first end-use shortfalls per (stoppage row, day).
+const MAGIC: &[u8; 8] = b"CPMC\x00\x03\x00\x00";
 
 impl Accumulator {
     /// Stockout counts and per-path rows only (no sketches): a worker's share of a threaded
@@ -333,6 +424,8 @@ impl Accumulator {
             sketches: Vec::new(),
             sums: Vec::new(),
             stockouts: vec![0; set.days as usize * set.stock_nodes.len()],
+            n_stoppage_rows: set.stoppage_rows.len(),
+            first_stops: vec![0; set.days as usize * set.stoppage_rows.len()],
             rows: Vec::new(),
         }
     }
@@ -351,13 +444,16 @@ impl Accumulator {
             sketches: vec![Cell::default(); cells],
             sums: vec![ExactSum::default(); cells],
             stockouts: vec![0; days * set.stock_nodes.len()],
+            n_stoppage_rows: set.stoppage_rows.len(),
+            first_stops: vec![0; days * set.stoppage_rows.len()],
             rows: Vec::new(),
         }
     }
 
     /// Adds another partial result (the same scenario's, other paths).
     pub fn merge(&mut self, o: &Accumulator) -> Result<(), DecodeError> {
-        if (self.days, self.n_series, self.n_stock) != (o.days, o.n_series, o.n_stock)
+        if (self.days, self.n_series, self.n_stock, self.n_stoppage_rows)
+            != (o.days, o.n_series, o.n_stock, o.n_stoppage_rows)
             || self.source_of != o.source_of
             || self
                 .divisor
@@ -386,6 +482,9 @@ impl Accumulator {
         for (a, b) in self.stockouts.iter_mut().zip(&o.stockouts) {
             *a += b;
         }
+        for (a, b) in self.first_stops.iter_mut().zip(&o.first_stops) {
+            *a += b;
+        }
         self.paths = paths;
         self.rows.extend(o.rows.iter().cloned());
         self.rows.sort_by_key(|r| r.path);
@@ -411,6 +510,38 @@ impl Accumulator {
         self.stockouts[day as usize * self.n_stock + k]
     }
 
+    /// Paths whose first end-use shortfall in stoppage row `k` fell on `day` or before.
+    pub fn stopped_by(&self, k: usize, day: Day) -> u64 {
+        let days = self.days as usize;
+        if days == 0 {
+            return 0;
+        }
+        let last = (day as usize).min(days - 1);
+        self.first_stops[k * days..k * days + days][..=last]
+            .iter()
+            .map(|&c| u64::from(c))
+            .sum()
+    }
+
+    /// The first day on which at least the fraction `percent`/100 of all paths had stopped in
+    /// stoppage row `k` (the empirical quantile of the first-shortfall day, paths that never
+    /// stopped counting as after the horizon); `None` when fewer paths stopped within it.
+    pub fn stop_quantile(&self, k: usize, percent: u64) -> Option<Day> {
+        let days = self.days as usize;
+        let mut stopped = 0u64;
+        for (day, &c) in self.first_stops[k * days..(k + 1) * days]
+            .iter()
+            .enumerate()
+        {
+            stopped += u64::from(c);
+            // Integers: `stopped / paths >= percent / 100` without rounding.
+            if c > 0 && u128::from(stopped) * 100 >= u128::from(percent) * u128::from(self.paths) {
+                return Some(day as Day);
+            }
+        }
+        None
+    }
+
     /// Stable binary form of everything but the per-path rows (those go to `paths.csv`).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.sketches.len() * 64);
@@ -431,6 +562,10 @@ impl Accumulator {
             out.extend_from_slice(&b);
         }
         for c in &self.stockouts {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.n_stoppage_rows as u32).to_le_bytes());
+        for c in &self.first_stops {
             out.extend_from_slice(&c.to_le_bytes());
         }
         out
@@ -502,13 +637,23 @@ impl Accumulator {
         for _ in 0..n {
             stockouts.push(u32_(take(&mut r, 4)?));
         }
+        let n_stoppage_rows = u32_(take(&mut r, 4)?) as usize;
+        let n = (days as usize).saturating_mul(n_stoppage_rows);
+        fits(r, n, 4)?;
+        let mut first_stops = Vec::with_capacity(n);
+        for _ in 0..n {
+            first_stops.push(u32_(take(&mut r, 4)?));
+        }
         if !r.is_empty() {
             return Err(DecodeError::Shape("trailing bytes".into()));
         }
         // Every count is a number of paths, which merge adds up: a result that counts more
         // than it ran is corrupt (and would overflow the sums).
+        // A path's first shortfall in a row falls on one day at most.
+        let stops_over = |row: &[u32]| row.iter().map(|&c| u64::from(c)).sum::<u64>() > paths;
         if stockouts.iter().any(|&c| u64::from(c) > paths)
             || sketches.iter().any(|c| c.count() > paths)
+            || first_stops.chunks(days.max(1) as usize).any(stops_over)
         {
             return Err(DecodeError::Counts(paths));
         }
@@ -523,6 +668,8 @@ impl Accumulator {
             sketches,
             sums,
             stockouts,
+            n_stoppage_rows,
+            first_stops,
             rows: Vec::new(),
         })
     }
@@ -627,15 +774,45 @@ impl Batch {
     }
 }
 
-/// What one path adds for one day: every series value into `row` (the day's cells), stockouts
-/// into `stockouts` (the day's counters) and the output lost per facility into `lost`.
+/// What one path keeps of its days besides the summarised values: the output lost per node and
+/// the first day each end-use node ran short ([`NEVER`] until it does).
+#[derive(Debug, Clone)]
+struct PathTally {
+    lost: Vec<f64>,
+    first: Vec<Day>,
+}
+
+impl PathTally {
+    fn new(set: &SeriesSet, nodes: usize) -> PathTally {
+        PathTally {
+            lost: vec![0.0; nodes],
+            first: vec![NEVER; set.end_use_nodes.len()],
+        }
+    }
+
+    /// Counts the path's first end-use shortfall of each stoppage row into `acc`.
+    fn count_stops(&self, set: &SeriesSet, acc: &mut Accumulator) {
+        let days = set.days as usize;
+        for (k, row) in set.stoppage_rows.iter().enumerate() {
+            let first = row.nodes.iter().map(|&i| self.first[i]).min();
+            if let Some(day) = first.filter(|&d| (d as usize) < days) {
+                acc.first_stops[k * days + day as usize] += 1;
+            }
+        }
+    }
+}
+
+/// What one path adds for reported day `day`: every series value into `row` (the day's cells),
+/// stockouts into `stockouts` (the day's counters), and into `tally` the output lost per
+/// facility and the end-use nodes that ran short for the first time.
 fn observe(
     set: &SeriesSet,
     engine: &Engine,
     prod0: &[f64],
+    day: Day,
     row: &mut [f64],
     stockouts: &mut [u32],
-    lost: &mut [f64],
+    tally: &mut PathTally,
 ) {
     let (st, net) = (&engine.state, &engine.net);
     let g = &set.sources;
@@ -665,7 +842,13 @@ fn observe(
         }
     }
     for &n in &net.lists.facilities {
-        lost[n] += (prod0[n] - st.today.nodes[n].production).max(0.0);
+        tally.lost[n] += (prod0[n] - st.today.nodes[n].production).max(0.0);
+    }
+    for (first, &n) in tally.first.iter_mut().zip(&set.end_use_nodes) {
+        let nd = &st.today.nodes[n];
+        if *first == NEVER && nd.unmet > SHORTFALL_FRACTION * nd.need.max(SHORTFALL_FLOOR) {
+            *first = day;
+        }
     }
 }
 
@@ -695,8 +878,8 @@ struct Opening<'a> {
     values: Vec<f64>,
     /// Stockouts of the shared days (0 or 1), `[day · n_stock + k]`.
     stockouts: Vec<u32>,
-    /// Output lost per node over the shared days.
-    lost: Vec<f64>,
+    /// Output lost and first end-use shortfalls over the shared days.
+    tally: PathTally,
     prod0: Vec<f64>,
 }
 
@@ -710,7 +893,7 @@ impl<'a> Opening<'a> {
             .without_records();
         let prod0 = baseline_production(&engine.net);
         let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
-        let mut lost = vec![0.0; prod0.len()];
+        let mut tally = PathTally::new(set, prod0.len());
         let (mut values, mut stockouts) = (Vec::new(), Vec::new());
         while !engine.finished() {
             let day = engine.state.day;
@@ -730,9 +913,10 @@ impl<'a> Opening<'a> {
                 set,
                 &next,
                 &prod0,
+                day - set.report_from,
                 &mut values[row..],
                 &mut stockouts[out..],
-                &mut lost,
+                &mut tally,
             );
             engine = next;
         }
@@ -740,7 +924,7 @@ impl<'a> Opening<'a> {
             engine,
             values,
             stockouts,
-            lost,
+            tally,
             prod0,
         })
     }
@@ -840,17 +1024,19 @@ fn run_path_into<'a>(
     };
     let values = match started {
         Some((mut engine, o)) => {
-            let lost = run_days(set, &mut engine, &o.prod0, o.lost.clone(), row, acc);
-            let values = metrics(&engine, &lost);
+            let tally = run_days(set, &mut engine, &o.prod0, o.tally.clone(), row, acc);
+            tally.count_stops(set, acc);
+            let values = metrics(&engine, &tally.lost);
             *spare = Some(engine);
             values
         }
         None => {
             let mut engine = Engine::new(scenario, seed, path).without_records();
             let prod0 = baseline_production(&engine.net);
-            let lost = vec![0.0; prod0.len()];
-            let lost = run_days(set, &mut engine, &prod0, lost, row, acc);
-            metrics(&engine, &lost)
+            let tally = PathTally::new(set, prod0.len());
+            let tally = run_days(set, &mut engine, &prod0, tally, row, acc);
+            tally.count_stops(set, acc);
+            metrics(&engine, &tally.lost)
         }
     };
     acc.paths += 1;
@@ -859,15 +1045,15 @@ fn run_path_into<'a>(
 }
 
 /// Runs `engine` to the end of the horizon, writing each day's source values into `row` and
-/// its stockouts into `acc`; returns the output lost per node.
+/// its stockouts into `acc`; returns `tally` with the path's days added.
 fn run_days(
     set: &SeriesSet,
     engine: &mut Engine,
     prod0: &[f64],
-    mut lost: Vec<f64>,
+    mut tally: PathTally,
     row: &mut [f64],
     acc: &mut Accumulator,
-) -> Vec<f64> {
+) -> PathTally {
     let (ns, nk) = (set.sources.len(), set.stock_nodes.len());
     let from = set.report_from as usize;
     while !engine.finished() {
@@ -881,12 +1067,13 @@ fn run_days(
             set,
             engine,
             prod0,
+            day as Day,
             &mut row[day * ns..(day + 1) * ns],
             &mut acc.stockouts[day * nk..(day + 1) * nk],
-            &mut lost,
+            &mut tally,
         );
     }
-    lost
+    tally
 }
 
 /// Most paths a worker buffers before their values go into the sketches. Each flush is one pass
@@ -1035,6 +1222,9 @@ fn run_batched(
     }
     for (side, _, _) in &workers {
         for (a, b) in total.stockouts.iter_mut().zip(&side.stockouts) {
+            *a += b;
+        }
+        for (a, b) in total.first_stops.iter_mut().zip(&side.first_stops) {
             *a += b;
         }
         total.paths += side.paths;

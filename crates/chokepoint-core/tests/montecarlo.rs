@@ -1,5 +1,6 @@
 //! Monte Carlo contracts: identical results for any thread count and any sharding, an exact
-//! encode/decode of partial results, and a stockout probability with an exact answer.
+//! encode/decode of partial results, and a stockout probability with an exact answer. The
+//! determinism tests run TINY and, for the first end-use shortfalls of issue 17, END_USE.
 
 use chokepoint_core::engine::Network;
 use chokepoint_core::montecarlo::{
@@ -131,6 +132,10 @@ lead-time-cap = 45
 destination.USA = { approval = 0.0 }
 "#;
 
+/// TINY with motor and generator assembly (stage `component` and `end-use`) over 150 days: the
+/// first end-use shortfall falls on different days on different paths.
+const END_USE: &str = include_str!("../../chokepoint-cli/tests/fixtures/end-use-mc.toml");
+
 fn parse(text: &str) -> (Scenario, Uncertainty) {
     parse_scenario_uncertain(
         SourceText {
@@ -152,28 +157,58 @@ fn bytes(acc: &Accumulator) -> String {
         for k in 0..acc.n_stock {
             out.push_str(&format!("{} ", acc.stockouts(d, k)));
         }
+        for k in 0..acc.n_stoppage_rows {
+            out.push_str(&format!("s{} ", acc.stopped_by(k, d)));
+        }
+    }
+    for k in 0..acc.n_stoppage_rows {
+        out.push_str(&format!(
+            "{:?} ",
+            [5, 50, 95].map(|q| acc.stop_quantile(k, q))
+        ));
     }
     out
 }
 
 #[test]
 fn same_result_for_1_2_and_7_threads() {
-    let (s, u) = parse(TINY);
-    assert_eq!(u.params.len(), 2);
-    let set = SeriesSet::new(&s, &u);
-    let paths: Vec<u64> = (0..24).collect();
-    let one = bytes(&run(&s, &u, &set, 9, &paths, 1, &|_| {}));
-    for t in [2, 7] {
-        assert!(
-            one == bytes(&run(&s, &u, &set, 9, &paths, t, &|_| {})),
-            "{t} threads"
-        );
+    for text in [TINY, END_USE] {
+        let (s, u) = parse(text);
+        assert_eq!(u.params.len(), 2);
+        let set = SeriesSet::new(&s, &u);
+        let paths: Vec<u64> = (0..24).collect();
+        let one = bytes(&run(&s, &u, &set, 9, &paths, 1, &|_| {}));
+        for t in [2, 7] {
+            assert!(
+                one == bytes(&run(&s, &u, &set, 9, &paths, t, &|_| {})),
+                "{t} threads"
+            );
+        }
     }
 }
 
 #[test]
 fn shards_merged_in_any_order_equal_one_run_and_survive_encoding() {
+    for text in [TINY, END_USE] {
+        shards_merge_to_one_run(text);
+    }
     let (s, u) = parse(TINY);
+    let set = SeriesSet::new(&s, &u);
+    let whole = run(&s, &u, &set, 4, &(0..20).collect::<Vec<_>>(), 1, &|_| {});
+    assert!(Accumulator::decode(b"nonsense").is_err());
+    // A partial result of another format version says so.
+    let mut old = whole.encode();
+    old[5] = 2;
+    let err = Accumulator::decode(&old).err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "partial result has format 2, this build reads format 3"
+    );
+}
+
+/// Four shards of 20 paths of `text`, encoded, decoded and merged in two orders, equal one run.
+fn shards_merge_to_one_run(text: &str) {
+    let (s, u) = parse(text);
     let set = SeriesSet::new(&s, &u);
     let all: Vec<u64> = (0..20).collect();
     let whole = run(&s, &u, &set, 4, &all, 1, &|_| {});
@@ -192,15 +227,6 @@ fn shards_merged_in_any_order_equal_one_run_and_survive_encoding() {
         }
         assert!(bytes(&m) == bytes(&whole), "order {order:?}");
     }
-    assert!(Accumulator::decode(b"nonsense").is_err());
-    // A partial result of another format version says so.
-    let mut old = whole.encode();
-    old[5] = 1;
-    let err = Accumulator::decode(&old).err().expect("refused");
-    assert_eq!(
-        err.to_string(),
-        "partial result has format 1, this build reads format 2"
-    );
 }
 
 /// A ban with probability p empties the only supply of a buyer with 5 days of stock: from day 20
@@ -267,7 +293,12 @@ exporter = "CHN"
 
 /// TINY without uncertain parameters: the licence decisions are the only randomness.
 fn fixed_tiny() -> String {
-    TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12")
+    fixed(TINY)
+}
+
+/// `text` (TINY or END_USE) without its uncertain parameters.
+fn fixed(text: &str) -> String {
+    text.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12")
         .replace("approval = { uniform = [0.3, 0.9] }", "approval = 0.6")
 }
 
@@ -277,7 +308,26 @@ fn fixed_tiny() -> String {
 /// running each path from day 0 gives, for any thread count.
 #[test]
 fn issue_4_shared_opening_days_change_nothing() {
-    let (s, u) = parse(&fixed_tiny());
+    // END_USE with a generator line short of capacity: the US runs short of generators on
+    // day 10, inside the shared opening, so each path's first end-use shortfall starts from
+    // the opening's.
+    let early = fixed(END_USE).replace(
+        "product = \"wind-generator\"\ncapacity = 10",
+        "product = \"wind-generator\"\ncapacity = 1",
+    );
+    assert_ne!(early, fixed(END_USE));
+    for text in [fixed(TINY), fixed(END_USE), early] {
+        opening_changes_nothing(&text);
+    }
+    // With uncertain parameters every path has its own scenario from day 0.
+    let (s, u) = parse(TINY);
+    assert_eq!(shared_opening_days(&s, &u, &SeriesSet::new(&s, &u), 3), 0);
+}
+
+/// Runs of `text` (without uncertain parameters) from the shared opening equal each path run
+/// from day 0, for 1, 2 and 7 threads and 4 shards.
+fn opening_changes_nothing(text: &str) {
+    let (s, u) = parse(text);
     assert!(u.is_empty());
     let set = SeriesSet::new(&s, &u);
     // Licensing starts on 2025-01-15, day 14: the first application is filed that day, and
@@ -302,9 +352,6 @@ fn issue_4_shared_opening_days_change_nothing() {
         merged.merge(&back).unwrap();
     }
     assert!(bytes(&merged) == each, "4 shards");
-    // With uncertain parameters every path has its own scenario from day 0.
-    let (s, u) = parse(TINY);
-    assert_eq!(shared_opening_days(&s, &u, &SeriesSet::new(&s, &u), 3), 0);
 }
 
 /// Days of cover are read from the stock's sketch: the band is the stock's band divided by the
