@@ -80,19 +80,25 @@ pub struct MonthlyExports {
     pub exporter: RegionId,
     pub products: Vec<ProductId>,
     pub start: Date,
-    /// (year, month, importer) → quantity.
+    /// (year, month, importer) → quantity; a buyer cohort's shipments count for its region.
     pub sums: BTreeMap<(i16, i8, RegionId), f64>,
+    /// Each region's home ([`World::home`]): the region itself, or a cohort's region.
+    home: Vec<RegionId>,
     /// (year, month) → days of that month the run covered.
     pub days: BTreeMap<(i16, i8), u32>,
     last_day: Option<Day>,
 }
 
 impl MonthlyExports {
-    pub fn new(exporter: RegionId, products: Vec<ProductId>, start: Date) -> Self {
+    /// Sums `exporter`'s shipments of `products` by importer over the regions of `world`.
+    pub fn new(world: &World, exporter: RegionId, products: Vec<ProductId>, start: Date) -> Self {
         MonthlyExports {
             exporter,
             products,
             start,
+            home: (0..world.regions.len())
+                .map(|r| world.home(RegionId(r as u32)))
+                .collect(),
             sums: BTreeMap::new(),
             days: BTreeMap::new(),
             last_day: None,
@@ -123,18 +129,19 @@ impl Sink for MonthlyExports {
             self.last_day = Some(r.day);
             *self.days.entry(self.month_of(r.day)).or_default() += 1;
         }
+        let home = |g: RegionId| self.home.get(g.ix()).copied().unwrap_or(g);
+        let Some(importer) = r.partner.map(home) else {
+            return;
+        };
         if r.variable != Variable::Shipments
-            || r.region != self.exporter
-            || r.partner.is_none_or(|p| p == self.exporter)
+            || home(r.region) != self.exporter
+            || importer == self.exporter
             || !self.products.contains(&r.product)
         {
             return;
         }
         let (y, m) = self.month_of(r.day);
-        *self
-            .sums
-            .entry((y, m, r.partner.unwrap_or(self.exporter)))
-            .or_default() += r.value;
+        *self.sums.entry((y, m, importer)).or_default() += r.value;
     }
     fn licence(&mut self, _: &LicenceRecord) {}
 }
@@ -280,7 +287,7 @@ pub fn backtest(
         .first()
         .map(|p| world.products[p.ix()].unit.clone())
         .unwrap_or_default();
-    let mut sink = MonthlyExports::new(ex, products, scenario.settings.start);
+    let mut sink = MonthlyExports::new(&scenario.world, ex, products, scenario.settings.start);
     simulate(scenario, seed, &mut sink);
 
     let sim = |y: i16, m: i8, imp: &Option<String>| -> f64 {
@@ -315,7 +322,12 @@ pub fn backtest(
     let errors = series_errors(&rows, &importers, |_| true);
     // Pre-control baseline: the daily rate before the first event, as 365/12 days.
     let first_event = scenario.events.iter().map(|e| e.start).min().unwrap_or(0);
-    let mut pre = MonthlyExports::new(ex, sink.products.clone(), scenario.settings.start);
+    let mut pre = MonthlyExports::new(
+        &scenario.world,
+        ex,
+        sink.products.clone(),
+        scenario.settings.start,
+    );
     let mut calm = scenario.clone();
     calm.events.clear();
     calm.settings.days = first_event.max(1);
@@ -550,18 +562,20 @@ pub fn backtest_stoppages(
     let mut simulated: BTreeMap<String, (Date, String)> = BTreeMap::new();
     for row in &summary.rows {
         let stage = world.products[row.product.ix()].stage;
+        // A region's first stoppage is the earliest of its own and its buyer cohorts'.
+        let home = world.home(row.region);
         let end_use = matches!(stage, Stage::Component | Stage::EndUse)
             && world
                 .demands
                 .iter()
-                .any(|d| d.region == row.region && d.product == row.product);
+                .any(|d| world.home(d.region) == home && d.product == row.product);
         let Some(day) = row.first_stockout.filter(|_| end_use) else {
             continue;
         };
         let date = start
             .checked_add(jiff::Span::new().days(i64::from(day)))
             .map_err(|e| e.to_string())?;
-        let code = world.regions[row.region.ix()].code.clone();
+        let code = world.regions[home.ix()].code.clone();
         let product = world.products[row.product.ix()].code.clone();
         let entry = simulated.entry(code).or_insert((date, product.clone()));
         if date < entry.0 {

@@ -194,8 +194,8 @@ pub struct StoppageRow {
 }
 
 /// The end-use nodes of `net` and the stoppage rows they form when region `r` is reported as
-/// `reported[r]` (the identity for today's worlds; a buyer cohort would be reported as the
-/// region it belongs to, so that a region stops when any of its cohorts does). Rows are in
+/// `reported[r]` (a buyer cohort is reported as the region it belongs to, so that a region
+/// stops when any of its cohorts does). Rows are in
 /// the order (reported region, then `None` before the products in product order).
 fn stoppage_rows(
     world: &World,
@@ -335,7 +335,10 @@ impl SeriesSet {
                 unit: String::new(),
             });
         }
-        let reported: Vec<RegionId> = (0..net.nr).map(|r| RegionId(r as u32)).collect();
+        // A buyer cohort's stoppages are its region's.
+        let reported: Vec<RegionId> = (0..net.nr)
+            .map(|r| world.home(RegionId(r as u32)))
+            .collect();
         let (end_use_nodes, stoppage_rows) = stoppage_rows(world, &net, &reported);
         SeriesSet {
             days: scenario.settings.reported_days(),

@@ -50,7 +50,9 @@ impl Sink for Run {
             && self.magnets.contains(&r.product)
             && let Some(p) = r.partner
         {
-            self.daily[p.ix()][r.day as usize] += r.value;
+            // A buyer cohort's shipments count for its region.
+            let home = self.scenario.world.home(p);
+            self.daily[home.ix()][r.day as usize] += r.value;
         }
     }
     fn licence(&mut self, l: &LicenceRecord) {
@@ -67,7 +69,12 @@ fn run() -> &'static Run {
         let days = scenario.settings.days as usize;
         let mut r = Run {
             chn,
-            monthly: MonthlyExports::new(chn, magnets.clone(), scenario.settings.start),
+            monthly: MonthlyExports::new(
+                &scenario.world,
+                chn,
+                magnets.clone(),
+                scenario.settings.start,
+            ),
             daily: vec![vec![0.0; days]; scenario.world.regions.len()],
             magnets,
             licences: Vec::new(),
@@ -110,7 +117,7 @@ fn korea_served_again_within_60_days_of_its_first_magnet_approval() {
     let first = r
         .licences
         .iter()
-        .filter(|l| l.importer == kor && r.magnets.contains(&l.product))
+        .filter(|l| r.scenario.world.home(l.importer) == kor && r.magnets.contains(&l.product))
         .filter(|l| l.outcome == LicenceOutcome::Approved)
         .filter_map(|l| l.decided)
         .min()
