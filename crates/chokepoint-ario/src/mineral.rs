@@ -189,7 +189,9 @@ impl EndUseLosses {
             if !(is_unmet || var == "consumption") || !rec[2].is_empty() {
                 continue;
             }
-            if !wanted.contains_key(&(&rec[1], &rec[3])) {
+            // A buyer cohort (`USA/oem`) counts for its region: the mapping names regions.
+            let region = rec[1].split_once('/').map_or(&rec[1], |(r, _)| r);
+            if !wanted.contains_key(&(region, &rec[3])) {
                 continue;
             }
             let value: f64 = rec[5]
@@ -200,14 +202,15 @@ impl EndUseLosses {
                     "line {line}: {var} = {value} must be finite and non-negative"
                 )));
             }
-            let series = raw.entry((rec[1].into(), rec[3].into())).or_default();
+            let series = raw.entry((region.into(), rec[3].into())).or_default();
             if series.len() <= day {
                 series.resize(day + 1, (0.0, 0.0));
             }
+            // Summed over the region's cohorts (one row each; a region without cohorts has one).
             if is_unmet {
-                series[day].0 = value;
+                series[day].0 += value;
             } else {
-                series[day].1 = value;
+                series[day].1 += value;
             }
         }
         let Some(start) = first else {
@@ -378,6 +381,26 @@ confidence = "assumption"
         assert_eq!((industries, start), (vec![7], 0));
         // Day 1: 0.5·0.4 + 0.8·1.0 = 1.0 (capped).
         assert_eq!(shares, vec![0.0, 1.0, 0.0]);
+    }
+
+    /// A run with buyer cohorts reports `USA/oem`, `USA/small`, ...: the mapping names the
+    /// region, whose loss is its cohorts' unmet demand over their summed need.
+    #[test]
+    fn issue_17_cohorts_count_for_their_region() {
+        let m = mapping(MAP).unwrap();
+        let run = "date,region,partner,product,variable,value,unit
+2025-03-01,USA/oem,,ev-traction-motor,consumption,7,t product/day
+2025-03-01,USA/small,,ev-traction-motor,consumption,1,t product/day
+2025-03-01,USA/small,,ev-traction-motor,unmet_demand,2,t product/day
+2025-03-01,USA/oem,,wind-generator,consumption,4,t product/day
+";
+        let l = EndUseLosses::from_reader(Path::new("ts.csv"), run.as_bytes(), &m).unwrap();
+        // 2 unmet of 7 + 1 + 2 = 10 wanted.
+        assert_eq!(
+            l.loss[&("USA".into(), "ev-traction-motor".into())],
+            vec![0.2]
+        );
+        assert_eq!(l.loss[&("USA".into(), "wind-generator".into())], vec![0.0]);
     }
 
     #[test]

@@ -23,7 +23,13 @@ fn issue_17_backtest_of_every_target_at_once() {
     let (_, summary) = all.split_once("\nsummary\n").expect("a summary");
     let lines: Vec<&str> = summary.lines().collect();
     assert_eq!(lines.len(), 4, "{summary}");
-    assert!(lines[0].starts_with("exports     MAPE to all 19.8% (10 months), to USA 30.2% (7 months); held out from 2025-09: to all "), "{summary}");
+    // The figures themselves are pinned by crates/chokepoint-core/tests/calibration.rs.
+    assert!(
+        lines[0].starts_with("exports     MAPE to all ")
+            && lines[0].contains(" (10 months), to USA ")
+            && lines[0].contains("; held out from 2025-09: to all "),
+        "{summary}"
+    );
     assert!(lines[1].starts_with("stoppages   hits "), "{summary}");
     assert!(
         lines[2].starts_with("japan-2010  MAPE to JPN "),
