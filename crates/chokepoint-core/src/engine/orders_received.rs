@@ -116,7 +116,7 @@ impl Engine<'_> {
 
     /// Splits an order by the buyer's end-use mix when the regime has end-use rules, and files
     /// (or batches) one application per part.
-    fn file_applications(&mut self, link: usize, regime: u32, qty: f64) {
+    pub(super) fn file_applications(&mut self, link: usize, regime: u32, qty: f64) {
         let lic = self.controls.regimes[regime as usize].licensing;
         if lic.end_uses.is_empty() && lic.batch_days == 0 {
             // One application for the whole order, filed now (the usual regime).
@@ -209,8 +209,14 @@ impl Engine<'_> {
         let lic = &mut licences.filed[idx];
         lic.approve = approve;
         lic.decide = lic.filed + wait;
-        // The queue starts at today; a licence filed today waits `wait` days.
-        let k = (lic.decide - self.state.day) as usize;
+        // The queue starts at today, or at tomorrow once today's decisions are made; a licence
+        // filed today waits `wait` days (at least until tomorrow when filed after them).
+        let mut first = self.state.day;
+        if licences.decided_today {
+            first += 1;
+            lic.decide = lic.decide.max(first);
+        }
+        let k = (lic.decide - first) as usize;
         while licences.decisions.len() <= k {
             licences.decisions.push_back(Vec::new());
         }
