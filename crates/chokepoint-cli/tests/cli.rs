@@ -17,6 +17,8 @@ mod issue16_faults;
 mod issue16_folders;
 #[path = "cli/issue17.rs"]
 mod issue17;
+#[path = "cli/issue17_origins.rs"]
+mod issue17_origins;
 
 const FILES: [&str; 5] = [
     "licences.csv",

@@ -25,6 +25,7 @@ struct Net {
     chn: RegionId,
     vnm: RegionId,
     usa: RegionId,
+    metal: ProductId,
     magnet: ProductId,
 }
 
@@ -72,6 +73,7 @@ fn network(a: f64, clause: Option<ReExportClause>, days: u32) -> Net {
         chn,
         vnm,
         usa,
+        metal,
         magnet,
     }
 }
@@ -162,6 +164,26 @@ fn issue_17_reexport_clause_stops_chinese_content_to_target() {
     assert!(to_usa[1..].iter().all(|&q| q == 0.0), "{to_usa:?}");
     let home = route(&sink, Variable::Shipments, n.vnm, n.vnm, n.magnet, days);
     assert!(home[1..].iter().all(|&q| q > 0.9), "{home:?}");
+    // What VNM drew for the refused US lines went back to stock: its metal use is exactly
+    // what the magnets it shipped needed (0.5 each).
+    let node = |v: Variable, p: ProductId| -> Vec<f64> {
+        sink.records
+            .iter()
+            .filter(|r| r.variable == v && r.region == n.vnm && r.product == p)
+            .map(|r| r.value)
+            .collect()
+    };
+    let used = node(Variable::Consumption, n.metal);
+    let made = node(Variable::Production, n.magnet);
+    for d in 1..days as usize {
+        assert!(
+            (used[d] - 0.5 * made[d]).abs() <= 1e-12,
+            "day {d}: {} for {}",
+            used[d],
+            made[d]
+        );
+        assert!((made[d] - home[d]).abs() <= 1e-12, "day {d}");
+    }
     // The US buyer runs short once its stock and pipeline are gone.
     let unmet: f64 = sink
         .records
