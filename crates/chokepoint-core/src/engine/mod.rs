@@ -42,6 +42,7 @@ mod events;
 mod final_demand;
 mod orders_placed;
 mod orders_received;
+mod origin_shares;
 mod origins;
 mod prices;
 mod production;
@@ -77,7 +78,7 @@ impl<'a> Engine<'a> {
     pub fn new(scenario: &'a Scenario, seed: u64, path: u64) -> Engine<'a> {
         let net = Network::new(&scenario.world);
         let controls = Controls::declare(&scenario.events);
-        let origin_index = origins::OriginIndex::new(scenario, &net);
+        let origin_index = origin_shares::OriginIndex::new(scenario, &net);
         let mut state = initial_state(scenario, &net, &controls, seed, path);
         state.origins =
             Origins::baseline(&origin_index, &scenario.world, &net, state.stocks.ring_len);

@@ -14,8 +14,8 @@
 //! from the shared opening); each part lists its fields in an exhaustive pattern, so a field
 //! added to a part must be copied too.
 
-use super::origins::OriginIndex;
-pub use super::origins::Origins;
+use super::origin_shares::OriginIndex;
+pub use super::origin_shares::Origins;
 use crate::event::{Controls, Day, Rules};
 use crate::network::Network;
 use crate::order_book::{Order, OrderBook};
