@@ -232,47 +232,52 @@ fn issue_17_de_minimis_binds_exactly_at_threshold() {
 
 /// A licensing clause sends VNM's US-bound lines to CHN's licensing regime: applications are
 /// filed on the VNM → USA route, and Chinese content reaches the USA from VNM only under
-/// licence, from the first decision (lead time 6 days) on.
+/// licence, from the first decision (filed day 1, lead time L) on. A regime that batches its
+/// own applications files re-export applications at once all the same (a batch would be booked
+/// under the route's own regime, which VNM's route does not have).
 #[test]
 fn issue_17_reexport_licence_files_applications_under_origin_regime() {
-    let days = 60;
-    let mut n = network(0.25, None, days);
-    let chn = n.chn;
-    n.scenario.events = vec![event(
-        1,
-        None,
-        EventKind::ExportLicence(Licensing {
-            exporter: chn,
-            products: ProductSelector::All,
-            terms: LicenceTerms {
-                approval: 1.0,
-                lead_time: LeadTime::Fixed(6.0),
-                cap_days: None,
-            },
-            destinations: vec![],
-            end_uses: vec![],
-            batch_days: 0,
-            reexport: Some(ReExportClause {
-                only: true,
-                de_minimis: 0.0,
+    for (lead, batch_days) in [(6u32, 0u32), (12, 7)] {
+        let days = 60;
+        let mut n = network(0.25, None, days);
+        let chn = n.chn;
+        n.scenario.events = vec![event(
+            1,
+            None,
+            EventKind::ExportLicence(Licensing {
+                exporter: chn,
+                products: ProductSelector::All,
+                terms: LicenceTerms {
+                    approval: 1.0,
+                    lead_time: LeadTime::Fixed(f64::from(lead)),
+                    cap_days: None,
+                },
+                destinations: vec![],
+                end_uses: vec![],
+                batch_days,
+                reexport: Some(ReExportClause {
+                    only: true,
+                    de_minimis: 0.0,
+                }),
             }),
-        }),
-    )];
-    let sink = run_audited(&n.scenario);
-    let via_vnm: Vec<_> = sink
-        .licences
-        .iter()
-        .filter(|l| l.exporter == n.vnm && l.importer == n.usa)
-        .collect();
-    assert!(!via_vnm.is_empty());
-    let first = via_vnm.iter().map(|l| l.filed).min().unwrap();
-    assert_eq!(first, 1, "filed when VNM's first US-bound output is made");
-    let origin = Variable::ShipmentsOfOrigin(n.chn);
-    let content = route(&sink, origin, n.vnm, n.usa, n.magnet, days);
-    assert!(content[1..7].iter().all(|&q| q == 0.0), "{content:?}");
-    assert!(content[7] > 0.0, "{content:?}");
-    // `"only"`: CHN's own exports to the USA are not licensed by this event.
-    assert!(sink.licences.iter().all(|l| l.exporter != n.chn));
+        )];
+        let sink = run_audited(&n.scenario);
+        let via_vnm: Vec<_> = sink
+            .licences
+            .iter()
+            .filter(|l| l.exporter == n.vnm && l.importer == n.usa)
+            .collect();
+        assert!(!via_vnm.is_empty());
+        let first = via_vnm.iter().map(|l| l.filed).min().unwrap();
+        assert_eq!(first, 1, "filed when VNM's first US-bound output is made");
+        let origin = Variable::ShipmentsOfOrigin(n.chn);
+        let content = route(&sink, origin, n.vnm, n.usa, n.magnet, days);
+        let decided = 1 + lead as usize;
+        assert!(content[1..decided].iter().all(|&q| q == 0.0), "{content:?}");
+        assert!(content[decided] > 0.0, "{content:?}");
+        // `"only"`: CHN's own exports to the USA are not licensed by this event.
+        assert!(sink.licences.iter().all(|l| l.exporter != n.chn));
+    }
 }
 
 /// Qualification time: USA buys from CHN only; JPN is a candidate (zero share). When CHN stops,

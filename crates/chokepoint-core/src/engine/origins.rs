@@ -90,7 +90,7 @@ impl Engine<'_> {
             }
             match rule.licensing {
                 None => self.state.orders.on_order[l] -= q,
-                Some(regime) => self.file_applications(l, regime, q),
+                Some(regime) => self.file_applications(l, regime, q, false),
             }
         }
     }
