@@ -81,7 +81,7 @@ impl<'a> CsvSink<'a> {
             &w.regions[r.region.ix()].code,
             partner,
             &w.products[r.product.ix()].code,
-            r.variable.as_str(),
+            &r.variable.name(w),
             num_in(&mut self.buf, r.value),
             unit,
         ])
@@ -235,6 +235,39 @@ struct SummaryJson<'a> {
     rows: &'a [SummaryOut],
 }
 
+pub const ORIGINS_HEADER: [&str; 9] = [
+    "origin",
+    "exporter",
+    "importer",
+    "product",
+    "shipped_units",
+    "origin_units",
+    "origin_share",
+    "importer_origin_units",
+    "route_share_of_importer_origin",
+];
+
+/// `origins.csv` (docs/outputs.md): the leakage table of a run that traces origins.
+fn write_origins(folder: &mut RunFolder, world: &World, summary: &RunSummary) -> Result<()> {
+    let code = |r: chokepoint_core::model::RegionId| world.regions[r.ix()].code.as_str();
+    let share = |a: f64, b: f64| if b > 0.0 { num(a / b) } else { String::new() };
+    let mut w = folder.csv("origins.csv", ORIGINS_HEADER)?;
+    for r in &summary.routes {
+        w.write_record([
+            code(r.origin),
+            code(r.exporter),
+            code(r.importer),
+            world.products[r.product.ix()].code.as_str(),
+            &num(r.shipped),
+            &num(r.origin_content),
+            &share(r.origin_content, r.shipped),
+            &num(r.importer_origin_total),
+            &share(r.origin_content, r.importer_origin_total),
+        ])?;
+    }
+    folder.finish_csv(w)
+}
+
 /// Runs the scenario into the run folder `dir` and returns the engine's summary; `args` and
 /// `inputs` go into the manifest. See docs/outputs.md.
 pub fn write_run(
@@ -260,6 +293,9 @@ pub fn write_run(
         w.write_record(r.csv_fields())?;
     }
     folder.finish_csv(w)?;
+    if !summary.origins.is_empty() {
+        write_origins(&mut folder, world, &summary)?;
+    }
 
     let name = scenario.settings.name.as_str();
     // What the folder reports: the days after a spin-up (dates of days are from `start`).

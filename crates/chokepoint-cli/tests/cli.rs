@@ -21,6 +21,8 @@ mod issue17;
 mod issue17_backtests;
 #[path = "cli/issue17_cohorts.rs"]
 mod issue17_cohorts;
+#[path = "cli/issue17_origins.rs"]
+mod issue17_origins;
 
 const FILES: [&str; 5] = [
     "licences.csv",

@@ -98,6 +98,11 @@ pub const SCENARIOS: &[(&str, &str, &str)] = &[
         include_str!("../../../scenarios/full-embargo-usa.toml"),
     ),
     (
+        "full-embargo-usa-reexport",
+        "scenarios/full-embargo-usa-reexport.toml",
+        include_str!("../../../scenarios/full-embargo-usa-reexport.toml"),
+    ),
+    (
         "allied-buildout",
         "scenarios/allied-buildout.toml",
         include_str!("../../../scenarios/allied-buildout.toml"),

@@ -320,6 +320,14 @@ pub struct Settings {
     pub adaptation_rate: f64,
     /// Smoothing of the fill rate that drives supplier switching, in days.
     pub fill_memory_days: f64,
+    /// Regions whose origin is traced and reported without any rule needing it
+    /// (`trace-origins`); a re-export clause adds its exporter.
+    pub trace_origins: Vec<RegionId>,
+    /// Days before a buyer's orders reach a new supplier (a link with a zero baseline share),
+    /// counted from the day the buyer first shifted share to it; 0 = at once.
+    pub qualification_days: u32,
+    /// Per-product overrides of `qualification_days`, in file order.
+    pub qualification_by_product: Vec<(ProductId, u32)>,
 }
 
 impl Settings {
@@ -328,6 +336,19 @@ impl Settings {
         self.start
             .checked_add(jiff::Span::new().days(i64::from(self.report_from)))
             .unwrap_or(self.start)
+    }
+
+    /// Qualification days of a new supplier of product `p`.
+    pub fn qualification_days_of(&self, p: ProductId) -> u32 {
+        self.qualification_by_product
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map_or(self.qualification_days, |&(_, d)| d)
+    }
+
+    /// Whether any product has a qualification time.
+    pub fn qualifies_suppliers(&self) -> bool {
+        self.qualification_days > 0 || self.qualification_by_product.iter().any(|&(_, d)| d > 0)
     }
 
     /// Days reported: the run's length after its spin-up.
@@ -347,6 +368,9 @@ impl Default for Settings {
             rationing: Rationing::Proportional,
             adaptation_rate: 0.02,
             fill_memory_days: 14.0,
+            trace_origins: Vec::new(),
+            qualification_days: 0,
+            qualification_by_product: Vec::new(),
         }
     }
 }

@@ -136,6 +136,24 @@ impl OrderBook {
         q
     }
 
+    /// Removes every line without a licence (a re-export clause refuses them, or sends them
+    /// for a licence); returns the quantity they held, exactly what the book lost.
+    pub fn cancel_unlicensed(&mut self) -> f64 {
+        if self.licensed == 0 {
+            return self.cancel_all();
+        }
+        let before = self.all;
+        self.segments.retain(|s| s.licence.is_some());
+        self.all = self.segments.iter().map(|s| s.qty).sum();
+        self.offtake = self
+            .segments
+            .iter()
+            .filter(|s| s.offtake)
+            .map(|s| s.qty)
+            .sum();
+        to_f64(before - self.all)
+    }
+
     /// Ships every line, calling `done` with each licence whose line it completes; returns
     /// what shipped.
     pub fn ship_all(&mut self, mut done: impl FnMut(usize)) -> Shipped {

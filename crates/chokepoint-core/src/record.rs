@@ -39,6 +39,9 @@ pub enum Variable {
     LicencesPending,
     /// Top-up paid under offtake price floors today, USD.
     OfftakeTopUp,
+    /// Content of the given origin in what region shipped to partner today, units/day (only
+    /// when origins are traced; not in [`Variable::ALL`]: its name carries the origin).
+    ShipmentsOfOrigin(RegionId),
 }
 
 impl Variable {
@@ -77,6 +80,18 @@ impl Variable {
             Variable::LicencesDenied => "licences_denied",
             Variable::LicencesPending => "licences_pending",
             Variable::OfftakeTopUp => "offtake_topup",
+            Variable::ShipmentsOfOrigin(_) => "shipments_origin",
+        }
+    }
+
+    /// The name written in `timeseries.csv`: [`Variable::as_str`], with the origin's code
+    /// appended for [`Variable::ShipmentsOfOrigin`] (`shipments_origin_CHN`).
+    pub fn name(self, world: &World) -> std::borrow::Cow<'static, str> {
+        match self {
+            Variable::ShipmentsOfOrigin(r) => {
+                format!("shipments_origin_{}", world.regions[r.ix()].code).into()
+            }
+            v => v.as_str().into(),
         }
     }
 
@@ -88,7 +103,8 @@ impl Variable {
             | Variable::Shipments
             | Variable::Arrivals
             | Variable::Consumption
-            | Variable::UnmetDemand => format!("{pu}/day"),
+            | Variable::UnmetDemand
+            | Variable::ShipmentsOfOrigin(_) => format!("{pu}/day"),
             Variable::Inventory | Variable::Stockpile => pu.clone(),
             Variable::DaysOfCover => "days".into(),
             Variable::Price | Variable::LandedCost => "USD/kg".into(),

@@ -35,6 +35,28 @@ pub struct RunSummary {
     pub seed: u64,
     /// Sorted by region, then product.
     pub rows: Vec<SummaryRow>,
+    /// The origins the run traced (ascending; empty when it traced none).
+    pub origins: Vec<RegionId>,
+    /// Per traced origin, the routes of third countries that shipped content of that origin
+    /// over the reported days (by origin, then link order).
+    pub routes: Vec<RouteRow>,
+}
+
+/// Content of one origin shipped over the run on one route of a third country (exporter ≠
+/// origin, exporter ≠ importer): the leakage table (`origins.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteRow {
+    pub origin: RegionId,
+    pub exporter: RegionId,
+    pub importer: RegionId,
+    pub product: ProductId,
+    /// What the route shipped over the reported days, units.
+    pub shipped: f64,
+    /// Of which content of `origin`, units (shipped × the origin share of each day's output).
+    pub origin_content: f64,
+    /// Content of `origin` the importer received of the product over all its routes (the
+    /// origin's direct exports and domestic supply included), units.
+    pub importer_origin_total: f64,
 }
 
 /// What a region's row needs of one of its nodes beyond the node's [`SummaryRow`].

@@ -65,6 +65,7 @@ fn licensing(
         destinations: dest.into_iter().map(|(r, a)| (r, terms(a))).collect(),
         end_uses: vec![],
         batch_days: 0,
+        reexport: None,
     })
 }
 
@@ -95,6 +96,7 @@ fn ban_runs_buyer_out_on_the_day_its_cover_predicts() {
                     products: ProductSelector::Ids(vec![m]),
                     destinations: RegionSelector::All,
                 },
+                reexport: None,
             }),
         );
         let sink = run(&b.scenario(200, vec![ev]));

@@ -199,6 +199,7 @@ fn stockpile_release_waits_for_its_trigger() {
                 products: ProductSelector::All,
                 destinations: RegionSelector::All,
             },
+            reexport: None,
         }),
     );
     let release = event(
@@ -300,6 +301,7 @@ fn alternative_recipe_substitutes_when_the_primary_input_is_cut() {
                 products: ProductSelector::Elements(vec!["Dy".into()]),
                 destinations: RegionSelector::All,
             },
+            reexport: None,
         }),
     );
     let sink = run(&b.scenario(80, vec![ban]));
@@ -343,6 +345,7 @@ fn buyers_shift_toward_the_supplier_that_delivers() {
                 products: ProductSelector::All,
                 destinations: RegionSelector::All,
             },
+            reexport: None,
         }),
     );
     let mut s = b.scenario(200, vec![ban]);
@@ -380,6 +383,7 @@ fn controls_split_the_market_between_exporter_and_rest_of_world() {
                 products: ProductSelector::All,
                 destinations: RegionSelector::All,
             },
+            reexport: None,
         }),
     );
     let sink = run(&b.scenario(120, vec![ban]));
@@ -473,6 +477,7 @@ fn batched_applications_are_filed_once_per_window() {
         destinations: vec![],
         end_uses: vec![],
         batch_days: 7,
+        reexport: None,
     };
     let sink = run(&b.scenario(70, vec![event(0, None, EventKind::ExportLicence(lic))]));
     // Days 6, 13, ..., 69: ten windows, one application each.
@@ -498,6 +503,7 @@ fn end_use_rules_override_destination_rules() {
         destinations: vec![(usa, terms(1.0, 5.0))],
         end_uses: vec![("defence".into(), terms(0.0, 5.0))],
         batch_days: 0,
+        reexport: None,
     };
     let sink = run(&b.scenario(40, vec![event(0, None, EventKind::ExportLicence(lic))]));
     let decided: Vec<_> = sink
@@ -539,6 +545,7 @@ fn general_licence_waives_review() {
         destinations: vec![],
         end_uses: vec![],
         batch_days: 0,
+        reexport: None,
     };
     let general = EventKind::GeneralLicence(GeneralLicence {
         exports: Exports {

@@ -74,6 +74,7 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
                 products,
                 destinations: RegionSelector::All,
             },
+            reexport: None,
         }),
         1 | 2 => EventKind::ExportLicence(Licensing {
             exporter: r1,
@@ -104,6 +105,7 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
             } else {
                 0
             },
+            reexport: None,
         }),
         3 => EventKind::ExportQuota(ExportQuota {
             exports: Exports {

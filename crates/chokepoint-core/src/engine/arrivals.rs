@@ -1,5 +1,5 @@
 //! Step 2, arrivals: the shipments due today leave the pipeline and enter the buyer's
-//! commercial stock.
+//! commercial stock (with their origin shares, when origins are traced).
 
 use super::state::Engine;
 
@@ -18,6 +18,9 @@ impl Engine<'_> {
             let q = std::mem::take(q);
             if q > 0.0 {
                 let n = self.net.buyer_node[l];
+                if st.origins.no > 0 {
+                    st.origins.arrive(n, stocks.stock[n], slot * nl + l, q);
+                }
                 stocks.stock[n] += q;
                 stocks.in_transit[l] -= q;
                 if records {

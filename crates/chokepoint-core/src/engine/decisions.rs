@@ -10,6 +10,7 @@ use crate::record::LicenceOutcome;
 impl Engine<'_> {
     pub(super) fn decide_licences(&mut self) {
         let st = &mut self.state;
+        st.licences.decided_today = true;
         let Some(mut due) = st.licences.decisions.pop_front() else {
             return;
         };

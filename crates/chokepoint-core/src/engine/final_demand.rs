@@ -68,6 +68,9 @@ impl Engine<'_> {
             let stocks = &mut self.state.stocks;
             let q = rel.rate.min(stocks.strategic[n]);
             if q > 0.0 {
+                if self.state.origins.no > 0 {
+                    self.state.origins.release(n, stocks.stock[n], q);
+                }
                 stocks.strategic[n] -= q;
                 stocks.stock[n] += q;
                 self.state.today.nodes[n].release += q;
@@ -114,6 +117,9 @@ impl Engine<'_> {
             }
             let served = w.min(st.stocks.stock[n]);
             st.stocks.stock[n] -= served;
+            if st.origins.no > 0 {
+                st.origins.consume(n, served);
+            }
             let nd = &mut st.today.nodes[n];
             if st.draws.records {
                 nd.consumption += served;
@@ -130,6 +136,9 @@ impl Engine<'_> {
             let stocks = &mut self.state.stocks;
             let q = buy.rate.min(stocks.stock[n]);
             if q > 0.0 {
+                if self.state.origins.no > 0 {
+                    self.state.origins.purchase(n, stocks.strategic[n], q);
+                }
                 stocks.stock[n] -= q;
                 stocks.strategic[n] += q;
                 self.state.today.nodes[n].purchase += q;

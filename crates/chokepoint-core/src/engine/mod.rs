@@ -42,6 +42,8 @@ mod events;
 mod final_demand;
 mod orders_placed;
 mod orders_received;
+mod origin_shares;
+mod origins;
 mod prices;
 mod production;
 mod records;
@@ -58,7 +60,8 @@ use crate::summary::RunSummary;
 pub use records::NodeTotals;
 use state::{DemandTerms, Scratch};
 pub use state::{
-    Draws, Engine, Licences, Market, NodeDay, Orders, Plants, Policy, Records, State, Stocks, Today,
+    Draws, Engine, Licences, Market, NodeDay, Orders, Origins, Plants, Policy, Records, State,
+    Stocks, Today,
 };
 use std::collections::VecDeque;
 
@@ -75,7 +78,10 @@ impl<'a> Engine<'a> {
     pub fn new(scenario: &'a Scenario, seed: u64, path: u64) -> Engine<'a> {
         let net = Network::new(&scenario.world);
         let controls = Controls::declare(&scenario.events);
-        let state = initial_state(scenario, &net, &controls, seed, path);
+        let origin_index = origin_shares::OriginIndex::new(scenario, &net);
+        let mut state = initial_state(scenario, &net, &controls, seed, path);
+        state.origins =
+            Origins::baseline(&origin_index, &scenario.world, &net, state.stocks.ring_len);
         let mut need_den = vec![0.0; net.n_segments * net.np];
         for n in 0..net.nr * net.np {
             need_den[net.price_of[n]] += net.need0[n];
@@ -89,6 +95,8 @@ impl<'a> Engine<'a> {
             controls,
             seed,
             need_den,
+            origin_index,
+            qualification: qualification_days(scenario),
         };
         engine.compile_rules();
         // Prices start at base price with the baseline tariffs folded in.
@@ -113,6 +121,7 @@ impl<'a> Engine<'a> {
         self.update_prices(); // 9
         self.record(sink); // 10
         self.state.day += 1;
+        self.state.licences.decided_today = false;
     }
 
     pub fn finished(&self) -> bool {
@@ -217,6 +226,9 @@ impl<'a> Engine<'a> {
             }
         }
         st.today.shipped.iter_mut().for_each(|v| *v = 0.0);
+        if st.origins.no > 0 {
+            st.origins.open_day();
+        }
         let r = &mut st.records;
         if st.draws.records {
             r.arrived.iter_mut().for_each(|v| *v = 0.0);
@@ -317,12 +329,18 @@ fn initial_state(
             ordered_avg: net.flow0.clone(),
             shipped_avg: net.flow0.clone(),
             need_avg: net.need0.clone(),
+            tried: if scenario.settings.qualifies_suppliers() {
+                vec![Day::MAX; nl]
+            } else {
+                Vec::new()
+            },
         },
         licences: Licences {
             filed: Vec::new(),
             decisions: VecDeque::new(),
             batches: vec![0.0; nl * ne],
             batches_open: 0,
+            decided_today: false,
         },
         policy: Policy {
             rules: Rules::default(),
@@ -338,6 +356,7 @@ fn initial_state(
             nodes: vec![NodeDay::default(); nn],
             shipped: vec![0.0; nl],
         },
+        origins: Origins::default(),
         records: Records {
             arrived: vec![0.0; nl],
             topup: vec![0.0; nl],
@@ -366,4 +385,25 @@ fn initial_state(
             ..Scratch::default()
         },
     }
+}
+
+/// Per link, the days a new supplier (zero baseline share) waits before it takes orders;
+/// empty when no product has a qualification time.
+fn qualification_days(scenario: &Scenario) -> Vec<u32> {
+    let settings = &scenario.settings;
+    if !settings.qualifies_suppliers() {
+        return Vec::new();
+    }
+    scenario
+        .world
+        .links
+        .iter()
+        .map(|l| {
+            if l.share > 0.0 {
+                0
+            } else {
+                settings.qualification_days_of(l.product)
+            }
+        })
+        .collect()
 }

@@ -8,10 +8,15 @@
 //! batches), where N̂ is a 7-day exponential average of today's wanted usage (final demand,
 //! inputs for wanted production and stockpile purchases). Offtake volumes are ordered first
 //! regardless of position; the rest of `max(0, S − position)` is split by the current shares.
+//! With a qualification time (`qualification-days`), a new supplier (a link with a zero
+//! baseline share) gets no orders until that many days after the buyer first gave it a share
+//! (the day it was first tried); until then the rest is split over the qualified links,
+//! `q_l = gap · s_l / Σ_{qualified} s`.
 //! The smoothed quantities ordered from and shipped by each link (memory `fill-memory-days`)
 //! are updated for step 8.
 
 use super::state::{EPS, Engine, Orders, Policy};
+use crate::event::Day;
 use crate::order_book::Order;
 
 impl Engine<'_> {
@@ -20,6 +25,8 @@ impl Engine<'_> {
         // Tomorrow's rules are today's unless an event starts or ends tomorrow.
         let book_now = self.state.policy.change_days.last() != Some(&(self.state.day + 1));
         let fill_alpha = 1.0 / self.scenario.settings.fill_memory_days.max(1.0);
+        let day = self.state.day;
+        let qualification = &self.qualification;
         let st = &mut self.state;
         let (orders, policy) = (&mut st.orders, &st.policy);
         let rules = &policy.rules;
@@ -55,8 +62,19 @@ impl Engine<'_> {
                     gap = (gap - o.rate).max(0.0);
                 }
             }
+            let qualified_share = if qualification.is_empty() {
+                1.0
+            } else {
+                qualify(orders, qualification, links, day)
+            };
             for &l in links {
-                let q = gap * orders.shares[l];
+                let q = if qualification.is_empty() {
+                    gap * orders.shares[l]
+                } else if qualified(orders, qualification, l, day) && qualified_share > 0.0 {
+                    gap * orders.shares[l] / qualified_share
+                } else {
+                    0.0
+                };
                 if q > EPS {
                     let order = Order {
                         qty: q,
@@ -84,4 +102,26 @@ fn send_order(orders: &mut Orders, policy: &Policy, l: usize, o: Order, book_now
     } else {
         orders.inbox[l].push(o);
     }
+}
+
+/// Marks the new suppliers among `links` that buyers give a share to for the first time today
+/// as tried, and returns the shares of the qualified links summed.
+fn qualify(orders: &mut Orders, qualification: &[u32], links: &[usize], day: Day) -> f64 {
+    let mut sum = 0.0;
+    for &l in links {
+        if qualification[l] > 0 && orders.tried[l] == Day::MAX && orders.shares[l] > 0.0 {
+            orders.tried[l] = day;
+        }
+        if qualified(orders, qualification, l, day) {
+            sum += orders.shares[l];
+        }
+    }
+    sum
+}
+
+/// Whether link `l`'s supplier takes orders today: no qualification time, or that many days
+/// since it was first tried.
+fn qualified(orders: &Orders, qualification: &[u32], l: usize, day: Day) -> bool {
+    let (need, tried) = (qualification[l], orders.tried[l]);
+    need == 0 || (tried != Day::MAX && day >= tried.saturating_add(need))
 }

@@ -67,7 +67,7 @@ impl Engine<'_> {
         }
         // Licensing applies to every export order, offtakes included.
         match rule.licensing {
-            Some(regime) => self.file_applications(l, regime, o.qty),
+            Some(regime) => self.file_applications(l, regime, o.qty, true),
             None => orders.book[l].push(o),
         }
     }
@@ -115,10 +115,13 @@ impl Engine<'_> {
     }
 
     /// Splits an order by the buyer's end-use mix when the regime has end-use rules, and files
-    /// (or batches) one application per part.
-    fn file_applications(&mut self, link: usize, regime: u32, qty: f64) {
+    /// one application per part, or batches it when the regime batches and `batching` (a
+    /// re-export clause files at once: a batch is filed under the link's own regime, which a
+    /// third country's link does not have).
+    pub(super) fn file_applications(&mut self, link: usize, regime: u32, qty: f64, batching: bool) {
         let lic = self.controls.regimes[regime as usize].licensing;
-        if lic.end_uses.is_empty() && lic.batch_days == 0 {
+        let batch_days = if batching { lic.batch_days } else { 0 };
+        if lic.end_uses.is_empty() && batch_days == 0 {
             // One application for the whole order, filed now (the usual regime).
             self.file_one(link, regime, qty, usize::MAX);
             return;
@@ -141,7 +144,7 @@ impl Engine<'_> {
             );
         }
         for &(e, q) in &parts {
-            if lic.batch_days > 0 {
+            if batch_days > 0 {
                 let slot = if e == usize::MAX { 0 } else { e };
                 let licences = &mut self.state.licences;
                 let b = &mut licences.batches[link * ne + slot];
@@ -211,8 +214,14 @@ impl Engine<'_> {
         let lic = &mut licences.filed[idx];
         lic.approve = approve;
         lic.decide = lic.filed + wait;
-        // The queue starts at today; a licence filed today waits `wait` days.
-        let k = (lic.decide - self.state.day) as usize;
+        // The queue starts at today, or at tomorrow once today's decisions are made; a licence
+        // filed today waits `wait` days (at least until tomorrow when filed after them).
+        let mut first = self.state.day;
+        if licences.decided_today {
+            first += 1;
+            lic.decide = lic.decide.max(first);
+        }
+        let k = (lic.decide - first) as usize;
         while licences.decisions.len() <= k {
             licences.decisions.push_back(Vec::new());
         }

@@ -60,13 +60,17 @@ impl Engine<'_> {
             // Substitution from what is left, then shipping.
             for (j, &(f, r, p, target)) in jobs.iter().enumerate() {
                 let extra = self.substitute(f, r, target - made[j]);
-                let total = (made[j] + extra).min(target);
+                let mut total = (made[j] + extra).min(target);
                 let n = self.net.node(r, p);
+                if self.state.origins.no > 0 {
+                    total = self.trace_output(n, f, total);
+                }
                 self.state.today.nodes[n].production = total;
                 if total > EPS {
                     self.allocate(r, p, total);
                 }
             }
+            self.state.origins.draws.clear();
         }
         self.state.scratch.jobs = jobs;
         self.state.scratch.made = made;
@@ -134,6 +138,7 @@ impl Engine<'_> {
             return target; // primary production (mining, recycling feed): no inputs
         }
         let base = r.ix() * np;
+        let keep = self.keeps_draws();
         let st = &mut self.state;
         let sc = &mut st.scratch;
         // The stock each input had when the level started (first facility to look fixes it).
@@ -183,6 +188,13 @@ impl Engine<'_> {
                 let use_ = (c * q).min(st.stocks.stock[ni]);
                 st.stocks.stock[ni] -= use_;
                 let short = c * plan * (1.0 - phi(&sc.input_claims, &sc.claim_stock, ni));
+                if st.origins.no > 0 {
+                    st.origins
+                        .draw(f, ni, self.origin_index.weight[i.ix()], use_);
+                    if keep {
+                        st.origins.draws.push((f, ni, use_, c * plan, short));
+                    }
+                }
                 let nd = &mut st.today.nodes[ni];
                 if st.draws.records {
                     nd.consumption += use_;
@@ -219,6 +231,7 @@ impl Engine<'_> {
         }
         let world = &self.scenario.world;
         let base = r.ix() * self.net.np;
+        let keep = self.keeps_draws();
         let st = &mut self.state;
         let mut left = short;
         for &(rec, _) in &self.net.recipe_mix0[f] {
@@ -237,6 +250,13 @@ impl Engine<'_> {
                 st.stocks.stock[ni] -= use_;
                 if st.draws.records {
                     st.today.nodes[ni].consumption += use_;
+                }
+                if st.origins.no > 0 {
+                    st.origins
+                        .draw(f, ni, self.origin_index.weight[i.ix()], use_);
+                    if keep {
+                        st.origins.draws.push((f, ni, use_, 0.0, 0.0));
+                    }
                 }
             }
             left -= q;

@@ -25,6 +25,9 @@ impl Engine<'_> {
             return;
         }
         self.accumulate_summary();
+        if self.state.draws.records {
+            self.accumulate_routes();
+        }
         if sink.wants_records() {
             assert!(
                 self.state.draws.records,
@@ -87,8 +90,11 @@ impl Engine<'_> {
                 | Variable::LicencesDenied
                 | Variable::LicencesPending => self.emit_licence_counts(v, &mut rec),
                 Variable::OfftakeTopUp => self.emit_topups(&mut rec),
+                Variable::ShipmentsOfOrigin(_) => {}
             }
         }
+        // After every other variable: their order in the file is unchanged.
+        self.emit_origin_shipments(&mut rec);
     }
 
     fn node_ids(&self, n: usize) -> (RegionId, ProductId) {
@@ -294,6 +300,8 @@ impl Engine<'_> {
             days: st.day.saturating_sub(self.scenario.settings.report_from),
             seed: self.seed,
             rows,
+            origins: self.traced_origins().to_vec(),
+            routes: self.route_rows(),
         }
     }
 

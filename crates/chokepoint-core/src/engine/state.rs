@@ -4,7 +4,8 @@
 //! [`Orders`] (inboxes, order books, what is on order, supplier shares and the smoothed flows
 //! that move them), [`Licences`] (applications, the decision queue, open batches), [`Policy`]
 //! (the rules in force, the days they change, quota counters), [`Market`] (segment prices),
-//! [`Today`] (the day's flows the simulation reads back), [`Records`] (what only records,
+//! [`Today`] (the day's flows the simulation reads back), [`Origins`] (the origin shares of
+//! stocks, shipments and outputs, empty unless origins are traced), [`Records`] (what only records,
 //! summaries and audits read, plus the two totals Monte Carlo reads) and [`Draws`] (the path's
 //! generator and the Monte Carlo opening's deferred draws). Each phase of the day
 //! (`engine/*.rs`) reads and writes the parts it names.
@@ -13,6 +14,8 @@
 //! from the shared opening); each part lists its fields in an exhaustive pattern, so a field
 //! added to a part must be copied too.
 
+use super::origin_shares::OriginIndex;
+pub use super::origin_shares::Origins;
 use crate::event::{Controls, Day, Rules};
 use crate::network::Network;
 use crate::order_book::{Order, OrderBook};
@@ -35,6 +38,11 @@ pub struct Engine<'a> {
     /// Baseline need per (segment, product): the denominator of the need-weighted tariff.
     pub(super) need_den: Vec<f64>,
     pub(super) demand_terms: DemandTerms,
+    /// Which origins are traced (none unless a re-export clause or `trace-origins` asks).
+    pub(super) origin_index: OriginIndex,
+    /// Per link: days before a new supplier takes orders (0 for links with a baseline share);
+    /// empty when no product has a qualification time.
+    pub(super) qualification: Vec<u32>,
 }
 
 /// Final demand rows share a few growth rates and (price, elasticity) pairs (world-2024: 178
@@ -60,6 +68,7 @@ pub struct State {
     pub policy: Policy,
     pub market: Market,
     pub today: Today,
+    pub origins: Origins,
     pub records: Records,
     pub draws: Draws,
     pub(super) scratch: Scratch,
@@ -103,6 +112,9 @@ pub struct Orders {
     pub(super) shipped_avg: Vec<f64>,
     /// 7-day exponential average of each node's wanted usage.
     pub(super) need_avg: Vec<f64>,
+    /// Per link with a qualification time: the day a buyer first gave it a share (`Day::MAX`:
+    /// not yet); empty without qualification times.
+    pub(super) tried: Vec<Day>,
 }
 
 /// Licence applications filed so far, the queue of pending decisions, open batches.
@@ -115,6 +127,9 @@ pub struct Licences {
     pub(super) batches: Vec<f64>,
     /// Non-zero entries of `batches` (most days none: the batch pass is skipped).
     pub(super) batches_open: usize,
+    /// Today's decisions are made (step 4): the queue's front is tomorrow, and an application
+    /// filed now (a re-export clause files at production) is decided tomorrow at the earliest.
+    pub(super) decided_today: bool,
 }
 
 /// The rules in force, the days they change, and the quotas' counters.
@@ -284,11 +299,15 @@ macro_rules! copy_from {
 copy_from! {
     Stocks { stock, strategic, ring, ring_len, day_slot, in_transit }
     Plants { capacity, ramps, cap_before, mix }
-    Orders { inbox, book, on_order, shares, ordered_avg, shipped_avg, need_avg }
-    Licences { filed, decisions, batches, batches_open }
+    Orders { inbox, book, on_order, shares, ordered_avg, shipped_avg, need_avg, tried }
+    Licences { filed, decisions, batches, batches_open, decided_today }
     Policy { rules, change_days, quota_used, quota_period }
     Market { price, price0 }
     Today { nodes, shipped }
+    Origins {
+        no, stock, strategic, ring, output, drawn, draws, inflow, outflow, route_content,
+        route_shipped,
+    }
     Records {
         arrived, topup, applied, approved, denied, pending, seen, sum_need, sum_unmet,
         first_stockout, min_stock, peak_price,
@@ -314,6 +333,7 @@ impl State {
             policy,
             market,
             today,
+            origins,
             records,
             draws,
             scratch,
@@ -326,6 +346,7 @@ impl State {
         policy.copy_from(&src.policy);
         market.copy_from(&src.market);
         today.copy_from(&src.today);
+        origins.copy_from(&src.origins);
         records.copy_from(&src.records);
         draws.copy_from(&src.draws);
         scratch.copy_from(&src.scratch);

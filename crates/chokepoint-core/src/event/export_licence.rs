@@ -5,7 +5,10 @@
 //! end-use rules) and pooled per `batch-days` window.
 //!
 //! Wire keys: `exporter`, `products`, `approval`, `lead-time-days` (a [`LeadTime`]),
-//! `lead-time-cap`, `batch-days`, `destination.REGION = { ... }`, `end-use.NAME = { ... }`.
+//! `lead-time-cap`, `batch-days`, `destination.REGION = { ... }`, `end-use.NAME = { ... }`,
+//! `re-export` and `de-minimis` (a [`super::ReExportClause`]: third countries' exports of the
+//! products to any destination but the exporter need a licence of this regime when their
+//! traced content of the exporter's origin passes the de minimis; `"only"`: those alone).
 //! Uncertain numbers: the approval odds ([`Param::Approval`], with the override slots that
 //! follow the default's draw). Compiled: the regime is declared once in [`Controls`] and governs
 //! every foreign link of the exporter carrying a selected product while active (the last active
@@ -50,6 +53,8 @@ impl Kind for Licensing {
         "batch-days",
         "destination",
         "end-use",
+        "re-export",
+        "de-minimis",
     ];
     type Param = Param;
 
@@ -167,7 +172,8 @@ impl Kind for Licensing {
         if let Some(n) = &main_num {
             t.bind_as(n, label(String::new()), Param::Approval(default_slots));
         }
-        let (exporter, terms) = (exporter?, main?);
+        let reexport = t.reexport_clause();
+        let (exporter, terms, reexport) = (exporter?, main?, reexport.ok()?);
         ok.then_some(Licensing {
             exporter,
             products,
@@ -175,6 +181,7 @@ impl Kind for Licensing {
             destinations,
             end_uses,
             batch_days,
+            reexport,
         })
     }
 
@@ -205,9 +212,18 @@ impl Kind for Licensing {
             products: self.products.clone(),
             destinations: RegionSelector::All,
         };
-        for l in at.exports(&exports) {
-            rules.links[l].licensing = at.control;
+        if self.reexport.is_none_or(|c| !c.only) {
+            for l in at.exports(&exports) {
+                rules.links[l].licensing = at.control;
+            }
         }
+        if let Some(clause) = &self.reexport {
+            at.add_reexport(&exports, clause, at.control, rules);
+        }
+    }
+
+    fn traced_origin(&self) -> Option<crate::model::RegionId> {
+        self.reexport.map(|_| self.exporter)
     }
 }
 

@@ -5,7 +5,7 @@
 use super::controls::Controls;
 use super::rules::{At, Rules};
 use super::table::{KindTable, ParamOf};
-use crate::model::Day;
+use crate::model::{Day, RegionId};
 
 pub(crate) trait Kind: Sized {
     /// The kind's name in `kind = "..."`.
@@ -28,6 +28,13 @@ pub(crate) trait Kind: Sized {
     /// Declares what outlives the event's active days (a licensing regime, a quota) once,
     /// before the first day, for an event starting on day `start`; returns its index.
     fn declare<'a>(&'a self, _start: Day, _controls: &mut Controls<'a>) -> Option<u32> {
+        None
+    }
+
+    /// The exporter whose origin the engine must trace for this event (one with a re-export
+    /// clause), if any: known before the first day, so that a run without one carries no
+    /// origin state.
+    fn traced_origin(&self) -> Option<RegionId> {
         None
     }
 

@@ -5,7 +5,7 @@
 //! generator. The `export-licence` kind (`export_licence.rs`) reads a regime from a scenario;
 //! the engine files applications under it and draws their decisions.
 
-use super::selectors::ProductSelector;
+use super::selectors::{ProductSelector, ReExportClause};
 use crate::model::{Day, RegionId};
 use rand::RngExt;
 use rand_distr::{Distribution, Triangular};
@@ -52,6 +52,10 @@ pub struct Licensing {
     /// 0 = one application per order; n > 0 = orders are pooled and filed as one application
     /// every n days per (importer, product, end use).
     pub batch_days: u32,
+    /// Extends the regime to third countries' exports by their traced origin: an item with
+    /// enough content of the exporter's origin needs a licence of this regime (terms by its
+    /// destination and end use).
+    pub reexport: Option<ReExportClause>,
 }
 
 impl Licensing {

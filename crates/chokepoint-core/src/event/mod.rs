@@ -40,7 +40,7 @@ mod table;
 pub mod tariff;
 
 pub use crate::model::Day;
-use crate::model::{Rationing, World};
+use crate::model::{Rationing, RegionId, World};
 use crate::network::Network;
 pub use capacity::Capacity;
 pub use controls::{Controls, Pacing, Quota, QuotaBatch, Regime};
@@ -53,8 +53,8 @@ use kind::Kind;
 pub use licensing::{LeadTime, LicenceTerms, Licensing};
 pub use offtake::Offtake;
 pub use rationing::RationingChange;
-pub use rules::{At, Rules};
-pub use selectors::{Exports, ProductSelector, RegionSelector};
+pub use rules::{At, ReExport, Rules};
+pub use selectors::{Exports, ProductSelector, ReExportClause, RegionSelector};
 pub use stockpile_purchase::StockpilePurchase;
 pub use stockpile_release::StockpileRelease;
 pub(crate) use table::KindTable;
@@ -146,6 +146,13 @@ macro_rules! event_kinds {
             fn compile(&self, at: &At<'_>, rules: &mut Rules) {
                 match self {
                     $(EventKind::$variant(k) => k.compile(at, rules),)*
+                }
+            }
+
+            /// The exporter whose origin this event needs traced (a re-export clause).
+            pub fn traced_origin(&self) -> Option<RegionId> {
+                match self {
+                    $(EventKind::$variant(k) => k.traced_origin(),)*
                 }
             }
         }

@@ -8,7 +8,8 @@
 //!
 //! - per link ([`LinkRule`]): banned; the licensing regime that governs it (none under a general
 //!   licence); the quotas that count it; tariff = baseline + Σ active tariff events; the
-//!   offtake price floor;
+//!   offtake price floor; the re-export clauses of other exporters' controls that reach it
+//!   ([`ReExport`]);
 //! - per final-demand row: the product of the active demand shocks' factors;
 //! - per supplier region: its rationing rule;
 //! - the active stockpile releases and purchases and offtake orders, in event order;
@@ -17,8 +18,8 @@
 //! Derived for the phases: whether any link is banned, the links with a tariff (in the order the
 //! need-weighted tariff adds them), and the links where no ban, quota or licensing applies.
 
-use super::selectors::Exports;
-use crate::model::{Day, Rationing, World};
+use super::selectors::{Exports, ReExportClause};
+use crate::model::{Day, Rationing, RegionId, World};
 use crate::network::Network;
 
 /// What applies to one link today.
@@ -34,6 +35,32 @@ pub struct LinkRule {
     pub tariff: f64,
     /// Highest price floor (USD/kg) of the active offtakes on the link; 0 without one.
     pub offtake_floor: f64,
+    /// Re-export clauses of other exporters' controls covering this third-country link, in
+    /// event order.
+    pub reexport: Vec<ReExport>,
+}
+
+/// A re-export clause as it reaches one third-country link: an item shipped on the link whose
+/// `origin`-origin content is worth at least `de_minimis` of its value (and is not zero) is
+/// refused (`licensing` = `None`: the control is a ban) or needs a licence of `origin`'s
+/// regime `licensing`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReExport {
+    pub origin: RegionId,
+    pub de_minimis: f64,
+    pub licensing: Option<u32>,
+}
+
+impl ReExport {
+    /// Whether an item whose `origin`-origin content is worth `value_share` of its value is
+    /// covered (see [`ReExportClause::covers`]).
+    pub fn covers(&self, value_share: f64) -> bool {
+        ReExportClause {
+            only: true,
+            de_minimis: self.de_minimis,
+        }
+        .covers(value_share)
+    }
 }
 
 /// A stockpile release in force: up to `rate` a day from the strategic stockpile into stock,
@@ -92,6 +119,8 @@ pub struct Rules {
     pub ramps: Vec<RampStart>,
     /// Whether any link is banned.
     pub any_banned: bool,
+    /// Whether any link carries a re-export clause.
+    pub any_reexport: bool,
     /// Links with a tariff, by buyer node and then in `Network::links_into` order (the order
     /// in which the need-weighted tariff adds them up).
     pub tariffed: Vec<usize>,
@@ -135,6 +164,45 @@ impl At<'_> {
             .then_some(l)
         })
     }
+
+    /// The third-country links a re-export clause on a control covering `exports` reaches:
+    /// foreign links from another region than the exporter, to a destination the control
+    /// covers other than the exporter itself, carrying a product it covers.
+    pub fn reexports<'s>(&'s self, exports: &'s Exports) -> impl Iterator<Item = usize> + 's {
+        let world = self.world;
+        let Exports {
+            exporter,
+            products,
+            destinations,
+        } = exports;
+        world.links.iter().enumerate().filter_map(move |(l, link)| {
+            (link.from != link.to
+                && link.from != *exporter
+                && link.to != *exporter
+                && destinations.contains(link.to)
+                && products.selects(world, link.product))
+            .then_some(l)
+        })
+    }
+
+    /// Adds the re-export clause `clause` of a control covering `exports` (refused when
+    /// `licensing` is `None`, licensed under that regime otherwise) to the links it reaches.
+    pub fn add_reexport(
+        &self,
+        exports: &Exports,
+        clause: &ReExportClause,
+        licensing: Option<u32>,
+        rules: &mut Rules,
+    ) {
+        let rule = ReExport {
+            origin: exports.exporter,
+            de_minimis: clause.de_minimis,
+            licensing,
+        };
+        for l in self.reexports(exports) {
+            rules.links[l].reexport.push(rule);
+        }
+    }
 }
 
 impl Rules {
@@ -144,12 +212,15 @@ impl Rules {
         self.links.resize_with(world.links.len(), LinkRule::default);
         for (rule, link) in self.links.iter_mut().zip(&world.links) {
             let quotas = std::mem::take(&mut rule.quotas);
+            let reexport = std::mem::take(&mut rule.reexport);
             *rule = LinkRule {
                 tariff: link.tariff,
                 quotas,
+                reexport,
                 ..LinkRule::default()
             };
             rule.quotas.clear();
+            rule.reexport.clear();
         }
         self.demand.clear();
         self.demand.resize(world.demands.len(), 1.0);
@@ -170,6 +241,7 @@ impl Rules {
             }
         }
         self.any_banned = self.links.iter().any(|r| r.banned);
+        self.any_reexport = self.links.iter().any(|r| !r.reexport.is_empty());
         let links = &self.links;
         self.tariffed.clear();
         self.tariffed.extend(

@@ -1,7 +1,8 @@
 //! Who and what an event applies to: [`ProductSelector`] (all products, a list, or every
 //! product containing one of some elements), [`RegionSelector`] (all regions or a list), and
 //! [`Exports`], the scope of an export control (an exporter's foreign links to some
-//! destinations carrying some products).
+//! destinations carrying some products), and [`ReExportClause`], which extends a control to
+//! third countries' exports by the traced origin of their content.
 
 use crate::model::{ProductId, RegionId, World};
 
@@ -47,5 +48,27 @@ impl RegionSelector {
             RegionSelector::All => true,
             RegionSelector::Ids(v) => v.contains(&r),
         }
+    }
+}
+
+/// A re-export clause on an export control of exporter X: a third country's export to a
+/// destination the control covers, of a product it covers, is treated as X's own export when
+/// the X-origin content of the item shipped is worth at least `de_minimis` of its value (any
+/// X-origin content when `de_minimis` is 0). The engine traces origins for this
+/// (`engine/origins.rs`); the test is applied to the item's traced origin at shipping.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReExportClause {
+    /// Only third countries' exports: X's own links are left to the scenario's other events.
+    pub only: bool,
+    /// Share of the item's value (0 ≤ de_minimis < 1) from which X-origin content counts.
+    pub de_minimis: f64,
+}
+
+impl ReExportClause {
+    /// Whether an item whose X-origin content is worth `value_share` of its value is covered:
+    /// `value_share ≥ de_minimis` and some X-origin content at all (so that a de minimis of
+    /// 0 means "any content", not "every item").
+    pub fn covers(&self, value_share: f64) -> bool {
+        value_share > 0.0 && value_share >= self.de_minimis
     }
 }

@@ -4,7 +4,7 @@
 //! right unit, rates) and the binding of an uncertain number to the kind's own parameter
 //! ([`ParamOf`]; the scenario parser turns it into an uncertainty target).
 
-use super::selectors::{Exports, ProductSelector, RegionSelector};
+use super::selectors::{Exports, ProductSelector, ReExportClause, RegionSelector};
 use crate::model::{ProductId, RegionId};
 use crate::wire::{Cx, Dim, Entry, Num};
 use toml::de::DeValue;
@@ -92,6 +92,82 @@ impl<B: Clone> KindTable<'_, '_, '_, B> {
             destinations,
         });
         (exports, ids)
+    }
+
+    /// The keys of a re-export clause (`re-export = true | false | "only"`, and
+    /// `de-minimis`, a value share in [0, 1) that needs `re-export`). `Ok(None)` without a
+    /// clause; `Err(())` when a key is wrong (reported).
+    #[allow(clippy::result_unit_err)]
+    pub fn reexport_clause(&mut self) -> Result<Option<ReExportClause>, ()> {
+        let (cx, e) = (&mut *self.cx, self.e);
+        let mut ok = true;
+        let only = match e.tbl.get("re-export").map(|v| (v, v.get_ref())) {
+            None | Some((_, DeValue::Boolean(false))) => None,
+            Some((_, DeValue::Boolean(true))) => Some(false),
+            Some((_, DeValue::String(s))) if s.as_ref() == "only" => Some(true),
+            Some((v, other)) => {
+                let found = match other {
+                    DeValue::String(s) => format!("\"{s}\""),
+                    o => o.type_str().to_string(),
+                };
+                cx.err(
+                    e.f,
+                    v.span(),
+                    format!("`re-export` must be true, false or \"only\", found {found}"),
+                    Some(
+                        "`true` extends the control to third countries' exports by their traced \
+                         origin; `\"only\"` applies it to them alone"
+                            .into(),
+                    ),
+                );
+                ok = false;
+                None
+            }
+        };
+        let mut de_minimis = 0.0;
+        if let Some(v) = e.tbl.get("de-minimis") {
+            match cx.number(e.f, "de-minimis", v, &Dim::One) {
+                Some(n) => {
+                    if n.dist.is_some() {
+                        cx.err(
+                            e.f,
+                            v.span(),
+                            "`de-minimis` cannot be uncertain",
+                            Some("give one value share, e.g. `de-minimis = 0.001`".into()),
+                        );
+                        ok = false;
+                    } else if !(0.0..1.0).contains(&n.value) {
+                        cx.err(
+                            e.f,
+                            n.span.clone(),
+                            format!(
+                                "`de-minimis` must be >= 0 and < 1, found {}",
+                                crate::wire::fmt_num(n.value)
+                            ),
+                            Some("a share of the item's value: 0.001 is 0.1%".into()),
+                        );
+                        ok = false;
+                    } else {
+                        cx.prov(format!("event {} de-minimis", self.label), &n, false);
+                        de_minimis = n.value;
+                    }
+                    if only.is_none() && ok {
+                        cx.err(
+                            e.f,
+                            v.span(),
+                            "`de-minimis` needs a re-export clause",
+                            Some("add `re-export = true` (or `\"only\"`)".into()),
+                        );
+                        ok = false;
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return Err(());
+        }
+        Ok(only.map(|only| ReExportClause { only, de_minimis }))
     }
 
     /// `products`: absent = all; an array of ids; `{ elements = [...] }`. Also returns the ids

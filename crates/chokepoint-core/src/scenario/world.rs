@@ -5,7 +5,7 @@ use crate::model::{
     Settings, Source, Stage, Stockpile,
 };
 use crate::uncertain::Target;
-use crate::wire::{Dim, Entry, MAX_DAYS, fmt_num, rationing, suggest};
+use crate::wire::{DIST_FORMS, Dim, Entry, MAX_DAYS, Sp, fmt_num, rationing, suggest};
 use jiff::civil::Date;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -811,7 +811,7 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
         days: None,
     };
     let Some(e) = scen else { return out };
-    const KEYS: [&str; 11] = [
+    const KEYS: [&str; 13] = [
         "name",
         "base",
         "start",
@@ -823,6 +823,8 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
         "adaptation-rate",
         "fill-memory-days",
         "default-cover-days",
+        "trace-origins",
+        "qualification-days",
     ];
     cx.keys(e, &KEYS);
     if let Some((n, _)) = cx.req_str(e, "name") {
@@ -918,5 +920,83 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
         cx.ge0("default-cover-days", &n);
         cx.world.default_cover_days = n.value;
     }
+    if let Some(v) = e.tbl.get("trace-origins") {
+        for (code, span) in cx.str_list(e.f, "trace-origins", v) {
+            if let Some(r) = cx.region_code(e.f, code, span.clone()) {
+                if out.settings.trace_origins.contains(&r) {
+                    cx.err(e.f, span, format!("region `{code}` is listed twice"), None);
+                } else {
+                    out.settings.trace_origins.push(r);
+                }
+            }
+        }
+    }
+    if let Some(v) = e.tbl.get("qualification-days") {
+        qualification_days(cx, e.f, v, &mut out.settings);
+    }
     out
+}
+
+/// `qualification-days`: whole days >= 0 for every product (bare or `{ value, source, ... }`),
+/// or a table of them by product code with `default` for the rest. Not uncertain: the
+/// engine reads it once per run.
+fn qualification_days(cx: &mut Cx, f: usize, v: &Sp, settings: &mut Settings) {
+    const MAX: (u32, &str) = (
+        36_500,
+        "a hundred years is longer than any qualification; is the unit right?",
+    );
+    let by_product = match v.get_ref() {
+        DeValue::Table(t) if !t.contains_key("value") => Some(t),
+        _ => None,
+    };
+    let dist = |t: &DeTable| {
+        t.iter()
+            .any(|(k, _)| DIST_FORMS.contains(&k.get_ref().as_ref()))
+    };
+    let uncertain = match v.get_ref() {
+        DeValue::Table(t) => dist(t),
+        _ => false,
+    };
+    if uncertain {
+        cx.err(
+            f,
+            v.span(),
+            "`qualification-days` cannot be uncertain",
+            Some("give whole days, or a table of them by product: `{ default = 120, ndfeb-magnet-hre = 150 }`".into()),
+        );
+        return;
+    }
+    let Some(t) = by_product else {
+        if let Some((d, n)) = cx.count_in(f, "qualification-days", v, 0, MAX) {
+            cx.prov("qualification-days".into(), &n, false);
+            settings.qualification_days = d;
+        }
+        return;
+    };
+    for (k, dv) in t.iter() {
+        let name: &str = k.get_ref();
+        let key = format!("qualification-days.{name}");
+        let product = if name == "default" {
+            None
+        } else {
+            match cx.product_code(f, name, k.span()) {
+                Some(p) => Some(p),
+                None => continue,
+            }
+        };
+        if let DeValue::Table(inner) = dv.get_ref()
+            && dist(inner)
+        {
+            cx.err(f, dv.span(), format!("`{key}` cannot be uncertain"), None);
+            continue;
+        }
+        let Some((d, n)) = cx.count_in(f, &key, dv, 0, MAX) else {
+            continue;
+        };
+        cx.prov(key, &n, false);
+        match product {
+            None => settings.qualification_days = d,
+            Some(p) => settings.qualification_by_product.push((p, d)),
+        }
+    }
 }

@@ -212,6 +212,10 @@ fn ship_on(st: &mut State, net: &Network, l: usize, q: f64) {
     let stocks = &mut st.stocks;
     if transit == 0 {
         let to = net.buyer_node[l];
+        if st.origins.no > 0 {
+            st.origins
+                .deliver(net.seller_node[l], to, stocks.stock[to], q);
+        }
         stocks.stock[to] += q;
         if records {
             st.today.nodes[to].arrivals += q;
@@ -223,7 +227,12 @@ fn ship_on(st: &mut State, net: &Network, l: usize, q: f64) {
         if slot >= stocks.ring_len {
             slot -= stocks.ring_len;
         }
-        stocks.ring[slot * net.transit_days.len() + l] += q;
+        let entry = slot * net.transit_days.len() + l;
+        if st.origins.no > 0 {
+            st.origins
+                .dispatch(net.seller_node[l], entry, stocks.ring[entry], q);
+        }
+        stocks.ring[entry] += q;
         stocks.in_transit[l] += q;
     }
 }
