@@ -468,6 +468,7 @@ fn check(world: &World, cohorts: &[Cohort], seed: u64) -> Result<(), TestCaseErr
                     products: ProductSelector::All,
                     destinations: RegionSelector::All,
                 },
+                reexport: None,
             }),
         )],
     };
