@@ -117,3 +117,38 @@ fn issue_17_bad_reexport_clause_is_an_input_error() {
     );
     assert!(err.contains("hint: add `re-export = true`"), "{err}");
 }
+
+/// A region's trade with its own buyer cohorts is domestic: No. 61's content rule (a re-export
+/// clause on every destination) must not make Japan's magnet makers apply to China for a
+/// licence to supply `JPN/oem`. Before the fix the clause's links were foreign when the two
+/// region codes differed, so cohort-domestic links filed re-export applications.
+#[test]
+fn issue_17_reexport_clause_leaves_trade_with_a_regions_own_cohorts_alone() {
+    let dir = temp_dir("issue17-origins-cohorts", &[]);
+    let s = "october-2025-unsuspended";
+    let (code, _, err) = chokepoint(&dir, &["run", &format!("builtin:{s}"), "--out", s]);
+    assert_eq!(code, 0, "{err}");
+    let licences = fs::read_to_string(dir.join(s).join("licences.csv")).unwrap();
+    let mut header = licences.lines().next().unwrap().split(',');
+    let col = |name: &str, h: &mut std::str::Split<'_, char>| h.position(|c| c == name).unwrap();
+    let exporter = col("exporter", &mut header.clone());
+    let importer = col("importer", &mut header);
+    let domestic: Vec<&str> = licences
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            home(cells[exporter]) == home(cells[importer])
+        })
+        .collect();
+    assert!(
+        domestic.is_empty(),
+        "{} domestic applications, e.g. {:?}",
+        domestic.len(),
+        domestic.first()
+    );
+    assert!(
+        licences.lines().count() > 1,
+        "the scenario files applications"
+    );
+}

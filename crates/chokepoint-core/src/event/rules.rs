@@ -149,38 +149,32 @@ impl At<'_> {
     /// one home (a region and its buyer cohorts) are domestic; a cohort of the exporter
     /// exports as the exporter does.
     pub fn exports<'s>(&'s self, exports: &'s Exports) -> impl Iterator<Item = usize> + 's {
-        let world = self.world;
-        let Exports {
-            exporter,
-            products,
-            destinations,
-        } = exports;
-        world.links.iter().enumerate().filter_map(move |(l, link)| {
-            let home = world.home(link.from);
-            (home != world.home(link.to)
-                && (home == *exporter || link.from == *exporter)
-                && destinations.contains(link.to)
-                && products.selects(world, link.product))
-            .then_some(l)
-        })
+        self.foreign_links(exports, |from| from == exports.exporter)
     }
 
     /// The third-country links a re-export clause on a control covering `exports` reaches:
-    /// foreign links from another region than the exporter, to a destination the control
-    /// covers other than the exporter itself, carrying a product it covers.
+    /// foreign links from another region than the exporter (or its cohorts), to a destination
+    /// the control covers other than the exporter itself, carrying a product it covers.
     pub fn reexports<'s>(&'s self, exports: &'s Exports) -> impl Iterator<Item = usize> + 's {
+        self.foreign_links(exports, |from| from != exports.exporter)
+    }
+
+    /// Links between two homes (a region and its cohorts are one) whose supplier's home passes
+    /// `supplier`, to a destination of `exports` that is not the exporter's home, carrying a
+    /// product it covers.
+    fn foreign_links<'s>(
+        &'s self,
+        exports: &'s Exports,
+        supplier: impl Fn(RegionId) -> bool + 's,
+    ) -> impl Iterator<Item = usize> + 's {
         let world = self.world;
-        let Exports {
-            exporter,
-            products,
-            destinations,
-        } = exports;
         world.links.iter().enumerate().filter_map(move |(l, link)| {
-            (link.from != link.to
-                && link.from != *exporter
-                && link.to != *exporter
-                && destinations.contains(link.to)
-                && products.selects(world, link.product))
+            let (from, to) = (world.home(link.from), world.home(link.to));
+            (from != to
+                && supplier(from)
+                && to != exports.exporter
+                && exports.destinations.contains(link.to)
+                && exports.products.selects(world, link.product))
             .then_some(l)
         })
     }
