@@ -748,13 +748,15 @@ for pid, name, eu, s, inp in END_USES:
 # capacity: 50 / 40 / 10 (assumption). (name, share, cover days, source, confidence, note)
 COHORT_PRODUCTS = ["ev-traction-motor", "wind-generator", "defence-system", "medical-other"]
 COHORT_REGIONS = ["USA", "EUU", "JPN", "KOR", "GBR", "CAN", "AUS", "IND"]
+# Cover days are triangular distributions (min, mode, max) over the ranges those statements
+# give; a single run uses the mode, a Monte Carlo run draws each cohort's cover per path.
 COHORTS = [
-    ("oem", 0.5, 60, "acma-2025-05", "low",
-     "large OEMs and tier-1s: ~2 months of cover (ACMA: OEM stocks may run dry in about 2 months; CRISIL 4-6 weeks); share assumed"),
-    ("suppliers", 0.4, 25, "clepa-2025-06", "low",
-     "tier-1/2 component suppliers: 3-4 weeks of cover (CLEPA, 4 Jun 2025: more outages in 3-4 weeks as inventories deplete); share assumed"),
-    ("small", 0.1, 14, "zvei-2025-06", "low",
-     "small buyers: a few weeks of cover (ZVEI: some companies' inventories last only a few weeks); share assumed"),
+    ("oem", 0.5, (28, 60, 90), "acma-2025-05", "low",
+     "large OEMs and tier-1s: 4-6 weeks (CRISIL) to ~2 months (ACMA: OEM stocks may run dry in about 2 months) of cover; share assumed"),
+    ("suppliers", 0.4, (14, 25, 42), "clepa-2025-06", "low",
+     "tier-1/2 component suppliers: 2-6 weeks, 3-4 weeks most likely (CLEPA, 4 Jun 2025: more outages in 3-4 weeks as inventories deplete); share assumed"),
+    ("small", 0.1, (7, 14, 28), "zvei-2025-06", "low",
+     "small buyers: one to four weeks (ZVEI: some companies' inventories last only a few weeks); share assumed"),
 ]
 
 # ---------------------------------------------------------------- recipes
@@ -1170,7 +1172,8 @@ for r in COHORT_REGIONS:
         w(f'name = "{name}"')
         w("products = [" + ", ".join(f'"{p_}"' for p_ in COHORT_PRODUCTS) + "]")
         w(f"share = {q(share, A, 'assumption', 'split of the region component makers by firm size (no survey found)')}")
-        w(f"cover-days = {q(cover, src, conf, note, unit='days')}")
+        lo, mode, hi = cover
+        w(f'cover-days = {{ triangular = [{lo}, {mode}, {hi}], unit = "days", source = "{src}", confidence = "{conf}", note = "{note}" }}')
         w()
 
 # ---------------------------------------------------------------- inventory

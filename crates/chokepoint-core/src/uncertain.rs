@@ -30,6 +30,13 @@ pub enum Target {
     StockpileQuantity(usize),
     ProductPrice(usize),
     ProductPriceResponse(usize),
+    /// A buyer cohort's days of cover: the initial and target days of every stock the cohort
+    /// (sub-region index) holds. Bound by the cohort's code while the world is read
+    /// ([`Target::CohortCoverOf`]) and re-pointed to the sub-region once cohorts are expanded.
+    CohortCover(usize),
+    /// A cohort's cover days before expansion, by the cohort's code (`USA/small`); never left
+    /// in a parsed scenario.
+    CohortCoverOf(String),
     /// A number of an event's kind; the kind's module says which field it sets
     /// ([`crate::event::EventParam`]).
     Event(EventTarget),
@@ -104,6 +111,15 @@ impl Uncertainty {
                 Target::StockpileQuantity(i) => w.stockpiles[*i].quantity = v,
                 Target::ProductPrice(i) => w.products[*i].price = v,
                 Target::ProductPriceResponse(i) => w.products[*i].price_response = v,
+                Target::CohortCover(c) => {
+                    for inv in w.inventories.iter_mut().filter(|i| i.region.ix() == *c) {
+                        inv.initial_days = v;
+                        inv.target_days = v;
+                    }
+                }
+                Target::CohortCoverOf(code) => {
+                    unreachable!("cohort {code}'s cover was not re-pointed after expansion")
+                }
                 Target::Event(t) => events[t.event].kind.set(&t.param, v),
                 Target::EventStart(e) => {
                     let d = v.round().clamp(0.0, f64::from(days.saturating_sub(1))) as Day;

@@ -738,3 +738,70 @@ fn issue_17_a_regions_export_control_covers_its_cohorts_exports() {
         assert_eq!(shipped(code, true), 0.0, "{code} ships after the ban");
     }
 }
+
+/// A cohort's cover days may be a distribution: one parameter that sets the initial and target
+/// cover of every stock the cohort holds on a path, the mode on a single run; a share may not.
+#[test]
+fn issue_17_cohort_cover_days_may_be_uncertain() {
+    let text = two_cohorts(80.0, 10.0).replace(
+        "share = 0.3\ncover-days = 10",
+        "share = 0.3\ncover-days = { triangular = [5, 10, 30] }",
+    );
+    assert!(text.contains("triangular"));
+    let v = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let small = v.scenario.world.region("USA/small").unwrap();
+    assert_eq!(v.uncertainty.params.len(), 1);
+    let p = &v.uncertainty.params[0];
+    assert_eq!(p.label, "cohort USA/small cover-days");
+    assert_eq!(
+        p.target,
+        chokepoint_core::uncertain::Target::CohortCover(small.ix())
+    );
+    // Central value: the mode, as a plain 10 would give.
+    let held: Vec<_> = v
+        .scenario
+        .world
+        .inventories
+        .iter()
+        .filter(|i| i.region == small)
+        .collect();
+    assert!(!held.is_empty());
+    assert!(
+        held.iter()
+            .all(|i| i.initial_days == 10.0 && i.target_days == 10.0)
+    );
+    // A draw sets every stock of that cohort and no other.
+    let mut world = v.scenario.world.clone();
+    let mut events = v.uncertainty.events.clone();
+    v.uncertainty
+        .apply_to(&mut world, &mut events, 100, &[25.0]);
+    for (before, after) in v.scenario.world.inventories.iter().zip(&world.inventories) {
+        if before.region == small {
+            assert_eq!((after.initial_days, after.target_days), (25.0, 25.0));
+        } else {
+            assert_eq!(before, after);
+        }
+    }
+    // The share stays plain.
+    let bad = text.replace("share = 0.3", "share = { uniform = [0.2, 0.4] }");
+    let err = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &bad,
+        },
+        &NoBases,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("a cohort's share cannot be uncertain"),
+        "{err}"
+    );
+}

@@ -147,17 +147,21 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
     cx.prov(format!("cohort {code} share"), &share, true);
     if let Some(c) = &cover {
         cx.prov(format!("cohort {code} cover-days"), c, true);
+        // Days of cover may vary by path (they set stock levels, not the network's shape).
+        cx.bind(
+            c,
+            format!("cohort {code} cover-days"),
+            Target::CohortCoverOf(code.clone()),
+        );
     }
-    for n in [Some(&share), cover.as_ref()].into_iter().flatten() {
-        if n.dist.is_some() {
-            // Uncertain shares would change the network's shape from path to path.
-            cx.err(
-                n.f,
-                n.span.clone(),
-                "a cohort's numbers cannot be uncertain",
-                Some("give a plain number; compare scenarios with different shares instead".into()),
-            );
-        }
+    if share.dist.is_some() {
+        // Uncertain shares would change the network's shape from path to path.
+        cx.err(
+            share.f,
+            share.span.clone(),
+            "a cohort's share cannot be uncertain",
+            Some("give a plain number; compare scenarios with different shares instead".into()),
+        );
     }
     Some(Declared {
         cohort: Cohort {
@@ -616,6 +620,13 @@ pub(super) fn expand_into(cx: &mut Cx, declared: &[Declared]) {
     }
     let mut problems = Vec::new();
     for p in &mut cx.pending {
+        if let Some((label, Target::CohortCoverOf(code))) = &p.bound {
+            // Every cohort expanded is a sub-region coded `REGION/name`; one dropped for an
+            // error (shares above one) has nothing left to set.
+            let c = ex.world.regions.iter().position(|r| r.code == *code);
+            p.bound = c.map(|c| (label.clone(), Target::CohortCover(c)));
+            continue;
+        }
         let Some((label, target)) = &mut p.bound else {
             continue;
         };
