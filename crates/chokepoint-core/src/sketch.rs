@@ -505,14 +505,14 @@ impl Cell {
                     read_f64(&mut r)?;
                     read_f64(&mut r)?;
                 }
-                FLAG_ZERO_COUNT => c.zero = decode_var_double(&mut r)? as u64,
+                FLAG_ZERO_COUNT => c.zero = bin_count(decode_var_double(&mut r)?)?.into(),
                 FLAG_POSITIVE | FLAG_NEGATIVE => {
                     let n = decode_unsigned_var_long(&mut r)? as usize;
                     let mut bins = Vec::with_capacity(n);
                     let mut k: i64 = 0;
                     for _ in 0..n {
                         k += decode_signed_var_long(&mut r)?;
-                        bins.push((k as i32, decode_var_double(&mut r)? as u32));
+                        bins.push((k as i32, bin_count(decode_var_double(&mut r)?)?));
                     }
                     if flag == FLAG_POSITIVE {
                         c.pos = bins;
@@ -525,6 +525,14 @@ impl Cell {
         }
         Some(c)
     }
+}
+
+/// A count of the crate's normalised form as a bin count: the crate adds up repeated keys and
+/// zero counts, so two counts that were each in range may no longer fit a `u32`, which
+/// [`Cell::to_java_bytes`] could then not write back readably (found by fuzzing the shard
+/// decoder: a decoded shard whose re-encoded bytes did not decode).
+fn bin_count(c: f64) -> Option<u32> {
+    (c.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&c)).then_some(c as u32)
 }
 
 // The crate's Java-compatible binary format (DDSketchWithExactSummaryStatistics), as written by

@@ -125,6 +125,28 @@ fn issue_16_fuzz_unknown_names_are_suggested_in_linear_time() {
 /// capacity overflow panic), or read its sketches until a corrupt one panicked before the
 /// missing bytes showed. Such a file is truncated, and is now reported so before anything is
 /// allocated or read.
+/// Found by fuzzing the shard decoder after format 3: a sketch cell whose repeated keys or
+/// zero counts the crate's normalisation adds up beyond a `u32` decoded, but its re-encoded
+/// bytes did not (what merge writes could not be read back). Such a cell is now corrupt.
+#[test]
+fn issue_16_fuzz_sketch_counts_that_normalisation_sums_beyond_u32_are_refused() {
+    for name in [
+        "normalised-sketch-count-beyond-u32",
+        "normalised-sketch-count-beyond-u32-2",
+    ] {
+        let got = Accumulator::decode(&fixed_partial(name));
+        if let Ok(acc) = got {
+            let again = Accumulator::decode(&acc.encode()).err();
+            assert_eq!(
+                again, None,
+                "{name}: decoded, but its own encoding does not"
+            );
+        } else {
+            assert_eq!(got.err(), Some(DecodeError::Sketch), "{name}");
+        }
+    }
+}
+
 #[test]
 fn issue_16_fuzz_partial_bin_counts_beyond_its_bytes_are_truncated() {
     for name in [
