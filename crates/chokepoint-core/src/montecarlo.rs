@@ -158,15 +158,6 @@ pub struct SeriesSet {
     np: usize,
 }
 
-/// A day counts as an end-use shortfall when unmet demand exceeds this fraction of the day's
-/// need (of at least [`SHORTFALL_FLOOR`]): the rule of a single run's `first_stockout` in
-/// `summary.csv`, so that path 0 of a seed reports the same first day as `chokepoint run`.
-pub const SHORTFALL_FRACTION: f64 = 1e-9;
-
-/// The need below which [`SHORTFALL_FRACTION`] is taken of this floor instead (the engine's
-/// `EPS`, whose dust a rationing fraction can leave for a day).
-pub const SHORTFALL_FLOOR: f64 = 1e-12;
-
 /// A path that never ran short of a row's products within the horizon.
 const NEVER: Day = Day::MAX;
 
@@ -849,7 +840,7 @@ fn observe(
     }
     for (first, &n) in tally.first.iter_mut().zip(&set.end_use_nodes) {
         let nd = &st.today.nodes[n];
-        if *first == NEVER && nd.unmet > SHORTFALL_FRACTION * nd.need.max(SHORTFALL_FLOOR) {
+        if *first == NEVER && nd.runs_short() {
             *first = day;
         }
     }

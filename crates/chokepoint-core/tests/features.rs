@@ -190,18 +190,7 @@ fn stockpile_release_waits_for_its_trigger() {
         product: m,
         quantity: 50.0,
     });
-    let ban = event(
-        1,
-        None,
-        EventKind::ExportBan(ExportBan {
-            exports: Exports {
-                exporter: s,
-                products: ProductSelector::All,
-                destinations: RegionSelector::All,
-            },
-            reexport: None,
-        }),
-    );
+    let ban = event(1, None, EventKind::ExportBan(ExportBan::everything(s)));
     let release = event(
         1,
         None,
@@ -336,18 +325,7 @@ fn buyers_shift_toward_the_supplier_that_delivers() {
     b.link(chn, usa, m, 0.9, 10);
     b.link(jpn, usa, m, 0.1, 10);
     b.demand(usa, m, "ev", 1.0);
-    let ban = event(
-        5,
-        None,
-        EventKind::ExportBan(ExportBan {
-            exports: Exports {
-                exporter: chn,
-                products: ProductSelector::All,
-                destinations: RegionSelector::All,
-            },
-            reexport: None,
-        }),
-    );
+    let ban = event(5, None, EventKind::ExportBan(ExportBan::everything(chn)));
     let mut s = b.scenario(200, vec![ban]);
     s.settings.adaptation_rate = 0.1;
     let sink = run(&s);
@@ -374,18 +352,7 @@ fn controls_split_the_market_between_exporter_and_rest_of_world() {
         name: "china".into(),
         regions: vec![chn],
     });
-    let ban = event(
-        10,
-        None,
-        EventKind::ExportBan(ExportBan {
-            exports: Exports {
-                exporter: chn,
-                products: ProductSelector::All,
-                destinations: RegionSelector::All,
-            },
-            reexport: None,
-        }),
-    );
+    let ban = event(10, None, EventKind::ExportBan(ExportBan::everything(chn)));
     let sink = run(&b.scenario(120, vec![ban]));
     let p_chn = series(&sink, Variable::Price, chn, None, m);
     let p_usa = series(&sink, Variable::Price, usa, None, m);

@@ -6,7 +6,7 @@
 
 use chokepoint_core::build::{event, synthetic};
 use chokepoint_core::engine::{Engine, simulate};
-use chokepoint_core::event::{EventKind, ExportBan, Exports, ProductSelector, RegionSelector};
+use chokepoint_core::event::{EventKind, ExportBan};
 use chokepoint_core::model::{Cohort, ProductId, RegionId, Settings, World};
 use chokepoint_core::record::{LicenceOutcome, NullSink, Variable, VecSink};
 use chokepoint_core::scenario::{
@@ -462,14 +462,7 @@ fn check(world: &World, cohorts: &[Cohort], seed: u64) -> Result<(), TestCaseErr
         events: vec![event(
             20,
             Some(80),
-            EventKind::ExportBan(ExportBan {
-                exports: Exports {
-                    exporter: RegionId(0),
-                    products: ProductSelector::All,
-                    destinations: RegionSelector::All,
-                },
-                reexport: None,
-            }),
+            EventKind::ExportBan(ExportBan::everything(RegionId(0))),
         )],
     };
     let mut e = Engine::new(&s, seed, 0);

@@ -296,18 +296,7 @@ fn issue_17_qualification_time_delays_new_supplier() {
         b.link(chn, usa, m, 1.0, 0);
         b.link(jpn, usa, m, 0.0, 0);
         b.demand(usa, m, "ev", 1.0);
-        let ban = event(
-            1,
-            None,
-            EventKind::ExportBan(ExportBan {
-                exports: Exports {
-                    exporter: chn,
-                    products: ProductSelector::All,
-                    destinations: RegionSelector::All,
-                },
-                reexport: None,
-            }),
-        );
+        let ban = event(1, None, EventKind::ExportBan(ExportBan::everything(chn)));
         let mut s = b.scenario(120, vec![ban]);
         s.settings.adaptation_rate = 0.1;
         s.settings.qualification_days = days_q;

@@ -5,7 +5,7 @@
 //! returns the [`RunSummary`]; [`Engine::node_totals`] gives Monte Carlo the two totals it reads
 //! without a pass over every licence.
 
-use super::state::{EPS, Engine};
+use super::state::Engine;
 use crate::model::{ProductId, RegionId};
 use crate::record::{LicenceOutcome, LicenceRecord, Record, Sink, Variable};
 use crate::summary::{NodeEnd, RegionTotal, RunSummary, SummaryRow};
@@ -46,7 +46,7 @@ impl Engine<'_> {
             r.sum_unmet[n] += nd.unmet;
             if records {
                 r.sum_need[n] += nd.need;
-                if nd.unmet > 1e-9 * nd.need.max(EPS) && r.first_stockout[n].is_none() {
+                if nd.runs_short() && r.first_stockout[n].is_none() {
                     r.first_stockout[n] = Some(day);
                 }
                 let stock = st.stocks.stock[n];

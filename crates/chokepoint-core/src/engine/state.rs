@@ -255,6 +255,16 @@ pub struct NodeDay {
     pub capacity: f64,
 }
 
+impl NodeDay {
+    /// Whether the node ran short today: unmet demand above 1e-9 of the day's need (of at
+    /// least [`EPS`], the dust a rationing fraction can leave for a day). The one rule behind a
+    /// single run's `first_stockout` and the Monte Carlo stoppage counts, so that path 0 of a
+    /// seed reports the same first day as `chokepoint run`.
+    pub fn runs_short(&self) -> bool {
+        self.unmet > 1e-9 * self.need.max(EPS)
+    }
+}
+
 /// Per-day working buffers, kept between days so that a day allocates nothing; each is taken
 /// out of the state while in use (`std::mem::take`) and put back, cleared, afterwards.
 #[derive(Debug, Clone, Default)]

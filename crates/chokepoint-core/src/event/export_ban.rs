@@ -10,7 +10,7 @@
 
 use super::kind::Kind;
 use super::rules::{At, Rules};
-use super::selectors::{Exports, ReExportClause};
+use super::selectors::{Exports, ProductSelector, ReExportClause, RegionSelector};
 use super::table::{KindTable, ParamOf};
 use crate::model::RegionId;
 
@@ -18,6 +18,21 @@ use crate::model::RegionId;
 pub struct ExportBan {
     pub exports: Exports,
     pub reexport: Option<ReExportClause>,
+}
+
+impl ExportBan {
+    /// A ban of every product of `exporter` to every destination, without a re-export
+    /// clause: the blunt control most hand-made cases start from.
+    pub fn everything(exporter: RegionId) -> ExportBan {
+        ExportBan {
+            exports: Exports {
+                exporter,
+                products: ProductSelector::All,
+                destinations: RegionSelector::All,
+            },
+            reexport: None,
+        }
+    }
 }
 
 /// A kind without uncertain numbers.
