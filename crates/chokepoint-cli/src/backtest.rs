@@ -300,13 +300,15 @@ fn exports(scenario: &Scenario, seed: u64, target: Target) -> Result<(String, Ba
         .filter(|(e, _)| e.months > 0)
     {
         let to = e.importer.clone().unwrap_or_else(|| "all".into());
+        let base = match base {
+            Some(b) => format!("simulated pre-control baseline {b:.0} {}/month", bt.unit),
+            None => "no pre-control period (the run starts inside a regime)".into(),
+        };
         out.push_str(&format!(
-            "to {to}: MAPE {:.1}% over {} months; simulated/observed total {:.2}; simulated pre-control baseline {:.0} {}/month\n",
+            "to {to}: MAPE {:.1}% over {} months; simulated/observed total {:.2}; {base}\n",
             100.0 * e.mape,
             e.months,
             e.ratio_of_totals,
-            base,
-            bt.unit
         ));
     }
     Ok((out, bt))

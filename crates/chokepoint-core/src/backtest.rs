@@ -173,8 +173,9 @@ pub struct Backtest {
     pub rows: Vec<BacktestRow>,
     pub errors: Vec<SeriesError>,
     /// Simulated monthly exports before the first event (the run's pre-control baseline),
-    /// total and per observed importer, in the same order as `errors`.
-    pub baseline: Vec<(Option<String>, f64)>,
+    /// total and per observed importer, in the same order as `errors`; `None` when the run
+    /// starts inside a regime (an event active from its first simulated day, e.g. a spin-up).
+    pub baseline: Vec<(Option<String>, Option<f64>)>,
 }
 
 /// A calendar month, (year, month).
@@ -320,7 +321,8 @@ pub fn backtest(
         }
     }
     let errors = series_errors(&rows, &importers, |_| true);
-    // Pre-control baseline: the daily rate before the first event, as 365/12 days.
+    // Pre-control baseline: the daily rate before the first event, as 365/12 days. The calm
+    // run reports from its first day: a spin-up is part of the pre-control period.
     let first_event = scenario.events.iter().map(|e| e.start).min().unwrap_or(0);
     let mut pre = MonthlyExports::new(
         &scenario.world,
@@ -331,6 +333,7 @@ pub fn backtest(
     let mut calm = scenario.clone();
     calm.events.clear();
     calm.settings.days = first_event.max(1);
+    calm.settings.report_from = 0;
     simulate(&calm, seed, &mut pre);
     let span = calm.settings.days as f64;
     let baseline = importers
@@ -347,7 +350,8 @@ pub fn backtest(
                         .sum()
                 }
             };
-            (imp.clone(), total / span * 365.0 / 12.0)
+            let monthly = (first_event > 0).then_some(total / span * 365.0 / 12.0);
+            (imp.clone(), monthly)
         })
         .collect();
     Ok(Backtest {

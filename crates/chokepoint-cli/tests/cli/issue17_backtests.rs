@@ -236,3 +236,25 @@ fn issue_17_backtest_of_the_stoppages_with_monte_carlo_odds() {
         "{out}"
     );
 }
+
+/// A scenario that starts inside a regime (october-2025's spin-up runs under the June licence
+/// terms from its first day) has no pre-control period: the backtest says so instead of
+/// printing a baseline of "-0" from a one-day run it did not report.
+#[test]
+fn issue_17_backtest_of_a_warm_start_has_no_pre_control_baseline() {
+    let dir = temp_dir("issue17-backtest-warm", &[]);
+    let out = ok(&dir, &["backtest", "builtin:october-2025"]);
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("to ")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    for l in lines {
+        assert!(
+            l.ends_with("; no pre-control period (the run starts inside a regime)"),
+            "{l}"
+        );
+    }
+    let cold = ok(&dir, &["backtest"]);
+    assert!(
+        cold.contains("; simulated pre-control baseline 5023 t product/month\n"),
+        "{cold}"
+    );
+}

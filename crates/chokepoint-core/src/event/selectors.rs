@@ -1,10 +1,10 @@
 //! Who and what an event applies to: [`ProductSelector`] (all products, a list, or every
-//! product containing one of some elements), [`RegionSelector`] (all regions or a list), and
+//! product containing one of some elements, optionally only at some stages), [`RegionSelector`] (all regions or a list), and
 //! [`Exports`], the scope of an export control (an exporter's foreign links to some
 //! destinations carrying some products), and [`ReExportClause`], which extends a control to
 //! third countries' exports by the traced origin of their content.
 
-use crate::model::{ProductId, RegionId, World};
+use crate::model::{ProductId, RegionId, Stage, World};
 
 /// Which products an event applies to.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +13,12 @@ pub enum ProductSelector {
     Ids(Vec<ProductId>),
     /// Every product with a positive content of any of these elements.
     Elements(Vec<String>),
+    /// Every product at one of `stages` with a positive content of any of `elements`: a control
+    /// on materials and magnets that leaves the parts they are fitted into free (April 2025).
+    ElementsAtStages {
+        elements: Vec<String>,
+        stages: Vec<Stage>,
+    },
 }
 
 impl ProductSelector {
@@ -22,6 +28,10 @@ impl ProductSelector {
             ProductSelector::All => true,
             ProductSelector::Ids(v) => v.contains(&p),
             ProductSelector::Elements(els) => world.products[p.ix()].contains_any(els),
+            ProductSelector::ElementsAtStages { elements, stages } => {
+                let product = &world.products[p.ix()];
+                stages.contains(&product.stage) && product.contains_any(elements)
+            }
         }
     }
 }

@@ -5,8 +5,8 @@
 //! ([`ParamOf`]; the scenario parser turns it into an uncertainty target).
 
 use super::selectors::{Exports, ProductSelector, ReExportClause, RegionSelector};
-use crate::model::{ProductId, RegionId};
-use crate::wire::{Cx, Dim, Entry, Num};
+use crate::model::{ProductId, RegionId, Stage};
+use crate::wire::{Cx, Dim, Entry, Num, suggest};
 use toml::de::DeValue;
 
 /// An uncertain number of event `event` sets its kind's parameter `param`.
@@ -170,7 +170,8 @@ impl<B: Clone> KindTable<'_, '_, '_, B> {
         Ok(only.map(|only| ReExportClause { only, de_minimis }))
     }
 
-    /// `products`: absent = all; an array of ids; `{ elements = [...] }`. Also returns the ids
+    /// `products`: absent = all; an array of ids; `{ elements = [...], stages = [...] }` (stages
+    /// optional). Also returns the ids
     /// it matches in the world as parsed so far.
     pub fn products(&mut self, key: &str) -> (ProductSelector, Vec<ProductId>) {
         let (cx, e) = (&mut *self.cx, self.e);
@@ -192,7 +193,7 @@ impl<B: Clone> KindTable<'_, '_, '_, B> {
                 (ProductSelector::Ids(ids.clone()), ids)
             }
             DeValue::Table(t) => {
-                cx.check_keys(e.f, t, &format!("`{key}`"), &["elements"]);
+                cx.check_keys(e.f, t, &format!("`{key}`"), &["elements", "stages"]);
                 let Some(ev) = t.get("elements") else {
                     cx.err(
                         e.f,
@@ -206,11 +207,39 @@ impl<B: Clone> KindTable<'_, '_, '_, B> {
                 for (el, _) in cx.str_list(e.f, "elements", ev) {
                     elements.push(el.to_string());
                 }
+                let selector = match t.get("stages") {
+                    None => ProductSelector::Elements(elements),
+                    Some(sv) => {
+                        let names: Vec<&str> = Stage::ALL.iter().map(|(n, _)| *n).collect();
+                        let mut stages = Vec::new();
+                        for (s, span) in cx.str_list(e.f, "stages", sv) {
+                            match Stage::ALL.iter().find(|(n, _)| *n == s) {
+                                Some((_, st)) => stages.push(*st),
+                                None => {
+                                    let hint = match suggest(s, &names) {
+                                        Some(x) => format!("did you mean `{x}`?"),
+                                        None => format!("stages: {}", names.join(", ")),
+                                    };
+                                    cx.err(e.f, span, format!("unknown stage `{s}`"), Some(hint));
+                                }
+                            }
+                        }
+                        if stages.is_empty() {
+                            cx.err(
+                                e.f,
+                                sv.span(),
+                                format!("`stages` in `{key}` selects no stage"),
+                                Some("leave `stages` out to select every stage".into()),
+                            );
+                        }
+                        ProductSelector::ElementsAtStages { elements, stages }
+                    }
+                };
                 let ids = (0..cx.world.products.len())
-                    .filter(|&i| cx.world.products[i].contains_any(&elements))
                     .map(|i| ProductId(i as u32))
+                    .filter(|&p| selector.selects(&cx.world, p))
                     .collect();
-                (ProductSelector::Elements(elements), ids)
+                (selector, ids)
             }
             other => {
                 cx.err(

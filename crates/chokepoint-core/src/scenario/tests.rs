@@ -1414,3 +1414,56 @@ fn issue_16_non_utf8_text_says_where() {
     );
     assert_eq!(utf8_text("é\n".as_bytes()), Ok("é\n"));
 }
+
+/// Announcement No. 18 licensed rare-earth materials and magnets, not the parts magnets are
+/// fitted into: `{ elements, stages }` selects by content and stage together, and a stage name
+/// is checked like the product table's.
+#[test]
+fn issue_17_element_selector_limited_to_stages() {
+    let motor = r#"[[product]]
+id = "motor"
+unit = "t product"
+stage = "component"
+content = { Nd = 0.2, Dy = 0.01 }
+price = 150
+"#;
+    let licence = |products: &str| {
+        format!(
+            "{}{motor}[[event]]\ndate = 2025-02-01\nkind = \"export-licence\"\nexporter = \"CHN\"\napproval = 0.5\nlead-time-days = 30\nproducts = {products}\n",
+            pre!()
+        )
+    };
+    let selected = |products: &str| -> Vec<String> {
+        let Ok(s) = parse(&licence(products)) else {
+            panic!("{products} must parse")
+        };
+        let EventKind::ExportLicence(l) = &s.events[0].kind else {
+            panic!("a licence")
+        };
+        (0..s.world.products.len())
+            .map(|i| crate::model::ProductId(i as u32))
+            .filter(|&p| l.products.selects(&s.world, p))
+            .map(|p| s.world.products[p.ix()].code.clone())
+            .collect()
+    };
+    assert_eq!(selected(r#"{ elements = ["Dy"] }"#), ["magnet", "motor"]);
+    assert_eq!(
+        selected(r#"{ elements = ["Dy"], stages = ["separation", "magnet"] }"#),
+        ["magnet"]
+    );
+    assert_eq!(
+        selected(r#"{ elements = ["Dy"], stages = ["component"] }"#),
+        ["motor"]
+    );
+    check(
+        &licence(r#"{ elements = ["Dy"], stages = ["magnets", "parts"] }"#),
+        r#"
+error: s.toml:41:42: `stages` in `products` selects no stage
+  hint: leave `stages` out to select every stage
+error: s.toml:41:43: unknown stage `magnets`
+  hint: did you mean `magnet`?
+error: s.toml:41:54: unknown stage `parts`
+  hint: stages: mining, separation, metal, magnet, component, end-use
+"#,
+    );
+}
