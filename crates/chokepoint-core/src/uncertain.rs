@@ -7,13 +7,13 @@
 //! [`Uncertainty::draw`] draws every parameter, in that order, from the path's parameter
 //! generator ([`param_rng`], a stream separate from the engine's licence draws so that two
 //! scenarios compared on common random numbers see the same licence draws), and
-//! [`Uncertainty::apply_to`] sets them: world numbers here, an event's own numbers through its
-//! kind ([`crate::event::EventKind::set`]). `Scenario::for_path` puts the two together. See
+//! [`Uncertainty::apply_to`] sets them: world and scenario-setting numbers here, an event's own
+//! numbers through its kind ([`crate::event::EventKind::set`]). `Scenario::for_path` puts the two together. See
 //! `docs/scenario.md`, "Uncertainty".
 
 pub use crate::dist::Dist;
 use crate::event::{Event, EventTarget, ParamOf};
-use crate::model::{Day, World};
+use crate::model::{Day, Settings, World};
 use rand_pcg::Pcg64;
 
 /// The field an uncertain parameter sets. World entities and events are addressed by their index
@@ -44,6 +44,9 @@ pub enum Target {
     EventStart(usize),
     /// Whether the event happens (draw 1) or not (0) on this path.
     EventOccurs(usize),
+    /// The scenario's `adaptation-rate` (how fast buyers move their orders toward suppliers
+    /// that deliver): the calibration does not pin it down (docs/calibration.md).
+    AdaptationRate,
 }
 
 impl<P> From<ParamOf<P>> for Target
@@ -94,13 +97,22 @@ impl Uncertainty {
 
     /// Sets every parameter to its value in `values` (aligned with `params`): world numbers in
     /// `world`, event numbers, dates and occurrences in `events` (the full list,
-    /// [`Uncertainty::events`]), for a horizon of `days`. Events that do not happen on the path,
+    /// [`Uncertainty::events`]) for the horizon of `settings`, and scenario settings in
+    /// `settings`. Events that do not happen on the path,
     /// or whose start moved onto or past their end, are removed.
-    pub fn apply_to(&self, world: &mut World, events: &mut Vec<Event>, days: Day, values: &[f64]) {
+    pub fn apply_to(
+        &self,
+        world: &mut World,
+        events: &mut Vec<Event>,
+        settings: &mut Settings,
+        values: &[f64],
+    ) {
+        let days: Day = settings.days;
         let mut occurs: Vec<bool> = events.iter().map(|_| true).collect();
         for (p, &v) in self.params.iter().zip(values) {
             let w = &mut *world;
             match &p.target {
+                Target::AdaptationRate => settings.adaptation_rate = v,
                 Target::FacilityCapacity(i) => w.facilities[*i].capacity = v,
                 Target::LinkTariff(i) => w.links[*i].tariff = v,
                 Target::DemandQuantity(i) => w.demands[*i].quantity = v,

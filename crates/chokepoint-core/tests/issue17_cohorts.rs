@@ -773,8 +773,9 @@ fn issue_17_cohort_cover_days_may_be_uncertain() {
     // A draw sets every stock of that cohort and no other.
     let mut world = v.scenario.world.clone();
     let mut events = v.uncertainty.events.clone();
+    let mut settings = v.scenario.settings.clone();
     v.uncertainty
-        .apply_to(&mut world, &mut events, 100, &[25.0]);
+        .apply_to(&mut world, &mut events, &mut settings, &[25.0]);
     for (before, after) in v.scenario.world.inventories.iter().zip(&world.inventories) {
         if before.region == small {
             assert_eq!((after.initial_days, after.target_days), (25.0, 25.0));

@@ -56,7 +56,7 @@ impl Scenario {
                 unc.events.clone()
             },
         };
-        unc.apply_to(&mut s.world, &mut s.events, s.settings.days, values);
+        unc.apply_to(&mut s.world, &mut s.events, &mut s.settings, values);
         s
     }
 

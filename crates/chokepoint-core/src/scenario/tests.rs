@@ -1467,3 +1467,53 @@ error: s.toml:41:54: unknown stage `parts`
 "#,
     );
 }
+
+/// The calibration leaves `adaptation-rate` loose (docs/calibration.md), so a scenario may give
+/// it as a distribution: a single run takes the central value, each path its own draw, and a
+/// distribution reaching outside [0, 1] is refused where it is written.
+#[test]
+fn issue_17_adaptation_rate_may_be_uncertain() {
+    use crate::uncertain::Target;
+    let parse_rate = |rate: &str| {
+        let text = pre!().replace(
+            "days = 100\n",
+            &format!("days = 100\nadaptation-rate = {rate}\n"),
+        );
+        parse_scenario_uncertain(
+            SourceText {
+                name: "u.toml",
+                text: &text,
+            },
+            &NoBases,
+        )
+        .map_err(|d| d.to_string())
+    };
+    let Ok((s, unc)) = parse_rate("{ triangular = [0.0005, 0.002, 0.006] }") else {
+        panic!("a triangular rate parses")
+    };
+    assert_eq!(s.settings.adaptation_rate, 0.002);
+    assert_eq!(unc.params.len(), 1);
+    assert_eq!(unc.params[0].target, Target::AdaptationRate);
+    assert_eq!(unc.params[0].label, "scenario adaptation-rate");
+    let rates: Vec<f64> = (0..20)
+        .map(|path| s.for_path(&unc, 7, path).0.settings.adaptation_rate)
+        .collect();
+    assert!(
+        rates.iter().all(|r| (0.0005..=0.006).contains(r)),
+        "{rates:?}"
+    );
+    assert!(rates.windows(2).any(|w| w[0] != w[1]), "{rates:?}");
+    // A plain number stays certain.
+    let Ok((s, unc)) = parse_rate("0.01") else {
+        panic!("a plain rate parses")
+    };
+    assert!(unc.params.is_empty());
+    assert_eq!(s.settings.adaptation_rate, 0.01);
+    let Err(e) = parse_rate("{ uniform = [0.5, 1.5] }") else {
+        panic!("a rate above 1 is refused")
+    };
+    assert!(
+        e.starts_with("error: u.toml:6:19: `adaptation-rate`"),
+        "{e}"
+    );
+}

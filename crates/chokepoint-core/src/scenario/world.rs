@@ -902,6 +902,11 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
         .and_then(|v| cx.number(e.f, "adaptation-rate", v, &Dim::One))
     {
         cx.unit_interval("adaptation-rate", &n);
+        cx.bind(
+            &n,
+            "scenario adaptation-rate".into(),
+            Target::AdaptationRate,
+        );
         out.settings.adaptation_rate = n.value;
     }
     if let Some(n) = e
