@@ -6,6 +6,7 @@ mod ario;
 mod ario_folder;
 mod backtest;
 mod catalogue;
+mod headline;
 mod inputs;
 mod limits;
 mod manifest;
@@ -116,9 +117,13 @@ struct RunArgs {
     /// Output folder [default: runs/<scenario file stem>-seed<N>]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Print only the output folder, not the summary table
+    /// Print only the output folder, not the headline
     #[arg(long, short)]
     quiet: bool,
+    /// Print the full summary table (every region and product with a need or licences)
+    /// instead of the headline; a Monte Carlo run's full results are its folder's files
+    #[arg(long, conflicts_with = "quiet")]
+    table: bool,
     /// Replace the scenario's base dataset (a TOML file or a folder of them)
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
@@ -349,12 +354,14 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))
     });
     let folder = RunFolder::create(&dir, &RUN_FOLDER)?;
-    let summary = output::write_run(folder, &scenario, seed, manifest::typed_args(), used)
+    let summary = output::write_run(folder, &scenario, seed, manifest::single_run_args(), used)
         .with_context(|| run_failed(&dir))?;
 
     let mut text = String::new();
-    if !args.quiet {
+    if args.table {
         text = table::render(&scenario, &summary);
+    } else if !args.quiet {
+        text = headline::single(&scenario, &summary);
     }
     text.push_str(&format!("output: {}\n", dir.display()));
     print_out(&text)
