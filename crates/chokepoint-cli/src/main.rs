@@ -12,8 +12,10 @@ mod limits;
 mod manifest;
 mod montecarlo;
 mod output;
+mod report;
 mod run_folder;
 mod signals;
+mod svg;
 mod table;
 
 use anyhow::Context as _;
@@ -57,6 +59,8 @@ enum Command {
     /// Run the ARIO input-output model (BoARIO 0.7.2 compatible) on an MRIO, optionally fed
     /// by a `chokepoint run` folder's end-use shortfalls (see docs/ario.md)
     Ario(Box<ario::Args>),
+    /// Draw a run folder as one self-contained HTML report (charts as SVG, no network)
+    Report(report::ReportArgs),
     /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
     Merge {
         /// Shard folders, in any order
@@ -203,6 +207,7 @@ fn main() -> ExitCode {
         Command::Scenarios => catalogue::scenarios(),
         Command::Data(args) => catalogue::data(args),
         Command::Backtest(args) => backtest::backtest_cmd(args),
+        Command::Report(args) => report::report_cmd(args).and_then(|t| print_out(&t)),
         Command::Merge { shards, out } => {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }

@@ -25,6 +25,8 @@ mod issue17_cohorts;
 mod issue17_origins;
 #[path = "cli/issue19_headline.rs"]
 mod issue19_headline;
+#[path = "cli/issue19_report.rs"]
+mod issue19_report;
 
 const FILES: [&str; 5] = [
     "licences.csv",
