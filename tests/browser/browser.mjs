@@ -97,3 +97,43 @@ export async function compareScreenshot(page, name) {
     `${name}: ${(100 * result.ratio).toFixed(2)}% of pixels differ from the reference (at most ${100 * MAX_DIFFERENT}%)`,
   );
 }
+
+/// Per chart: its title, the series it promises and, per series, the drawn size of the
+/// elements that carry its name (below the root element).
+export async function charts(page) {
+  return page.$$eval('svg.chart', (svgs) =>
+    svgs.map((svg) => {
+      const box = svg.getBoundingClientRect();
+      const series = (svg.getAttribute('data-series') || '').split('|').filter(Boolean);
+      const drawn = {};
+      for (const name of series) {
+        const els = [...svg.querySelectorAll('[data-series]')].filter(
+          (e) => e.getAttribute('data-series') === name,
+        );
+        drawn[name] = els.reduce((area, e) => {
+          const b = e.getBBox();
+          return area + Math.max(b.width, 1) * Math.max(b.height, 0) + b.width;
+        }, 0);
+      }
+      return {
+        title: svg.getAttribute('aria-label'),
+        width: box.width,
+        height: box.height,
+        series,
+        drawn,
+      };
+    }),
+  );
+}
+
+export function assertEveryChartDrawn(list) {
+  assert.ok(list.length > 0, 'no chart');
+  for (const c of list) {
+    assert.ok(c.width > 100 && c.height > 50, `${c.title}: ${c.width}x${c.height}`);
+    assert.ok(c.series.length > 0, `${c.title}: no series`);
+    for (const s of c.series) {
+      assert.ok(c.drawn[s] > 0, `${c.title}: series ${s} not drawn`);
+    }
+  }
+}
+

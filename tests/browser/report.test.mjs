@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { launch, compareScreenshot } from './browser.mjs';
+import { launch, compareScreenshot, charts, assertEveryChartDrawn } from './browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -59,45 +59,6 @@ async function open(file) {
   });
   await page.goto(url);
   return { page, context, tried };
-}
-
-/// Per chart: its title, the series it promises and, per series, the drawn size of the
-/// elements that carry its name (below the root element).
-async function charts(page) {
-  return page.$$eval('svg.chart', (svgs) =>
-    svgs.map((svg) => {
-      const box = svg.getBoundingClientRect();
-      const series = (svg.getAttribute('data-series') || '').split('|').filter(Boolean);
-      const drawn = {};
-      for (const name of series) {
-        const els = [...svg.querySelectorAll('[data-series]')].filter(
-          (e) => e.getAttribute('data-series') === name,
-        );
-        drawn[name] = els.reduce((area, e) => {
-          const b = e.getBBox();
-          return area + Math.max(b.width, 1) * Math.max(b.height, 0) + b.width;
-        }, 0);
-      }
-      return {
-        title: svg.getAttribute('aria-label'),
-        width: box.width,
-        height: box.height,
-        series,
-        drawn,
-      };
-    }),
-  );
-}
-
-function assertEveryChartDrawn(list) {
-  assert.ok(list.length > 0, 'no chart');
-  for (const c of list) {
-    assert.ok(c.width > 100 && c.height > 50, `${c.title}: ${c.width}x${c.height}`);
-    assert.ok(c.series.length > 0, `${c.title}: no series`);
-    for (const s of c.series) {
-      assert.ok(c.drawn[s] > 0, `${c.title}: series ${s} not drawn`);
-    }
-  }
 }
 
 test('issue 19: a single run report opens from a file URL and draws every chart', async () => {

@@ -69,7 +69,10 @@ pub fn single(scenario: &Scenario, summary: &RunSummary) -> String {
     // Most severe first: the larger share of need lost, then the earlier stockout; ties in
     // the summary's order (region, product), so the text is the same on every machine.
     short.sort_by(|a, b| {
-        let (pa, pb) = (shortfall_pct(a).unwrap_or(0.0), shortfall_pct(b).unwrap_or(0.0));
+        let (pa, pb) = (
+            shortfall_pct(a).unwrap_or(0.0),
+            shortfall_pct(b).unwrap_or(0.0),
+        );
         pb.total_cmp(&pa)
             .then(a.first_stockout.cmp(&b.first_stockout))
     });
@@ -108,7 +111,13 @@ pub fn single(scenario: &Scenario, summary: &RunSummary) -> String {
                 ]
             })
             .collect();
-        let header = ["node", "short", "shortfall", "first stockout", "min cover d"];
+        let header = [
+            "node",
+            "short",
+            "shortfall",
+            "first stockout",
+            "min cover d",
+        ];
         out.push_str(&indented(&aligned(
             &header,
             &[true, false, false, true, false],
@@ -178,11 +187,7 @@ fn price_section(mut peaks: Vec<Peak>) -> String {
                 0 => p.node.clone(),
                 n => format!("{} (+{n} sharing it)", p.node),
             };
-            let mut row = vec![
-                node,
-                format!("{}x", fixed(p.ratio, 2)),
-                fixed(p.median, 2),
-            ];
+            let mut row = vec![node, format!("{}x", fixed(p.ratio, 2)), fixed(p.median, 2)];
             match (&p.high, &p.date) {
                 (Some(h), _) => row.push(fixed(*h, 2)),
                 (None, Some(d)) => row.push(d.clone()),
@@ -337,7 +342,10 @@ fn mc_shortfalls(scenario: &Scenario, acc: &Accumulator, labels: &Labels) -> Str
                 .iter()
                 .position(|s| s.region == l.region && s.product == l.product);
             let peak = k.map_or(0, |k| {
-                (0..acc.days).map(|d| acc.stockouts(d, k)).max().unwrap_or(0)
+                (0..acc.days)
+                    .map(|d| acc.stockouts(d, k))
+                    .max()
+                    .unwrap_or(0)
             });
             let share = 100.0 * mean / need;
             Some((
@@ -358,7 +366,11 @@ fn mc_shortfalls(scenario: &Scenario, acc: &Accumulator, labels: &Labels) -> Str
     let n = rows.len();
     let mut out =
         String::from("worst shortfalls (share of baseline need not served, over paths):\n");
-    let table: Vec<Vec<String>> = rows.into_iter().take(MC_SHORTFALL_ROWS).map(|r| r.1).collect();
+    let table: Vec<Vec<String>> = rows
+        .into_iter()
+        .take(MC_SHORTFALL_ROWS)
+        .map(|r| r.1)
+        .collect();
     out.push_str(&indented(&aligned(
         &["node", "mean", "p95", "max P(stockout)"],
         &[true, false, false, false],

@@ -14,6 +14,7 @@ mod montecarlo;
 mod output;
 mod report;
 mod run_folder;
+mod serve;
 mod signals;
 mod svg;
 mod table;
@@ -61,6 +62,8 @@ enum Command {
     Ario(Box<ario::Args>),
     /// Draw a run folder as one self-contained HTML report (charts as SVG, no network)
     Report(report::ReportArgs),
+    /// A local dashboard and JSON API: pick or upload a scenario, run it, see its charts
+    Serve(serve::ServeArgs),
     /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
     Merge {
         /// Shard folders, in any order
@@ -208,6 +211,7 @@ fn main() -> ExitCode {
         Command::Data(args) => catalogue::data(args),
         Command::Backtest(args) => backtest::backtest_cmd(args),
         Command::Report(args) => report::report_cmd(args).and_then(|t| print_out(&t)),
+        Command::Serve(args) => serve::serve_cmd(args),
         Command::Merge { shards, out } => {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }

@@ -32,7 +32,10 @@ pub fn typed_args() -> Vec<String> {
 /// [`typed_args`] without `--table`, which changes only what is printed: a run's folder is
 /// the same bytes whether its table or its headline went to the terminal.
 pub fn single_run_args() -> Vec<String> {
-    typed_args().into_iter().filter(|a| a != "--table").collect()
+    typed_args()
+        .into_iter()
+        .filter(|a| a != "--table")
+        .collect()
 }
 
 /// [`typed_args`] without the ones that cannot change a Monte Carlo result (`--threads`,

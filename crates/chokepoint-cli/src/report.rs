@@ -190,9 +190,7 @@ fn load_scenario(m: &Manifest) -> Result<Scenario, String> {
 /// Writes the report of `args.run_dir` and returns the line to print.
 pub fn report_cmd(args: ReportArgs) -> Result<String, Failure> {
     let html = build(&args.run_dir, args.ario.as_deref(), usize::from(args.nodes))?;
-    let out = args
-        .out
-        .unwrap_or_else(|| args.run_dir.join("report.html"));
+    let out = args.out.unwrap_or_else(|| args.run_dir.join("report.html"));
     crate::run_folder::write_atomically(&out, html.as_bytes())
         .map_err(|e| Failure::Run(e.context(format!("cannot write `{}`", out.display()))))?;
     Ok(format!("report: {}\n", out.display()))
@@ -300,8 +298,11 @@ fn mc_nodes(run: &Run, n: usize) -> Result<Vec<Node>, Failure> {
             units.insert((rec[1].into(), rec[2].into()), rec[3].into());
         }
     }
-    let mut rows: Vec<(f64, (String, String))> =
-        days.into_iter().filter(|(_, d)| *d > 0.0).map(|(k, d)| (d, k)).collect();
+    let mut rows: Vec<(f64, (String, String))> = days
+        .into_iter()
+        .filter(|(_, d)| *d > 0.0)
+        .map(|(k, d)| (d, k))
+        .collect();
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     Ok(rows
         .into_iter()
@@ -511,7 +512,7 @@ fn fan_section(run: &Run, nodes: &[Node], scan: &Scan) -> String {
                 bands,
                 marks: marks(run),
                 unit_interval: false,
-        x_steps: false,
+                x_steps: false,
             };
             s.push_str(&chart.render());
         }
@@ -583,7 +584,15 @@ fn stockout_section(run: &Run, nodes: &[Node]) -> Result<String, Failure> {
             step: true,
         })
         .collect();
-    s.push_str(&chart("Probability of a stockout that day", "probability", lines, true).render());
+    s.push_str(
+        &chart(
+            "Probability of a stockout that day",
+            "probability",
+            lines,
+            true,
+        )
+        .render(),
+    );
     let mut stops: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut r = run.csv("stoppages.csv")?;
     for rec in r.records() {
@@ -851,7 +860,9 @@ fn ario_section(dir: &Path) -> Result<String, Failure> {
 }
 
 fn sources_section(run: &Run) -> String {
-    let mut s = String::from("<h2>Inputs and sources</h2><table><tr><th>role</th><th>input</th><th>SHA-256</th></tr>");
+    let mut s = String::from(
+        "<h2>Inputs and sources</h2><table><tr><th>role</th><th>input</th><th>SHA-256</th></tr>",
+    );
     for i in &run.manifest.inputs {
         let _ = write!(
             s,

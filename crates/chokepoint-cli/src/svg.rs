@@ -8,8 +8,8 @@
 //! series is there and not empty. No script, no external font: the text uses the reader's
 //! sans-serif, so the file reads the same offline.
 
-use jiff::civil::Date;
 use jiff::ToSpan as _;
+use jiff::civil::Date;
 use std::fmt::Write as _;
 
 pub const WIDTH: f64 = 760.0;
@@ -140,8 +140,14 @@ impl TimeChart {
             .chain(self.bands.iter().flat_map(|b| b.lo.iter().chain(&b.hi)))
             .copied()
             .filter(|v| v.is_finite());
-        let (lo, hi) = all.fold((0.0f64, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-        let hi = if hi.is_finite() && hi > lo { hi } else { lo + 1.0 };
+        let (lo, hi) = all.fold((0.0f64, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        let hi = if hi.is_finite() && hi > lo {
+            hi
+        } else {
+            lo + 1.0
+        };
         let step = tick_step(hi - lo);
         (lo, (hi / step).ceil() * step)
     }
@@ -424,7 +430,11 @@ pub fn matrix(
             );
             for (j, imp) in importers.iter().enumerate() {
                 let v = m[i][j];
-                let share = if top > 0.0 && v.is_finite() { v / top } else { 0.0 };
+                let share = if top > 0.0 && v.is_finite() {
+                    v / top
+                } else {
+                    0.0
+                };
                 let _ = write!(
                     out,
                     r##"<rect x="{x:.1}" y="{y:.1}" width="{c}" height="{c}" fill="#0072B2" fill-opacity="{o:.3}" stroke="#ddd"><title>{e} → {imp}: {v} {u}</title></rect>"##,

@@ -27,6 +27,8 @@ mod issue17_origins;
 mod issue19_headline;
 #[path = "cli/issue19_report.rs"]
 mod issue19_report;
+#[path = "cli/issue19_serve.rs"]
+mod issue19_serve;
 
 const FILES: [&str; 5] = [
     "licences.csv",
@@ -150,8 +152,7 @@ fn validate_reports_every_mistake_with_its_position() {
 fn run_writes_a_complete_reproducible_run_folder() {
     let dir = temp_dir("run", &["tiny.toml"]);
     // `--table` prints the whole summary table (the headline is issue 19's tests).
-    let (code, stdout, stderr) =
-        chokepoint(&dir, &["run", "tiny.toml", "--table", "--out", "out"]);
+    let (code, stdout, stderr) = chokepoint(&dir, &["run", "tiny.toml", "--table", "--out", "out"]);
     assert_eq!(code, 0, "stderr:\n{stderr}");
     assert_eq!(stderr, "");
     assert!(stdout.ends_with("output: out\n"), "stdout:\n{stdout}");

@@ -72,7 +72,9 @@ fn issue_19_headline_ranks_the_default_scenario_in_one_screen() {
         .nth(2)
         .unwrap();
     assert!(
-        first_row.trim_start().starts_with(&format!("{} ", short[0].1)),
+        first_row
+            .trim_start()
+            .starts_with(&format!("{} ", short[0].1)),
         "{first_row}\n{short:?}"
     );
     assert!(
@@ -112,5 +114,8 @@ fn issue_19_headline_of_the_default_scenario_monte_carlo_fits_one_screen() {
     }
     // --quiet prints only the folder line and what it holds.
     let (_, quiet, _) = chokepoint(&dir, &["run", "--paths", "8", "-q", "--out", "mc"]);
-    assert!(quiet.starts_with("April 2025 export licensing paths: 8 of 8"), "{quiet}");
+    assert!(
+        quiet.starts_with("April 2025 export licensing paths: 8 of 8"),
+        "{quiet}"
+    );
 }

@@ -28,7 +28,10 @@ fn between<'a>(s: &'a str, open: &str, close: &str) -> &'a str {
 /// Each promised series is drawn by an element that names it: a path with points or a group
 /// with shapes in it.
 fn assert_series_drawn(title: &str, series: &[String], svg: &str) {
-    assert!(!series.is_empty() && !series[0].is_empty(), "{title}: no series");
+    assert!(
+        !series.is_empty() && !series[0].is_empty(),
+        "{title}: no series"
+    );
     // Past the root element, whose own `data-series` lists them all.
     let body = &svg[svg.find('>').unwrap()..];
     for name in series {
@@ -38,7 +41,8 @@ fn assert_series_drawn(title: &str, series: &[String], svg: &str) {
             .unwrap_or_else(|| panic!("{title}: no {tag}"));
         let rest = &body[at..];
         let drawn = if body[..at].ends_with("<g class=\"series\" ") {
-            rest.find("</g>").is_some_and(|end| rest[..end].contains("<rect"))
+            rest.find("</g>")
+                .is_some_and(|end| rest[..end].contains("<rect"))
         } else {
             between(rest, "d=\"", "\"").contains('L')
         };
@@ -47,7 +51,9 @@ fn assert_series_drawn(title: &str, series: &[String], svg: &str) {
 }
 
 fn assert_self_contained(html: &str) {
-    for banned in ["<script", " src=", "href=", "@import", "url(", "<link", "<iframe"] {
+    for banned in [
+        "<script", " src=", "href=", "@import", "url(", "<link", "<iframe",
+    ] {
         assert!(!html.contains(banned), "the report holds {banned}");
     }
 }
@@ -77,7 +83,9 @@ fn issue_19_report_of_a_single_run() {
         assert!(titles.contains(&want.as_str()), "{want} not in {titles:?}");
     }
     assert!(
-        titles.iter().any(|t| t.starts_with("Wait from filing to decision (30 decided")),
+        titles
+            .iter()
+            .any(|t| t.starts_with("Wait from filing to decision (30 decided")),
         "{titles:?}"
     );
     for (title, series, svg) in &charts {
@@ -122,7 +130,9 @@ fn issue_19_report_of_a_monte_carlo_run_draws_fan_bands() {
         .expect("a fan chart of the worst node");
     assert_eq!(fan.1, ["P5-P95", "P25-P75", "P50"]);
     assert!(
-        charts.iter().any(|c| c.0 == "Probability of a stockout that day"),
+        charts
+            .iter()
+            .any(|c| c.0 == "Probability of a stockout that day"),
         "{:?}",
         charts.iter().map(|c| &c.0).collect::<Vec<_>>()
     );
@@ -170,7 +180,10 @@ fn issue_19_report_refuses_what_is_not_a_run_folder() {
     let dir = temp_dir("issue19-report-refuse", &["tiny-mc.toml"]);
     let (code, out, err) = chokepoint(&dir, &["report", "nowhere"]);
     assert_eq!((code, out.as_str()), (2, ""), "{err}");
-    assert!(err.starts_with("error: cannot read `nowhere/manifest.json`"), "{err}");
+    assert!(
+        err.starts_with("error: cannot read `nowhere/manifest.json`"),
+        "{err}"
+    );
     assert!(err.contains("hint: "), "{err}");
     let args = [
         "run",
@@ -186,7 +199,10 @@ fn issue_19_report_refuses_what_is_not_a_run_folder() {
     assert_eq!(chokepoint(&dir, &args).0, 0);
     let (code, _, err) = chokepoint(&dir, &["report", "shard"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("is a monte-carlo-shard folder, not a run"), "{err}");
+    assert!(
+        err.contains("is a monte-carlo-shard folder, not a run"),
+        "{err}"
+    );
     assert!(err.contains("hint: merge shards first"), "{err}");
     // A file changed after the run is refused (the report reads only checked files).
     let args = ["run", "tiny-mc.toml", "--paths", "8", "-q", "--out", "mc"];
