@@ -258,7 +258,7 @@ pub fn monte_carlo(scenario: &Scenario, acc: &Accumulator, labels: &Labels, seed
         .map(|(k, _)| (k, acc.stopped_by(k, last)))
         .filter(|&(_, n)| n > 0)
         .collect();
-    stops.sort_by(|a, b| b.1.cmp(&a.1));
+    stops.sort_by_key(|s| std::cmp::Reverse(s.1));
     if !stops.is_empty() {
         let _ = writeln!(
             out,
