@@ -6,13 +6,17 @@ mod ario;
 mod ario_folder;
 mod backtest;
 mod catalogue;
+mod headline;
 mod inputs;
 mod limits;
 mod manifest;
 mod montecarlo;
 mod output;
+mod report;
 mod run_folder;
+mod serve;
 mod signals;
+mod svg;
 mod table;
 
 use anyhow::Context as _;
@@ -56,6 +60,10 @@ enum Command {
     /// Run the ARIO input-output model (BoARIO 0.7.2 compatible) on an MRIO, optionally fed
     /// by a `chokepoint run` folder's end-use shortfalls (see docs/ario.md)
     Ario(Box<ario::Args>),
+    /// Draw a run folder as one self-contained HTML report (charts as SVG, no network)
+    Report(report::ReportArgs),
+    /// A local dashboard and JSON API: pick or upload a scenario, run it, see its charts
+    Serve(serve::ServeArgs),
     /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
     Merge {
         /// Shard folders, in any order
@@ -116,9 +124,13 @@ struct RunArgs {
     /// Output folder [default: runs/<scenario file stem>-seed<N>]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Print only the output folder, not the summary table
+    /// Print only the output folder, not the headline
     #[arg(long, short)]
     quiet: bool,
+    /// Print the full summary table (every region and product with a need or licences)
+    /// instead of the headline; a Monte Carlo run's full results are its folder's files
+    #[arg(long, conflicts_with = "quiet")]
+    table: bool,
     /// Replace the scenario's base dataset (a TOML file or a folder of them)
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
@@ -198,6 +210,8 @@ fn main() -> ExitCode {
         Command::Scenarios => catalogue::scenarios(),
         Command::Data(args) => catalogue::data(args),
         Command::Backtest(args) => backtest::backtest_cmd(args),
+        Command::Report(args) => report::report_cmd(args).and_then(|t| print_out(&t)),
+        Command::Serve(args) => serve::serve_cmd(args),
         Command::Merge { shards, out } => {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }
@@ -349,12 +363,14 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))
     });
     let folder = RunFolder::create(&dir, &RUN_FOLDER)?;
-    let summary = output::write_run(folder, &scenario, seed, manifest::typed_args(), used)
+    let summary = output::write_run(folder, &scenario, seed, manifest::single_run_args(), used)
         .with_context(|| run_failed(&dir))?;
 
     let mut text = String::new();
-    if !args.quiet {
+    if args.table {
         text = table::render(&scenario, &summary);
+    } else if !args.quiet {
+        text = headline::single(&scenario, &summary);
     }
     text.push_str(&format!("output: {}\n", dir.display()));
     print_out(&text)

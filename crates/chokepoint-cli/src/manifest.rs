@@ -29,8 +29,17 @@ pub fn typed_args() -> Vec<String> {
         .collect()
 }
 
+/// [`typed_args`] without `--table`, which changes only what is printed: a run's folder is
+/// the same bytes whether its table or its headline went to the terminal.
+pub fn single_run_args() -> Vec<String> {
+    typed_args()
+        .into_iter()
+        .filter(|a| a != "--table")
+        .collect()
+}
+
 /// [`typed_args`] without the ones that cannot change a Monte Carlo result (`--threads`,
-/// `--quiet`), so that its folder is byte-identical for any thread count.
+/// `--quiet`, `--table`), so that its folder is byte-identical for any thread count.
 pub fn recorded_args() -> Vec<String> {
     let mut out = Vec::new();
     let mut skip = false;
@@ -43,7 +52,7 @@ pub fn recorded_args() -> Vec<String> {
             skip = true;
             continue;
         }
-        if a.starts_with("--threads=") || a == "--quiet" || a == "-q" {
+        if a.starts_with("--threads=") || a == "--quiet" || a == "-q" || a == "--table" {
             continue;
         }
         out.push(a);

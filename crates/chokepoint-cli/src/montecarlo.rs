@@ -618,6 +618,7 @@ pub fn run(
         None => (0..paths).collect(),
     };
     let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let mut headline = String::new();
     let write = || -> anyhow::Result<()> {
         let pb = progress_bar(todo.len() as u64, quiet);
         let acc = montecarlo::run(
@@ -630,6 +631,9 @@ pub fn run(
             &|d| pb.set_position(d),
         );
         pb.finish_and_clear();
+        if !quiet && mc.shard.is_none() {
+            headline = crate::headline::monte_carlo(&scenario, &acc, &labels, seed);
+        }
         if mc.shard.is_some() {
             folder.write("partial.bin", &acc.encode())?;
             write_paths_csv(&mut folder, &labels, &acc.rows)?;
@@ -647,6 +651,10 @@ pub fn run(
         seal(folder, run, &labels)
     };
     write().with_context(|| crate::run_failed(&dir))?;
+    if !headline.is_empty() {
+        // The headline's first line names the paths and the seed already.
+        return Ok(format!("{headline}output: {}\n", dir.display()));
+    }
     let what = if mc.shard.is_some() { "shard" } else { "paths" };
     Ok(format!(
         "{} {what}: {} of {paths} paths, seed {seed}\noutput: {}\n",

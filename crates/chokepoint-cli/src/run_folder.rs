@@ -51,6 +51,28 @@ fn hidden_temp(name: &str) -> String {
     format!(".{name}.tmp")
 }
 
+/// Writes one file on its own the way a folder's files are written: under a hidden temporary
+/// name beside `path`, flushed to disk, then renamed over it, so `path` holds the previous
+/// bytes or the new ones, never a part (`chokepoint report`).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("`{}` names no file", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let temp = format!(".{name}.{}.tmp", std::process::id());
+    let mut f = AtomicFile::create(dir, &name, temp)?;
+    if let Err(e) = f.write_all(bytes) {
+        let _ = fs::remove_file(&f.temp);
+        return Err(anyhow::Error::new(e).context(format!("cannot write `{}`", path.display())));
+    }
+    f.finish().map(|_| ())
+}
+
 /// A completed file as a manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputFile {
