@@ -23,6 +23,8 @@ mod issue17_backtests;
 mod issue17_cohorts;
 #[path = "cli/issue17_origins.rs"]
 mod issue17_origins;
+#[path = "cli/issue21_risk.rs"]
+mod issue21_risk;
 
 const FILES: [&str; 5] = [
     "licences.csv",

@@ -80,11 +80,19 @@ fn issue_21_import_reliance_of_a_hand_made_network() {
     assert!(close(ir(1).unwrap(), 0.3, 1e-12), "{:?}", ir(1));
     // D: imports all it uses.
     assert_eq!(ir(2), Some(1.0));
-    // B sources 30% at home and 70% from A.
-    let b = flows.region(RegionId(1)).unwrap().sourcing_shares();
+    // Sourcing as the EU counts it, own production plus imports: B's 70 made and 70 bought
+    // from A; A's own 170; D's 60 from A and 40 from B.
+    let shares = |r: u32| flows.region(RegionId(r)).unwrap().sourcing_shares();
+    let b = shares(1);
     assert_eq!(b.len(), 2);
-    assert!(close(b[0].1, 0.7, 1e-12) && b[0].0 == RegionId(0));
-    assert!(close(b[1].1, 0.3, 1e-12) && b[1].0 == RegionId(1));
+    assert!(close(b[0].1, 0.5, 1e-12) && b[0].0 == RegionId(0));
+    assert!(close(b[1].1, 0.5, 1e-12) && b[1].0 == RegionId(1));
+    assert_eq!(shares(0), vec![(RegionId(0), 1.0)]);
+    let d = shares(2);
+    assert!(
+        close(d[0].1, 0.6, 1e-12) && close(d[1].1, 0.4, 1e-12),
+        "{d:?}"
+    );
 }
 
 #[test]
@@ -314,6 +322,7 @@ fn row(region: &str, shortfalls: &[f64], stopped: u64) -> EndUseExposure {
         region: region.into(),
         product: "motor".into(),
         shortfalls: shortfalls.to_vec(),
+        days: 365,
         stopped,
         paths: shortfalls.len() as u64,
     }
@@ -340,6 +349,11 @@ fn issue_21_scenarios_blend_by_their_weights() {
     // Cumulative: 0 (0.1875), 1 (0.5625), 2 (0.75), 8 (0.875), 12 (1.0): 0.95 is first reached at 12.
     assert_eq!(w[0].p95, 12.0);
     assert!(close(w[1].weight, 0.75, 1e-12) && w[1].expected == 0.0 && w[1].p_stop == 0.0);
+    // A two-year run counts per year: 730 days of shortfall 8 weigh as 4 a year.
+    let mut long = row("USA", &[8.0], 1);
+    long.days = 730;
+    let w = weighted(&[(1.0, vec![long])]);
+    assert_eq!((w[0].expected, w[0].p95), (4.0, 4.0));
     let mut s = vec![(3.0, 1.0), (1.0, 1.0), (2.0, 2.0)];
     assert_eq!(mixture_quantile(&mut s, 0.5), 2.0);
 }

@@ -12,7 +12,7 @@ use crate::network::Network;
 /// Herfindahl-Hirschman index of `shares` (fractions summing to one): `HHI = Σ_i S_i²`, from
 /// 1/n (n equal producers) to 1 (one producer). Summed in the order given.
 pub fn hhi(shares: &[f64]) -> f64 {
-    shares.iter().map(|s| s * s).sum()
+    shares.iter().fold(0.0, |acc, s| acc + s * s)
 }
 
 /// One producer's share with its governance and trade weights, as the EU method takes them.
@@ -32,8 +32,7 @@ pub struct WeightedShare {
 pub fn hhi_wgi(shares: &[WeightedShare]) -> f64 {
     shares
         .iter()
-        .map(|w| w.share * w.share * w.wgi_scaled * w.t)
-        .sum()
+        .fold(0.0, |acc, w| acc + w.share * w.share * w.wgi_scaled * w.t)
 }
 
 /// Import reliance of the EU method: `IR = (I − E) / (P + I − E)` with P domestic production,
@@ -56,8 +55,9 @@ pub struct RegionFlows {
     pub production: f64,
     pub imports: f64,
     pub exports: f64,
-    /// Where its supply of the stage's products comes from: (seller's home, tonnes of element
-    /// a day), its own home included (domestic supply), by region index.
+    /// Where its supply comes from, as the EU method counts sourcing (domestic production plus
+    /// imports by origin): (region, tonnes of element a day), its own production under its own
+    /// code, by region index.
     pub sourcing: Vec<(RegionId, f64)>,
 }
 
@@ -67,7 +67,7 @@ impl RegionFlows {
         import_reliance(self.production, self.imports, self.exports)
     }
 
-    /// Shares of the region's supply by seller (domestic included), by region index.
+    /// Shares of the region's sourcing (own production and imports by origin), by region index.
     pub fn sourcing_shares(&self) -> Vec<(RegionId, f64)> {
         shares_of(&self.sourcing)
     }
@@ -123,8 +123,9 @@ fn content(world: &World, p: ProductId, element: &str) -> f64 {
 
 /// The baseline flows of `element` at `stage`: production is the baseline output of each
 /// facility of a product of that stage times the product's element content; a baseline link
-/// flow of such a product is the buyer's sourcing from the seller's home, an import when the
-/// homes differ (and the seller's export).
+/// flow of such a product between two homes is the buyer's import and the seller's export. A
+/// region's sourcing is its own production and its imports by origin (the EU method's "EU
+/// sourcing"), whether or not it exports part of what it makes.
 pub fn stage_flows(world: &World, net: &Network, element: &str, stage: Stage) -> StageFlows {
     let nr = world.regions.len();
     let mut production = vec![0.0; nr];
@@ -144,12 +145,15 @@ pub fn stage_flows(world: &World, net: &Network, element: &str, stage: Stage) ->
             continue;
         }
         let (seller, buyer) = (world.home(link.from).ix(), world.home(link.to).ix());
-        let flow = net.flow0[l] * c;
-        sourcing[buyer][seller] += flow;
         if seller != buyer {
+            let flow = net.flow0[l] * c;
+            sourcing[buyer][seller] += flow;
             imports[buyer] += flow;
             exports[seller] += flow;
         }
+    }
+    for h in 0..nr {
+        sourcing[h][h] += production[h];
     }
     let regions = (0..nr)
         .filter(|&h| {

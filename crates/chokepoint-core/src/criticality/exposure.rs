@@ -74,12 +74,20 @@ pub struct EndUseExposure {
     pub product: String,
     /// Each path's shortfall over the run (units of the product), in path order.
     pub shortfalls: Vec<f64>,
+    /// Days the run reports: shortfalls of runs of different lengths compare per year.
+    pub days: u32,
     /// Paths in which the region's end-use node ran short within the horizon.
     pub stopped: u64,
     pub paths: u64,
 }
 
 impl EndUseExposure {
+    /// Shortfalls per year of the run: `shortfall · 365 / days`.
+    pub fn per_year(&self) -> Vec<f64> {
+        let f = 365.0 / f64::from(self.days.max(1));
+        self.shortfalls.iter().map(|x| x * f).collect()
+    }
+
     pub fn expected(&self) -> f64 {
         if self.shortfalls.is_empty() {
             return f64::NAN;
@@ -125,6 +133,7 @@ pub fn end_use_exposure(world: &World, set: &SeriesSet, acc: &Accumulator) -> Ve
             region: world.regions[row.region.ix()].code.clone(),
             product: world.products[product.ix()].code.clone(),
             shortfalls,
+            days: set.days,
             stopped: acc.stopped_by(k, last),
             paths: acc.paths,
         });
@@ -132,12 +141,13 @@ pub fn end_use_exposure(world: &World, set: &SeriesSet, acc: &Accumulator) -> Ve
     out
 }
 
-/// The scenarios blended for one (region, end-use product).
+/// The scenarios blended for one (region, end-use product). Shortfalls are per year of each
+/// run ([`EndUseExposure::per_year`]), so that runs of different horizons blend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightedExposure {
     pub region: String,
     pub product: String,
-    /// `Σ_s w_s · mean_s(shortfall) / Σ_s w_s` over the scenarios that report the row.
+    /// `Σ_s w_s · mean_s(shortfall per year) / Σ_s w_s` over the scenarios reporting the row.
     pub expected: f64,
     /// The 95th percentile of the mixture (each path of scenario s carrying w_s / paths_s): the
     /// smallest shortfall x with `Σ w · [shortfall ≤ x] ≥ 0.95 · Σ w`.
@@ -185,11 +195,12 @@ pub fn weighted(scenarios: &[(f64, Vec<EndUseExposure>)]) -> Vec<WeightedExposur
                 else {
                     continue;
                 };
+                let per_year = r.per_year();
                 weight += w;
-                expected += w * r.expected();
+                expected += w * per_year.iter().sum::<f64>() / per_year.len().max(1) as f64;
                 p_stop += w * r.p_stop();
-                let each = w / r.shortfalls.len().max(1) as f64;
-                samples.extend(r.shortfalls.iter().map(|&x| (x, each)));
+                let each = w / per_year.len().max(1) as f64;
+                samples.extend(per_year.iter().map(|&x| (x, each)));
             }
             WeightedExposure {
                 region,
