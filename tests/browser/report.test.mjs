@@ -5,7 +5,8 @@
 // tests/browser/reference/ (same size, few pixels different). CHOKEPOINT_BLESS_SCREENSHOTS=1
 // writes the references (and the copies in docs/) instead.
 //
-// Run by .ci/run: CHOKEPOINT_BIN=target/debug/chokepoint node --test tests/browser/
+// Run by the test suite (crates/chokepoint-cli/tests/cli/issue19_browser.rs), or by hand:
+// CHOKEPOINT_BIN=target/debug/chokepoint node --test tests/browser/
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

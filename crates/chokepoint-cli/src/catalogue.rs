@@ -116,7 +116,7 @@ fn load_world(args: &DataArgs) -> Result<World, Failure> {
 }
 
 /// The dataset the default scenario is built on.
-fn default_base() -> String {
+pub(crate) fn default_base() -> String {
     library::scenario_text(library::DEFAULT_SCENARIO)
         .and_then(|(_, text)| {
             text.lines()

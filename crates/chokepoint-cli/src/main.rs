@@ -13,6 +13,7 @@ mod manifest;
 mod montecarlo;
 mod output;
 mod report;
+mod risk;
 mod run_folder;
 mod serve;
 mod signals;
@@ -54,6 +55,11 @@ enum Command {
     /// List a dataset's regions, products, facilities, links, demand, sources or numbers with
     /// their provenance, or check its consistency
     Data(catalogue::DataArgs),
+    /// Criticality indices with their inputs beside them: concentration (HHI, governance-
+    /// weighted HHI), import reliance and the EU supply risk per element and stage, the EU 2023
+    /// values recomputed from the published inputs, and with --exposure the shortfalls and
+    /// stoppage odds of the weighted scenario library (see docs/criticality.md)
+    Risk(Box<risk::RiskArgs>),
     /// Compare the model with history: China's 2025 magnet exports, the first end-use stoppages
     /// of 2025, the 2010-11 flows to Japan and 2025 prices, each with its error measure
     Backtest(backtest::BacktestArgs),
@@ -212,6 +218,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::backtest_cmd(args),
         Command::Report(args) => report::report_cmd(args).and_then(|t| print_out(&t)),
         Command::Serve(args) => serve::serve_cmd(args),
+        Command::Risk(args) => risk::risk(*args),
         Command::Merge { shards, out } => {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }

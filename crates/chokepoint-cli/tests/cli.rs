@@ -31,6 +31,8 @@ mod issue19_headline;
 mod issue19_report;
 #[path = "cli/issue19_serve.rs"]
 mod issue19_serve;
+#[path = "cli/issue21_risk.rs"]
+mod issue21_risk;
 
 const FILES: [&str; 5] = [
     "licences.csv",

@@ -15,6 +15,7 @@
 pub mod backtest;
 pub mod build;
 pub mod check;
+pub mod criticality;
 pub mod dist;
 pub mod engine;
 pub mod event;

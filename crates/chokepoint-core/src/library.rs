@@ -114,6 +114,39 @@ pub const SCENARIOS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The published inputs of the EU's 2023 criticality assessment for the rare earths (file path
+/// shown in messages, text), in the order of `criticality::eu::FILES`; read by
+/// `criticality::eu::EuInputs::parse`.
+pub const EU_CRM_2023: &[(&str, &str)] = &[
+    (
+        "data/criticality-eu-2023/sources.csv",
+        include_str!("../../../data/criticality-eu-2023/sources.csv"),
+    ),
+    (
+        "data/criticality-eu-2023/governance.csv",
+        include_str!("../../../data/criticality-eu-2023/governance.csv"),
+    ),
+    (
+        "data/criticality-eu-2023/supply-shares.csv",
+        include_str!("../../../data/criticality-eu-2023/supply-shares.csv"),
+    ),
+    (
+        "data/criticality-eu-2023/parameters.csv",
+        include_str!("../../../data/criticality-eu-2023/parameters.csv"),
+    ),
+    (
+        "data/criticality-eu-2023/groups.csv",
+        include_str!("../../../data/criticality-eu-2023/groups.csv"),
+    ),
+];
+
+/// The stated likelihoods of the library's scenarios for the exposure by simulation (path
+/// shown in messages, text); read by `criticality::exposure::parse_weights`.
+pub const SCENARIO_WEIGHTS: (&str, &str) = (
+    "data/exposure/scenario-weights.csv",
+    include_str!("../../../data/exposure/scenario-weights.csv"),
+);
+
 /// The name of the scenario `chokepoint run` uses without arguments.
 pub const DEFAULT_SCENARIO: &str = "april-2025";
 
