@@ -32,6 +32,10 @@ pub struct ReportArgs {
     /// An `ario --from-run RUN_DIR` output folder whose economy-wide losses to show
     #[arg(long, value_name = "DIR")]
     pub ario: Option<PathBuf>,
+    /// A `chokepoint risk --out DIR` folder whose criticality indices (and exposure, when it was
+    /// run with --exposure) to show beside the run
+    #[arg(long, value_name = "DIR")]
+    pub risk: Option<PathBuf>,
     /// How many region-products (the worst) get their own charts
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=20))]
     pub nodes: u16,
@@ -190,6 +194,17 @@ fn load_scenario(m: &Manifest) -> Result<Scenario, String> {
 /// Writes the report of `args.run_dir` and returns the line to print.
 pub fn report_cmd(args: ReportArgs) -> Result<String, Failure> {
     let html = build(&args.run_dir, args.ario.as_deref(), usize::from(args.nodes))?;
+    let html = match &args.risk {
+        Some(dir) => {
+            let section = risk_section(dir)?;
+            html.replacen(
+                "<h2>Inputs and sources</h2>",
+                &(section + "<h2>Inputs and sources</h2>"),
+                1,
+            )
+        }
+        None => html,
+    };
     let out = args.out.unwrap_or_else(|| args.run_dir.join("report.html"));
     crate::run_folder::write_atomically(&out, html.as_bytes())
         .map_err(|e| Failure::Run(e.context(format!("cannot write `{}`", out.display()))))?;
@@ -856,6 +871,103 @@ fn ario_section(dir: &Path) -> Result<String, Failure> {
         x_steps: true,
     };
     s.push_str(&chart.render());
+    Ok(s)
+}
+
+/// The criticality indices of a `chokepoint risk --out DIR` folder (issue 21): the EU 2023
+/// supply risk recomputed beside the published values, the highest supply risk per region, and
+/// the exposure measured by simulation when the folder has it. Tables as written, rounded.
+fn risk_section(dir: &Path) -> Result<String, Failure> {
+    let manifest = dir.join("manifest.json");
+    let kind = std::fs::read(&manifest)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|m| m.get("kind")?.as_str().map(str::to_string));
+    if kind.as_deref() != Some("risk") {
+        return Err(input(
+            format!("`{}` is not a complete risk folder", dir.display()),
+            "give the --out folder of `chokepoint risk`",
+        ));
+    }
+    let mut s = String::from(
+        "<h2>Criticality and exposure</h2><p class=\"note\">From <code>chokepoint risk</code> (docs/criticality.md): concentration indices of the dataset's baseline and the EU 2023 supply-risk formula, with the exposure measured by simulation beside them when the folder has it.</p>",
+    );
+    let tables: [(&str, &str, &[&str]); 3] = [
+        (
+            "eu_2023.csv",
+            "EU 2023 supply risk recomputed from the published inputs",
+            &[
+                "material",
+                "stage",
+                "hhi_wgi_global",
+                "hhi_wgi_eu",
+                "ir",
+                "eol_rir",
+                "si_sr",
+                "sr_computed",
+                "sr_published",
+            ],
+        ),
+        (
+            "supply_risk.csv",
+            "Supply risk by region (the EU formula on the dataset's flows; highest stage)",
+            &[
+                "region",
+                "element",
+                "stage",
+                "ir",
+                "hhi_wgi_global",
+                "hhi_wgi_sourcing",
+                "sr",
+            ],
+        ),
+        (
+            "exposure.csv",
+            "Exposure by simulation (scenarios weighted by likelihood), beside the region's highest supply risk",
+            &[
+                "region",
+                "product",
+                "expected_shortfall_per_yr",
+                "p95_shortfall_per_yr",
+                "p_stoppage",
+                "sr_max",
+                "sr_max_at",
+            ],
+        ),
+    ];
+    for (file, title, columns) in tables {
+        let path = dir.join(file);
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path)
+            .map_err(|e| input(format!("cannot read `{}`: {e}", path.display()), ""))?;
+        let mut r = csv::Reader::from_reader(bytes.as_slice());
+        let headers = r.headers().map_err(|e| Failure::Run(e.into()))?.clone();
+        let ix: Vec<usize> = columns
+            .iter()
+            .filter_map(|c| headers.iter().position(|h| h == *c))
+            .collect();
+        let _ = write!(s, "<h3>{}</h3><table><tr>", esc(title));
+        for &i in &ix {
+            let _ = write!(s, "<th>{}</th>", esc(&headers[i]));
+        }
+        s.push_str("</tr>");
+        for rec in r.records() {
+            let rec = rec.map_err(|e| Failure::Run(e.into()))?;
+            s.push_str("<tr>");
+            for &i in &ix {
+                let v = &rec[i];
+                let shown = match v.parse::<f64>() {
+                    Ok(x) if v.contains('.') => format!("{x:.3}"),
+                    _ => v.to_string(),
+                };
+                let _ = write!(s, "<td>{}</td>", esc(&shown));
+            }
+            s.push_str("</tr>");
+        }
+        s.push_str("</table>");
+    }
     Ok(s)
 }
 

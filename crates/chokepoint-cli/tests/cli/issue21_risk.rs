@@ -188,3 +188,27 @@ fn issue_21_exposure_is_the_same_for_any_thread_count() {
     assert_eq!(scenarios.len(), 6, "{per}");
     assert!(!scenarios.contains("japan-2010"));
 }
+
+/// Issue 21's tables in the HTML report of issue 19: `report RUN_DIR --risk DIR` adds a
+/// criticality section with the EU 2023 values beside the published ones and the regions'
+/// supply risk, before the sources; a folder that is not a risk folder is refused (exit 2).
+#[test]
+fn issue_21_risk_tables_in_the_html_report() {
+    let dir = temp_dir("issue21-risk-report", &["tiny.toml"]);
+    ok(&dir, &["run", "tiny.toml", "--out", "run", "-q"]);
+    ok(&dir, &["risk", "--element", "Dy", "--out", "risk", "-q"]);
+    ok(&dir, &["report", "run", "--risk", "risk"]);
+    let html = fs::read_to_string(dir.join("run/report.html")).unwrap();
+    let at = html
+        .find("<h2>Criticality and exposure</h2>")
+        .expect("a criticality section");
+    assert!(at < html.find("<h2>Inputs and sources</h2>").unwrap());
+    let section = &html[at..];
+    assert!(section.contains("<h3>EU 2023 supply risk recomputed from the published inputs</h3>"));
+    assert!(section.contains("<th>sr_computed</th><th>sr_published</th>"));
+    assert!(section.contains("<h3>Supply risk by region"));
+    assert!(section.contains("<td>EUU</td><td>Dy</td>"), "{section}");
+    let (code, _, err) = chokepoint(&dir, &["report", "run", "--risk", "run"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a complete risk folder"), "{err}");
+}
