@@ -342,19 +342,30 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         )?;
         return print_out(&text);
     }
-    let (scenario, loaded, used) = load(spec, args.data.as_deref())?;
+    let ((scenario, costs), loaded, used) =
+        load_by(spec, args.data.as_deref(), inputs::Loaded::parse_costed)?;
     limits::check_single_run(&scenario, args.mc.allow)?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args.out.unwrap_or_else(|| {
         default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))
     });
     let folder = RunFolder::create(&dir, &RUN_FOLDER)?;
-    let summary = output::write_run(folder, &scenario, seed, manifest::typed_args(), used)
-        .with_context(|| run_failed(&dir))?;
+    let (summary, priced) = output::write_run(
+        folder,
+        &scenario,
+        costs.as_ref(),
+        seed,
+        manifest::typed_args(),
+        used,
+    )
+    .with_context(|| run_failed(&dir))?;
 
     let mut text = String::new();
     if !args.quiet {
         text = table::render(&scenario, &summary);
+        if let Some(report) = &priced {
+            text.push_str(&output::cost_lines(report));
+        }
     }
     text.push_str(&format!("output: {}\n", dir.display()));
     print_out(&text)
