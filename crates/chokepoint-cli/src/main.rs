@@ -13,6 +13,7 @@ mod montecarlo;
 mod output;
 mod run_folder;
 mod signals;
+mod stockpile;
 mod table;
 
 use anyhow::Context as _;
@@ -56,6 +57,9 @@ enum Command {
     /// Run the ARIO input-output model (BoARIO 0.7.2 compatible) on an MRIO, optionally fed
     /// by a `chokepoint run` folder's end-use shortfalls (see docs/ario.md)
     Ario(Box<ario::Args>),
+    /// Size the least-cost strategic stockpiles that keep the risk of unmet demand within a
+    /// target, and check them out of sample (see docs/decisions.md)
+    Stockpile(Box<stockpile::Args>),
     /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
     Merge {
         /// Shard folders, in any order
@@ -198,6 +202,7 @@ fn main() -> ExitCode {
         Command::Scenarios => catalogue::scenarios(),
         Command::Data(args) => catalogue::data(args),
         Command::Backtest(args) => backtest::backtest_cmd(args),
+        Command::Stockpile(args) => stockpile::run(*args).and_then(|t| print_out(&t)),
         Command::Merge { shards, out } => {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }

@@ -9,18 +9,10 @@ use toml::de::DeValue;
 
 const KEYS: [&str; 3] = ["holding-rate", "value-lost", "build-out"];
 
-/// A cost is one number: it sets no random draw, so a distribution is refused.
+/// A cost is one number with its source: it sets no random draw, so a distribution is
+/// refused (by the wire, which reports a distribution nothing binds).
 fn plain(cx: &mut Cx, f: usize, key: &str, v: &Sp<'_>, dim: &Dim, what: String) -> Option<Num> {
     let n = cx.number(f, key, v, dim)?;
-    if n.dist.is_some() {
-        cx.err(
-            f,
-            v.span(),
-            format!("`{key}` must be one number, not a distribution"),
-            Some("a cost is not drawn per path; give its central value".into()),
-        );
-        return None;
-    }
     if !cx.ge0(key, &n) {
         return None;
     }
