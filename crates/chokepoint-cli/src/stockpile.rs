@@ -1,7 +1,8 @@
 //! `chokepoint stockpile SCENARIO`: the least-cost strategic stockpiles under a risk target
 //! (docs/decisions.md). The arithmetic is `chokepoint_core::sizing`; this module picks the
-//! candidates from the flags, runs the in-sample paths, sizes, checks the sizing out of sample
-//! on fresh paths in the full engine and writes the folder: `stockpile.csv` (one row per
+//! candidates from the flags, runs the in-sample paths, sizes (optionally calibrating each
+//! product's level on fresh paths, `--calibrate`), checks the sizing out of sample on other
+//! fresh paths in the full engine and writes the folder: `stockpile.csv` (one row per
 //! candidate and a `*` row for the joint figures), `frontier.csv` (cost against the target),
 //! `manifest.json`.
 
@@ -13,8 +14,8 @@ use anyhow::{Context as _, anyhow};
 use chokepoint_core::model::{ProductId, RegionId};
 use chokepoint_core::network::Network;
 use chokepoint_core::sizing::{
-    Candidate, ReleaseRule, Samples, Sizing, Target, cvar_volumes, met_share, sample, size_jointly,
-    size_per_product, unit_cost, with_stockpiles,
+    Candidate, ReleaseRule, Samples, Sizing, Target, cvar_volumes, met_share, sample,
+    size_at_levels, size_jointly, size_per_product, unit_cost, with_stockpiles,
 };
 use clap::Args as ClapArgs;
 use std::path::PathBuf;
@@ -63,6 +64,11 @@ pub struct Args {
     /// Targets of the cost-risk frontier, comma-separated
     #[arg(long, value_delimiter = ',', default_value = "0.5,0.8,0.9,0.95,0.99")]
     pub frontier: Vec<f64>,
+    /// Rounds of out-of-sample calibration (per product only): each runs --paths fresh paths
+    /// (seeds: the in-sample seed + 2, + 3, ...) with the sized stockpiles in the full engine
+    /// and moves each product's in-sample level by the gap between the target and what it met
+    #[arg(long, default_value_t = 0, value_name = "ROUNDS")]
+    pub calibrate: u32,
     #[arg(long, value_name = "T", value_parser = montecarlo::parse_threads)]
     pub threads: Option<usize>,
     /// Output folder [default: runs/<scenario stem>-stockpile-seed<N>]
@@ -150,6 +156,12 @@ fn check_args(a: &Args) -> Result<(), Failure> {
             "e.g. --frontier 0.5,0.9,0.95",
         ));
     }
+    if a.calibrate > 0 && (a.joint || a.budget.is_some()) {
+        return Err(input(
+            "--calibrate sizes per product: it cannot be combined with --joint or --budget".into(),
+            "drop --calibrate, or size per product",
+        ));
+    }
     if a.trigger_days < 0.0 || a.rate_days <= 0.0 {
         return Err(input(
             "--trigger-days must be >= 0 and --rate-days > 0".into(),
@@ -190,11 +202,28 @@ pub fn run(a: Args) -> Result<String, Failure> {
     let write = || -> anyhow::Result<()> {
         let paths: Vec<u64> = (0..a.paths).collect();
         let samples = sample(&d.scenario, &d.uncertainty, cands, seed, &paths, threads);
-        let sized = size(&samples, target, &a)?;
         let rule = ReleaseRule {
             trigger_days: a.trigger_days,
             rate_days: a.rate_days,
         };
+        let mut levels = vec![a.target; samples.candidates.len()];
+        let mut sized = size(&samples, target, &a)?;
+        for round in 0..a.calibrate {
+            let (s, u) = with_stockpiles(
+                &d.scenario,
+                &d.uncertainty,
+                &samples.candidates,
+                &sized.volumes,
+                rule,
+            );
+            let c = samples.candidates.clone();
+            let cal_seed = seed.wrapping_add(2 + u64::from(round));
+            let (met, _) = met_share(&sample(&s, &u, c, cal_seed, &paths, threads), a.share);
+            for (l, m) in levels.iter_mut().zip(&met) {
+                *l = (*l + a.target - m).clamp(0.0, 1.0);
+            }
+            sized = size_at_levels(&samples, target, &levels)?;
+        }
         let checked = (a.check_paths > 0).then(|| {
             let (s, u) = with_stockpiles(
                 &d.scenario,
@@ -207,7 +236,7 @@ pub fn run(a: Args) -> Result<String, Failure> {
             let c = samples.candidates.clone();
             met_share(&sample(&s, &u, c, check_seed, &fresh, threads), a.share)
         });
-        write_sizing(&mut folder, &d, &samples, &sized, checked.as_ref())?;
+        write_sizing(&mut folder, &d, &samples, &sized, &levels, checked.as_ref())?;
         let frontier = write_frontier(&mut folder, &samples, &a)?;
         text = render(&d, &samples, &sized, checked.as_ref(), &frontier, &a);
         Ok(())
@@ -231,10 +260,11 @@ pub fn run(a: Args) -> Result<String, Failure> {
     Ok(text)
 }
 
-const SIZING_HEADER: [&str; 8] = [
+const SIZING_HEADER: [&str; 9] = [
     "region",
     "product",
     "unit",
+    "level",
     "volume_units",
     "usd_per_unit",
     "cost_usd",
@@ -247,6 +277,7 @@ fn write_sizing(
     d: &Decision,
     samples: &Samples,
     sized: &Sizing,
+    levels: &[f64],
     checked: Option<&(Vec<f64>, f64)>,
 ) -> anyhow::Result<()> {
     let w = &d.scenario.world;
@@ -257,6 +288,7 @@ fn write_sizing(
             w.regions[c.region.ix()].code.as_str(),
             &p.code,
             &p.unit,
+            &num(levels[j]),
             &num(sized.volumes[j]),
             &num(c.usd_per_unit),
             &num(sized.volumes[j] * c.usd_per_unit),
@@ -267,6 +299,7 @@ fn write_sizing(
     out.write_record([
         "*",
         "*",
+        "",
         "",
         "",
         "",

@@ -123,6 +123,10 @@ impl CostReport {
     }
 }
 
+/// One end use of an end-use node: its index into `Network::end_uses`, its share σ_e of the
+/// node's baseline final demand and its value lost v_e (USD/kg).
+type EndUseValue = (usize, f64, f64);
+
 /// Running totals of one run's costs (see the module docs for the equations).
 #[derive(Debug, Clone)]
 pub struct Ledger {
@@ -139,8 +143,8 @@ pub struct Ledger {
     /// added so far (units/day).
     capex: Vec<f64>,
     added: Vec<f64>,
-    /// End-use nodes with, per end use (index into `Network::end_uses`), σ_e · v_e.
-    lost_nodes: Vec<(usize, Vec<(usize, f64, f64)>)>,
+    /// End-use nodes with, per end use, its share σ_e and value v_e.
+    lost_nodes: Vec<(usize, Vec<EndUseValue>)>,
     lost: Vec<f64>,
 }
 

@@ -237,12 +237,25 @@ fn check(samples: &Samples, target: Target) -> Result<(), SizingError> {
 /// The least volume of each candidate that meets the target on its own: the ⌈α N⌉-th smallest
 /// w_kj (exact for the sample; always feasible).
 pub fn size_per_product(samples: &Samples, target: Target) -> Result<Sizing, SizingError> {
+    size_at_levels(samples, target, &[])
+}
+
+/// [`size_per_product`] with each candidate j sized at its own probability `levels[j]`; `met`
+/// and `feasible` are still judged against `target`. The out-of-sample calibration uses it:
+/// where the full engine meets the share less (more) often than the sample promised, the
+/// candidate's level is raised (lowered) by the gap and the volumes sized again.
+pub fn size_at_levels(
+    samples: &Samples,
+    target: Target,
+    levels: &[f64],
+) -> Result<Sizing, SizingError> {
     check(samples, target)?;
     let (n, j) = (samples.n(), samples.j());
     let w = samples.want(target.share);
-    let m = required(n, target.probability).max(1);
     let volumes = (0..j)
         .map(|c| {
+            let level = levels.get(c).copied().unwrap_or(target.probability);
+            let m = required(n, level.clamp(0.0, 1.0)).max(1);
             let mut col: Vec<f64> = (0..n).map(|k| w[k * j + c]).collect();
             col.sort_by(f64::total_cmp);
             col[m - 1]

@@ -191,7 +191,7 @@ fn issue_18_stockpile_sizes_and_checks_out_of_sample() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
         rows[0],
-        "region,product,unit,volume_units,usd_per_unit,cost_usd,met_in_sample,met_out_of_sample"
+        "region,product,unit,level,volume_units,usd_per_unit,cost_usd,met_in_sample,met_out_of_sample"
     );
     assert!(rows[1].starts_with("USA,dy-oxide,t REO,"), "{csv}");
     assert!(rows.last().unwrap().starts_with("*,*,"), "{csv}");
