@@ -410,7 +410,7 @@ fn render(
         pct(sized.joint_met),
         checked.map_or(String::new(), |c| format!(", {} out of sample", pct(c.1))),
     ));
-    if !sized.feasible {
+    if !sized.feasible && a.budget.is_some() {
         t.push_str("  the budget cannot buy the target: the figures are the risk it achieves\n");
     }
     t.push_str("frontier (target: USD M):");

@@ -29,7 +29,7 @@
 //! release events, for the out-of-sample check on fresh paths.
 
 use crate::engine::Engine;
-use crate::event::{Event, EventKind, StockpileRelease};
+use crate::event::{Event, StockpileRelease};
 use crate::model::{ProductId, RegionId, Stockpile};
 use crate::record::NullSink;
 use crate::scenario::Scenario;
@@ -431,21 +431,18 @@ pub fn with_stockpiles(
             quantity: v,
         });
         let need0 = net.need0[net.node(c.region, c.product)];
-        let event = Event {
-            start: 0,
-            end: None,
-            kind: EventKind::StockpileRelease(StockpileRelease {
-                region: c.region,
-                product: c.product,
-                rate: (rule.rate_days * need0).max(1e-9),
-                trigger_days: Some(rule.trigger_days),
-            }),
-            label: format!(
-                "sized stockpile {}:{}",
-                central.world.regions[c.region.ix()].code,
-                central.world.products[c.product.ix()].code
-            ),
+        let label = format!(
+            "sized stockpile {}:{}",
+            central.world.regions[c.region.ix()].code,
+            central.world.products[c.product.ix()].code
+        );
+        let release = StockpileRelease {
+            region: c.region,
+            product: c.product,
+            rate: (rule.rate_days * need0).max(1e-9),
+            trigger_days: Some(rule.trigger_days),
         };
+        let event = Event::release_for_the_whole_run(release, 0, label);
         s.events.push(event.clone());
         if !u.events.is_empty() {
             u.events.push(event);
