@@ -3,6 +3,7 @@
 
 use crate::Failure;
 use anyhow::anyhow;
+use chokepoint_core::costs::Costs;
 use chokepoint_core::library::{Builtins, SCENARIOS};
 use chokepoint_core::scenario::{
     BaseError, BaseResolver, Diagnostic, Diagnostics, Scenario, Severity, SourceText, Validated,
@@ -104,6 +105,14 @@ pub fn load(spec: &str) -> Result<Loaded, Failure> {
     })
 }
 
+/// A scenario with what `stockpile` and `compare` need beside it.
+pub struct Decision {
+    pub scenario: Scenario,
+    pub uncertainty: Uncertainty,
+    /// The `[costs]` table, or no unit costs at all.
+    pub costs: Costs,
+}
+
 /// What parsing a scenario gave: the result (on failure, its errors and warnings), the
 /// warnings of a scenario that validated, and every input read (the scenario first, then its
 /// base).
@@ -123,6 +132,20 @@ impl Loaded {
     /// Like [`Loaded::parse`], keeping the scenario's uncertain parameters.
     pub fn parse_uncertain(&self, data: Option<&Path>) -> Parsed<(Scenario, Uncertainty)> {
         self.parse_by(data, |v| (v.scenario, v.uncertainty))
+    }
+
+    /// Like [`Loaded::parse`], keeping the scenario's `[costs]` table (issue 18).
+    pub fn parse_costed(&self, data: Option<&Path>) -> Parsed<(Scenario, Option<Costs>)> {
+        self.parse_by(data, |v| (v.scenario, v.costs))
+    }
+
+    /// Everything a decision command reads: the scenario, its uncertainty and its costs.
+    pub fn parse_decision(&self, data: Option<&Path>) -> Parsed<Decision> {
+        self.parse_by(data, |v| Decision {
+            scenario: v.scenario,
+            uncertainty: v.uncertainty,
+            costs: v.costs.unwrap_or_default(),
+        })
     }
 
     fn parse_by<T>(&self, data: Option<&Path>, keep: impl FnOnce(Validated) -> T) -> Parsed<T> {

@@ -17,6 +17,7 @@ mod risk;
 mod run_folder;
 mod serve;
 mod signals;
+mod stockpile;
 mod svg;
 mod table;
 
@@ -70,6 +71,9 @@ enum Command {
     Report(report::ReportArgs),
     /// A local dashboard and JSON API: pick or upload a scenario, run it, see its charts
     Serve(serve::ServeArgs),
+    /// Size the least-cost strategic stockpiles that keep the risk of unmet demand within a
+    /// target, and check them out of sample (see docs/decisions.md)
+    Stockpile(Box<stockpile::Args>),
     /// Merge Monte Carlo shard folders (from `run --shard I/N`) into one result
     Merge {
         /// Shard folders, in any order
@@ -219,6 +223,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::report_cmd(args).and_then(|t| print_out(&t)),
         Command::Serve(args) => serve::serve_cmd(args),
         Command::Risk(args) => risk::risk(*args),
+        Command::Stockpile(args) => stockpile::run(*args).and_then(|t| print_out(&t)),
         Command::Merge { shards, out } => {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }
@@ -363,21 +368,34 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         )?;
         return print_out(&text);
     }
-    let (scenario, loaded, used) = load(spec, args.data.as_deref())?;
+    let ((scenario, costs), loaded, used) =
+        load_by(spec, args.data.as_deref(), inputs::Loaded::parse_costed)?;
     limits::check_single_run(&scenario, args.mc.allow)?;
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args.out.unwrap_or_else(|| {
         default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))
     });
     let folder = RunFolder::create(&dir, &RUN_FOLDER)?;
-    let summary = output::write_run(folder, &scenario, seed, manifest::single_run_args(), used)
-        .with_context(|| run_failed(&dir))?;
+    let (summary, priced) = output::write_run(
+        folder,
+        &scenario,
+        costs.as_ref(),
+        seed,
+        manifest::single_run_args(),
+        used,
+    )
+    .with_context(|| run_failed(&dir))?;
 
     let mut text = String::new();
     if args.table {
         text = table::render(&scenario, &summary);
     } else if !args.quiet {
         text = headline::single(&scenario, &summary);
+    }
+    if args.table || !args.quiet {
+        if let Some(report) = &priced {
+            text.push_str(&output::cost_lines(report));
+        }
     }
     text.push_str(&format!("output: {}\n", dir.display()));
     print_out(&text)

@@ -6,8 +6,10 @@
 use crate::manifest::{RunManifest, SCHEMA_VERSION, program};
 use crate::run_folder::{AtomicFile, RunFolder, date_string, num, num_in};
 use anyhow::Result;
+use chokepoint_core::costs::Costs;
 use chokepoint_core::engine::simulate;
 use chokepoint_core::event::Day;
+use chokepoint_core::ledger::{CostReport, Lever, simulate_costed};
 use chokepoint_core::model::{ProductId, World};
 use chokepoint_core::record::{LicenceRecord, Record, Sink, Variable};
 use chokepoint_core::scenario::Scenario;
@@ -268,19 +270,77 @@ fn write_origins(folder: &mut RunFolder, world: &World, summary: &RunSummary) ->
     folder.finish_csv(w)
 }
 
-/// Runs the scenario into the run folder `dir` and returns the engine's summary; `args` and
-/// `inputs` go into the manifest. See docs/outputs.md.
+pub const COSTS_HEADER: [&str; 7] = [
+    "lever", "region", "partner", "product", "end_use", "units", "usd",
+];
+
+/// `costs.csv` (docs/outputs.md): what each lever cost and what the lost output was worth.
+fn write_costs(folder: &mut RunFolder, world: &World, report: &CostReport) -> Result<()> {
+    let code = |r: chokepoint_core::model::RegionId| world.regions[r.ix()].code.as_str();
+    let mut w = folder.csv("costs.csv", COSTS_HEADER)?;
+    for r in &report.rows {
+        w.write_record([
+            r.lever.as_str(),
+            code(r.region),
+            r.partner.map_or("", code),
+            world.products[r.product.ix()].code.as_str(),
+            r.end_use.as_deref().unwrap_or(""),
+            &num(r.units),
+            &num(r.usd),
+        ])?;
+    }
+    folder.finish_csv(w)
+}
+
+/// A few lines under the summary table: spending per lever and output lost per end use.
+pub fn cost_lines(report: &CostReport) -> String {
+    let musd = |x: f64| format!("{:.1}", x / 1e6);
+    let mut out = String::from("\ncosts (USD million, costs.csv):");
+    for lever in [
+        Lever::StockpilePurchase,
+        Lever::StockpileHolding,
+        Lever::OfftakeFloor,
+        Lever::BuildOut,
+    ] {
+        let t = report.total(lever);
+        if t != 0.0 {
+            out.push_str(&format!(" {} {};", lever.as_str(), musd(t)));
+        }
+    }
+    out.push_str(&format!(" spending {}\n", musd(report.spending())));
+    let lost = report.output_lost_by_end_use();
+    if !lost.is_empty() {
+        out.push_str("output lost (t, USD million):");
+        for (e, units, usd) in &lost {
+            out.push_str(&format!(" {e} {units:.1} t {};", musd(*usd)));
+        }
+        out.pop();
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs the scenario into the run folder `dir` and returns the engine's summary, and with
+/// `costs` the priced run (written as `costs.csv`); `args` and `inputs` go into the manifest.
+/// See docs/outputs.md.
 pub fn write_run(
     mut folder: RunFolder,
     scenario: &Scenario,
+    costs: Option<&Costs>,
     seed: u64,
     args: Vec<String>,
     inputs: Vec<InputDigest>,
-) -> Result<RunSummary> {
+) -> Result<(RunSummary, Option<CostReport>)> {
     let world = &scenario.world;
     let start = scenario.settings.start;
     let mut sink = CsvSink::new(&folder, world, start)?;
-    let summary = simulate(scenario, seed, &mut sink);
+    let (summary, priced) = match costs {
+        Some(c) => {
+            let (s, r) = simulate_costed(scenario, c, seed, &mut sink);
+            (s, Some(r))
+        }
+        None => (simulate(scenario, seed, &mut sink), None),
+    };
     sink.finish(&mut folder)?;
 
     let rows: Vec<SummaryOut> = summary
@@ -295,6 +355,9 @@ pub fn write_run(
     folder.finish_csv(w)?;
     if !summary.origins.is_empty() {
         write_origins(&mut folder, world, &summary)?;
+    }
+    if let Some(report) = &priced {
+        write_costs(&mut folder, world, report)?;
     }
 
     let name = scenario.settings.name.as_str();
@@ -322,5 +385,5 @@ pub fn write_run(
         inputs,
         outputs,
     })?;
-    Ok(summary)
+    Ok((summary, priced))
 }

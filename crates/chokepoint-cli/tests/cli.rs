@@ -23,6 +23,8 @@ mod issue17_backtests;
 mod issue17_cohorts;
 #[path = "cli/issue17_origins.rs"]
 mod issue17_origins;
+#[path = "cli/issue18_decisions.rs"]
+mod issue18_decisions;
 #[path = "cli/issue19_browser.rs"]
 mod issue19_browser;
 #[path = "cli/issue19_headline.rs"]

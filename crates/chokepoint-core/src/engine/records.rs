@@ -15,6 +15,8 @@ use crate::summary::{NodeEnd, RegionTotal, RunSummary, SummaryRow};
 pub struct NodeTotals {
     pub shortfall: f64,
     pub price_peak: f64,
+    /// Need (final demand plus inputs) over the reported days so far, units.
+    pub need: f64,
 }
 
 impl Engine<'_> {
@@ -44,8 +46,9 @@ impl Engine<'_> {
         for &n in &self.net.lists.active {
             let nd = &st.today.nodes[n];
             r.sum_unmet[n] += nd.unmet;
+            // Monte Carlo's stockpile sizing reads the need too (`node_totals`).
+            r.sum_need[n] += nd.need;
             if records {
-                r.sum_need[n] += nd.need;
                 if nd.runs_short() && r.first_stockout[n].is_none() {
                     r.first_stockout[n] = Some(day);
                 }
@@ -352,7 +355,13 @@ impl Engine<'_> {
         self.net.active[n].then(|| NodeTotals {
             shortfall: totals.sum_unmet[n],
             price_peak: totals.peak_price[n].0,
+            need: totals.sum_need[n],
         })
+    }
+
+    /// Offtake top-ups paid today, USD per link (kept only by an engine with records).
+    pub fn offtake_topups(&self) -> &[f64] {
+        &self.state.records.topup
     }
 
     /// The licence table's row for licence `idx` as it stands now.

@@ -75,6 +75,21 @@ impl Event {
     pub fn active(&self, day: Day) -> bool {
         day >= self.start && self.end.is_none_or(|e| day < e)
     }
+
+    /// A release from day `start` to the end of the run: the sized stockpiles of
+    /// `chokepoint stockpile`, which no scenario file states.
+    pub fn release_for_the_whole_run(
+        release: StockpileRelease,
+        start: Day,
+        label: String,
+    ) -> Event {
+        Event {
+            start,
+            end: None,
+            kind: EventKind::StockpileRelease(release),
+            label,
+        }
+    }
 }
 
 /// A number of one event that a distribution sets: the event's index (in the scenario's full

@@ -17,6 +17,7 @@
 //! goes on, and [`validate_scenario`] returns them beside the scenario.
 
 mod cohorts;
+mod costs;
 mod events;
 mod supply;
 mod world;
@@ -24,6 +25,7 @@ mod world;
 #[cfg(test)]
 mod tests;
 
+use crate::costs::Costs;
 use crate::event::Event;
 use crate::model::{Settings, World};
 use crate::uncertain::{Target, UncertainParam, Uncertainty, param_rng};
@@ -259,6 +261,8 @@ pub struct Validated {
     pub scenario: Scenario,
     pub uncertainty: Uncertainty,
     pub warnings: Diagnostics,
+    /// The `[costs]` table (docs/scenario.md), `None` when the scenario has none.
+    pub costs: Option<Costs>,
 }
 
 /// Parses and validates a scenario file with its base. On success the warnings come with the
@@ -274,7 +278,7 @@ pub fn validate_scenario(
         return Err(Diagnostics(cx.finish().1));
     }
     let mut allowed: Vec<&str> = WORLD_SECTIONS.to_vec();
-    allowed.extend(["scenario", "event"]);
+    allowed.extend(["scenario", "event", "costs"]);
     cx.check_keys(sf, &doc, "the scenario file", &allowed);
 
     // [scenario] table and its base.
@@ -333,6 +337,8 @@ pub fn validate_scenario(
         }
         None => Vec::new(),
     };
+    let costs_table = cx.section_table(sf, &doc, "costs");
+    let costs = costs::walk_costs(&mut cx, costs_table.as_ref());
     let params = cx
         .take_uncertain()
         .into_iter()
@@ -379,6 +385,7 @@ pub fn validate_scenario(
         },
         uncertainty: unc,
         warnings: Diagnostics(diags),
+        costs,
     })
 }
 
