@@ -392,10 +392,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     } else if !args.quiet {
         text = headline::single(&scenario, &summary);
     }
-    if args.table || !args.quiet {
-        if let Some(report) = &priced {
-            text.push_str(&output::cost_lines(report));
-        }
+    if (args.table || !args.quiet)
+        && let Some(report) = &priced
+    {
+        text.push_str(&output::cost_lines(report));
     }
     text.push_str(&format!("output: {}\n", dir.display()));
     print_out(&text)
