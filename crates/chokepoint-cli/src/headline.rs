@@ -51,15 +51,7 @@ fn indented(block: &str) -> String {
 pub fn single(scenario: &Scenario, summary: &RunSummary) -> String {
     let world = &scenario.world;
     let start = scenario.settings.start;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: seed {}, {} days from {}",
-        scenario.settings.name,
-        summary.seed,
-        scenario.settings.reported_days(),
-        scenario.settings.reported_start()
-    );
+    let mut out = crate::table::title_line(scenario, summary);
     let needy: Vec<&SummaryRow> = summary.rows.iter().filter(|r| r.need_total > 0.0).collect();
     let mut short: Vec<&SummaryRow> = needy
         .iter()

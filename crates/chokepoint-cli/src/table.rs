@@ -38,18 +38,21 @@ fn fixed(v: f64, decimals: usize) -> String {
     }
 }
 
-pub fn render(scenario: &Scenario, summary: &RunSummary) -> String {
-    let world = &scenario.world;
-    let start = scenario.settings.start;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: seed {}, {} days from {}",
+/// The first line of a single run's table and headline: scenario, seed and reported days.
+pub fn title_line(scenario: &Scenario, summary: &RunSummary) -> String {
+    format!(
+        "{}: seed {}, {} days from {}\n",
         scenario.settings.name,
         summary.seed,
         scenario.settings.reported_days(),
         scenario.settings.reported_start()
-    );
+    )
+}
+
+pub fn render(scenario: &Scenario, summary: &RunSummary) -> String {
+    let world = &scenario.world;
+    let start = scenario.settings.start;
+    let mut out = title_line(scenario, summary);
     let rows: Vec<[String; 15]> = summary
         .rows
         .iter()

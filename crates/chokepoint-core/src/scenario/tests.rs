@@ -819,11 +819,14 @@ fn dataset_folder_files_refer_to_each_other() {
 // ---- uncertainty ---------------------------------------------------------------------------
 
 fn parse_unc(body: &str) -> Result<(Scenario, crate::uncertain::Uncertainty), String> {
-    let text = format!("{}{body}", pre!());
+    parse_unc_text(&format!("{}{body}", pre!()))
+}
+
+fn parse_unc_text(text: &str) -> Result<(Scenario, crate::uncertain::Uncertainty), String> {
     parse_scenario_uncertain(
         SourceText {
             name: "u.toml",
-            text: &text,
+            text,
         },
         &NoBases,
     )
@@ -1475,18 +1478,10 @@ error: s.toml:41:54: unknown stage `parts`
 fn issue_17_adaptation_rate_may_be_uncertain() {
     use crate::uncertain::Target;
     let parse_rate = |rate: &str| {
-        let text = pre!().replace(
+        parse_unc_text(&pre!().replace(
             "days = 100\n",
             &format!("days = 100\nadaptation-rate = {rate}\n"),
-        );
-        parse_scenario_uncertain(
-            SourceText {
-                name: "u.toml",
-                text: &text,
-            },
-            &NoBases,
-        )
-        .map_err(|d| d.to_string())
+        ))
     };
     let Ok((s, unc)) = parse_rate("{ triangular = [0.0005, 0.002, 0.006] }") else {
         panic!("a triangular rate parses")
