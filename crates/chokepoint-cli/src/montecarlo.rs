@@ -13,6 +13,7 @@ use crate::limits::{self, Allow, MAX_PATHS, McPaths, McShape, Needs};
 use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
 use crate::run_folder::{OutputFile, RUN_FOLDER, RunFolder, date_string, num, num_in, read_listed};
 use anyhow::{Context as _, anyhow};
+use chokepoint_core::bands::Bands;
 use chokepoint_core::montecarlo::{
     self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
     SeriesSet, distribution, paired_differences,
@@ -46,6 +47,11 @@ pub struct McArgs {
     /// the day's need (for stockout.csv)
     #[arg(long, value_name = "F", default_value_t = STOCKOUT_THRESHOLD, value_parser = parse_threshold)]
     pub stockout_threshold: f64,
+    /// Series that get daily bands in bands.csv: `headline`, `all`, or terms
+    /// VARIABLE[:REGION[:PRODUCT]] separated by commas (`*` any, `@STAGE` a stage's products)
+    /// [default: the scenario's `bands`, else headline]
+    #[arg(long, value_name = "SPEC")]
+    pub bands: Option<String>,
     // The flags that lift the limits on output size and run time. They limit single runs too;
     // here, `montecarlo::run` gets them with the other options.
     #[command(flatten)]
@@ -530,6 +536,8 @@ struct McRun<'a> {
     paths: u64,
     shard: Option<Shard>,
     inputs: Vec<InputDigest>,
+    /// The band choice, as `--bands` writes it.
+    bands: String,
 }
 
 /// Completes `folder` with its manifest.
@@ -553,6 +561,7 @@ fn seal(folder: RunFolder, run: McRun, labels: &Labels) -> anyhow::Result<()> {
             relative_accuracy: RELATIVE_ACCURACY,
         },
         stockout_threshold: labels.stockout_threshold,
+        bands: run.bands,
         args: recorded_args(),
         inputs: run.inputs,
         outputs,
@@ -609,10 +618,11 @@ pub fn run(
         }
         crate::default_out(&loaded, data, &used, &tail)
     });
-    let mut set = SeriesSet::new(&scenario, &unc);
+    let bands = band_choice(&scenario, mc.bands.as_deref())?;
+    let mut set = SeriesSet::with_bands(&scenario, &unc, &bands);
     set.stockout_threshold = mc.stockout_threshold;
     let labels = Labels::new(&scenario, &set);
-    check_limits(&scenario, &labels, paths, mc)?;
+    check_limits(&scenario, &set, &labels, paths, mc)?;
     let todo = match mc.shard {
         Some(s) => s.paths(paths),
         None => (0..paths).collect(),
@@ -643,6 +653,7 @@ pub fn run(
             paths,
             shard: mc.shard,
             inputs: used.clone(),
+            bands: bands.to_string(),
         };
         seal(folder, run, &labels)
     };
@@ -653,6 +664,38 @@ pub fn run(
         scenario.settings.name,
         todo.len(),
         dir.display()
+    ))
+}
+
+/// The series that get bands: `--bands SPEC` when given (checked against the scenario's
+/// codes, every problem at once), else the scenario's `bands`.
+fn band_choice(scenario: &Scenario, spec: Option<&str>) -> Result<Bands, Failure> {
+    let Some(spec) = spec else {
+        return Ok(scenario.settings.bands.clone());
+    };
+    let world = &scenario.world;
+    let regions: Vec<&str> = world.regions.iter().map(|r| r.code.as_str()).collect();
+    let products: Vec<(&str, &str)> = world
+        .products
+        .iter()
+        .map(|p| (p.code.as_str(), p.stage.as_str()))
+        .collect();
+    let terms: Vec<&str> = spec.split(',').collect();
+    let problems = match Bands::read(&terms, &regions, &products) {
+        Ok(b) => return Ok(b),
+        Err(p) => p,
+    };
+    let lines: Vec<String> = problems.iter().map(|(_, p)| p.to_string()).collect();
+    Err(Failure::input(
+        anyhow!(
+            "--bands {spec}: cannot choose the series:\n  {}",
+            lines.join("\n  ")
+        ),
+        Some(
+            "write `headline`, `all`, or terms VARIABLE[:REGION[:PRODUCT]] such as \
+             `price,unmet_demand:USA*:@magnet` (docs/outputs.md)"
+                .into(),
+        ),
     ))
 }
 
@@ -671,11 +714,12 @@ fn cores() -> usize {
 /// The needs of a Monte Carlo run of `paths` paths of `scenario` as `mc` asks for it.
 fn mc_needs(
     scenario: &Scenario,
+    set: &SeriesSet,
     labels: &Labels,
     paths: u64,
     mc: &McArgs,
 ) -> (McShape, McPaths, Needs) {
-    let shape = McShape::new(scenario, labels);
+    let shape = McShape::new(scenario, set, labels);
     let run = McPaths {
         total: paths,
         here: mc.shard.map_or(paths, |s| shard_len(s, paths)),
@@ -716,6 +760,7 @@ const MAX_THREADS_PER_CORE: usize = 8;
 /// [`limits`].
 fn check_limits(
     scenario: &Scenario,
+    set: &SeriesSet,
     labels: &Labels,
     paths: u64,
     mc: &McArgs,
@@ -735,7 +780,7 @@ fn check_limits(
             Some(format!("use at most {paths} shards, or more paths")),
         ));
     }
-    let (shape, run, needs) = mc_needs(scenario, labels, paths, mc);
+    let (shape, run, needs) = mc_needs(scenario, set, labels, paths, mc);
     let mut what = format!(
         "{} of {}",
         limits::count(paths, "path"),
@@ -896,6 +941,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
             paths: run.paths,
             shard: None,
             inputs: run.inputs.clone(),
+            bands: run.bands.clone(),
         };
         seal(folder, merged, &labels)
     };
@@ -1065,11 +1111,13 @@ fn check_compare_limits(
         threads: t,
         shard: None,
         stockout_threshold: STOCKOUT_THRESHOLD,
+        bands: None,
         allow,
     };
     let mut needs = Needs::default();
     for (s, u) in runs {
-        let (_, _, one) = mc_needs(s, &Labels::new(s, &SeriesSet::new(s, u)), paths, &mc);
+        let set = SeriesSet::new(s, u);
+        let (_, _, one) = mc_needs(s, &set, &Labels::new(s, &set), paths, &mc);
         needs.memory += one.memory;
         needs.seconds += one.seconds;
         needs.memory_parts = format!("both runs, the second {}", one.memory_parts);

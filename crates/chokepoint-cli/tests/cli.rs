@@ -23,6 +23,8 @@ mod issue17_backtests;
 mod issue17_cohorts;
 #[path = "cli/issue17_origins.rs"]
 mod issue17_origins;
+#[path = "cli/issue20_bands.rs"]
+mod issue20_bands;
 
 const FILES: [&str; 5] = [
     "licences.csv",
