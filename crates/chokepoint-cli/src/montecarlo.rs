@@ -971,8 +971,23 @@ fn yaml_quote(value: &str) -> String {
     serde_json::Value::String(value.to_string()).to_string()
 }
 
+/// A sharded Monte Carlo run as `emit` writes it into a job.
+pub struct Job<'a> {
+    pub scenario: &'a str,
+    pub paths: u64,
+    pub seed: u64,
+    pub shards: u64,
+    /// Folder the shards go under (`OUT/shard-I`), merged into `OUT/merged`.
+    pub out: &'a str,
+    /// The binary the tasks run: a path or a name on the nodes' PATH.
+    pub binary: &'a str,
+    /// `--bands` for every shard; `None`: the scenario's choice.
+    pub bands: Option<&'a str>,
+}
+
 /// What is wrong with `emit`'s arguments, every problem at once.
-fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &str) -> Vec<String> {
+fn emit_problems(target: &str, job: &Job) -> Vec<String> {
+    let (paths, shards) = (job.paths, job.shards);
     let mut problems = Vec::new();
     if !["slurm", "k8s"].contains(&target) {
         problems.push(format!("unknown target `{target}`: use `slurm` or `k8s`"));
@@ -990,7 +1005,13 @@ fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &st
             shards - 1
         ));
     }
-    for (flag, value) in [("--scenario", scenario), ("--out", out)] {
+    let mut values = vec![
+        ("--scenario", job.scenario),
+        ("--out", job.out),
+        ("--binary", job.binary),
+    ];
+    values.extend(job.bands.map(|b| ("--bands", b)));
+    for (flag, value) in values {
         if value.is_empty() {
             problems.push(format!("{flag} is empty"));
         } else if value.chars().any(char::is_control) {
@@ -1000,6 +1021,12 @@ fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &st
             ));
         }
     }
+    if let Some(b) = job.bands
+        && let Err(p) = Bands::parse_spec(b)
+    {
+        let lines: Vec<String> = p.iter().map(ToString::to_string).collect();
+        problems.push(format!("--bands {b}: {}", lines.join("; ")));
+    }
     problems
 }
 
@@ -1007,16 +1034,11 @@ fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &st
 /// script as one word: the Slurm script quotes them once, into shell variables, and the
 /// Kubernetes Job passes them as environment variables (YAML-quoted), so the shell lines hold
 /// none. Slurm opens each task's log before the script runs, so the logs go to the folder
-/// `sbatch` is run from, which exists, not to a folder the script would create.
-pub fn emit(
-    target: &str,
-    scenario: &str,
-    paths: u64,
-    seed: u64,
-    shards: u64,
-    out: &str,
-) -> Result<String, Failure> {
-    let problems = emit_problems(target, scenario, paths, shards, out);
+/// `sbatch` is run from, which exists, not to a folder the script would create. The binary is
+/// looked up before anything is written, so a node without it fails with a message that names
+/// it and `--binary`.
+pub fn emit(target: &str, job: &Job) -> Result<String, Failure> {
+    let problems = emit_problems(target, job);
     if !problems.is_empty() {
         return Err(Failure::input(
             anyhow!("cannot write the job:\n  {}", problems.join("\n  ")),
@@ -1026,10 +1048,26 @@ pub fn emit(
             )),
         ));
     }
+    let Job {
+        scenario,
+        paths,
+        seed,
+        shards,
+        out,
+        binary,
+        bands,
+    } = *job;
     let last = shards - 1;
-    let (q_scenario, q_out) = (sh_quote(scenario), sh_quote(out));
-    let merge = format!("chokepoint merge {q_out}/shard-* --out {q_out}/merged");
+    let (q_scenario, q_out, q_bin) = (sh_quote(scenario), sh_quote(out), sh_quote(binary));
+    let merge = format!("{q_bin} merge {q_out}/shard-* --out {q_out}/merged");
     Ok(if target == "slurm" {
+        let (bands_var, bands_arg) = match bands {
+            Some(b) => (
+                format!("bands={}\n", sh_quote(b)),
+                " --bands \"$bands\"".to_string(),
+            ),
+            None => (String::new(), String::new()),
+        };
         format!(
             r#"#!/bin/bash
 # Slurm job array: {shards} shards of {paths} paths of {q_scenario} (seed {seed}).
@@ -1046,14 +1084,28 @@ pub fn emit(
 set -euo pipefail
 scenario={q_scenario}
 out={q_out}
+bin={q_bin}
+{bands_var}if ! command -v -- "$bin" >/dev/null; then
+  echo "error: the chokepoint binary \`$bin\` is not on this node (PATH=$PATH); hint: install it, or emit the job again with --binary /path/to/chokepoint" >&2
+  exit 127
+fi
 mkdir -p -- "$out"
-chokepoint run --paths {paths} --seed {seed} \
-  --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet \
-  --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
+"$bin" run --paths {paths} --seed {seed}   --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet{bands_arg}   --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
 "#
         )
     } else {
-        let (y_scenario, y_out) = (yaml_quote(scenario), yaml_quote(out));
+        let (y_scenario, y_out, y_bin) =
+            (yaml_quote(scenario), yaml_quote(out), yaml_quote(binary));
+        let (bands_env, bands_arg) = match bands {
+            Some(b) => (
+                format!(
+                    "\n            - {{ name: BANDS, value: {} }}",
+                    yaml_quote(b)
+                ),
+                " --bands \"$BANDS\"",
+            ),
+            None => (String::new(), ""),
+        };
         format!(
             r#"# Kubernetes Indexed Job: {shards} shards of {paths} paths of {q_scenario} (seed {seed}).
 # Apply with `kubectl apply -f chokepoint-job.yaml`. Every pod writes its shard to the shared
@@ -1073,15 +1125,16 @@ spec:
       restartPolicy: Never
       containers:
         - name: chokepoint
-          image: chokepoint:latest   # an image with the chokepoint binary on PATH
+          image: chokepoint:latest   # an image with the chokepoint binary (--binary) in it
           env:
             - {{ name: SCENARIO, value: {y_scenario} }}
             - {{ name: OUT, value: {y_out} }}
+            - {{ name: CHOKEPOINT, value: {y_bin} }}{bands_env}
           command: ["/bin/sh", "-c"]
           args:
             - >-
-              chokepoint run --paths {paths} --seed {seed}
-              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet
+              "${{CHOKEPOINT:-chokepoint}}" run --paths {paths} --seed {seed}
+              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet{bands_arg}
               --out="$OUT/shard-$JOB_COMPLETION_INDEX" -- "$SCENARIO"
           resources:
             requests: {{ cpu: "2", memory: 2Gi }}

@@ -25,6 +25,8 @@ mod issue17_cohorts;
 mod issue17_origins;
 #[path = "cli/issue20_bands.rs"]
 mod issue20_bands;
+#[path = "cli/issue20_emit.rs"]
+mod issue20_emit;
 
 const FILES: [&str; 5] = [
     "licences.csv",
