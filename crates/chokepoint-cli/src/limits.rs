@@ -793,7 +793,9 @@ mod tests {
     #[test]
     fn each_limit_is_broken_by_what_grows_it() {
         let s = builtin("april-2025");
-        let set = SeriesSet::new(&s, &Uncertainty::default());
+        // Every series (the sizes below are those of `--bands all`).
+        let all = chokepoint_core::bands::Bands::All;
+        let set = SeriesSet::with_bands(&s, &Uncertainty::default(), &all);
         let shape = McShape::new(&s, &set, &Labels::new(&s, &set));
         let run = |paths: u64, threads: usize| McPaths {
             total: paths,
