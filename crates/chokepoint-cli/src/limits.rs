@@ -23,6 +23,7 @@ use crate::montecarlo::Labels;
 use anyhow::anyhow;
 use chokepoint_core::engine::Network;
 use chokepoint_core::model::{ProductId, RegionId, World};
+use chokepoint_core::montecarlo::SeriesSet;
 use chokepoint_core::record::Variable;
 use chokepoint_core::scenario::Scenario;
 
@@ -303,20 +304,11 @@ pub struct McShape {
 }
 
 impl McShape {
-    /// The shape of a run of `scenario` summarised as `labels` say. Sources are counted as
-    /// `SeriesSet::new` makes them: production per facility, shipments per link, and per active
-    /// node its stock (inventory and days of cover) and its unmet demand, plus one per distinct
-    /// price segment of the active nodes.
-    pub fn new(scenario: &Scenario, labels: &Labels) -> McShape {
+    /// The shape of a run of `scenario` summarised as `set` and its `labels` say: one sketch
+    /// and one sum per (source, day) of the series the run's band choice keeps.
+    pub fn new(scenario: &Scenario, set: &SeriesSet, labels: &Labels) -> McShape {
         let world = &scenario.world;
-        let net = Network::new(world);
-        let nodes = net.nr * net.np;
-        let facilities = (0..nodes).filter(|&n| net.facility_of[n].is_some()).count();
-        let active: Vec<usize> = (0..nodes).filter(|&n| net.active[n]).collect();
-        let mut prices: Vec<usize> = active.iter().map(|&n| net.price_of[n]).collect();
-        prices.sort_unstable();
-        prices.dedup();
-        let sources = facilities + world.links.len() + 2 * active.len() + prices.len();
+        let sources = set.source_count();
         // date, 5 labels, 6 numbers: 11 commas and a newline
         let band_label_bytes = labels
             .series
@@ -788,7 +780,7 @@ mod tests {
         for name in ["april-2025", "japan-2010", "allied-buildout"] {
             let s = builtin(name);
             let set = SeriesSet::new(&s, &Uncertainty::default());
-            let shape = McShape::new(&s, &Labels::new(&s, &set));
+            let shape = McShape::new(&s, &set, &Labels::new(&s, &set));
             let bytes = Accumulator::new(&set).encode();
             let n_sources = u32::from_le_bytes(bytes[28..32].try_into().unwrap());
             assert_eq!(shape.sources, f64::from(n_sources), "{name}");
@@ -801,8 +793,10 @@ mod tests {
     #[test]
     fn each_limit_is_broken_by_what_grows_it() {
         let s = builtin("april-2025");
-        let set = SeriesSet::new(&s, &Uncertainty::default());
-        let shape = McShape::new(&s, &Labels::new(&s, &set));
+        // Every series (the sizes below are those of `--bands all`).
+        let all = chokepoint_core::bands::Bands::All;
+        let set = SeriesSet::with_bands(&s, &Uncertainty::default(), &all);
+        let shape = McShape::new(&s, &set, &Labels::new(&s, &set));
         let run = |paths: u64, threads: usize| McPaths {
             total: paths,
             here: paths,
@@ -852,7 +846,7 @@ mod tests {
     fn suggested_shards_fit_an_emitted_task() {
         let s = builtin("april-2025");
         let set = SeriesSet::new(&s, &Uncertainty::default());
-        let shape = McShape::new(&s, &Labels::new(&s, &set));
+        let shape = McShape::new(&s, &set, &Labels::new(&s, &set));
         for total in [1_000_000, 10_000_000] {
             let shards = shards_for(&shape, total);
             let shard = McPaths {

@@ -122,6 +122,13 @@ struct EmitArgs {
     /// Folder (shared by all tasks) the shards are written under
     #[arg(long, default_value = "/runs/mc")]
     out: String,
+    /// The chokepoint binary the tasks run: a path on the nodes, or a name looked up on their
+    /// PATH (the script stops with a clear message when it is not found)
+    #[arg(long, value_name = "PATH", default_value = "chokepoint")]
+    binary: String,
+    /// Band choice passed to every shard (see `run --bands`) [default: the scenario's]
+    #[arg(long, value_name = "SPEC")]
+    bands: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -228,8 +235,16 @@ fn main() -> ExitCode {
             montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
         }
         Command::Emit(e) => {
-            montecarlo::emit(&e.target, &e.scenario, e.paths, e.seed, e.shards, &e.out)
-                .and_then(|t| print_out(&t))
+            let job = montecarlo::Job {
+                scenario: &e.scenario,
+                paths: e.paths,
+                seed: e.seed,
+                shards: e.shards,
+                out: &e.out,
+                binary: &e.binary,
+                bands: e.bands.as_deref(),
+            };
+            montecarlo::emit(&e.target, &job).and_then(|t| print_out(&t))
         }
         Command::Compare {
             a,

@@ -89,9 +89,17 @@ pub struct McManifest {
     pub start: String,
     pub sketch: Sketch,
     pub stockout_threshold: f64,
+    /// The series `bands.csv` holds, as `--bands` writes them (`all`: every series of the six
+    /// variables, the only choice before it could be made; shards written then say nothing).
+    #[serde(default = "bands_all")]
+    pub bands: String,
     pub args: Vec<String>,
     pub inputs: Vec<InputDigest>,
     pub outputs: Vec<OutputFile>,
+}
+
+fn bands_all() -> String {
+    "all".into()
 }
 
 /// How the bands' quantiles are summarised.
@@ -115,6 +123,7 @@ impl McManifest {
             days: self.days,
             start: self.start.clone(),
             stockout_threshold: self.stockout_threshold,
+            bands: self.bands.clone(),
         })
     }
 }

@@ -13,6 +13,7 @@ use crate::limits::{self, Allow, MAX_PATHS, McPaths, McShape, Needs};
 use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
 use crate::run_folder::{OutputFile, RUN_FOLDER, RunFolder, date_string, num, num_in, read_listed};
 use anyhow::{Context as _, anyhow};
+use chokepoint_core::bands::Bands;
 use chokepoint_core::montecarlo::{
     self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
     SeriesSet, distribution, paired_differences,
@@ -46,6 +47,11 @@ pub struct McArgs {
     /// the day's need (for stockout.csv)
     #[arg(long, value_name = "F", default_value_t = STOCKOUT_THRESHOLD, value_parser = parse_threshold)]
     pub stockout_threshold: f64,
+    /// Series that get daily bands in bands.csv: `headline`, `all`, or terms
+    /// VARIABLE[:REGION[:PRODUCT]] separated by commas (`*` any, `@STAGE` a stage's products)
+    /// [default: the scenario's `bands`, else headline]
+    #[arg(long, value_name = "SPEC")]
+    pub bands: Option<String>,
     // The flags that lift the limits on output size and run time. They limit single runs too;
     // here, `montecarlo::run` gets them with the other options.
     #[command(flatten)]
@@ -530,6 +536,8 @@ struct McRun<'a> {
     paths: u64,
     shard: Option<Shard>,
     inputs: Vec<InputDigest>,
+    /// The band choice, as `--bands` writes it.
+    bands: String,
 }
 
 /// Completes `folder` with its manifest.
@@ -553,6 +561,7 @@ fn seal(folder: RunFolder, run: McRun, labels: &Labels) -> anyhow::Result<()> {
             relative_accuracy: RELATIVE_ACCURACY,
         },
         stockout_threshold: labels.stockout_threshold,
+        bands: run.bands,
         args: recorded_args(),
         inputs: run.inputs,
         outputs,
@@ -609,10 +618,11 @@ pub fn run(
         }
         crate::default_out(&loaded, data, &used, &tail)
     });
-    let mut set = SeriesSet::new(&scenario, &unc);
+    let bands = band_choice(&scenario, mc.bands.as_deref())?;
+    let mut set = SeriesSet::with_bands(&scenario, &unc, &bands);
     set.stockout_threshold = mc.stockout_threshold;
     let labels = Labels::new(&scenario, &set);
-    check_limits(&scenario, &labels, paths, mc)?;
+    check_limits(&scenario, &set, &labels, paths, mc)?;
     let todo = match mc.shard {
         Some(s) => s.paths(paths),
         None => (0..paths).collect(),
@@ -647,6 +657,7 @@ pub fn run(
             paths,
             shard: mc.shard,
             inputs: used.clone(),
+            bands: bands.to_string(),
         };
         seal(folder, run, &labels)
     };
@@ -661,6 +672,38 @@ pub fn run(
         scenario.settings.name,
         todo.len(),
         dir.display()
+    ))
+}
+
+/// The series that get bands: `--bands SPEC` when given (checked against the scenario's
+/// codes, every problem at once), else the scenario's `bands`.
+fn band_choice(scenario: &Scenario, spec: Option<&str>) -> Result<Bands, Failure> {
+    let Some(spec) = spec else {
+        return Ok(scenario.settings.bands.clone());
+    };
+    let world = &scenario.world;
+    let regions: Vec<&str> = world.regions.iter().map(|r| r.code.as_str()).collect();
+    let products: Vec<(&str, &str)> = world
+        .products
+        .iter()
+        .map(|p| (p.code.as_str(), p.stage.as_str()))
+        .collect();
+    let terms: Vec<&str> = spec.split(',').collect();
+    let problems = match Bands::read(&terms, &regions, &products) {
+        Ok(b) => return Ok(b),
+        Err(p) => p,
+    };
+    let lines: Vec<String> = problems.iter().map(|(_, p)| p.to_string()).collect();
+    Err(Failure::input(
+        anyhow!(
+            "--bands {spec}: cannot choose the series:\n  {}",
+            lines.join("\n  ")
+        ),
+        Some(
+            "write `headline`, `all`, or terms VARIABLE[:REGION[:PRODUCT]] such as \
+             `price,unmet_demand:USA*:@magnet` (docs/outputs.md)"
+                .into(),
+        ),
     ))
 }
 
@@ -679,11 +722,12 @@ fn cores() -> usize {
 /// The needs of a Monte Carlo run of `paths` paths of `scenario` as `mc` asks for it.
 fn mc_needs(
     scenario: &Scenario,
+    set: &SeriesSet,
     labels: &Labels,
     paths: u64,
     mc: &McArgs,
 ) -> (McShape, McPaths, Needs) {
-    let shape = McShape::new(scenario, labels);
+    let shape = McShape::new(scenario, set, labels);
     let run = McPaths {
         total: paths,
         here: mc.shard.map_or(paths, |s| shard_len(s, paths)),
@@ -724,6 +768,7 @@ const MAX_THREADS_PER_CORE: usize = 8;
 /// [`limits`].
 fn check_limits(
     scenario: &Scenario,
+    set: &SeriesSet,
     labels: &Labels,
     paths: u64,
     mc: &McArgs,
@@ -743,7 +788,7 @@ fn check_limits(
             Some(format!("use at most {paths} shards, or more paths")),
         ));
     }
-    let (shape, run, needs) = mc_needs(scenario, labels, paths, mc);
+    let (shape, run, needs) = mc_needs(scenario, set, labels, paths, mc);
     let mut what = format!(
         "{} of {}",
         limits::count(paths, "path"),
@@ -904,6 +949,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
             paths: run.paths,
             shard: None,
             inputs: run.inputs.clone(),
+            bands: run.bands.clone(),
         };
         seal(folder, merged, &labels)
     };
@@ -933,8 +979,23 @@ fn yaml_quote(value: &str) -> String {
     serde_json::Value::String(value.to_string()).to_string()
 }
 
+/// A sharded Monte Carlo run as `emit` writes it into a job.
+pub struct Job<'a> {
+    pub scenario: &'a str,
+    pub paths: u64,
+    pub seed: u64,
+    pub shards: u64,
+    /// Folder the shards go under (`OUT/shard-I`), merged into `OUT/merged`.
+    pub out: &'a str,
+    /// The binary the tasks run: a path or a name on the nodes' PATH.
+    pub binary: &'a str,
+    /// `--bands` for every shard; `None`: the scenario's choice.
+    pub bands: Option<&'a str>,
+}
+
 /// What is wrong with `emit`'s arguments, every problem at once.
-fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &str) -> Vec<String> {
+fn emit_problems(target: &str, job: &Job) -> Vec<String> {
+    let (paths, shards) = (job.paths, job.shards);
     let mut problems = Vec::new();
     if !["slurm", "k8s"].contains(&target) {
         problems.push(format!("unknown target `{target}`: use `slurm` or `k8s`"));
@@ -952,7 +1013,13 @@ fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &st
             shards - 1
         ));
     }
-    for (flag, value) in [("--scenario", scenario), ("--out", out)] {
+    let mut values = vec![
+        ("--scenario", job.scenario),
+        ("--out", job.out),
+        ("--binary", job.binary),
+    ];
+    values.extend(job.bands.map(|b| ("--bands", b)));
+    for (flag, value) in values {
         if value.is_empty() {
             problems.push(format!("{flag} is empty"));
         } else if value.chars().any(char::is_control) {
@@ -962,6 +1029,12 @@ fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &st
             ));
         }
     }
+    if let Some(b) = job.bands
+        && let Err(p) = Bands::parse_spec(b)
+    {
+        let lines: Vec<String> = p.iter().map(ToString::to_string).collect();
+        problems.push(format!("--bands {b}: {}", lines.join("; ")));
+    }
     problems
 }
 
@@ -969,16 +1042,11 @@ fn emit_problems(target: &str, scenario: &str, paths: u64, shards: u64, out: &st
 /// script as one word: the Slurm script quotes them once, into shell variables, and the
 /// Kubernetes Job passes them as environment variables (YAML-quoted), so the shell lines hold
 /// none. Slurm opens each task's log before the script runs, so the logs go to the folder
-/// `sbatch` is run from, which exists, not to a folder the script would create.
-pub fn emit(
-    target: &str,
-    scenario: &str,
-    paths: u64,
-    seed: u64,
-    shards: u64,
-    out: &str,
-) -> Result<String, Failure> {
-    let problems = emit_problems(target, scenario, paths, shards, out);
+/// `sbatch` is run from, which exists, not to a folder the script would create. The binary is
+/// looked up before anything is written, so a node without it fails with a message that names
+/// it and `--binary`.
+pub fn emit(target: &str, job: &Job) -> Result<String, Failure> {
+    let problems = emit_problems(target, job);
     if !problems.is_empty() {
         return Err(Failure::input(
             anyhow!("cannot write the job:\n  {}", problems.join("\n  ")),
@@ -988,10 +1056,26 @@ pub fn emit(
             )),
         ));
     }
+    let Job {
+        scenario,
+        paths,
+        seed,
+        shards,
+        out,
+        binary,
+        bands,
+    } = *job;
     let last = shards - 1;
-    let (q_scenario, q_out) = (sh_quote(scenario), sh_quote(out));
-    let merge = format!("chokepoint merge {q_out}/shard-* --out {q_out}/merged");
+    let (q_scenario, q_out, q_bin) = (sh_quote(scenario), sh_quote(out), sh_quote(binary));
+    let merge = format!("{q_bin} merge {q_out}/shard-* --out {q_out}/merged");
     Ok(if target == "slurm" {
+        let (bands_var, bands_arg) = match bands {
+            Some(b) => (
+                format!("bands={}\n", sh_quote(b)),
+                " --bands \"$bands\"".to_string(),
+            ),
+            None => (String::new(), String::new()),
+        };
         format!(
             r#"#!/bin/bash
 # Slurm job array: {shards} shards of {paths} paths of {q_scenario} (seed {seed}).
@@ -1008,14 +1092,28 @@ pub fn emit(
 set -euo pipefail
 scenario={q_scenario}
 out={q_out}
+bin={q_bin}
+{bands_var}if ! command -v -- "$bin" >/dev/null; then
+  echo "error: the chokepoint binary \`$bin\` is not on this node (PATH=$PATH); hint: install it, or emit the job again with --binary /path/to/chokepoint" >&2
+  exit 127
+fi
 mkdir -p -- "$out"
-chokepoint run --paths {paths} --seed {seed} \
-  --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet \
-  --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
+"$bin" run --paths {paths} --seed {seed}   --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet{bands_arg}   --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
 "#
         )
     } else {
-        let (y_scenario, y_out) = (yaml_quote(scenario), yaml_quote(out));
+        let (y_scenario, y_out, y_bin) =
+            (yaml_quote(scenario), yaml_quote(out), yaml_quote(binary));
+        let (bands_env, bands_arg) = match bands {
+            Some(b) => (
+                format!(
+                    "\n            - {{ name: BANDS, value: {} }}",
+                    yaml_quote(b)
+                ),
+                " --bands \"$BANDS\"",
+            ),
+            None => (String::new(), ""),
+        };
         format!(
             r#"# Kubernetes Indexed Job: {shards} shards of {paths} paths of {q_scenario} (seed {seed}).
 # Apply with `kubectl apply -f chokepoint-job.yaml`. Every pod writes its shard to the shared
@@ -1035,15 +1133,16 @@ spec:
       restartPolicy: Never
       containers:
         - name: chokepoint
-          image: chokepoint:latest   # an image with the chokepoint binary on PATH
+          image: chokepoint:latest   # an image with the chokepoint binary (--binary) in it
           env:
             - {{ name: SCENARIO, value: {y_scenario} }}
             - {{ name: OUT, value: {y_out} }}
+            - {{ name: CHOKEPOINT, value: {y_bin} }}{bands_env}
           command: ["/bin/sh", "-c"]
           args:
             - >-
-              chokepoint run --paths {paths} --seed {seed}
-              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet
+              "${{CHOKEPOINT:-chokepoint}}" run --paths {paths} --seed {seed}
+              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet{bands_arg}
               --out="$OUT/shard-$JOB_COMPLETION_INDEX" -- "$SCENARIO"
           resources:
             requests: {{ cpu: "2", memory: 2Gi }}
@@ -1073,11 +1172,13 @@ fn check_compare_limits(
         threads: t,
         shard: None,
         stockout_threshold: STOCKOUT_THRESHOLD,
+        bands: None,
         allow,
     };
     let mut needs = Needs::default();
     for (s, u) in runs {
-        let (_, _, one) = mc_needs(s, &Labels::new(s, &SeriesSet::new(s, u)), paths, &mc);
+        let set = SeriesSet::new(s, u);
+        let (_, _, one) = mc_needs(s, &set, &Labels::new(s, &set), paths, &mc);
         needs.memory += one.memory;
         needs.seconds += one.seconds;
         needs.memory_parts = format!("both runs, the second {}", one.memory_parts);

@@ -33,6 +33,10 @@ mod issue19_headline;
 mod issue19_report;
 #[path = "cli/issue19_serve.rs"]
 mod issue19_serve;
+#[path = "cli/issue20_bands.rs"]
+mod issue20_bands;
+#[path = "cli/issue20_emit.rs"]
+mod issue20_emit;
 #[path = "cli/issue21_risk.rs"]
 mod issue21_risk;
 

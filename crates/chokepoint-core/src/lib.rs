@@ -13,6 +13,7 @@
 //! layers the modules form.
 
 pub mod backtest;
+pub mod bands;
 pub mod build;
 pub mod check;
 pub mod costs;

@@ -13,6 +13,7 @@
 //! prices in USD/kg. Nothing here is validated on construction: [`crate::scenario`] builds these
 //! values from TOML and checks them, and tests may build them directly.
 
+use crate::bands::Bands;
 use jiff::civil::Date;
 
 /// Day index from the scenario start (day 0 is the start date). Time is never a float.
@@ -328,6 +329,9 @@ pub struct Settings {
     pub qualification_days: u32,
     /// Per-product overrides of `qualification_days`, in file order.
     pub qualification_by_product: Vec<(ProductId, u32)>,
+    /// Which daily series a Monte Carlo run gives bands for (`bands`; the headline set when
+    /// the scenario does not say).
+    pub bands: Bands,
 }
 
 impl Settings {
@@ -371,6 +375,7 @@ impl Default for Settings {
             trace_origins: Vec::new(),
             qualification_days: 0,
             qualification_by_product: Vec::new(),
+            bands: Bands::default(),
         }
     }
 }

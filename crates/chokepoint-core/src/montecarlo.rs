@@ -1,8 +1,9 @@
 //! Monte Carlo over uncertainty: many paths of one scenario, reduced to quantile bands, stockout
 //! probabilities and per-path headline metrics, identical for any thread or shard count.
 //!
-//! [`SeriesSet`] fixes which daily series are summarised (inventory, days of cover, unmet demand
-//! and price per reported node, production per facility, shipments per link) and which per-path
+//! [`SeriesSet`] fixes which daily series are summarised (those a [`Bands`] choice selects of:
+//! inventory, days of cover, unmet demand and price per reported node, production per facility,
+//! shipments and licence queues per link) and which per-path
 //! [`Metric`]s are kept (shortfall, price peak, output lost, and the drawn value of every uncertain
 //! parameter); series that read the same numbers share one source (a segment's price, a node's
 //! stock for its inventory and its days of cover). [`run`] runs a set of paths on a local rayon
@@ -26,8 +27,10 @@
 //! [`Accumulator::encode`] / [`Accumulator::decode`] give a stable binary form of a partial result
 //! so that shards run on other machines can be merged ([`Accumulator::merge`]).
 
+use crate::bands::{BandVariable, Bands};
 use crate::engine::{Engine, Network};
 use crate::event::Day;
+use crate::event::{Controls, Rules};
 pub use crate::exact::ExactSum;
 use crate::model::{ProductId, RegionId, Stage, World};
 use crate::record::{NullSink, Variable};
@@ -59,6 +62,8 @@ enum Src {
     Price(usize),
     Production(usize),
     Shipments(usize),
+    /// Licence applications pending on a link.
+    Pending(usize),
 }
 
 /// The distinct sources, grouped by kind in the order of [`Src`] (the order of a day's cells),
@@ -70,6 +75,7 @@ struct Sources {
     price: Vec<usize>,
     production: Vec<usize>,
     shipments: Vec<usize>,
+    pending: Vec<usize>,
 }
 
 impl Sources {
@@ -82,6 +88,7 @@ impl Sources {
                 Src::Price(i) => g.price.push(i),
                 Src::Production(n) => g.production.push(n),
                 Src::Shipments(l) => g.shipments.push(l),
+                Src::Pending(l) => g.pending.push(l),
             }
         }
         g
@@ -93,6 +100,7 @@ impl Sources {
             + self.price.len()
             + self.production.len()
             + self.shipments.len()
+            + self.pending.len()
     }
 }
 
@@ -222,47 +230,157 @@ fn stoppage_rows(
     (end_use_nodes, rows)
 }
 
+/// The links a licensing regime governs on some day of `scenario` (its rules compiled on day
+/// 0 and on every day an event starts or ends), ascending: the licence queues that can be
+/// non-empty. A path whose uncertain dates make rules overlap otherwise may queue on another
+/// link; such a queue has no band (its licence counts are in no Monte Carlo output either).
+fn licensed_links(scenario: &Scenario, net: &Network) -> Vec<usize> {
+    let controls = Controls::declare(&scenario.events);
+    if controls.regimes.is_empty() {
+        return Vec::new();
+    }
+    let mut days: Vec<Day> = vec![0];
+    for e in &scenario.events {
+        days.push(e.start);
+        days.extend(e.end);
+    }
+    days.retain(|&d| d < scenario.settings.days);
+    days.sort_unstable();
+    days.dedup();
+    let mut licensed = vec![false; scenario.world.links.len()];
+    let mut rules = Rules::default();
+    for day in days {
+        let s = scenario;
+        rules.compile(
+            &s.world,
+            net,
+            &s.settings.rationing,
+            &s.events,
+            &controls,
+            day,
+        );
+        for (l, rule) in rules.links.iter().enumerate() {
+            // A general licence lifts the regime; a re-export clause with a regime files too.
+            licensed[l] |= (rule.licensing.is_some() && !rule.general)
+                || rule.reexport.iter().any(|x| x.licensing.is_some());
+        }
+    }
+    (0..licensed.len()).filter(|&l| licensed[l]).collect()
+}
+
 impl SeriesSet {
+    /// Distinct sources: a sketch and an exact sum each per day.
+    pub fn source_count(&self) -> usize {
+        self.sources.len()
+    }
+
     /// (Source, day) cells: one sketch and one exact sum each, one value per path in a batch.
     fn cells(&self) -> usize {
         self.days as usize * self.sources.len()
     }
 
+    /// The series `scenario.settings.bands` chooses (see [`SeriesSet::with_bands`]).
     pub fn new(scenario: &Scenario, unc: &Uncertainty) -> SeriesSet {
+        SeriesSet::with_bands(scenario, unc, &scenario.settings.bands)
+    }
+
+    /// The series `bands` chooses, and every metric, stockout row and stoppage row (those do
+    /// not depend on the choice). A series not chosen has no source unless a chosen one shares
+    /// it, so a run sketches only what it reports.
+    pub fn with_bands(scenario: &Scenario, unc: &Uncertainty, bands: &Bands) -> SeriesSet {
         let world = &scenario.world;
         let net = Network::new(world);
         let np = net.np;
         let ids = |n: usize| (RegionId((n / np) as u32), ProductId((n % np) as u32));
+        let chosen = |v: BandVariable, r: RegionId, p: ProductId| {
+            let product = &world.products[p.ix()];
+            bands.selects(
+                v,
+                &world.regions[r.ix()].code,
+                &product.code,
+                product.stage.as_str(),
+            )
+        };
         let mut series = Vec::new();
-        let mut push = |variable, n: usize, partner, src| {
+        let mut push = |v: BandVariable, variable, n: usize, partner, src| {
             let (region, product) = ids(n);
-            series.push(SeriesKey {
-                variable,
-                region,
-                partner,
-                product,
-                src,
-            });
+            if chosen(v, region, product) {
+                series.push(SeriesKey {
+                    variable,
+                    region,
+                    partner,
+                    product,
+                    src,
+                });
+            }
         };
         for n in 0..net.nr * np {
             if net.facility_of[n].is_some() {
-                push(Variable::Production, n, None, Src::Production(n));
+                push(
+                    BandVariable::Production,
+                    Variable::Production,
+                    n,
+                    None,
+                    Src::Production(n),
+                );
             }
         }
         for (l, link) in world.links.iter().enumerate() {
             let n = net.node(link.from, link.product);
-            push(Variable::Shipments, n, Some(link.to), Src::Shipments(l));
+            push(
+                BandVariable::Shipments,
+                Variable::Shipments,
+                n,
+                Some(link.to),
+                Src::Shipments(l),
+            );
         }
         for n in 0..net.nr * np {
             if !net.active[n] {
                 continue;
             }
-            push(Variable::Inventory, n, None, Src::Stock(n));
+            push(
+                BandVariable::Inventory,
+                Variable::Inventory,
+                n,
+                None,
+                Src::Stock(n),
+            );
             if net.need0[n] > 0.0 {
-                push(Variable::DaysOfCover, n, None, Src::Stock(n));
+                push(
+                    BandVariable::DaysOfCover,
+                    Variable::DaysOfCover,
+                    n,
+                    None,
+                    Src::Stock(n),
+                );
             }
-            push(Variable::UnmetDemand, n, None, Src::Unmet(n));
-            push(Variable::Price, n, None, Src::Price(net.price_of[n]));
+            push(
+                BandVariable::UnmetDemand,
+                Variable::UnmetDemand,
+                n,
+                None,
+                Src::Unmet(n),
+            );
+            push(
+                BandVariable::Price,
+                Variable::Price,
+                n,
+                None,
+                Src::Price(net.price_of[n]),
+            );
+        }
+        for l in licensed_links(scenario, &net) {
+            let link = &world.links[l];
+            let n = net.node(link.from, link.product);
+            let v = Variable::LicencesPending;
+            push(
+                BandVariable::LicencesPending,
+                v,
+                n,
+                Some(link.to),
+                Src::Pending(l),
+            );
         }
         series.sort_by_key(|s| (s.variable, s.region, s.partner, s.product));
         let mut distinct: Vec<Src> = series.iter().map(|k| k.src).collect();
@@ -813,7 +931,8 @@ fn observe(
     let (stock, row) = row.split_at_mut(g.stock.len());
     let (unmet, row) = row.split_at_mut(g.unmet.len());
     let (price, row) = row.split_at_mut(g.price.len());
-    let (production, shipments) = row.split_at_mut(g.production.len());
+    let (production, row) = row.split_at_mut(g.production.len());
+    let (shipments, pending) = row.split_at_mut(g.shipments.len());
     for (v, &n) in stock.iter_mut().zip(&g.stock) {
         *v = st.stocks.stock[n];
     }
@@ -828,6 +947,12 @@ fn observe(
     }
     for (v, &l) in shipments.iter_mut().zip(&g.shipments) {
         *v = st.today.shipped[l];
+    }
+    if !g.pending.is_empty() {
+        let queued = engine.licences_pending();
+        for (v, &l) in pending.iter_mut().zip(&g.pending) {
+            *v = f64::from(queued[l]);
+        }
     }
     for (c, &n) in stockouts.iter_mut().zip(&set.stock_nodes) {
         let nd = &st.today.nodes[n];

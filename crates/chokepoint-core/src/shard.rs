@@ -2,7 +2,7 @@
 //! `index` of `count` of an N-path run: paths `index, index + count, ...` ([`Shard::paths`]),
 //! written `I/N`. A [`RunIdentity`] is what a shard says about the run it belongs to: the
 //! scenario, the digests of the inputs it read ([`InputDigest`]), seed, paths, shard count, the
-//! [`Program`] that ran it, horizon and stockout threshold. Shards merge only when their
+//! [`Program`] that ran it, horizon, stockout threshold and band choice. Shards merge only when their
 //! identities are equal; [`RunIdentity::differences`] names the [`IdentityPart`]s that are not,
 //! so that a refusal can say why.
 
@@ -115,6 +115,8 @@ pub struct RunIdentity {
     pub start: String,
     /// Fraction of a day's need above which unmet demand counts as a stockout.
     pub stockout_threshold: f64,
+    /// The series that have bands, as `--bands` writes them (`crate::bands::Bands`).
+    pub bands: String,
 }
 
 /// A part of a [`RunIdentity`], in the order [`RunIdentity::differences`] lists them.
@@ -128,6 +130,7 @@ pub enum IdentityPart {
     Program,
     Horizon,
     StockoutThreshold,
+    Bands,
 }
 
 impl IdentityPart {
@@ -142,6 +145,7 @@ impl IdentityPart {
             IdentityPart::Program => "program version",
             IdentityPart::Horizon => "horizon",
             IdentityPart::StockoutThreshold => "stockout threshold",
+            IdentityPart::Bands => "band choices",
         }
     }
 }
@@ -174,6 +178,7 @@ impl RunIdentity {
                 IdentityPart::StockoutThreshold,
                 self.stockout_threshold == other.stockout_threshold,
             ),
+            (IdentityPart::Bands, self.bands == other.bands),
         ];
         checks
             .into_iter()
@@ -243,6 +248,7 @@ mod tests {
             days: 365,
             start: "2025-03-01".into(),
             stockout_threshold: 0.01,
+            bands: "all".into(),
         }
     }
 
@@ -255,13 +261,15 @@ mod tests {
         b.seed = 10;
         b.start = "2025-03-02".into();
         b.stockout_threshold = 0.5;
+        b.bands = "price:*:*".into();
         assert_eq!(
             a.differences(&b),
             [
                 IdentityPart::Inputs,
                 IdentityPart::Seed,
                 IdentityPart::Horizon,
-                IdentityPart::StockoutThreshold
+                IdentityPart::StockoutThreshold,
+                IdentityPart::Bands
             ]
         );
         let mut c = a.clone();

@@ -2,6 +2,7 @@
 //! encode/decode of partial results, and a stockout probability with an exact answer. The
 //! determinism tests run TINY and, for the first end-use shortfalls of issue 17, END_USE.
 
+use chokepoint_core::bands::Bands;
 use chokepoint_core::engine::Network;
 use chokepoint_core::montecarlo::{
     Accumulator, SeriesSet, run, run_path, shard_paths, shared_opening_days,
@@ -170,19 +171,38 @@ fn bytes(acc: &Accumulator) -> String {
     out
 }
 
+/// Band choices the determinism tests run under (issue 20): the default headline set, every
+/// series, and a choice of a few variables, regions and a stage.
+const BAND_CHOICES: [&str; 3] = [
+    "headline",
+    "all",
+    "shipments:CHN,price:*:@magnet,licences_pending,inventory:USA",
+];
+
+fn sets(s: &Scenario, u: &Uncertainty) -> Vec<(&'static str, SeriesSet)> {
+    BAND_CHOICES
+        .iter()
+        .map(|c| {
+            let bands = Bands::parse_spec(c).expect("a valid choice");
+            (*c, SeriesSet::with_bands(s, u, &bands))
+        })
+        .collect()
+}
+
 #[test]
 fn same_result_for_1_2_and_7_threads() {
     for text in [TINY, END_USE] {
         let (s, u) = parse(text);
         assert_eq!(u.params.len(), 2);
-        let set = SeriesSet::new(&s, &u);
-        let paths: Vec<u64> = (0..24).collect();
-        let one = bytes(&run(&s, &u, &set, 9, &paths, 1, &|_| {}));
-        for t in [2, 7] {
-            assert!(
-                one == bytes(&run(&s, &u, &set, 9, &paths, t, &|_| {})),
-                "{t} threads"
-            );
+        for (choice, set) in sets(&s, &u) {
+            let paths: Vec<u64> = (0..24).collect();
+            let one = bytes(&run(&s, &u, &set, 9, &paths, 1, &|_| {}));
+            for t in [2, 7] {
+                assert!(
+                    one == bytes(&run(&s, &u, &set, 9, &paths, t, &|_| {})),
+                    "{t} threads, bands {choice}"
+                );
+            }
         }
     }
 }
@@ -209,19 +229,24 @@ fn shards_merged_in_any_order_equal_one_run_and_survive_encoding() {
 /// Four shards of 20 paths of `text`, encoded, decoded and merged in two orders, equal one run.
 fn shards_merge_to_one_run(text: &str) {
     let (s, u) = parse(text);
-    let set = SeriesSet::new(&s, &u);
+    for (_, set) in sets(&s, &u) {
+        shards_of_set_merge_to_one_run(&s, &u, &set);
+    }
+}
+
+fn shards_of_set_merge_to_one_run(s: &Scenario, u: &Uncertainty, set: &SeriesSet) {
     let all: Vec<u64> = (0..20).collect();
-    let whole = run(&s, &u, &set, 4, &all, 1, &|_| {});
+    let whole = run(s, u, set, 4, &all, 1, &|_| {});
     let shards: Vec<Accumulator> = (0..4)
         .map(|i| {
-            let a = run(&s, &u, &set, 4, &shard_paths(20, i, 4), 1, &|_| {});
+            let a = run(s, u, set, 4, &shard_paths(20, i, 4), 1, &|_| {});
             let mut back = Accumulator::decode(&a.encode()).expect("decodes");
             back.rows = a.rows.clone();
             back
         })
         .collect();
     for order in [[0, 1, 2, 3], [3, 1, 0, 2]] {
-        let mut m = Accumulator::new(&set);
+        let mut m = Accumulator::new(set);
         for i in order {
             m.merge(&shards[i]).unwrap();
         }
@@ -329,7 +354,7 @@ fn issue_4_shared_opening_days_change_nothing() {
 fn opening_changes_nothing(text: &str) {
     let (s, u) = parse(text);
     assert!(u.is_empty());
-    let set = SeriesSet::new(&s, &u);
+    let set = SeriesSet::with_bands(&s, &u, &Bands::All);
     // Licensing starts on 2025-01-15, day 14: the first application is filed that day, and
     // with lead times of 10 to 30 days none can be decided before day 24.
     assert_eq!(shared_opening_days(&s, &u, &set, 3), 24);
@@ -359,7 +384,7 @@ fn opening_changes_nothing(text: &str) {
 #[test]
 fn cover_bands_are_stock_bands_over_the_baseline_need() {
     let (s, u) = parse(&fixed_tiny());
-    let set = SeriesSet::new(&s, &u);
+    let set = SeriesSet::with_bands(&s, &u, &Bands::All);
     let net = Network::new(&s.world);
     let acc = run(&s, &u, &set, 3, &(0..30).collect::<Vec<_>>(), 2, &|_| {});
     let find = |v: Variable, region: &str| {

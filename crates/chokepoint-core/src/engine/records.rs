@@ -346,6 +346,12 @@ impl Engine<'_> {
         rows.sort_by_key(|row| (row.region, row.product));
     }
 
+    /// Licence applications awaiting a decision per link at the end of the day (kept with or
+    /// without records: Monte Carlo bands read them as licence queues).
+    pub fn licences_pending(&self) -> &[u32] {
+        &self.state.records.pending
+    }
+
     /// Shortfall and price peak of node (`r`, `p`) so far, as [`Engine::finish`] reports them,
     /// without its pass over every licence (Monte Carlo reads these for every path); `None`
     /// for a node that `finish` leaves out (no facility, demand or link).

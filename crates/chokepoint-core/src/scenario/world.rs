@@ -1,5 +1,6 @@
 //! World sections (`[[source]]` ... `[[segment]]`), the base merge, and `[scenario]` settings.
 
+use crate::bands::Bands;
 use crate::model::{
     Demand, Facility, InventoryPolicy, Link, Product, ProductId, Recipe, Region, RegionId, Segment,
     Settings, Source, Stage, Stockpile,
@@ -811,7 +812,7 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
         days: None,
     };
     let Some(e) = scen else { return out };
-    const KEYS: [&str; 13] = [
+    const KEYS: [&str; 14] = [
         "name",
         "base",
         "start",
@@ -825,6 +826,7 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
         "default-cover-days",
         "trace-origins",
         "qualification-days",
+        "bands",
     ];
     cx.keys(e, &KEYS);
     if let Some((n, _)) = cx.req_str(e, "name") {
@@ -939,7 +941,49 @@ pub(super) fn walk_settings(cx: &mut Cx, scen: Option<&Entry>) -> ParsedSettings
     if let Some(v) = e.tbl.get("qualification-days") {
         qualification_days(cx, e.f, v, &mut out.settings);
     }
+    if let Some(v) = e.tbl.get("bands") {
+        bands(cx, e.f, v, &mut out.settings);
+    }
     out
+}
+
+/// `bands`: a term or a list of terms (`crate::bands`), each checked against the world's
+/// region and product codes; every problem is reported at the term that has it.
+fn bands(cx: &mut Cx, f: usize, v: &Sp, settings: &mut Settings) {
+    let terms: Vec<(&str, Range<usize>)> = match v.get_ref() {
+        DeValue::String(s) => vec![(s.as_ref(), v.span())],
+        _ => cx.str_list(f, "bands", v),
+    };
+    if terms.is_empty() {
+        cx.err(
+            f,
+            v.span(),
+            "`bands` names no series",
+            Some(
+                "write \"headline\", \"all\" or a list such as [\"price\", \"unmet_demand:USA\"]"
+                    .into(),
+            ),
+        );
+        return;
+    }
+    let regions: Vec<&str> = cx.world.regions.iter().map(|r| r.code.as_str()).collect();
+    let products: Vec<(&str, &str)> = cx
+        .world
+        .products
+        .iter()
+        .map(|p| (p.code.as_str(), p.stage.as_str()))
+        .collect();
+    let words: Vec<&str> = terms.iter().map(|t| t.0).collect();
+    match Bands::read(&words, &regions, &products) {
+        Ok(b) => settings.bands = b,
+        Err(problems) => {
+            for (i, p) in problems {
+                let span = terms[i].1.clone();
+                let msg = format!("`bands`: {}: {}", p.term.trim(), p.message);
+                cx.err(f, span, msg, p.hint);
+            }
+        }
+    }
 }
 
 /// `qualification-days`: whole days >= 0 for every product (bare or `{ value, source, ... }`),
