@@ -103,6 +103,12 @@ enum Command {
         /// before it starts)
         #[arg(long)]
         allow_long_run: bool,
+        /// Folder for compare.csv and its manifest [default: runs/compare-A-vs-B-seedN]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the whole compare.csv instead of the headline of the largest differences
+        #[arg(long)]
+        table: bool,
     },
 }
 
@@ -254,13 +260,23 @@ fn main() -> ExitCode {
             threads,
             quiet,
             allow_long_run,
+            out,
+            table,
         } => {
             let allow = limits::Allow {
                 allow_long_run,
                 ..limits::Allow::default()
             };
-            montecarlo::compare(&a, &b, paths, seed, threads, quiet, allow)
-                .and_then(|t| print_out(&t))
+            let args = montecarlo::CompareArgs {
+                paths,
+                seed,
+                threads,
+                quiet,
+                allow,
+                out,
+                table,
+            };
+            montecarlo::compare(&a, &b, args).and_then(|t| print_out(&t))
         }
     };
     match result {

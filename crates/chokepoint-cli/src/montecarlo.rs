@@ -15,8 +15,8 @@ use crate::run_folder::{OutputFile, RUN_FOLDER, RunFolder, date_string, num, num
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::bands::Bands;
 use chokepoint_core::montecarlo::{
-    self, Accumulator, DecodeError, MetricKind, PathRow, RELATIVE_ACCURACY, STOCKOUT_THRESHOLD,
-    SeriesSet, distribution, paired_differences,
+    self, Accumulator, DecodeError, MetricKind, PairedDifference, PathRow, RELATIVE_ACCURACY,
+    STOCKOUT_THRESHOLD, SeriesSet, distribution, paired_differences,
 };
 use chokepoint_core::scenario::Scenario;
 use chokepoint_core::shard::{IdentityPart, InputDigest, RunIdentity, Shard};
@@ -1200,26 +1200,67 @@ fn check_compare_limits(
     })
 }
 
-/// `chokepoint compare A B --paths N`: both scenarios on the same per-path streams; prints one
-/// CSV row per metric the two share, with the spread of the paired difference B − A.
-pub fn compare(
-    a: &str,
-    b: &str,
+/// What `compare` is asked for, beyond the two scenarios.
+pub struct CompareArgs {
+    pub paths: u64,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub quiet: bool,
+    pub allow: Allow,
+    /// The folder for `compare.csv` and its manifest (default `runs/compare-A-vs-B-seedN`).
+    pub out: Option<PathBuf>,
+    /// Print the whole CSV instead of the headline.
+    pub table: bool,
+}
+
+/// The manifest of a `compare` folder: both scenarios' inputs and what the table holds.
+#[derive(Serialize)]
+struct CompareManifest {
+    schema_version: u32,
+    kind: String,
+    program: chokepoint_core::shard::Program,
+    scenario_a: String,
+    scenario_b: String,
+    seed: u64,
     paths: u64,
-    seed: Option<u64>,
-    t: Option<usize>,
-    quiet: bool,
-    allow: Allow,
-) -> Result<String, Failure> {
-    let (sa, ua, _, _) = load(a, None)?;
-    let (sb, ub, _, _) = load(b, None)?;
-    check_compare_limits([(&sa, &ua), (&sb, &ub)], paths, t, allow)?;
-    let seed = seed.unwrap_or(sa.settings.seed);
+    args: Vec<String>,
+    inputs: Vec<InputDigest>,
+    outputs: Vec<OutputFile>,
+}
+
+/// The name a scenario spec gives a folder: `builtin:april-2025` → `april-2025`, a file → its
+/// stem.
+fn spec_stem(spec: &str) -> String {
+    spec.strip_prefix("builtin:").map_or_else(
+        || {
+            Path::new(spec)
+                .file_stem()
+                .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+        },
+        str::to_string,
+    )
+}
+
+/// How many rows of the largest differences the headline shows.
+const COMPARE_HEADLINE_ROWS: usize = 12;
+
+/// `chokepoint compare A B --paths N`: both scenarios on the same per-path streams; writes one
+/// CSV row per metric the two share, with the spread of the paired difference B − A, to
+/// `compare.csv` in the output folder, and prints a headline (the largest differences in
+/// shortfall and price, relative to the larger mean) or, with `--table`, the whole CSV.
+pub fn compare(a: &str, b: &str, c: CompareArgs) -> Result<String, Failure> {
+    let (sa, ua, _, used_a) = load(a, None)?;
+    let (sb, ub, _, used_b) = load(b, None)?;
+    check_compare_limits([(&sa, &ua), (&sb, &ub)], c.paths, c.threads, c.allow)?;
+    let seed = c.seed.unwrap_or(sa.settings.seed);
+    let paths = c.paths;
     let all: Vec<u64> = (0..paths.max(1)).collect();
     let run_one = |s: &Scenario, u: &Uncertainty| {
         let set = SeriesSet::new(s, u);
-        let pb = progress_bar(all.len() as u64, quiet);
-        let acc = montecarlo::run(s, u, &set, seed, &all, threads(t), &|d| pb.set_position(d));
+        let pb = progress_bar(all.len() as u64, c.quiet);
+        let acc = montecarlo::run(s, u, &set, seed, &all, threads(c.threads), &|d| {
+            pb.set_position(d)
+        });
         pb.finish_and_clear();
         (set, acc)
     };
@@ -1242,7 +1283,8 @@ pub fn compare(
     ];
     let werr = |e: csv::Error| Failure::Run(anyhow!(e));
     w.write_record(head).map_err(werr)?;
-    for d in paired_differences(&set_a.metrics, &acc_a.rows, &set_b.metrics, &acc_b.rows) {
+    let diffs = paired_differences(&set_a.metrics, &acc_a.rows, &set_b.metrics, &acc_b.rows);
+    for d in &diffs {
         let l = &labels.metrics[d.metric];
         w.write_record([
             l.metric.as_str(),
@@ -1262,7 +1304,148 @@ pub fn compare(
     let bytes = w
         .into_inner()
         .map_err(|e| Failure::Run(anyhow!(e.to_string())))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    let dir = c.out.clone().unwrap_or_else(|| {
+        PathBuf::from("runs").join(format!(
+            "compare-{}-vs-{}-seed{seed}",
+            spec_stem(a),
+            spec_stem(b)
+        ))
+    });
+    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let mut inputs: Vec<InputDigest> = Vec::new();
+    for (side, used) in [("a", used_a), ("b", used_b)] {
+        inputs.extend(used.into_iter().map(|mut i| {
+            i.role = format!("{} ({side})", i.role);
+            i
+        }));
+    }
+    let write = || -> anyhow::Result<()> {
+        folder.write("compare.csv", &bytes)?;
+        folder.seal(|outputs| CompareManifest {
+            schema_version: SCHEMA_VERSION,
+            kind: "compare".into(),
+            program: program(),
+            scenario_a: a.into(),
+            scenario_b: b.into(),
+            seed,
+            paths,
+            args: recorded_args(),
+            inputs,
+            outputs,
+        })
+    };
+    write()
+        .with_context(|| crate::run_failed(&dir))
+        .map_err(Failure::Run)?;
+    let mut text = if c.table {
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else if c.quiet {
+        String::new()
+    } else {
+        compare_headline(a, b, seed, paths, &diffs, &labels)
+    };
+    text.push_str(&format!("output: {}\n", dir.display()));
+    Ok(text)
+}
+
+/// The largest differences B − A in shortfall and price peaks, by size relative to the larger
+/// of the two means (tonnes of different products do not compare), with the P5-P95 spread of
+/// the paired difference.
+fn compare_headline(
+    a: &str,
+    b: &str,
+    seed: u64,
+    paths: u64,
+    diffs: &[PairedDifference],
+    labels: &Labels,
+) -> String {
+    let mut out = format!(
+        "{b} against {a}: {paths} paths of seed {seed} on common random numbers (B − A per path)\n"
+    );
+    let mut rows: Vec<(f64, &PairedDifference)> = diffs
+        .iter()
+        .filter(|d| d.mean_diff != 0.0)
+        .map(|d| {
+            let scale = d.mean_a.abs().max(d.mean_b.abs());
+            (d.mean_diff.abs() / scale.max(f64::MIN_POSITIVE), d)
+        })
+        .collect();
+    rows.sort_by(|x, y| y.0.total_cmp(&x.0));
+    if rows.is_empty() {
+        out.push_str("  no metric differs\n");
+        return out;
+    }
+    let mut table: Vec<[String; 6]> = vec![[
+        "metric".into(),
+        "region".into(),
+        "product".into(),
+        "mean A → B".into(),
+        "B − A".into(),
+        "P5..P95 of B − A".into(),
+    ]];
+    for (_, d) in rows.iter().take(COMPARE_HEADLINE_ROWS) {
+        let l = &labels.metrics[d.metric];
+        table.push([
+            l.metric.clone(),
+            l.region.clone(),
+            l.product.clone(),
+            format!(
+                "{} → {} {}",
+                short_num(d.mean_a),
+                short_num(d.mean_b),
+                l.unit
+            ),
+            format!("{:+}", ShortSigned(d.mean_diff)),
+            format!("{}..{}", short_num(d.p5_diff), short_num(d.p95_diff)),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|k| {
+            table
+                .iter()
+                .map(|r| r[k].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &table {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(&format!("  {}\n", line.join("  ").trim_end()));
+    }
+    if rows.len() > COMPARE_HEADLINE_ROWS {
+        out.push_str(&format!(
+            "  and {} more differences in compare.csv\n",
+            rows.len() - COMPARE_HEADLINE_ROWS
+        ));
+    }
+    out
+}
+
+/// Three significant digits, for a headline.
+fn short_num(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.digits$}")
+}
+
+/// A signed number with three significant digits (`{:+}` prints its sign).
+struct ShortSigned(f64);
+
+impl std::fmt::Display for ShortSigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = short_num(self.0);
+        if f.sign_plus() && self.0 >= 0.0 {
+            write!(f, "+{s}")
+        } else {
+            f.write_str(&s)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -581,16 +581,51 @@ fn emit_prints_job_templates_and_compare_reports_differences() {
     assert_eq!(code, 0);
     assert!(k8s.contains("completionMode: Indexed"), "{k8s}");
     assert!(k8s.contains("$JOB_COMPLETION_INDEX/8"), "{k8s}");
-    let (code, csv, err) = chokepoint(
+    let (code, headline, err) = chokepoint(
         &dir,
-        &["compare", "tiny.toml", "tiny-mc.toml", "--paths", "8", "-q"],
+        &[
+            "compare",
+            "tiny.toml",
+            "tiny-mc.toml",
+            "--paths",
+            "8",
+            "--out",
+            "cmp",
+        ],
     );
     assert_eq!(code, 0, "{err}");
+    // Issue 19: the table goes to the folder, a headline of the largest differences to stdout.
+    let csv = fs::read_to_string(dir.join("cmp/compare.csv")).unwrap();
     assert!(
         csv.starts_with("metric,region,product,unit,mean_a,mean_b,mean_diff,p5_diff"),
         "{csv}"
     );
     assert!(csv.contains("shortfall_units,USA,ndfeb-magnet,"), "{csv}");
+    assert!(dir.join("cmp/manifest.json").is_file());
+    assert!(
+        headline.starts_with(
+            "tiny-mc.toml against tiny.toml: 8 paths of seed 3 on common random numbers"
+        ),
+        "{headline}"
+    );
+    assert!(headline.lines().count() <= 16, "{headline}");
+    assert!(headline.ends_with("output: cmp\n"), "{headline}");
+    // --table prints the CSV itself, then where it went.
+    let (code, table, _) = chokepoint(
+        &dir,
+        &[
+            "compare",
+            "tiny.toml",
+            "tiny-mc.toml",
+            "--paths",
+            "8",
+            "--out",
+            "cmp",
+            "--table",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(table, format!("{csv}output: cmp\n"));
 }
 
 // ---- ARIO linked to a mineral run (issue 5) -------------------------------------------------
@@ -1032,31 +1067,26 @@ fn golden_outputs_are_byte_identical() {
         hash_text(&format!("merge {tag} stdout"), &stdout);
         folders.push((merged, format!("merge {tag}")));
     }
-    // compare (its table goes to stdout).
-    let (stdout, _) = run_text(
-        &dir,
-        &[
-            "compare",
+    // compare: its table goes to compare.csv in its folder (the same bytes as before issue 19
+    // moved it off stdout), the headline to stdout.
+    for (a, b, paths, label) in [
+        (
             "builtin:april-2025",
             "builtin:full-embargo-usa",
-            "--paths",
             "24",
-            "-q",
-        ],
-    );
-    hash_text("compare april-2025 full-embargo-usa", &stdout);
-    let (stdout, _) = run_text(
-        &dir,
-        &[
-            "compare",
-            "tiny.toml",
-            "tiny-mc.toml",
-            "--paths",
-            "20",
-            "-q",
-        ],
-    );
-    hash_text("compare tiny tiny-mc", &stdout);
+            "compare april-2025 full-embargo-usa",
+        ),
+        ("tiny.toml", "tiny-mc.toml", "20", "compare tiny tiny-mc"),
+    ] {
+        let out = label.replace(' ', "-");
+        run_text(
+            &dir,
+            &["compare", a, b, "--paths", paths, "-q", "--out", &out],
+        );
+        let csv = fs::read_to_string(dir.join(&out).join("compare.csv")).unwrap();
+        hash_text(label, &csv);
+        folders.push((out, label.to_string()));
+    }
     let (stdout, _) = run_text(&dir, &["backtest"]);
     hash_text("backtest stdout", &stdout);
     // ARIO: compat (events file with stocks, single shock from flags), clean, linked to a run.
