@@ -35,7 +35,7 @@ before(async () => {
   }
   chokepoint(['run', 'tiny.toml', '-q', '--out', 'single']);
   chokepoint(['report', 'single']);
-  chokepoint(['run', 'tiny-mc.toml', '--paths', '32', '-q', '--out', 'mc']);
+  chokepoint(['run', 'tiny-mc.toml', '--paths', '32', '-q', '--out', 'mc', '--bands', 'all']);
   chokepoint(['report', 'mc']);
   browser = await launch();
 });

@@ -472,10 +472,16 @@ fn fan_section(run: &Run, nodes: &[Node], scan: &Scan) -> String {
     } else {
         "<p class=\"note\">One path (a single run: no bands); dashed lines mark the scenario's events.</p>"
     });
+    // A Monte Carlo run bands only the series its band choice names (issue 20): say which of
+    // the worst nodes' series have none, and how to get them, instead of leaving a gap.
+    let mut unbanded: Vec<String> = Vec::new();
     for (k, n) in nodes.iter().enumerate() {
         s.push_str("<div class=\"row\">");
         for (var, title) in VARIABLES {
             let Some(daily) = scan.series.get(&(k, var)) else {
+                if run.mc {
+                    unbanded.push(format!("{var}:{}:{}", n.region, n.product));
+                }
                 continue;
             };
             let unit = match var {
@@ -532,6 +538,14 @@ fn fan_section(run: &Run, nodes: &[Node], scan: &Scan) -> String {
             s.push_str(&chart.render());
         }
         s.push_str("</div>");
+    }
+    if !unbanded.is_empty() {
+        let _ = write!(
+            s,
+            "<p class=\"note\">No daily bands in this run for: {}. The run banded only the series its band choice names (the default is the headline set, docs/outputs.md); run again with <code>--bands all</code> or <code>--bands headline,{}</code> to draw them.</p>",
+            esc(&unbanded.join(", ")),
+            esc(&unbanded.join(","))
+        );
     }
     s
 }

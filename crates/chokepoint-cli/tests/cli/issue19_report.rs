@@ -113,7 +113,18 @@ fn issue_19_report_of_a_single_run() {
 #[test]
 fn issue_19_report_of_a_monte_carlo_run_draws_fan_bands() {
     let dir = temp_dir("issue19-report-mc", &["tiny-mc.toml"]);
-    let args = ["run", "tiny-mc.toml", "--paths", "32", "-q", "--out", "mc"];
+    // The worst node of this world is an oxide, outside the default (headline) bands.
+    let args = [
+        "run",
+        "tiny-mc.toml",
+        "--paths",
+        "32",
+        "-q",
+        "--out",
+        "mc",
+        "--bands",
+        "all",
+    ];
     let (code, _, err) = chokepoint(&dir, &args);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = chokepoint(&dir, &["report", "mc"]);
@@ -137,6 +148,32 @@ fn issue_19_report_of_a_monte_carlo_run_draws_fan_bands() {
         charts.iter().map(|c| &c.0).collect::<Vec<_>>()
     );
     assert!(html.contains("keeps no per-application record"));
+    assert!(!html.contains("No daily bands in this run"));
+    // With the default bands the report says which series have none and how to get them.
+    let args = [
+        "run",
+        "tiny-mc.toml",
+        "--paths",
+        "8",
+        "-q",
+        "--out",
+        "mc-headline",
+    ];
+    let (code, _, err) = chokepoint(&dir, &args);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = chokepoint(&dir, &["report", "mc-headline"]);
+    assert_eq!(code, 0, "{err}");
+    let html = fs::read_to_string(dir.join("mc-headline/report.html")).unwrap();
+    for (title, series, svg) in &self::charts(&html) {
+        assert_series_drawn(title, series, svg);
+    }
+    assert!(
+        html.contains(
+            "No daily bands in this run for: unmet_demand:JPN:dy-oxide, days_of_cover:JPN:dy-oxide."
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<code>--bands all</code>"));
 }
 
 #[test]
