@@ -11,7 +11,9 @@ use crate::Failure;
 use crate::inputs;
 use crate::limits::{self, Allow, MAX_PATHS, McPaths, McShape, Needs};
 use crate::manifest::{McManifest, SCHEMA_VERSION, Sketch, program, recorded_args};
-use crate::run_folder::{OutputFile, RUN_FOLDER, RunFolder, date_string, num, num_in, read_listed};
+use crate::run_folder::{
+    OutputFile, RUN_FOLDER, RunFolder, at_precision, date_string, num, num_in, read_listed,
+};
 use anyhow::{Context as _, anyhow};
 use chokepoint_core::bands::Bands;
 use chokepoint_core::montecarlo::{
@@ -441,7 +443,8 @@ fn write_result(
         ],
     )?;
     for (m, l) in labels.metrics.iter().enumerate() {
-        let values: Vec<f64> = acc.rows.iter().map(|r| r.values[m]).collect();
+        // The values paths.csv holds (and a merge reads back): one process and a merge agree.
+        let values: Vec<f64> = acc.rows.iter().map(|r| at_precision(r.values[m])).collect();
         let (q, mean, min, max) = distribution(&values);
         let names = [&l.metric, &l.region, &l.product, &l.unit].map(String::clone);
         w.write_record(

@@ -611,13 +611,16 @@ pub const ZERO_BELOW: f64 = 1e-9;
 pub fn num_in(buf: &mut String, v: f64) -> &str {
     buf.clear();
     if v.is_finite() {
-        if v.abs() < ZERO_BELOW {
-            buf.push('0');
-        } else {
-            write!(buf, "{v}").expect("writing to a String");
-        }
+        write!(buf, "{}", at_precision(v)).expect("writing to a String");
     }
     buf
+}
+
+/// `v`, or 0 when `|v| <` [`ZERO_BELOW`]: the number a CSV holds for `v`. Statistics computed
+/// from per-path values that a merge reads back from shards' CSV files (`distributions.csv`)
+/// take their values through this too, so that one process and a merge of shards agree.
+pub fn at_precision(v: f64) -> f64 {
+    if v.abs() < ZERO_BELOW { 0.0 } else { v }
 }
 
 /// [`num_in`] as an owned string.
