@@ -193,26 +193,28 @@ fn load_scenario(m: &Manifest) -> Result<Scenario, String> {
 
 /// Writes the report of `args.run_dir` and returns the line to print.
 pub fn report_cmd(args: ReportArgs) -> Result<String, Failure> {
-    let html = build(&args.run_dir, args.ario.as_deref(), usize::from(args.nodes))?;
-    let html = match &args.risk {
-        Some(dir) => {
-            let section = risk_section(dir)?;
-            html.replacen(
-                "<h2>Inputs and sources</h2>",
-                &(section + "<h2>Inputs and sources</h2>"),
-                1,
-            )
-        }
-        None => html,
+    let linked = Linked {
+        ario: args.ario.as_deref(),
+        risk: args.risk.as_deref(),
     };
+    let html = build(&args.run_dir, linked, usize::from(args.nodes))?;
     let out = args.out.unwrap_or_else(|| args.run_dir.join("report.html"));
     crate::run_folder::write_atomically(&out, html.as_bytes())
         .map_err(|e| Failure::Run(e.context(format!("cannot write `{}`", out.display()))))?;
     Ok(format!("report: {}\n", out.display()))
 }
 
+/// Folders of other commands whose results a report shows beside the run's.
+#[derive(Default, Clone, Copy)]
+pub struct Linked<'a> {
+    /// An `ario --from-run` folder: economy-wide losses.
+    pub ario: Option<&'a Path>,
+    /// A `risk --out` folder: criticality indices and exposure.
+    pub risk: Option<&'a Path>,
+}
+
 /// The report of a run folder as one HTML page.
-pub fn build(dir: &Path, ario: Option<&Path>, n_nodes: usize) -> Result<String, Failure> {
+pub fn build(dir: &Path, linked: Linked, n_nodes: usize) -> Result<String, Failure> {
     let run = Run::open(dir)?;
     let nodes = if run.mc {
         mc_nodes(&run, n_nodes)?
@@ -242,8 +244,11 @@ pub fn build(dir: &Path, ario: Option<&Path>, n_nodes: usize) -> Result<String, 
     body.push_str(&licence_section(&run)?);
     body.push_str(&flow_section(&run, &scan, split));
     body.push_str(&events_section(&run));
-    if let Some(a) = ario {
+    if let Some(a) = linked.ario {
         body.push_str(&ario_section(a)?);
+    }
+    if let Some(r) = linked.risk {
+        body.push_str(&risk_section(r)?);
     }
     body.push_str(&sources_section(&run));
     Ok(page(&format!("chokepoint report: {}", m.scenario), &body))

@@ -496,7 +496,9 @@ async fn run_report(State(s): Shared, UrlPath(id): UrlPath<usize>) -> Response {
         Ok(d) => d,
         Err(r) => return r.into_response(),
     };
-    match tokio::task::spawn_blocking(move || report::build(&dir, None, 4)).await {
+    match tokio::task::spawn_blocking(move || report::build(&dir, report::Linked::default(), 4))
+        .await
+    {
         Ok(Ok(html)) => Html(html).into_response(),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the report").into_response(),
     }
@@ -638,7 +640,10 @@ async fn run_page(State(s): Shared, UrlPath(id): UrlPath<usize>) -> Response {
     let body = match state.as_str() {
         "done" => {
             let dir = s.runs.join(id.to_string()).join("out");
-            let report = tokio::task::spawn_blocking(move || report::build(&dir, None, 4)).await;
+            let report = tokio::task::spawn_blocking(move || {
+                report::build(&dir, report::Linked::default(), 4)
+            })
+            .await;
             let charts = match report {
                 Ok(Ok(html)) => inner_body(&html),
                 _ => "<p>The report cannot be drawn.</p>".into(),
