@@ -12,23 +12,15 @@ use chokepoint_core::library::builtin_scenario;
 use chokepoint_core::model::RegionId;
 use chokepoint_core::montecarlo::{Accumulator, SeriesSet, is_end_use, run};
 use chokepoint_core::record::NullSink;
-use chokepoint_core::scenario::{NoBases, Scenario, SourceText, parse_scenario_uncertain};
+use chokepoint_core::scenario::Scenario;
 use chokepoint_core::uncertain::Uncertainty;
 use jiff::civil::Date;
 
+mod support;
+use support::parse;
+
 /// The tiny licensing world with motor and generator assembly in the US and Japan.
 const END_USE: &str = include_str!("../../chokepoint-cli/tests/fixtures/end-use-mc.toml");
-
-fn parse(text: &str) -> (Scenario, Uncertainty) {
-    parse_scenario_uncertain(
-        SourceText {
-            name: "t.toml",
-            text,
-        },
-        &NoBases,
-    )
-    .expect("valid")
-}
 
 /// Path `path` of `seed` as a single run with records: its summary's first stockout of each
 /// end-use node, the earliest per region (`None` for a product: any of them) and per

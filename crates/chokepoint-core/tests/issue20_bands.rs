@@ -8,23 +8,14 @@ use chokepoint_core::bands::Bands;
 use chokepoint_core::engine::simulate;
 use chokepoint_core::montecarlo::{Accumulator, SeriesSet, run};
 use chokepoint_core::record::{Variable, VecSink};
-use chokepoint_core::scenario::{NoBases, Scenario, SourceText, parse_scenario_uncertain};
-use chokepoint_core::uncertain::Uncertainty;
+use chokepoint_core::scenario::{NoBases, SourceText, parse_scenario_uncertain};
+
+mod support;
+use support::parse;
 
 /// Two exporters of magnets, licensing by China with uncertain approval and lead time, motors
 /// assembled in the United States (stage `component`).
 const END_USE: &str = include_str!("../../chokepoint-cli/tests/fixtures/end-use-mc.toml");
-
-fn parse(text: &str) -> (Scenario, Uncertainty) {
-    parse_scenario_uncertain(
-        SourceText {
-            name: "t.toml",
-            text,
-        },
-        &NoBases,
-    )
-    .expect("valid")
-}
 
 fn choice(spec: &str) -> Bands {
     Bands::parse_spec(spec).expect("a valid choice")

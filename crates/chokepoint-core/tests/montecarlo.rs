@@ -9,8 +9,10 @@ use chokepoint_core::montecarlo::{
 };
 use chokepoint_core::record::Variable;
 use chokepoint_core::scenario::Scenario;
-use chokepoint_core::scenario::{NoBases, SourceText, parse_scenario_uncertain};
 use chokepoint_core::uncertain::Uncertainty;
+
+mod support;
+use support::parse;
 
 const TINY: &str = r#"# A tiny self-contained world for the CLI tests: China refines dysprosium oxide and makes magnets,
 # Japan makes magnets from Chinese oxide, the United States buys magnets from both. From
@@ -136,17 +138,6 @@ destination.USA = { approval = 0.0 }
 /// TINY with motor and generator assembly (stage `component` and `end-use`) over 150 days: the
 /// first end-use shortfall falls on different days on different paths.
 const END_USE: &str = include_str!("../../chokepoint-cli/tests/fixtures/end-use-mc.toml");
-
-fn parse(text: &str) -> (Scenario, Uncertainty) {
-    parse_scenario_uncertain(
-        SourceText {
-            name: "t.toml",
-            text,
-        },
-        &NoBases,
-    )
-    .expect("valid")
-}
 
 /// Everything that reaches output: bands, means, stockout counts and per-path rows.
 fn bytes(acc: &Accumulator) -> String {
