@@ -759,6 +759,16 @@ COHORTS = [
      "small buyers: one to four weeks (ZVEI: some companies' inventories last only a few weeks); share assumed"),
 ]
 
+# Supply contracts (issue 17): the firms that stopped first in 2025 were single-sourced from
+# China while their region also bought elsewhere: Ford's Chicago plant stopped because one magnet
+# supplier ran out (Bloomberg Tax, 2025-06-13), Suzuki's Swift because a part from China did not
+# arrive (Japan News/Reuters, 2025-06-06). No survey says which firms are single-sourced; the
+# assumption is that the small buyers are (they have neither the volume for a second qualified
+# supplier nor the cover to wait for one), in every region with cohorts.
+COHORT_SOURCES = {"small": ["CHN"]}
+COHORT_SOURCES_NOTE = ("assumption: small buyers are single-sourced from China, as the first firms to stop in 2025 were\n"
+                       "(Ford's magnet supplier, Bloomberg Tax 2025-06-13; Suzuki's Chinese part, Japan News 2025-06-06)")
+
 # ---------------------------------------------------------------- recipes
 w = W("30-recipes.toml", "world-2024 dataset: recipes (inputs = units of input per unit of output: t REO / t metal /\nt product as the products say). Co-production is approximated by MASS ALLOCATION: each separated\noxide consumes its own mass of concentrate REO / recovery 0.9; the ore's element ratio is held by\nthe baseline demand pattern and the per-element separation capacities (data/README.md).")
 
@@ -1174,6 +1184,10 @@ for r in COHORT_REGIONS:
         w(f"share = {q(share, A, 'assumption', 'split of the region component makers by firm size (no survey found)')}")
         lo, mode, hi = cover
         w(f'cover-days = {{ triangular = [{lo}, {mode}, {hi}], unit = "days", source = "{src}", confidence = "{conf}", note = "{note}" }}')
+        if name in COHORT_SOURCES:
+            for line in COHORT_SOURCES_NOTE.split("\n"):
+                w(f"# {line}")
+            w("sources = [" + ", ".join(f'"{x}"' for x in COHORT_SOURCES[name]) + "]")
         w()
 
 # ---------------------------------------------------------------- inventory

@@ -112,6 +112,10 @@ pub struct Cohort {
     /// Initial and target days of cover of the cohort's input stocks; the region's
     /// [`InventoryPolicy`] (or the default) when `None`.
     pub cover_days: Option<f64>,
+    /// The regions the cohort's firms have supply contracts with (`sources`): they import
+    /// their products and inputs from these only, and the region's other buyers take the rest
+    /// of its imports. Empty: the region's suppliers in the region's proportions.
+    pub sources: Vec<RegionId>,
 }
 
 /// Stage of a product in the chain, upstream first; the engine produces in this order.

@@ -8,6 +8,7 @@ use chokepoint_core::build::{event, synthetic};
 use chokepoint_core::engine::{Engine, simulate};
 use chokepoint_core::event::{EventKind, ExportBan};
 use chokepoint_core::model::{Cohort, ProductId, RegionId, Settings, World};
+use chokepoint_core::network::Network;
 use chokepoint_core::record::{LicenceOutcome, NullSink, Variable, VecSink};
 use chokepoint_core::scenario::{
     NoBases, Scenario, SourceText, expand_cohorts, parse_scenario, validate_scenario,
@@ -388,10 +389,10 @@ colour = "red"
 
 /// Random cohorts on a random world: for some regions, some of the products they make or
 /// demand, with shares that may leave a rest and cover days that may be short.
-fn random_cohorts(world: &World, picks: &[(u8, u8, f64, f64)]) -> Vec<Cohort> {
+fn random_cohorts(world: &World, picks: &[(u8, u8, f64, f64, u8)]) -> Vec<Cohort> {
     let mut out: Vec<Cohort> = Vec::new();
     let np = world.products.len();
-    for (k, &(r, p, share, cover)) in picks.iter().enumerate() {
+    for (k, &(r, p, share, cover, source)) in picks.iter().enumerate() {
         let region = RegionId(u32::from(r) % world.regions.len() as u32);
         let product = ProductId(u32::from(p) % np as u32);
         let uses = world
@@ -416,6 +417,11 @@ fn random_cohorts(world: &World, picks: &[(u8, u8, f64, f64)]) -> Vec<Cohort> {
             products: vec![product],
             share,
             cover_days: (cover > 0.5).then_some(cover * 40.0),
+            // Some cohorts buy from one region only (0: from the region's suppliers).
+            sources: match source {
+                0 | 1 => Vec::new(),
+                k => vec![RegionId(u32::from(k) % world.regions.len() as u32)],
+            },
         });
     }
     out
@@ -522,6 +528,81 @@ fn check(world: &World, cohorts: &[Cohort], seed: u64) -> Result<(), TestCaseErr
     Ok(())
 }
 
+/// Cohorts with `sources` buy only from them (or from their own output); the region's other
+/// buyers take the rest, so that the baseline flows between regions of the dataset, by
+/// product, are those of the world without contracts.
+fn check_contracts(world: &World, cohorts: &[Cohort]) -> Result<(), TestCaseError> {
+    let ex = expand_cohorts(world, cohorts);
+    if !ex.source_problems.is_empty() {
+        return Ok(());
+    }
+    let free: Vec<Cohort> = cohorts
+        .iter()
+        .map(|c| Cohort {
+            sources: Vec::new(),
+            ..c.clone()
+        })
+        .collect();
+    let (w, plain) = (&ex.world, expand_cohorts(world, &free).world);
+    let up = |w: &World, r: RegionId| w.regions[r.ix()].parent.unwrap_or(r);
+    let flows = |w: &World| {
+        let net = Network::new(w);
+        let mut out: BTreeMap<(u32, u32, u32), f64> = BTreeMap::new();
+        for (l, link) in w.links.iter().enumerate() {
+            let key = (up(w, link.from).0, up(w, link.to).0, link.product.0);
+            *out.entry(key).or_default() += net.flow0[l];
+        }
+        out
+    };
+    let (a, b) = (flows(&plain), flows(w));
+    // A cohort under contract: it has sources and buys from outside them without contracts.
+    let sources_of = |r: RegionId| {
+        let code = &plain.regions[r.ix()].code;
+        cohorts
+            .iter()
+            .find(|c| format!("{}/{}", world.regions[c.region.ix()].code, c.name) == *code)
+            .map_or(&[][..], |c| &c.sources[..])
+    };
+    for (k, x) in &a {
+        let y = b.get(k).copied().unwrap_or_default();
+        // Only when every buyer from that region is under contract can the family's
+        // purchases from it fall (nobody is left to take them).
+        let all_contracted = plain.links.iter().all(|l| {
+            (up(&plain, l.from).0, up(&plain, l.to).0, l.product.0) != *k
+                || !sources_of(l.to).is_empty()
+        });
+        prop_assert!(
+            (x - y).abs() <= 1e-9 * (1.0 + x) || (all_contracted && y < *x),
+            "flow {k:?}: {x} without contracts, {y} with"
+        );
+    }
+    for (c, cohort) in cohorts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.sources.is_empty())
+    {
+        let code = format!("{}/{}", world.regions[cohort.region.ix()].code, cohort.name);
+        let Some(r) = w.region(&code) else { continue };
+        for p in 0..w.products.len() as u32 {
+            let into: Vec<_> = w
+                .links
+                .iter()
+                .filter(|l| l.to == r && l.product.0 == p && l.share > 0.0)
+                .collect();
+            let contracted = |l: &&chokepoint_core::model::Link| {
+                l.from == r || cohort.sources.contains(&up(w, l.from))
+            };
+            if into.iter().any(|l| l.from != r && contracted(l)) {
+                prop_assert!(
+                    into.iter().all(contracted),
+                    "cohort {c} ({code}) buys product {p} outside its sources"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
@@ -530,11 +611,27 @@ proptest! {
         regions in 2usize..5,
         chains in 1usize..3,
         seed in 0u64..1_000_000,
-        picks in proptest::collection::vec((0u8..8, 0u8..16, 0.0f64..0.9, 0.0f64..1.0), 1..6),
+        picks in proptest::collection::vec((0u8..8, 0u8..16, 0.0f64..0.9, 0.0f64..1.0, 0u8..6), 1..6),
     ) {
         let world = synthetic::world(regions, chains, seed);
         let cohorts = random_cohorts(&world, &picks);
         check(&world, &cohorts, seed)?;
+        check_contracts(&world, &cohorts)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn issue_17_contracts_keep_flows_between_regions(
+        regions in 2usize..6,
+        chains in 1usize..4,
+        seed in 0u64..1_000_000,
+        picks in proptest::collection::vec((0u8..8, 0u8..16, 0.0f64..0.6, 0.0f64..1.0, 2u8..8), 1..8),
+    ) {
+        let world = synthetic::world(regions, chains, seed);
+        check_contracts(&world, &random_cohorts(&world, &picks))?;
     }
 }
 
@@ -798,4 +895,120 @@ fn issue_17_cohort_cover_days_may_be_uncertain() {
         err.contains("a cohort's share cannot be uncertain"),
         "{err}"
     );
+}
+
+/// BASE's United States with a 70% cohort buying from anyone and a 30% cohort whose firms
+/// buy magnets from China only (`sources`), both with `cover` days.
+fn contracted(small_sources: &str, small_share: f64, cover: f64) -> String {
+    format!(
+        r#"{BASE}
+[[cohort]]
+region = "USA"
+name = "oem"
+products = ["motor"]
+share = {oem}
+cover-days = {cover}
+
+[[cohort]]
+region = "USA"
+name = "small"
+products = ["motor"]
+share = {small_share}
+cover-days = {cover}
+{small_sources}
+"#,
+        oem = 1.0 - small_share
+    )
+}
+
+fn link_share(s: &Scenario, from: &str, to: &str, product: &str) -> f64 {
+    let (f, t, p) = (
+        s.world.region(from).unwrap(),
+        s.world.region(to).unwrap(),
+        s.world.product(product).unwrap(),
+    );
+    s.world
+        .links
+        .iter()
+        .find(|l| l.from == f && l.to == t && l.product == p)
+        .map_or(0.0, |l| l.share)
+}
+
+#[test]
+fn issue_17_a_cohort_buys_from_its_sources_and_the_others_take_the_rest() {
+    let s = parse(&contracted("sources = [\"CHN\"]", 0.3, 10.0));
+    // USA imports magnets 80% from China, 20% from Japan. The small firms take all of theirs
+    // from China; the others take what the region imported and they no longer do:
+    // China (0.8 − 0.3) / 0.7, Japan 0.2 / 0.7. Japan stays a zero-share candidate.
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(link_share(&s, "CHN", "USA/small", "magnet"), 1.0));
+    assert_eq!(link_share(&s, "JPN", "USA/small", "magnet"), 0.0);
+    assert!(s.world.links.iter().any(
+        |l| Some(l.from) == s.world.region("JPN") && Some(l.to) == s.world.region("USA/small")
+    ));
+    assert!(close(link_share(&s, "CHN", "USA/oem", "magnet"), 0.5 / 0.7));
+    assert!(close(link_share(&s, "JPN", "USA/oem", "magnet"), 0.2 / 0.7));
+    // Once China licenses its exports, the firms that buy only from China run short first,
+    // and earlier than the same firms buying as their region does.
+    let (_, sum) = run(&s);
+    let small = row(&s, &sum, "USA/small", "motor").clone();
+    let oem = row(&s, &sum, "USA/oem", "motor").clone();
+    let free = parse(&contracted("", 0.3, 10.0));
+    let (_, fsum) = run(&free);
+    let small_free = row(&free, &fsum, "USA/small", "motor").clone();
+    let first = small
+        .first_stockout
+        .expect("the China-sourced firms run short");
+    assert!(
+        oem.first_stockout.is_none_or(|d| d > first),
+        "{oem:?} vs {small:?}"
+    );
+    assert!(
+        small_free.first_stockout.is_none_or(|d| d > first),
+        "{small_free:?} vs {small:?}"
+    );
+    assert!(small.shortfall > small_free.shortfall);
+}
+
+#[test]
+fn issue_17_cohort_sources_problems_are_reported_at_their_place() {
+    // 90% of the region's firms cannot all buy from China when the region imports 80% there.
+    let text = contracted("sources = [\"CHN\"]", 0.9, 30.0);
+    let err = validate_scenario(
+        SourceText {
+            name: "cohorts.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains("the cohorts of USA with `sources` would import 1.125x what USA imports of `magnet` from CHN"),
+        "{shown}"
+    );
+    let line = text.lines().position(|l| l.starts_with("sources")).unwrap() + 1;
+    assert!(err.0.iter().any(|d| d.line == line), "{err:?}");
+    // Unknown, repeated and empty sources, each at its place.
+    for (sources, expect) in [
+        ("sources = [\"CHA\"]", "unknown region `CHA`"),
+        (
+            "sources = [\"CHN\", \"CHN\"]",
+            "region `CHN` is listed twice",
+        ),
+        ("sources = []", "`sources` of a cohort must not be empty"),
+        ("sources = \"CHN\"", "`sources` must be an array of strings"),
+    ] {
+        let text = contracted(sources, 0.3, 30.0);
+        let err = validate_scenario(
+            SourceText {
+                name: "cohorts.toml",
+                text: &text,
+            },
+            &NoBases,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(expect), "{sources}: {err}");
+        assert!(err.0.iter().all(|d| d.line == line), "{sources}: {err:?}");
+    }
 }

@@ -46,7 +46,7 @@ fn issue_18_costs_price_every_lever_and_the_output_lost() {
         out.contains("output lost (t, USD million): defence "),
         "{out}"
     );
-    assert!(out.contains("; ev "), "{out}");
+    assert!(out.contains("; wind "), "{out}");
     let rows = costs(&dir.join("c"));
     let lever = |name: &str| rows.iter().filter(|r| r.0 == name).collect::<Vec<_>>();
     // Purchases: 0.01 t a day for 10 days, at the day's price (Dy oxide, world-2024's 2024
@@ -78,7 +78,7 @@ fn issue_18_costs_price_every_lever_and_the_output_lost() {
     // Output lost: per end use, units times the value per kg (and 0 USD for an end use
     // without a value).
     let lost = lever("output-lost");
-    assert!(lost.iter().any(|r| r.4 == "ev" && r.5 > 0.0), "{lost:?}");
+    assert!(lost.iter().any(|r| r.4 == "wind" && r.5 > 0.0), "{lost:?}");
     for r in &lost {
         let value = match r.4.as_str() {
             "ev" => 25000.0,

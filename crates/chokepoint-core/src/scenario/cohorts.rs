@@ -37,6 +37,8 @@ pub(super) struct Declared {
     /// Per product of `cohort.products`: where it was named.
     pub product_spans: Vec<Range<usize>>,
     pub share: Num,
+    /// Where `sources` was written (the entry's span without it).
+    pub sources_span: Range<usize>,
 }
 
 fn is_cohort_name(s: &str) -> bool {
@@ -63,7 +65,17 @@ pub(super) fn walk_cohorts(cx: &mut Cx, es: &[Entry]) -> Vec<Declared> {
 
 /// One `[[cohort]]` entry.
 fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
-    cx.keys(e, &["region", "name", "products", "share", "cover-days"]);
+    cx.keys(
+        e,
+        &[
+            "region",
+            "name",
+            "products",
+            "share",
+            "cover-days",
+            "sources",
+        ],
+    );
     let region = cx.req_region(e, "region");
     let name = cx.req_str(e, "name");
     if let Some((n, span)) = &name {
@@ -123,6 +135,7 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
     if let Some(c) = &cover {
         cx.ge0("cover-days", c);
     }
+    let (sources, sources_span) = sources(cx, e);
     let (Some(region), Some((name, _)), Some(share)) = (region, name, share) else {
         return None;
     };
@@ -170,11 +183,45 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
             products,
             share: share.value,
             cover_days: cover.map(|c| c.value),
+            sources,
         },
         f: e.f,
         product_spans,
         share,
+        sources_span,
     })
+}
+
+/// A cohort's `sources`: region codes of the dataset, none twice, not empty.
+fn sources(cx: &mut Cx, e: &Entry) -> (Vec<RegionId>, Range<usize>) {
+    let Some(v) = e.tbl.get("sources") else {
+        return (Vec::new(), e.span.clone());
+    };
+    let listed = cx.str_list(e.f, "sources", v);
+    if listed.is_empty() && matches!(v.get_ref(), toml::de::DeValue::Array(_)) {
+        cx.err(
+            e.f,
+            v.span(),
+            "`sources` of a cohort must not be empty",
+            Some(
+                "list the regions its firms buy from, e.g. `[\"CHN\"]`, or leave `sources` out \
+                 to buy from the region's suppliers"
+                    .into(),
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    for (code, span) in listed {
+        let Some(r) = cx.region_code(e.f, code, span.clone()) else {
+            continue;
+        };
+        if out.contains(&r) {
+            cx.err(e.f, span, format!("region `{code}` is listed twice"), None);
+            continue;
+        }
+        out.push(r);
+    }
+    (out, v.span())
 }
 
 /// Whether `region` has a facility or final demand of `p` (what a cohort can take a share of).
@@ -253,6 +300,20 @@ pub struct Expansion {
     /// Stockpiles (indices, unchanged) that sit at a (region, product) whose every need went
     /// to cohorts: nothing would ever draw on them.
     pub stranded_stockpiles: Vec<usize>,
+    /// Cohorts whose `sources` ask more of a product than their region imports from them;
+    /// their (region, product) keeps the proportional split.
+    pub source_problems: Vec<SourceProblem>,
+}
+
+/// A cohort (index into the cohorts expanded) whose contracts cannot be met: with the other
+/// cohorts of its region that have `sources`, it would import more of `product` from
+/// `origin` than the whole region does (`taken` > 1, as a multiple of the region's imports).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceProblem {
+    pub cohort: usize,
+    pub product: ProductId,
+    pub origin: RegionId,
+    pub taken: f64,
 }
 
 /// The members of one region's cohorts in the expanded world.
@@ -267,6 +328,10 @@ struct Family {
 struct Members {
     sigma: Vec<Vec<f64>>,
     cover: Vec<Option<f64>>,
+    /// Per region of the expanded world: the regions its firms buy from (empty: any), and
+    /// the declared cohort it is (index into the cohorts expanded).
+    sources: Vec<Vec<RegionId>>,
+    cohort_of: Vec<Option<usize>>,
     /// Per original region and product: whether its cohorts make the product.
     made: Vec<Vec<bool>>,
     families: Vec<Option<Family>>,
@@ -281,18 +346,24 @@ impl Members {
         let mut m = Members {
             sigma: vec![vec![0.0; np]; nr0],
             cover: vec![None; nr0],
+            sources: vec![Vec::new(); nr0],
+            cohort_of: vec![None; nr0],
             made: vec![vec![false; np]; nr0],
             families: (0..nr0).map(|_| None).collect(),
         };
         for r in 0..nr0 {
             let parent = RegionId(r as u32);
-            let mine: Vec<&Cohort> = cohorts.iter().filter(|c| c.region == parent).collect();
+            let mine: Vec<(usize, &Cohort)> = cohorts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.region == parent)
+                .collect();
             if mine.is_empty() {
                 continue;
             }
             let mut taken = vec![0.0; np];
             let mut members = Vec::new();
-            for c in &mine {
+            for &(i, c) in &mine {
                 let mut shares = vec![0.0; np];
                 for &p in &c.products {
                     shares[p.ix()] = c.share;
@@ -300,6 +371,8 @@ impl Members {
                     m.made[r][p.ix()] = true;
                 }
                 members.push(m.add(world, w, parent, &c.name, shares, c.cover_days));
+                m.sources.push(c.sources.clone());
+                m.cohort_of.push(Some(i));
             }
             let rest: Vec<f64> = (0..np)
                 .map(|p| {
@@ -312,6 +385,8 @@ impl Members {
                 .collect();
             if rest.iter().any(|&s| s > SHARE_SUM_TOLERANCE) {
                 members.push(m.add(world, w, parent, RESIDUAL, rest, None));
+                m.sources.push(Vec::new());
+                m.cohort_of.push(None);
             }
             m.families[r] = Some(Family { parent, members });
         }
@@ -445,6 +520,7 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
     let needs = needs(&w);
     let (links, link_moves) = split(&world.links, |l: &Link| split_link(&m, &needs, l));
     w.links = links;
+    let source_problems = contracts(&mut w, &m);
     let (inventories, inventory_moves) = inventories(world, &m, &needs);
     w.inventories = inventories;
     let stranded_stockpiles = stranded(world, &w, &m);
@@ -455,6 +531,257 @@ pub fn expand_cohorts(world: &World, cohorts: &[Cohort]) -> Expansion {
         demands: demand_moves,
         inventories: inventory_moves,
         stranded_stockpiles,
+        source_problems,
+    }
+}
+
+/// Applies the cohorts' `sources` to the expanded links (`w.links`, each (buyer, product)'s
+/// shares summing to one) and returns the (region, product)s where they cannot be met.
+///
+/// For a family buying p, with n_b the baseline need of buyer b (`Network::need0`) and s_bk
+/// its share from seller k (its own output excluded, own share o_b), a cohort r with sources
+/// X takes its imports from X only, in their proportions, and keeps the other links as
+/// zero-share candidates (found by adaptation, after any qualification time):
+///
+/// ```text
+/// s'_rk = s_rk · (1 − o_r) / A_r   for k ∈ X,   0 otherwise,   A_r = Σ_{k∈X} s_rk
+/// ```
+///
+/// The other buyers u take what the region imported from each seller and the restricted
+/// cohorts no longer take, so the region's imports by seller are unchanged:
+///
+/// ```text
+/// T_k = Σ_b n_b s_bk,  R_k = Σ_r n_r s'_rk,  U_k = Σ_u n_u s_uk,  s'_uk = s_uk · (T_k − R_k) / U_k
+/// ```
+///
+/// then each u's shares are rescaled to sum to 1 − o_u (a no-op when the buyers' import
+/// mixes are alike, as when every member buys from the same links; otherwise the region's
+/// imports by seller hold approximately). R_k > T_k is a [`SourceProblem`]; a cohort none of
+/// whose suppliers of p is in X keeps its shares of p.
+fn contracts(w: &mut World, m: &Members) -> Vec<SourceProblem> {
+    if m.sources.iter().all(|s| s.is_empty()) {
+        return Vec::new();
+    }
+    let mut net = crate::network::Network::new(w);
+    let mut problems = Vec::new();
+    // Outputs before inputs, as the baseline pass goes: a contract on a part moves the
+    // production, and so the input needs, of the family's sellers of that part.
+    for p in net.order.clone().into_iter().rev() {
+        let mut changed: Vec<(usize, f64)> = Vec::new();
+        for f in m.families.iter().flatten() {
+            let buyers = family_buyers(w, &net, f, p);
+            match family_shares(w, m, &buyers) {
+                Ok(shares) => changed.extend(shares),
+                Err(over) => problems.extend(over.into_iter().filter_map(|(b, origin, taken)| {
+                    Some(SourceProblem {
+                        cohort: m.cohort_of[b.ix()]?,
+                        product: p,
+                        origin,
+                        taken,
+                    })
+                })),
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        for (l, share) in changed {
+            w.links[l].share = share;
+        }
+        net = crate::network::Network::new(w);
+    }
+    problems
+}
+
+/// The members of family `f` (its region first) that buy `p`, with their baseline needs.
+fn family_buyers(w: &World, net: &crate::network::Network, f: &Family, p: ProductId) -> Vec<Buyer> {
+    std::iter::once(f.parent)
+        .chain(f.members.iter().copied())
+        .map(|b| Buyer {
+            region: b,
+            need: net.need0[net.node(b, p)],
+            purchases: net.links_into[net.node(b, p)]
+                .iter()
+                .map(|&l| Purchase {
+                    link: l,
+                    seller: w.links[l].from,
+                    share: w.links[l].share,
+                    own: w.links[l].from == b,
+                })
+                .collect(),
+        })
+        .filter(|b| !b.purchases.is_empty())
+        .collect()
+}
+
+/// A buyer of one product in a family: its baseline need and its links in.
+struct Buyer {
+    region: RegionId,
+    need: f64,
+    purchases: Vec<Purchase>,
+}
+
+#[derive(Clone, Copy)]
+struct Purchase {
+    link: usize,
+    seller: RegionId,
+    share: f64,
+    /// The cohort's own output (a cohort-domestic link from itself).
+    own: bool,
+}
+
+/// The region of the dataset a seller belongs to.
+fn origin(w: &World, r: RegionId) -> RegionId {
+    w.regions[r.ix()].parent.unwrap_or(r)
+}
+
+/// A buyer's shares under its `sources` (`xs`), or `None` when they change nothing: no
+/// contracts, no seller of the product among them, or no other seller.
+fn under_contract(w: &World, xs: &[RegionId], ps: &[Purchase]) -> Option<Vec<f64>> {
+    if xs.is_empty() {
+        return None;
+    }
+    let allowed = |x: &Purchase| !x.own && xs.contains(&origin(w, x.seller));
+    let own: f64 = ps.iter().filter(|x| x.own).map(|x| x.share).sum();
+    let a: f64 = ps.iter().filter(|x| allowed(x)).map(|x| x.share).sum();
+    let barred = ps.iter().any(|x| !x.own && !allowed(x) && x.share > 0.0);
+    if a <= 0.0 || !barred {
+        return None;
+    }
+    Some(
+        ps.iter()
+            .map(|x| match (x.own, allowed(x)) {
+                (true, _) => x.share,
+                (false, true) => x.share * (1.0 - own) / a,
+                (false, false) => 0.0,
+            })
+            .collect(),
+    )
+}
+
+/// The new (link, share)s of one family's purchases of one product (see [`contracts`]), or
+/// the (cohort, origin, R_k / T_k) where the restricted cohorts take more than the family.
+#[allow(clippy::type_complexity)]
+fn family_shares(
+    w: &World,
+    m: &Members,
+    buyers: &[Buyer],
+) -> Result<Vec<(usize, f64)>, Vec<(RegionId, RegionId, f64)>> {
+    let contracted: Vec<Option<Vec<f64>>> = buyers
+        .iter()
+        .map(|b| under_contract(w, &m.sources[b.region.ix()], &b.purchases))
+        .collect();
+    if contracted.iter().all(Option::is_none) {
+        return Ok(Vec::new());
+    }
+    // Per origin k (a seller's region of the dataset): T_k (the family's baseline purchases)
+    // and R_k (the contracted cohorts').
+    let mut origins: Vec<RegionId> = Vec::new();
+    for x in buyers.iter().flat_map(|b| &b.purchases) {
+        if !origins.contains(&origin(w, x.seller)) {
+            origins.push(origin(w, x.seller));
+        }
+    }
+    let at = |r: RegionId| {
+        origins
+            .iter()
+            .position(|&o| o == origin(w, r))
+            .unwrap_or_default()
+    };
+    let (mut t, mut r) = (vec![0.0; origins.len()], vec![0.0; origins.len()]);
+    for (b, c) in buyers.iter().zip(&contracted) {
+        for (k, x) in b.purchases.iter().enumerate() {
+            t[at(x.seller)] += b.need * x.share;
+            if let Some(after) = c {
+                r[at(x.seller)] += b.need * after[k];
+            }
+        }
+    }
+    let mut over = Vec::new();
+    for (b, c) in buyers.iter().zip(&contracted) {
+        for x in b.purchases.iter().filter(|_| c.is_some()) {
+            let (k, o) = (at(x.seller), origin(w, x.seller));
+            let named = m.sources[b.region.ix()].contains(&o);
+            if named
+                && r[k] > t[k] * (1.0 + SHARE_SUM_TOLERANCE)
+                && !over
+                    .iter()
+                    .any(|v: &(RegionId, RegionId, f64)| v.0 == b.region && v.1 == o)
+            {
+                over.push((b.region, o, r[k] / t[k]));
+            }
+        }
+    }
+    if !over.is_empty() {
+        return Err(over);
+    }
+    // The free buyers' purchases: rows n_u, columns T_k − R_k.
+    let free: Vec<usize> = (0..buyers.len())
+        .filter(|&i| contracted[i].is_none() && buyers[i].need > 0.0)
+        .collect();
+    let mut a: Vec<Vec<f64>> = free.iter().map(|_| vec![0.0; origins.len()]).collect();
+    for (row, &i) in free.iter().enumerate() {
+        for x in &buyers[i].purchases {
+            a[row][at(x.seller)] += buyers[i].need * x.share;
+        }
+    }
+    let rows: Vec<f64> = free.iter().map(|&i| buyers[i].need).collect();
+    let cols: Vec<f64> = t.iter().zip(&r).map(|(t, r)| (t - r).max(0.0)).collect();
+    let before = a.clone();
+    biproportional(&mut a, &rows, &cols);
+    let mut out = Vec::new();
+    for (i, (b, c)) in buyers.iter().zip(contracted).enumerate() {
+        let shares: Vec<f64> = match (c, free.iter().position(|&f| f == i)) {
+            (Some(after), _) => after,
+            // Every link from one origin scales by that origin's factor.
+            (None, Some(row)) => b
+                .purchases
+                .iter()
+                .map(|x| {
+                    let k = at(x.seller);
+                    if before[row][k] > 0.0 {
+                        x.share * a[row][k] / before[row][k]
+                    } else {
+                        x.share
+                    }
+                })
+                .collect(),
+            (None, None) => b.purchases.iter().map(|x| x.share).collect(),
+        };
+        out.extend(b.purchases.iter().zip(shares).map(|(x, s)| (x.link, s)));
+    }
+    Ok(out)
+}
+
+/// Biproportional fitting (RAS): scales the rows and columns of `a` (non-negative) in turn
+/// until its row sums are `rows` and its column sums `cols` (which sum to the same total),
+/// keeping its zeros; the adjustment that changes each row's mix least in the information
+/// sense. A column with no cell left (every buyer of that seller is under contract) cannot
+/// be met and is left: the region then buys less from that seller.
+fn biproportional(a: &mut [Vec<f64>], rows: &[f64], cols: &[f64]) {
+    const ROUNDS: usize = 10_000;
+    const TOLERANCE: f64 = 1e-13;
+    for _ in 0..ROUNDS {
+        let mut worst: f64 = 0.0;
+        for (k, &c) in cols.iter().enumerate() {
+            let sum: f64 = a.iter().map(|row| row[k]).sum();
+            if sum > 0.0 {
+                worst = worst.max((sum - c).abs() / (1.0 + c));
+                for row in a.iter_mut() {
+                    row[k] *= c / sum;
+                }
+            }
+        }
+        for (row, &n) in a.iter_mut().zip(rows) {
+            let sum: f64 = row.iter().sum();
+            if sum > 0.0 {
+                worst = worst.max((sum - n).abs() / (1.0 + n));
+                row.iter_mut().for_each(|x| *x *= n / sum);
+            }
+        }
+        if worst < TOLERANCE {
+            return;
+        }
     }
 }
 
@@ -616,6 +943,26 @@ pub(super) fn expand_into(cx: &mut Cx, declared: &[Declared]) {
             d.product_spans[k].clone(),
             format!("the stockpile of ({rc}, {pc}) would be stranded: its cohorts hold every stock of `{pc}`"),
             Some("a stockpile stays with its region; move the product out of the cohorts, or the stockpile upstream".into()),
+        );
+    }
+    for sp in &ex.source_problems {
+        let d = &declared[sp.cohort];
+        let (rc, pc, oc) = (
+            cx.world.regions[d.cohort.region.ix()].code.clone(),
+            cx.world.products[sp.product.ix()].code.clone(),
+            cx.world.regions[sp.origin.ix()].code.clone(),
+        );
+        cx.err(
+            d.f,
+            d.sources_span.clone(),
+            format!(
+                "the cohorts of {rc} with `sources` would import {}x what {rc} imports of `{pc}` from {oc}",
+                fmt_num((sp.taken * 1000.0).round() / 1000.0)
+            ),
+            Some(format!(
+                "a cohort buying only from its sources takes its share of {rc}'s need of `{pc}` from them; \
+                 lower the shares of the cohorts with `sources`, or add {rc}'s other suppliers to them"
+            )),
         );
     }
     let mut problems = Vec::new();
