@@ -31,6 +31,7 @@ impl WorldBuilder {
             name: code.into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             parent: None,
+            priority: 0,
         });
         RegionId(self.world.regions.len() as u32 - 1)
     }

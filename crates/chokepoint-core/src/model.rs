@@ -93,6 +93,10 @@ pub struct Region {
     /// For a buyer cohort, the region it is part of (its code is `PARENT/name`); `None` for a
     /// region of the dataset. See [`Cohort`].
     pub parent: Option<RegionId>,
+    /// Allocation priority of a cohort's firms at their suppliers: when a supplier's output
+    /// falls short of its orders, buyers of higher priority are served first within its
+    /// rationing tier. 0 for regions of the dataset and cohorts without `priority`.
+    pub priority: u8,
 }
 
 /// A buyer cohort as declared (`[[cohort]]`): firms of `region` that make `products` and hold
@@ -116,6 +120,8 @@ pub struct Cohort {
     /// their products and inputs from these only, and the region's other buyers take the rest
     /// of its imports. Empty: the region's suppliers in the region's proportions.
     pub sources: Vec<RegionId>,
+    /// Allocation priority at suppliers (see [`Region::priority`]); 0 by default.
+    pub priority: u8,
 }
 
 /// Stage of a product in the chain, upstream first; the engine produces in this order.

@@ -10,6 +10,9 @@ use crate::model::{ProductId, RegionId, World};
 pub struct Network {
     pub nr: usize,
     pub np: usize,
+    /// The buyers' allocation priorities ([`crate::model::Region::priority`]) that occur,
+    /// highest first (`[0]` when no cohort has one).
+    pub priorities: Vec<u8>,
     /// Products, inputs before outputs (stage order breaks ties and cycles).
     pub order: Vec<ProductId>,
     /// Products grouped by production level: level 0 has no inputs, level k uses inputs of
@@ -215,9 +218,13 @@ impl Network {
             .map(|l| l.transit_days as usize)
             .max()
             .unwrap_or(0);
+        let mut priorities: Vec<u8> = world.regions.iter().map(|r| r.priority).collect();
+        priorities.sort_unstable_by(|a, b| b.cmp(a));
+        priorities.dedup();
         Network {
             nr,
             np,
+            priorities,
             order,
             level_facilities,
             levels,

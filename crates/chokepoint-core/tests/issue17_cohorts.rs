@@ -422,6 +422,7 @@ fn random_cohorts(world: &World, picks: &[(u8, u8, f64, f64, u8)]) -> Vec<Cohort
                 0 | 1 => Vec::new(),
                 k => vec![RegionId(u32::from(k) % world.regions.len() as u32)],
             },
+            priority: 0,
         });
     }
     out
@@ -1010,5 +1011,91 @@ fn issue_17_cohort_sources_problems_are_reported_at_their_place() {
         .unwrap_err();
         assert!(err.to_string().contains(expect), "{sources}: {err}");
         assert!(err.0.iter().all(|d| d.line == line), "{sources}: {err:?}");
+    }
+}
+
+/// BASE's United States as two equal cohorts, `oem` with allocation priority `priority`, both
+/// with 10 days of cover, while China's magnet output falls to a fifth from day 20 (no
+/// licensing: suppliers short of output, not of licences).
+fn prioritised(priority: u32) -> String {
+    let base = BASE.split("[[event]]").next().unwrap();
+    format!(
+        r#"{base}
+[[cohort]]
+region = "USA"
+name = "oem"
+products = ["motor"]
+share = 0.5
+cover-days = 10
+priority = {priority}
+
+[[cohort]]
+region = "USA"
+name = "small"
+products = ["motor"]
+share = 0.5
+cover-days = 10
+
+[[event]]
+date = 2025-01-21
+kind = "capacity"
+region = "CHN"
+product = "magnet"
+factor = 0.2
+"#
+    )
+}
+
+#[test]
+fn issue_17_a_supplier_short_of_output_serves_cohorts_of_higher_priority_first() {
+    let short = |s: &Scenario, sum: &RunSummary, c: &str| row(s, sum, c, "magnet").shortfall;
+    // Without priority the two equal cohorts share the shortage equally.
+    let even = parse(&prioritised(0));
+    let (_, sum) = run(&even);
+    let (oem, small) = (
+        short(&even, &sum, "USA/oem"),
+        short(&even, &sum, "USA/small"),
+    );
+    assert!(small > 0.0);
+    assert!((oem - small).abs() <= 1e-9 * small, "{oem} vs {small}");
+    // With priority the large firms are served first: they run short less, the small firms
+    // more, and the region's shortfall is the same tonnage shared differently.
+    let first = parse(&prioritised(1));
+    let (_, fsum) = run(&first);
+    let (foem, fsmall) = (
+        short(&first, &fsum, "USA/oem"),
+        short(&first, &fsum, "USA/small"),
+    );
+    assert!(foem < 0.5 * oem, "{foem} vs {oem}");
+    assert!(fsmall > small, "{fsmall} vs {small}");
+    assert_eq!(
+        first.world.regions[first.world.region("USA/oem").unwrap().ix()].priority,
+        1
+    );
+    // A bad priority is reported at its place.
+    for (bad, expect) in [
+        (
+            "1.5",
+            "`priority` must be a whole number from 0 to 255, found 1.5",
+        ),
+        (
+            "256",
+            "`priority` must be a whole number from 0 to 255, found 256",
+        ),
+        (
+            "{ uniform = [0, 2] }",
+            "a cohort's `priority` cannot be uncertain",
+        ),
+    ] {
+        let text = prioritised(0).replace("priority = 0", &format!("priority = {bad}"));
+        let err = validate_scenario(
+            SourceText {
+                name: "cohorts.toml",
+                text: &text,
+            },
+            &NoBases,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(expect), "{bad}: {err}");
     }
 }

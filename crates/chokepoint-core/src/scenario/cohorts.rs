@@ -74,6 +74,7 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
             "share",
             "cover-days",
             "sources",
+            "priority",
         ],
     );
     let region = cx.req_region(e, "region");
@@ -136,6 +137,7 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
         cx.ge0("cover-days", c);
     }
     let (sources, sources_span) = sources(cx, e);
+    let priority = e.tbl.get("priority").map_or(0, |v| priority(cx, e.f, v));
     let (Some(region), Some((name, _)), Some(share)) = (region, name, share) else {
         return None;
     };
@@ -184,12 +186,44 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
             share: share.value,
             cover_days: cover.map(|c| c.value),
             sources,
+            priority,
         },
         f: e.f,
         product_spans,
         share,
         sources_span,
     })
+}
+
+/// A cohort's `priority`: a whole number in [0, 255], certain (0 after an error).
+fn priority(cx: &mut Cx, f: usize, v: &crate::wire::Sp) -> u8 {
+    let Some(n) = cx.number(f, "priority", v, &Dim::One) else {
+        return 0;
+    };
+    let problem = if n.dist.is_some() {
+        Some("a cohort's `priority` cannot be uncertain".to_string())
+    } else if n.value.fract() != 0.0 || !(0.0..=255.0).contains(&n.value) {
+        Some(format!(
+            "`priority` must be a whole number from 0 to 255, found {}",
+            fmt_num(n.value)
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => {
+            cx.err(
+                f,
+                n.span.clone(),
+                message,
+                Some(
+                    "higher is served first by a supplier short of output; 0 is the default".into(),
+                ),
+            );
+            0
+        }
+        None => n.value as u8,
+    }
 }
 
 /// A cohort's `sources`: region codes of the dataset, none twice, not empty.
@@ -370,9 +404,7 @@ impl Members {
                     taken[p.ix()] += c.share;
                     m.made[r][p.ix()] = true;
                 }
-                members.push(m.add(world, w, parent, &c.name, shares, c.cover_days));
-                m.sources.push(c.sources.clone());
-                m.cohort_of.push(Some(i));
+                members.push(m.add(world, w, parent, shares, Some((i, c))));
             }
             let rest: Vec<f64> = (0..np)
                 .map(|p| {
@@ -384,33 +416,37 @@ impl Members {
                 })
                 .collect();
             if rest.iter().any(|&s| s > SHARE_SUM_TOLERANCE) {
-                members.push(m.add(world, w, parent, RESIDUAL, rest, None));
-                m.sources.push(Vec::new());
-                m.cohort_of.push(None);
+                members.push(m.add(world, w, parent, rest, None));
             }
             m.families[r] = Some(Family { parent, members });
         }
         m
     }
 
+    /// Adds the sub-region of cohort `c` (index and declaration; `None`: the residual cohort)
+    /// of `parent` with its `shares` of each product.
     fn add(
         &mut self,
         world: &World,
         w: &mut World,
         parent: RegionId,
-        name: &str,
         shares: Vec<f64>,
-        days: Option<f64>,
+        c: Option<(usize, &Cohort)>,
     ) -> RegionId {
         let pr = &world.regions[parent.ix()];
+        let name = c.map_or(RESIDUAL, |(_, c)| c.name.as_str());
         w.regions.push(Region {
             code: format!("{}/{name}", pr.code),
             name: format!("{} ({name})", pr.name),
             groups: pr.groups.clone(),
             parent: Some(parent),
+            priority: c.map_or(0, |(_, c)| c.priority),
         });
         self.sigma.push(shares);
-        self.cover.push(days);
+        self.cover.push(c.and_then(|(_, c)| c.cover_days));
+        self.sources
+            .push(c.map_or_else(Vec::new, |(_, c)| c.sources.clone()));
+        self.cohort_of.push(c.map(|(i, _)| i));
         RegionId(w.regions.len() as u32 - 1)
     }
 

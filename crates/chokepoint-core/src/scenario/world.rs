@@ -231,6 +231,7 @@ fn regions(cx: &mut Cx, es: &[Entry]) {
             name: name.map_or(id.to_string(), |n| n.0.to_string()),
             groups,
             parent: None,
+            priority: 0,
         });
     }
 }

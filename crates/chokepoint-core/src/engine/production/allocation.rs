@@ -2,7 +2,8 @@
 //! orders are served first (proportionally), then the rest by the supplier region's rationing
 //! rule: proportional (one tier: everyone gets the same fraction of its outstanding orders),
 //! domestic-first (own region, then the rest) or ally-priority (own region, then members of the
-//! named group, then the rest); proportional within a tier, FIFO within a link. Order-book
+//! named group, then the rest); within a tier, buyers of higher allocation priority (a
+//! cohort's `priority`) first; proportional within a priority, FIFO within a link. Order-book
 //! quantities are exact fixed point, so what ships is exactly what the lines lose; a licence
 //! counts as shipped once at most `EPS` of it is left. A shipment arrives after the link's
 //! transit days (today when 0). An offtake served below its price floor pays the difference
@@ -47,16 +48,18 @@ impl Engine<'_> {
             Rationing::DomesticFirst => 2,
             Rationing::AllyPriority(_) => 3,
         };
-        if tiers == 1 && fresh {
+        let levels = self.net.priorities.len();
+        if tiers == 1 && fresh && levels == 1 {
             // The common case: one tier of every link, claims as production read them.
             self.serve_every_link(n, left);
             self.state.scratch.claims = claims;
             return;
         }
-        for tier in 1..=tiers {
+        for (tier, level) in (1..=tiers).flat_map(|t| (0..levels).map(move |k| (t, k))) {
             if left <= EPS {
                 break;
             }
+            let priority = self.net.priorities[level];
             let rule = &self.state.policy.rules.rationing[r.ix()];
             let tier_of = |l: usize| -> u8 {
                 let to = world.links[l].to;
@@ -83,7 +86,9 @@ impl Engine<'_> {
             claims.clear();
             let (book, totals) = (&self.state.orders.book, &self.state.scratch.book_total);
             for &l in &self.net.links_from[n] {
-                if tiers == 1 || tier_of(l) == tier {
+                if (tiers == 1 || tier_of(l) == tier)
+                    && world.regions[world.links[l].to.ix()].priority == priority
+                {
                     claims.push((l, if fresh { totals[l] } else { book[l].total() }));
                 }
             }
