@@ -14,6 +14,7 @@
 
 use crate::Failure;
 use crate::inputs::{hex, sha256_hex};
+use crate::tabular::{Format, TableFile};
 use anyhow::{Context as _, Result, anyhow};
 use chokepoint_core::event::Day;
 use jiff::civil::Date;
@@ -91,6 +92,8 @@ pub struct RunFolder {
     /// Where it is written until it is complete; removed when the folder is dropped unsealed.
     staging: PathBuf,
     layout: &'static Layout,
+    /// How its tabular files are written.
+    format: Format,
     outputs: Vec<OutputFile>,
     sealed: bool,
 }
@@ -127,9 +130,16 @@ impl RunFolder {
             dest,
             staging,
             layout,
+            format: Format::Csv,
             outputs: Vec::new(),
             sealed: false,
         })
+    }
+
+    /// Writes the folder's tabular files in `format` (CSV unless said).
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
     }
 
     /// Starts the file `name`; it is listed once handed to [`RunFolder::finish`].
@@ -137,13 +147,34 @@ impl RunFolder {
         AtomicFile::create(&self.staging, name, (self.layout.temp_name)(name))
     }
 
-    /// Starts the CSV file `name` with its header row.
-    pub fn csv<I>(&self, name: &str, header: I) -> Result<csv::Writer<AtomicFile>>
+    /// Starts the tabular file `name` (a CSV name, e.g. `timeseries.csv`, listed in
+    /// [`crate::tabular::TABLES`]): the CSV file itself, or with `--format parquet` its
+    /// Parquet twin `timeseries.parquet`, which takes the same CSV text.
+    pub fn table(&self, name: &str) -> Result<TableFile> {
+        match self.format {
+            Format::Csv => Ok(TableFile::Csv(self.file(name)?)),
+            #[cfg(feature = "parquet")]
+            Format::Parquet => {
+                let table = crate::tabular::table(name).ok_or_else(|| {
+                    anyhow!("{name} has no declared columns (crate::tabular::TABLES)")
+                })?;
+                let file = self.file(&Format::Parquet.file_name(name))?;
+                Ok(TableFile::Parquet(Box::new(
+                    crate::parquet_file::Writer::new(table, file),
+                )))
+            }
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => Err(anyhow!(crate::tabular::NO_PARQUET)),
+        }
+    }
+
+    /// Starts the tabular file `name` (see [`RunFolder::table`]) with its header row.
+    pub fn csv<I>(&self, name: &str, header: I) -> Result<csv::Writer<TableFile>>
     where
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let mut w = csv::Writer::from_writer(self.file(name)?);
+        let mut w = csv::Writer::from_writer(self.table(name)?);
         w.write_record(header)
             .with_context(|| format!("cannot write {name}"))?;
         Ok(w)
@@ -155,10 +186,24 @@ impl RunFolder {
         Ok(())
     }
 
-    /// [`RunFolder::finish`] for a CSV file, after writing what the CSV writer still holds.
-    pub fn finish_csv(&mut self, w: csv::Writer<AtomicFile>) -> Result<()> {
-        let file = w.into_inner().map_err(|e| e.into_error())?;
+    /// [`RunFolder::finish`] for a tabular file.
+    pub fn finish_table(&mut self, file: TableFile) -> Result<()> {
+        let file = file.into_file()?;
         self.finish(file)
+    }
+
+    /// [`RunFolder::finish_table`] after writing what the CSV writer still holds.
+    pub fn finish_csv(&mut self, w: csv::Writer<TableFile>) -> Result<()> {
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        self.finish_table(file)
+    }
+
+    /// Writes the whole tabular file `name` (CSV text) at once, in the folder's format.
+    pub fn write_table(&mut self, name: &str, csv_text: &[u8]) -> Result<()> {
+        let mut f = self.table(name)?;
+        f.write_all(csv_text)
+            .with_context(|| format!("cannot write {name}"))?;
+        self.finish_table(f)
     }
 
     /// Writes the whole file `name` at once.
