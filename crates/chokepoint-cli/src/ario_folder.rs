@@ -10,6 +10,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use chokepoint_ario::record::csv_field;
 use chokepoint_ario::{CsvSink, Sink, StepView, Variable};
 
 use crate::Failure;
@@ -120,13 +121,14 @@ impl Sink for Folder {
             let s_n = view.sectors.len();
             for (q, v) in st.iter().enumerate() {
                 let (s, f) = (q / n, q % n);
+                // Names quoted as in ario.csv: an EXIOBASE sector name holds commas.
                 writeln!(
                     w,
                     "{},{},{},{},{}",
                     view.step,
-                    view.sectors[s],
-                    view.regions[f / s_n],
-                    view.sectors[f % s_n],
+                    csv_field(&view.sectors[s]),
+                    csv_field(&view.regions[f / s_n]),
+                    csv_field(&view.sectors[f % s_n]),
                     v
                 )?;
             }
