@@ -497,12 +497,11 @@ fn read_run_losses(run_dir: &Path, mapping: &SectorMapping) -> Result<EndUseLoss
             Some("give the output folder of `chokepoint run`".into()),
         )
     })?;
-    let bytes = crate::tabular::read_table(run_dir, &listed.outputs, "timeseries.csv")?
-        .ok_or_else(|| {
-            crate::run_folder::read_listed(run_dir, &listed.outputs, "timeseries.csv")
-                .err()
-                .expect("a file the manifest does not list is refused")
-        })?;
+    let bytes = match crate::tabular::read_table(run_dir, &listed.outputs, "timeseries.csv")? {
+        Some(bytes) => bytes,
+        // Neither format is listed: the refusal names the CSV file.
+        None => crate::run_folder::read_listed(run_dir, &listed.outputs, "timeseries.csv")?,
+    };
     EndUseLosses::from_reader(&path, &bytes[..], mapping).map_err(engine_error)
 }
 

@@ -386,7 +386,7 @@ pub fn to_csv(bytes: Vec<u8>) -> Result<Vec<u8>> {
             w.write_record(None::<&[u8]>)?;
         }
     }
-    Ok(w.into_inner().map_err(|e| anyhow!("{}", e.error()))?)
+    w.into_inner().map_err(|e| anyhow!("{}", e.error()))
 }
 
 fn cell_text(out: &mut String, col: &dyn Array, row: usize) -> Result<()> {

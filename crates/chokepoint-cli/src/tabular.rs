@@ -490,6 +490,8 @@ impl Table {
 
 /// A tabular file being written through [`crate::run_folder::RunFolder`]: the CSV bytes go
 /// to the file as they are, or to the Parquet writer that parses and types them.
+// A folder has a handful of these at once, never a collection: the CSV variant's size is moot.
+#[allow(clippy::large_enum_variant)]
 pub enum TableFile {
     Csv(AtomicFile),
     #[cfg(feature = "parquet")]
