@@ -144,6 +144,10 @@ struct EmitArgs {
     /// Band choice passed to every shard (see `run --bands`) [default: the scenario's]
     #[arg(long, value_name = "SPEC")]
     bands: Option<String>,
+    /// `--format` of every shard and of the merge (`parquet` needs a build with
+    /// `--features parquet`)
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = tabular::parse_format)]
+    format: tabular::Format,
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +264,7 @@ fn main() -> ExitCode {
                 out: &e.out,
                 binary: &e.binary,
                 bands: e.bands.as_deref(),
+                format: e.format,
             };
             montecarlo::emit(&e.target, &job).and_then(|t| print_out(&t))
         }

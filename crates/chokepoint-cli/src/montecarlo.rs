@@ -1008,6 +1008,8 @@ pub struct Job<'a> {
     pub binary: &'a str,
     /// `--bands` for every shard; `None`: the scenario's choice.
     pub bands: Option<&'a str>,
+    /// `--format` of every shard and of the merge (said only when not CSV).
+    pub format: crate::tabular::Format,
 }
 
 /// What is wrong with `emit`'s arguments, every problem at once.
@@ -1081,10 +1083,16 @@ pub fn emit(target: &str, job: &Job) -> Result<String, Failure> {
         out,
         binary,
         bands,
+        format,
     } = *job;
     let last = shards - 1;
     let (q_scenario, q_out, q_bin) = (sh_quote(scenario), sh_quote(out), sh_quote(binary));
-    let merge = format!("{q_bin} merge {q_out}/shard-* --out {q_out}/merged");
+    // A fixed word, no quoting needed; absent for CSV so that a CSV job reads as before.
+    let format_arg = match format {
+        crate::tabular::Format::Csv => String::new(),
+        f => format!(" --format {}", f.as_str()),
+    };
+    let merge = format!("{q_bin} merge {q_out}/shard-* --out {q_out}/merged{format_arg}");
     Ok(if target == "slurm" {
         let (bands_var, bands_arg) = match bands {
             Some(b) => (
@@ -1115,7 +1123,7 @@ bin={q_bin}
   exit 127
 fi
 mkdir -p -- "$out"
-"$bin" run --paths {paths} --seed {seed}   --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet{bands_arg}   --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
+"$bin" run --paths {paths} --seed {seed}   --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet{bands_arg}{format_arg}   --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
 "#
         )
     } else {
@@ -1159,7 +1167,7 @@ spec:
           args:
             - >-
               "${{CHOKEPOINT:-chokepoint}}" run --paths {paths} --seed {seed}
-              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet{bands_arg}
+              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet{bands_arg}{format_arg}
               --out="$OUT/shard-$JOB_COMPLETION_INDEX" -- "$SCENARIO"
           resources:
             requests: {{ cpu: "2", memory: 2Gi }}

@@ -517,3 +517,28 @@ mod with_parquet {
         );
     }
 }
+
+/// `emit --format parquet` passes the format to every shard and to the merge it suggests; a
+/// CSV job says nothing of formats, as before.
+#[test]
+fn issue_20_emit_passes_the_format_to_shards_and_merge() {
+    let dir = temp_dir("issue20-parquet-emit", &[]);
+    for target in ["slurm", "k8s"] {
+        let (code, csv, err) = chokepoint(&dir, &["emit", target]);
+        assert_eq!(code, 0, "{err}");
+        assert!(!csv.contains("--format"), "{csv}");
+        let (code, pq, err) = chokepoint(&dir, &["emit", target, "--format", "parquet"]);
+        if cfg!(feature = "parquet") {
+            assert_eq!(code, 0, "{err}");
+            assert!(pq.contains("--quiet --format parquet"), "{pq}");
+            assert!(
+                pq.contains("--out /runs/mc/merged --format parquet"),
+                "{pq}"
+            );
+            assert_eq!(pq.replace(" --format parquet", ""), csv);
+        } else {
+            assert_eq!(code, 2, "{err}");
+            assert!(err.contains("hint: build with --features parquet"), "{err}");
+        }
+    }
+}
