@@ -174,8 +174,21 @@ impl RunFolder {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
+        let header: Vec<String> = header
+            .into_iter()
+            .map(|h| String::from_utf8_lossy(h.as_ref()).into_owned())
+            .collect();
+        // Every table's columns are declared once (its Parquet schema, docs/outputs.md): a
+        // writer that drifts from them fails the tests in either format.
+        debug_assert!(
+            crate::tabular::table(name).is_some_and(|t| {
+                let names: Vec<&str> = header.iter().map(String::as_str).collect();
+                t.columns_for(&names).is_ok()
+            }),
+            "{name}: the header differs from crate::tabular::TABLES"
+        );
         let mut w = csv::Writer::from_writer(self.table(name)?);
-        w.write_record(header)
+        w.write_record(&header)
             .with_context(|| format!("cannot write {name}"))?;
         Ok(w)
     }
@@ -747,11 +760,11 @@ mod tests {
         let mut folder = RunFolder::create(&dest, &RUN_FOLDER).unwrap();
         let staging = folder.staging.clone();
         assert_eq!(staging.parent(), Some(parent.as_path()));
-        let mut w = folder.csv("b.csv", ["x", "y"]).unwrap();
-        w.write_record(["1", "2"]).unwrap();
+        let mut w = folder.csv("sources.csv", ["id", "title", "url"]).unwrap();
+        w.write_record(["1", "2", "3"]).unwrap();
         folder.write("a.bin", b"abc").unwrap();
-        assert!(staging.join(".b.csv.tmp").exists());
-        assert!(!staging.join("b.csv").exists());
+        assert!(staging.join(".sources.csv.tmp").exists());
+        assert!(!staging.join("sources.csv").exists());
         folder.finish_csv(w).unwrap();
         assert_eq!(
             names(&dest),
@@ -761,13 +774,13 @@ mod tests {
         folder.seal(|outputs| outputs).unwrap();
         assert_eq!(
             names(&dest),
-            ["a.bin", "b.csv", "manifest.json"],
+            ["a.bin", "manifest.json", "sources.csv"],
             "no stale file"
         );
         assert_eq!(names(&parent), ["out"], "no staging or old folder left");
         assert_eq!(
-            fs::read_to_string(dest.join("b.csv")).unwrap(),
-            "x,y\n1,2\n"
+            fs::read_to_string(dest.join("sources.csv")).unwrap(),
+            "id,title,url\n1,2,3\n"
         );
         let listed: Vec<OutputFile> =
             serde_json::from_slice(&fs::read(dest.join("manifest.json")).unwrap()).unwrap();
@@ -777,9 +790,9 @@ mod tests {
             listed[0].sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(listed[1].name, "b.csv");
-        assert_eq!(listed[1].bytes, 8);
-        read_listed(&dest, &listed, "b.csv").unwrap();
+        assert_eq!(listed[1].name, "sources.csv");
+        assert_eq!(listed[1].bytes, 19);
+        read_listed(&dest, &listed, "sources.csv").unwrap();
         fs::remove_dir_all(&parent).unwrap();
     }
 
