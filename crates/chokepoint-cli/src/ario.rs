@@ -151,6 +151,10 @@ pub struct Args {
     /// With --out, write only run_info.json (timing runs)
     #[arg(long)]
     pub no_csv: bool,
+    /// Tabular outputs as `csv` or `parquet` (typed columns, dictionary-encoded strings;
+    /// needs a build with `--features parquet`)
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = crate::tabular::parse_format)]
+    pub format: crate::tabular::Format,
     /// A `chokepoint run` output folder whose daily end-use shortfalls become production
     /// losses of MRIO industries (needs --mapping; step 0 = the run's first day)
     #[arg(long, value_name = "DIR", requires = "mapping")]
@@ -459,9 +463,10 @@ fn link_run(
 /// The loss series of a `chokepoint run` folder: its `timeseries.csv` (a Monte Carlo folder has
 /// none, only `bands.csv`), read only from a complete run: the folder's manifest lists the file
 /// and its digest matches (a truncated or edited series would give a shorter or wrong shock).
+/// A run written with `--format parquet` is read through its `timeseries.parquet`.
 fn read_run_losses(run_dir: &Path, mapping: &SectorMapping) -> Result<EndUseLosses, Failure> {
     let path = run_dir.join("timeseries.csv");
-    if !path.exists() {
+    if !path.exists() && !run_dir.join("timeseries.parquet").exists() {
         let hint = if run_dir.join("bands.csv").exists() {
             "this is a Monte Carlo folder; hint: link a single run (`chokepoint run` without --paths)"
         } else {
@@ -492,7 +497,11 @@ fn read_run_losses(run_dir: &Path, mapping: &SectorMapping) -> Result<EndUseLoss
             Some("give the output folder of `chokepoint run`".into()),
         )
     })?;
-    let bytes = crate::run_folder::read_listed(run_dir, &listed.outputs, "timeseries.csv")?;
+    let bytes = match crate::tabular::read_table(run_dir, &listed.outputs, "timeseries.csv")? {
+        Some(bytes) => bytes,
+        // Neither format is listed: the refusal names the CSV file.
+        None => crate::run_folder::read_listed(run_dir, &listed.outputs, "timeseries.csv")?,
+    };
     EndUseLosses::from_reader(&path, &bytes[..], mapping).map_err(engine_error)
 }
 
@@ -510,6 +519,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         csv_dir.is_some(),
         args.register_stocks,
         &prep.variables,
+        args.format,
     )?;
     for line in &prep.link_summary {
         eprintln!("{line}");
@@ -542,7 +552,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         t_loop,
         1e3 * t_loop / steps_done.max(1) as f64,
         match csv_dir {
-            Some(d) => format!(", wrote {}", d.join("ario.csv").display()),
+            Some(d) => format!(
+                ", wrote {}",
+                d.join(args.format.file_name("ario.csv")).display()
+            ),
             None => String::new(),
         }
     );

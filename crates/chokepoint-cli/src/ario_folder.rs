@@ -4,15 +4,18 @@
 //! it ends, and `run_info.json` (pretty JSON without a final newline, as BoARIO's reference
 //! runner writes it) is written last, so a folder with `run_info.json` is complete; the folder
 //! is written beside `--out` and swapped in whole when complete. [`Folder`] is also the [`Sink`] the
-//! model records into.
+//! model records into. With `--format parquet` both tables are their Parquet twins
+//! ([`TableFile`]), written from the same text.
 
 use std::io::Write;
 use std::path::Path;
 
+use chokepoint_ario::record::csv_field;
 use chokepoint_ario::{CsvSink, Sink, StepView, Variable};
 
 use crate::Failure;
-use crate::run_folder::{AtomicFile, Layout, RunFolder};
+use crate::run_folder::{Layout, RunFolder};
+use crate::tabular::{Format, TableFile};
 
 const CSV: &str = "ario.csv";
 const STOCKS: &str = "inputs_stocks.csv";
@@ -32,10 +35,10 @@ fn partial(name: &str) -> String {
 /// The folder being written (nothing at all without `--out`).
 pub struct Folder {
     run: Option<RunFolder>,
-    csv: Option<CsvSink<AtomicFile>>,
-    stocks: Option<AtomicFile>,
+    csv: Option<CsvSink<TableFile>>,
+    stocks: Option<TableFile>,
     /// Streams flushed, to be renamed into place with the run's information.
-    done: Vec<AtomicFile>,
+    done: Vec<TableFile>,
 }
 
 impl Folder {
@@ -46,6 +49,7 @@ impl Folder {
         csv: bool,
         stocks: bool,
         variables: &[Variable],
+        format: Format,
     ) -> Result<Folder, Failure> {
         let mut folder = Folder {
             run: None,
@@ -56,11 +60,11 @@ impl Folder {
         let Some(dir) = dir else {
             return Ok(folder);
         };
-        let run = RunFolder::create(dir, &ARIO_FOLDER)?;
+        let run = RunFolder::create(dir, &ARIO_FOLDER)?.with_format(format);
         if csv {
-            folder.csv = Some(CsvSink::new(run.file(CSV)?, variables));
+            folder.csv = Some(CsvSink::new(run.table(CSV)?, variables));
             if stocks {
-                let mut w = run.file(STOCKS)?;
+                let mut w = run.table(STOCKS)?;
                 writeln!(w, "step,input,region,sector,value").map_err(anyhow::Error::from)?;
                 folder.stocks = Some(w);
             }
@@ -96,7 +100,7 @@ impl Folder {
             return Ok(());
         };
         for file in self.done {
-            run.finish(file)?;
+            run.finish_table(file)?;
         }
         run.seal(|_| run_info)?;
         Ok(())
@@ -117,13 +121,14 @@ impl Sink for Folder {
             let s_n = view.sectors.len();
             for (q, v) in st.iter().enumerate() {
                 let (s, f) = (q / n, q % n);
+                // Names quoted as in ario.csv: an EXIOBASE sector name holds commas.
                 writeln!(
                     w,
                     "{},{},{},{},{}",
                     view.step,
-                    view.sectors[s],
-                    view.regions[f / s_n],
-                    view.sectors[f % s_n],
+                    csv_field(&view.sectors[s]),
+                    csv_field(&view.regions[f / s_n]),
+                    csv_field(&view.sectors[f % s_n]),
                     v
                 )?;
             }

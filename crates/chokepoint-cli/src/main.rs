@@ -12,6 +12,8 @@ mod limits;
 mod manifest;
 mod montecarlo;
 mod output;
+#[cfg(feature = "parquet")]
+mod parquet_file;
 mod report;
 mod risk;
 mod run_folder;
@@ -20,6 +22,7 @@ mod signals;
 mod stockpile;
 mod svg;
 mod table;
+mod tabular;
 
 use anyhow::Context as _;
 use chokepoint_core::scenario::Diagnostics;
@@ -82,6 +85,9 @@ enum Command {
         /// Output folder
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Tabular outputs as `csv` or `parquet` (the shards may be in either)
+        #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = tabular::parse_format)]
+        format: tabular::Format,
     },
     /// Print a Slurm array script or a Kubernetes Indexed Job for a sharded Monte Carlo run
     Emit(EmitArgs),
@@ -109,6 +115,9 @@ enum Command {
         /// Print the whole compare.csv instead of the headline of the largest differences
         #[arg(long)]
         table: bool,
+        /// compare.csv as `csv` or `parquet` in the folder (`--table` prints CSV text)
+        #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = tabular::parse_format)]
+        format: tabular::Format,
     },
 }
 
@@ -135,6 +144,10 @@ struct EmitArgs {
     /// Band choice passed to every shard (see `run --bands`) [default: the scenario's]
     #[arg(long, value_name = "SPEC")]
     bands: Option<String>,
+    /// `--format` of every shard and of the merge (`parquet` needs a build with
+    /// `--features parquet`)
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = tabular::parse_format)]
+    format: tabular::Format,
 }
 
 #[derive(Debug, Args)]
@@ -237,9 +250,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve_cmd(args),
         Command::Risk(args) => risk::risk(*args),
         Command::Stockpile(args) => stockpile::run(*args).and_then(|t| print_out(&t)),
-        Command::Merge { shards, out } => {
-            montecarlo::merge(&shards, &out).and_then(|t| print_out(&t))
-        }
+        Command::Merge {
+            shards,
+            out,
+            format,
+        } => montecarlo::merge(&shards, &out, format).and_then(|t| print_out(&t)),
         Command::Emit(e) => {
             let job = montecarlo::Job {
                 scenario: &e.scenario,
@@ -249,6 +264,7 @@ fn main() -> ExitCode {
                 out: &e.out,
                 binary: &e.binary,
                 bands: e.bands.as_deref(),
+                format: e.format,
             };
             montecarlo::emit(&e.target, &job).and_then(|t| print_out(&t))
         }
@@ -262,6 +278,7 @@ fn main() -> ExitCode {
             allow_long_run,
             out,
             table,
+            format,
         } => {
             let allow = limits::Allow {
                 allow_long_run,
@@ -275,6 +292,7 @@ fn main() -> ExitCode {
                 allow,
                 out,
                 table,
+                format,
             };
             montecarlo::compare(&a, &b, args).and_then(|t| print_out(&t))
         }
@@ -406,7 +424,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let dir = args.out.unwrap_or_else(|| {
         default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))
     });
-    let folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let folder = RunFolder::create(&dir, &RUN_FOLDER)?.with_format(args.mc.format);
     let (summary, priced) = output::write_run(
         folder,
         &scenario,

@@ -54,6 +54,10 @@ pub struct McArgs {
     /// [default: the scenario's `bands`, else headline]
     #[arg(long, value_name = "SPEC")]
     pub bands: Option<String>,
+    /// Tabular outputs as `csv` or `parquet` (typed columns, dictionary-encoded strings;
+    /// needs a build with `--features parquet`)
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = crate::tabular::parse_format)]
+    pub format: crate::tabular::Format,
     // The flags that lift the limits on output size and run time. They limit single runs too;
     // here, `montecarlo::run` gets them with the other options.
     #[command(flatten)]
@@ -400,7 +404,7 @@ fn write_result(
         }
         first += threads * DAYS_PER_TASK;
     }
-    folder.finish(f)?;
+    folder.finish_table(f)?;
     // stockout.csv
     let mut w = folder.csv(
         "stockout.csv",
@@ -630,7 +634,7 @@ pub fn run(
         Some(s) => s.paths(paths),
         None => (0..paths).collect(),
     };
-    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?.with_format(mc.format);
     let mut headline = String::new();
     let write = || -> anyhow::Result<()> {
         let pb = progress_bar(todo.len() as u64, quiet);
@@ -854,7 +858,11 @@ fn read_shard_folder(dir: &Path) -> Result<ShardFolder, Failure> {
 }
 
 /// `chokepoint merge DIR... --out DIR`.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
+pub fn merge(
+    dirs: &[PathBuf],
+    out: &Path,
+    format: crate::tabular::Format,
+) -> Result<String, Failure> {
     let refuse = |msg: String, hint: &str| Failure::input(anyhow!(msg), Some(hint.to_string()));
     let shards = dirs
         .iter()
@@ -930,7 +938,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
             ),
             e => Failure::Run(anyhow!(e).context(format!("`{}/partial.bin`", d.display()))),
         })?;
-        let paths_csv = read_listed(d, outputs, "paths.csv")?;
+        // A shard's per-path rows, in whichever format it was written.
+        let paths_csv = crate::tabular::read_table(d, outputs, "paths.csv")?.ok_or_else(|| {
+            refuse(
+                format!("`{}` has no paths.csv or paths.parquet", d.display()),
+                "the folder was changed or damaged after the run wrote it; rerun it",
+            )
+        })?;
         acc.rows = read_paths_csv(&d.join("paths.csv"), &paths_csv, &labels)?;
         match &mut total {
             None => {
@@ -943,7 +957,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<String, Failure> {
         }
     }
     let acc = total.ok_or_else(|| Failure::Run(anyhow!("no shards")))?;
-    let mut folder = RunFolder::create(out, &RUN_FOLDER)?;
+    let mut folder = RunFolder::create(out, &RUN_FOLDER)?.with_format(format);
     let write = || -> anyhow::Result<()> {
         write_result(&mut folder, &acc, &labels, threads(None))?;
         let merged = McRun {
@@ -994,6 +1008,8 @@ pub struct Job<'a> {
     pub binary: &'a str,
     /// `--bands` for every shard; `None`: the scenario's choice.
     pub bands: Option<&'a str>,
+    /// `--format` of every shard and of the merge (said only when not CSV).
+    pub format: crate::tabular::Format,
 }
 
 /// What is wrong with `emit`'s arguments, every problem at once.
@@ -1067,10 +1083,16 @@ pub fn emit(target: &str, job: &Job) -> Result<String, Failure> {
         out,
         binary,
         bands,
+        format,
     } = *job;
     let last = shards - 1;
     let (q_scenario, q_out, q_bin) = (sh_quote(scenario), sh_quote(out), sh_quote(binary));
-    let merge = format!("{q_bin} merge {q_out}/shard-* --out {q_out}/merged");
+    // A fixed word, no quoting needed; absent for CSV so that a CSV job reads as before.
+    let format_arg = match format {
+        crate::tabular::Format::Csv => String::new(),
+        f => format!(" --format {}", f.as_str()),
+    };
+    let merge = format!("{q_bin} merge {q_out}/shard-* --out {q_out}/merged{format_arg}");
     Ok(if target == "slurm" {
         let (bands_var, bands_arg) = match bands {
             Some(b) => (
@@ -1101,7 +1123,7 @@ bin={q_bin}
   exit 127
 fi
 mkdir -p -- "$out"
-"$bin" run --paths {paths} --seed {seed}   --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet{bands_arg}   --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
+"$bin" run --paths {paths} --seed {seed}   --shard "${{SLURM_ARRAY_TASK_ID}}/{shards}" --threads "${{SLURM_CPUS_PER_TASK}}" --quiet{bands_arg}{format_arg}   --out="$out/shard-${{SLURM_ARRAY_TASK_ID}}" -- "$scenario"
 "#
         )
     } else {
@@ -1145,7 +1167,7 @@ spec:
           args:
             - >-
               "${{CHOKEPOINT:-chokepoint}}" run --paths {paths} --seed {seed}
-              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet{bands_arg}
+              --shard "$JOB_COMPLETION_INDEX/{shards}" --threads 2 --quiet{bands_arg}{format_arg}
               --out="$OUT/shard-$JOB_COMPLETION_INDEX" -- "$SCENARIO"
           resources:
             requests: {{ cpu: "2", memory: 2Gi }}
@@ -1176,6 +1198,7 @@ fn check_compare_limits(
         shard: None,
         stockout_threshold: STOCKOUT_THRESHOLD,
         bands: None,
+        format: crate::tabular::Format::Csv,
         allow,
     };
     let mut needs = Needs::default();
@@ -1214,6 +1237,8 @@ pub struct CompareArgs {
     pub out: Option<PathBuf>,
     /// Print the whole CSV instead of the headline.
     pub table: bool,
+    /// How `compare.csv` is written into the folder.
+    pub format: crate::tabular::Format,
 }
 
 /// The manifest of a `compare` folder: both scenarios' inputs and what the table holds.
@@ -1314,7 +1339,7 @@ pub fn compare(a: &str, b: &str, c: CompareArgs) -> Result<String, Failure> {
             spec_stem(b)
         ))
     });
-    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?.with_format(c.format);
     let mut inputs: Vec<InputDigest> = Vec::new();
     for (side, used) in [("a", used_a), ("b", used_b)] {
         inputs.extend(used.into_iter().map(|mut i| {
@@ -1323,7 +1348,7 @@ pub fn compare(a: &str, b: &str, c: CompareArgs) -> Result<String, Failure> {
         }));
     }
     let write = || -> anyhow::Result<()> {
-        folder.write("compare.csv", &bytes)?;
+        folder.write_table("compare.csv", &bytes)?;
         folder.seal(|outputs| CompareManifest {
             schema_version: SCHEMA_VERSION,
             kind: "compare".into(),

@@ -4,7 +4,8 @@
 //! all through one [`RunFolder`].
 
 use crate::manifest::{RunManifest, SCHEMA_VERSION, program};
-use crate::run_folder::{AtomicFile, RunFolder, date_string, num, num_in};
+use crate::run_folder::{RunFolder, date_string, num, num_in};
+use crate::tabular::TableFile;
 use anyhow::Result;
 use chokepoint_core::costs::Costs;
 use chokepoint_core::engine::simulate;
@@ -53,8 +54,8 @@ struct CsvSink<'a> {
     dates: Dates,
     units: HashMap<(Variable, ProductId), String>,
     buf: String,
-    timeseries: csv::Writer<AtomicFile>,
-    licences: csv::Writer<AtomicFile>,
+    timeseries: csv::Writer<TableFile>,
+    licences: csv::Writer<TableFile>,
     error: Option<anyhow::Error>,
 }
 

@@ -8,7 +8,8 @@
 //! expected stockout days over paths in a Monte Carlo run); [`Scan`] is the one pass over
 //! the large daily file (`timeseries.csv` or `bands.csv`) that keeps only their series and the
 //! flows of their products. [`build`] lays out the sections; the dashboard serves the same
-//! text.
+//! text. A folder written with `--format parquet` reads the same: its tables come back as the
+//! CSV text they were written from ([`crate::tabular::read_table`]).
 
 use crate::Failure;
 use crate::run_folder::{OutputFile, date_string, read_listed};
@@ -129,8 +130,13 @@ impl Run {
         })
     }
 
+    /// The tabular file `name` (a CSV name) in the folder's format, as CSV text.
     fn read(&self, name: &str) -> Result<Vec<u8>, Failure> {
-        read_listed(&self.dir, &self.manifest.outputs, name)
+        match crate::tabular::read_table(&self.dir, &self.manifest.outputs, name)? {
+            Some(bytes) => Ok(bytes),
+            // Neither format is listed: the refusal names the CSV file.
+            None => read_listed(&self.dir, &self.manifest.outputs, name),
+        }
     }
 
     fn csv(&self, name: &str) -> Result<csv::Reader<std::io::Cursor<Vec<u8>>>, Failure> {
@@ -845,9 +851,10 @@ fn ario_section(dir: &Path) -> Result<String, Failure> {
             "give the --out folder of `chokepoint ario --from-run RUN_DIR`",
         ));
     }
-    let path = dir.join("ario.csv");
-    let bytes = std::fs::read(&path)
-        .map_err(|e| input(format!("cannot read `{}`: {e}", path.display()), ""))?;
+    let bytes = crate::tabular::read_loose(dir, "ario.csv")?.ok_or_else(|| {
+        let path = dir.join("ario.csv");
+        input(format!("cannot read `{}`: not found", path.display()), "")
+    })?;
     let mut r = csv::Reader::from_reader(bytes.as_slice());
     let mut total: Vec<f64> = Vec::new();
     for rec in r.records() {
@@ -955,12 +962,9 @@ fn risk_section(dir: &Path) -> Result<String, Failure> {
         ),
     ];
     for (file, title, columns) in tables {
-        let path = dir.join(file);
-        if !path.is_file() {
+        let Some(bytes) = crate::tabular::read_loose(dir, file)? else {
             continue;
-        }
-        let bytes = std::fs::read(&path)
-            .map_err(|e| input(format!("cannot read `{}`: {e}", path.display()), ""))?;
+        };
         let mut r = csv::Reader::from_reader(bytes.as_slice());
         let headers = r.headers().map_err(|e| Failure::Run(e.into()))?.clone();
         let ix: Vec<usize> = columns

@@ -44,9 +44,14 @@ pub struct RiskArgs {
     /// Embedded dataset [default: the default scenario's base]
     #[arg(long, value_name = "NAME")]
     dataset: Option<String>,
-    /// Write the tables as CSV files into this folder (with a manifest)
+    /// Write the tables as CSV (or, with --format parquet, Parquet) files into this folder
+    /// (with a manifest)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Tabular outputs as `csv` or `parquet` (typed columns, dictionary-encoded strings;
+    /// needs a build with `--features parquet`)
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = crate::tabular::parse_format)]
+    format: crate::tabular::Format,
     /// Measure exposure by simulation: a Monte Carlo run of every library scenario with a
     /// weight in data/exposure/scenario-weights.csv
     #[arg(long)]
@@ -632,8 +637,9 @@ fn write_folder(
     sections: &[Section],
     dataset: &str,
     exposure: bool,
+    format: crate::tabular::Format,
 ) -> Result<(), Failure> {
-    let mut folder = RunFolder::create(dir, &RUN_FOLDER)?;
+    let mut folder = RunFolder::create(dir, &RUN_FOLDER)?.with_format(format);
     let write = || -> anyhow::Result<()> {
         for s in sections {
             let mut w = folder.csv(s.file, &s.header)?;
@@ -739,7 +745,7 @@ pub fn risk(args: RiskArgs) -> Result<(), Failure> {
         }
     }
     if let Some(dir) = &args.out {
-        write_folder(dir, &sections, &dataset, args.exposure)?;
+        write_folder(dir, &sections, &dataset, args.exposure, args.format)?;
         text.push_str(&format!("output: {}\n", dir.display()));
     }
     print_out(&text)

@@ -14,6 +14,7 @@
 
 use crate::Failure;
 use crate::inputs::{hex, sha256_hex};
+use crate::tabular::{Format, TableFile};
 use anyhow::{Context as _, Result, anyhow};
 use chokepoint_core::event::Day;
 use jiff::civil::Date;
@@ -91,6 +92,8 @@ pub struct RunFolder {
     /// Where it is written until it is complete; removed when the folder is dropped unsealed.
     staging: PathBuf,
     layout: &'static Layout,
+    /// How its tabular files are written.
+    format: Format,
     outputs: Vec<OutputFile>,
     sealed: bool,
 }
@@ -127,9 +130,16 @@ impl RunFolder {
             dest,
             staging,
             layout,
+            format: Format::Csv,
             outputs: Vec::new(),
             sealed: false,
         })
+    }
+
+    /// Writes the folder's tabular files in `format` (CSV unless said).
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
     }
 
     /// Starts the file `name`; it is listed once handed to [`RunFolder::finish`].
@@ -137,14 +147,48 @@ impl RunFolder {
         AtomicFile::create(&self.staging, name, (self.layout.temp_name)(name))
     }
 
-    /// Starts the CSV file `name` with its header row.
-    pub fn csv<I>(&self, name: &str, header: I) -> Result<csv::Writer<AtomicFile>>
+    /// Starts the tabular file `name` (a CSV name, e.g. `timeseries.csv`, listed in
+    /// [`crate::tabular::TABLES`]): the CSV file itself, or with `--format parquet` its
+    /// Parquet twin `timeseries.parquet`, which takes the same CSV text.
+    pub fn table(&self, name: &str) -> Result<TableFile> {
+        match self.format {
+            Format::Csv => Ok(TableFile::Csv(self.file(name)?)),
+            #[cfg(feature = "parquet")]
+            Format::Parquet => {
+                let table = crate::tabular::table(name).ok_or_else(|| {
+                    anyhow!("{name} has no declared columns (crate::tabular::TABLES)")
+                })?;
+                let file = self.file(&Format::Parquet.file_name(name))?;
+                Ok(TableFile::Parquet(Box::new(
+                    crate::parquet_file::Writer::new(table, file),
+                )))
+            }
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => Err(anyhow!(crate::tabular::NO_PARQUET)),
+        }
+    }
+
+    /// Starts the tabular file `name` (see [`RunFolder::table`]) with its header row.
+    pub fn csv<I>(&self, name: &str, header: I) -> Result<csv::Writer<TableFile>>
     where
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let mut w = csv::Writer::from_writer(self.file(name)?);
-        w.write_record(header)
+        let header: Vec<String> = header
+            .into_iter()
+            .map(|h| String::from_utf8_lossy(h.as_ref()).into_owned())
+            .collect();
+        // Every table's columns are declared once (its Parquet schema, docs/outputs.md): a
+        // writer that drifts from them fails the tests in either format.
+        debug_assert!(
+            crate::tabular::table(name).is_some_and(|t| {
+                let names: Vec<&str> = header.iter().map(String::as_str).collect();
+                t.columns_for(&names).is_ok()
+            }),
+            "{name}: the header differs from crate::tabular::TABLES"
+        );
+        let mut w = csv::Writer::from_writer(self.table(name)?);
+        w.write_record(&header)
             .with_context(|| format!("cannot write {name}"))?;
         Ok(w)
     }
@@ -155,10 +199,24 @@ impl RunFolder {
         Ok(())
     }
 
-    /// [`RunFolder::finish`] for a CSV file, after writing what the CSV writer still holds.
-    pub fn finish_csv(&mut self, w: csv::Writer<AtomicFile>) -> Result<()> {
-        let file = w.into_inner().map_err(|e| e.into_error())?;
+    /// [`RunFolder::finish`] for a tabular file.
+    pub fn finish_table(&mut self, file: TableFile) -> Result<()> {
+        let file = file.into_file()?;
         self.finish(file)
+    }
+
+    /// [`RunFolder::finish_table`] after writing what the CSV writer still holds.
+    pub fn finish_csv(&mut self, w: csv::Writer<TableFile>) -> Result<()> {
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        self.finish_table(file)
+    }
+
+    /// Writes the whole tabular file `name` (CSV text) at once, in the folder's format.
+    pub fn write_table(&mut self, name: &str, csv_text: &[u8]) -> Result<()> {
+        let mut f = self.table(name)?;
+        f.write_all(csv_text)
+            .with_context(|| format!("cannot write {name}"))?;
+        self.finish_table(f)
     }
 
     /// Writes the whole file `name` at once.
@@ -702,11 +760,11 @@ mod tests {
         let mut folder = RunFolder::create(&dest, &RUN_FOLDER).unwrap();
         let staging = folder.staging.clone();
         assert_eq!(staging.parent(), Some(parent.as_path()));
-        let mut w = folder.csv("b.csv", ["x", "y"]).unwrap();
-        w.write_record(["1", "2"]).unwrap();
+        let mut w = folder.csv("sources.csv", ["id", "title", "url"]).unwrap();
+        w.write_record(["1", "2", "3"]).unwrap();
         folder.write("a.bin", b"abc").unwrap();
-        assert!(staging.join(".b.csv.tmp").exists());
-        assert!(!staging.join("b.csv").exists());
+        assert!(staging.join(".sources.csv.tmp").exists());
+        assert!(!staging.join("sources.csv").exists());
         folder.finish_csv(w).unwrap();
         assert_eq!(
             names(&dest),
@@ -716,13 +774,13 @@ mod tests {
         folder.seal(|outputs| outputs).unwrap();
         assert_eq!(
             names(&dest),
-            ["a.bin", "b.csv", "manifest.json"],
+            ["a.bin", "manifest.json", "sources.csv"],
             "no stale file"
         );
         assert_eq!(names(&parent), ["out"], "no staging or old folder left");
         assert_eq!(
-            fs::read_to_string(dest.join("b.csv")).unwrap(),
-            "x,y\n1,2\n"
+            fs::read_to_string(dest.join("sources.csv")).unwrap(),
+            "id,title,url\n1,2,3\n"
         );
         let listed: Vec<OutputFile> =
             serde_json::from_slice(&fs::read(dest.join("manifest.json")).unwrap()).unwrap();
@@ -732,9 +790,9 @@ mod tests {
             listed[0].sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(listed[1].name, "b.csv");
-        assert_eq!(listed[1].bytes, 8);
-        read_listed(&dest, &listed, "b.csv").unwrap();
+        assert_eq!(listed[1].name, "sources.csv");
+        assert_eq!(listed[1].bytes, 19);
+        read_listed(&dest, &listed, "sources.csv").unwrap();
         fs::remove_dir_all(&parent).unwrap();
     }
 

@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// Most Monte Carlo paths a run may ask for
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub max_paths: u64,
+    /// The runs' tabular outputs as `csv` or `parquet` (the charts and the download work on
+    /// either; parquet needs a build with `--features parquet`)
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = crate::tabular::parse_format)]
+    pub format: crate::tabular::Format,
 }
 
 /// Where a job is.
@@ -75,6 +79,7 @@ struct Server {
     runs: PathBuf,
     exe: PathBuf,
     max_paths: u64,
+    format: crate::tabular::Format,
     /// By id; an id is taken before validation, so a refused request leaves a gap.
     jobs: Mutex<BTreeMap<usize, Job>>,
     next: AtomicUsize,
@@ -165,6 +170,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         runs: args.runs.clone(),
         exe: std::env::current_exe().context("cannot find this program's file")?,
         max_paths: args.max_paths,
+        format: args.format,
         jobs: Mutex::new(BTreeMap::new()),
         next: AtomicUsize::new(0),
         queue: tx,
@@ -217,6 +223,10 @@ async fn worker(server: Arc<Server>, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<u
             .arg(dir.join("out"))
             .arg("-q")
             .kill_on_drop(true);
+        // Only when asked: a CSV run's manifest records the command line as before.
+        if server.format != crate::tabular::Format::Csv {
+            cmd.args(["--format", server.format.as_str()]);
+        }
         if paths > 1 {
             cmd.args(["--paths", &paths.to_string(), "--threads", "1"]);
         }

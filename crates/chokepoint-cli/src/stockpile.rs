@@ -74,6 +74,10 @@ pub struct Args {
     /// Output folder [default: runs/<scenario stem>-stockpile-seed<N>]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Tabular outputs as `csv` or `parquet` (typed columns, dictionary-encoded strings;
+    /// needs a build with `--features parquet`)
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = crate::tabular::parse_format)]
+    pub format: crate::tabular::Format,
 }
 
 fn input(msg: String, hint: &str) -> Failure {
@@ -193,7 +197,7 @@ pub fn run(a: Args) -> Result<String, Failure> {
     let dir = a.out.clone().unwrap_or_else(|| {
         crate::default_out(&loaded, None, &used, &format!("stockpile-seed{seed}"))
     });
-    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?.with_format(a.format);
     let target = Target {
         share: a.share,
         probability: a.target,

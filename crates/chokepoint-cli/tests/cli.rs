@@ -37,6 +37,8 @@ mod issue19_serve;
 mod issue20_bands;
 #[path = "cli/issue20_emit.rs"]
 mod issue20_emit;
+#[path = "cli/issue20_parquet.rs"]
+mod issue20_parquet;
 #[path = "cli/issue21_risk.rs"]
 mod issue21_risk;
 
