@@ -668,7 +668,7 @@ fn stockout_section(run: &Run, nodes: &[Node]) -> Result<String, Failure> {
 fn licence_section(run: &Run) -> Result<String, Failure> {
     let mut s = String::from("<h2>Licence queue</h2>");
     if run.mc {
-        s.push_str("<p class=\"note\">A Monte Carlo folder keeps no per-application record: report on a single run of the scenario to see its licence queue.</p>");
+        s.push_str(&mc_licence_queue(run)?);
         return Ok(s);
     }
     let days = run.manifest.days as usize;
@@ -739,6 +739,76 @@ fn licence_section(run: &Run) -> Result<String, Failure> {
             &edges,
             &counts,
         ));
+    }
+    Ok(s)
+}
+
+/// The licence queue of a Monte Carlo run from its `licences_pending` bands (in the default
+/// headline set): per destination, one chart of the applications awaiting a decision at each
+/// day's end, a median line and a P5-P95 band per (exporter, product) link.
+fn mc_licence_queue(run: &Run) -> Result<String, Failure> {
+    let days = run.manifest.days as usize;
+    // (destination, exporter, product) -> the day's five quantiles and mean.
+    let mut queues: BTreeMap<(String, String, String), Daily> = BTreeMap::new();
+    let mut r = run.csv("bands.csv")?;
+    let mut rec = csv::StringRecord::new();
+    while r
+        .read_record(&mut rec)
+        .map_err(|e| Failure::Run(e.into()))?
+    {
+        if &rec[4] != "licences_pending" {
+            continue;
+        }
+        let Some(d) = run.day(&rec[0]) else { continue };
+        let key = (rec[2].to_string(), rec[1].to_string(), rec[3].to_string());
+        let daily = queues
+            .entry(key)
+            .or_insert_with(|| vec![[f64::NAN; 6]; days]);
+        daily[d] = std::array::from_fn(|k| rec[6 + k].parse().unwrap_or(f64::NAN));
+    }
+    let no_record = "A Monte Carlo folder keeps no per-application record: applications filed, approved and denied to date and the distribution of waits are drawn in a single run's report.";
+    if queues.is_empty() {
+        return Ok(format!(
+            "<p class=\"note\">No licence queue bands in this run: the scenario licenses no link, or its band choice leaves out <code>licences_pending</code> (in the default headline set; <code>--bands all</code> leaves it out: run with <code>--bands all,licences_pending</code>). {no_record}</p>"
+        ));
+    }
+    let mut s = format!(
+        "<p class=\"note\">Licence applications awaiting a decision at each day's end, by destination: per exporter and product, the line is the median over paths and the shaded band P5-P95. {no_record}</p>"
+    );
+    let destinations = unique(queues.keys().map(|k| k.0.clone()));
+    for dest in destinations {
+        let links: Vec<(&(String, String, String), &Daily)> =
+            queues.iter().filter(|(k, _)| k.0 == dest).collect();
+        let col = |daily: &Daily, q: usize| daily.iter().map(|v| v[q]).collect::<Vec<f64>>();
+        let chart = TimeChart {
+            title: format!("Licence applications pending, to {dest}"),
+            unit: "applications".into(),
+            start: run.start,
+            days: run.manifest.days,
+            lines: links
+                .iter()
+                .map(|((_, from, product), daily)| Line {
+                    name: format!("{from} {product} P50"),
+                    values: col(daily, 2),
+                    step: true,
+                })
+                .collect(),
+            bands: links
+                .iter()
+                .enumerate()
+                .map(|(k, ((_, from, product), daily))| Band {
+                    name: format!("{from} {product} P5-P95"),
+                    lo: col(daily, 0),
+                    hi: col(daily, 4),
+                    colour: k,
+                    opacity: 0.18,
+                })
+                .collect(),
+            marks: marks(run),
+            unit_interval: false,
+            x_steps: false,
+        };
+        s.push_str(&chart.render());
     }
     Ok(s)
 }
