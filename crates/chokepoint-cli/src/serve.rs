@@ -820,13 +820,18 @@ fn dashboard_page(
     });
     let fields = match params {
         Ok(ps) if !ps.is_empty() => format!(
-            "<fieldset id=\"parameters\"><legend>Key parameters of {name}</legend>\
+            "<fieldset id=\"parameters\"><legend>Key parameters of {shown}</legend>\
 <p class=\"note\">A field left as shown keeps the scenario's value and its source; a changed one replaces it \
 (validated like the file: a problem shows beside its field with its line). A distribution is edited whole.</p>\
 <input type=\"hidden\" name=\"fields-for\" value=\"{name}\">\
 <table class=\"params\"><tr><th>parameter</th><th>value</th><th>unit</th><th>valid</th><th>source</th></tr>{rows}</table></fieldset>",
             name = esc(&f.scenario),
             rows = parameter_rows(ps, f, refusal),
+            shown = if f.scenario == "upload" {
+                "the uploaded scenario".to_string()
+            } else {
+                esc(&f.scenario)
+            },
         ),
         Ok(_) if f.scenario.is_empty() => String::new(),
         Ok(_) => "<p class=\"note\" id=\"parameters\">This scenario has no approval odds, lead times, stockpiles or cohort cover to edit here.</p>".into(),
