@@ -745,7 +745,8 @@ fn licence_section(run: &Run) -> Result<String, Failure> {
 
 /// The licence series of a Monte Carlo run's bands, by (variable, destination, exporter,
 /// product): the day's five quantiles and mean.
-type LicenceBands = BTreeMap<(String, String, String, String), Daily>;
+type LicenceBands = BTreeMap<LicenceKey, Daily>;
+type LicenceKey = (String, String, String, String);
 
 const LICENCE_COUNTS: [(&str, &str); 3] = [
     ("licences_applied", "applied"),
@@ -790,7 +791,7 @@ fn mc_licence_queue(run: &Run) -> Result<String, Failure> {
         daily[d] = std::array::from_fn(|k| rec[6 + k].parse().unwrap_or(f64::NAN));
     }
     let no_record = "A Monte Carlo folder keeps no per-application record, so the distribution of waits is drawn in a single run's report only.";
-    let of = |variable: &str| -> Vec<(&(String, String, String, String), &Daily)> {
+    let of = |variable: &str| -> Vec<(&LicenceKey, &Daily)> {
         bands.iter().filter(|(k, _)| k.0 == variable).collect()
     };
     let pending = of("licences_pending");

@@ -406,8 +406,7 @@ fn field_problems(text: &str, file: &str, diags: &Diagnostics) -> BTreeMap<Strin
             .filter(|p| (p.line..=p.end_line).contains(&d.line));
         let at = on_line
             .clone()
-            .filter(|p| p.line < d.line || p.column <= d.column)
-            .last()
+            .rfind(|p| p.line < d.line || p.column <= d.column)
             .or_else(|| on_line.clone().next());
         if let Some(p) = at {
             let hint = d
