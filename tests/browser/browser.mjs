@@ -15,7 +15,7 @@ const references = path.join(here, 'reference');
 const bless = process.env.CHOKEPOINT_BLESS_SCREENSHOTS === '1';
 
 /// Screenshots to copy into docs/ when blessing: artefact name → docs file.
-const docs = { 'report-mc': 'report.png', dashboard: 'dashboard.png' };
+const docs = { 'report-mc': 'report.png', dashboard: 'dashboard.png', 'dashboard-form': 'dashboard-form.png' };
 
 /// Share of pixels that may differ (by more than 48 in a channel) from the reference: fonts
 /// and anti-aliasing move a few, a missing chart or a changed layout moves many.

@@ -14,6 +14,8 @@ mod montecarlo;
 mod output;
 #[cfg(feature = "parquet")]
 mod parquet_file;
+mod parameters;
+mod progress;
 mod report;
 mod risk;
 mod run_folder;
@@ -170,6 +172,9 @@ struct RunArgs {
     /// Replace the scenario's base dataset (a TOML file or a folder of them)
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
+    /// Print `progress DONE/TOTAL paths|days` lines on stderr (for `chokepoint serve`)
+    #[arg(long, hide = true)]
+    progress_lines: bool,
     #[command(flatten)]
     mc: montecarlo::McArgs,
 }
@@ -406,6 +411,9 @@ fn print_out(text: &str) -> Result<(), Failure> {
 fn run(args: RunArgs) -> Result<(), Failure> {
     let default = format!("builtin:{}", chokepoint_core::library::DEFAULT_SCENARIO);
     let spec = args.scenario.as_deref().unwrap_or(&default);
+    if args.progress_lines {
+        progress::enable();
+    }
     if args.mc.paths > 1 || args.mc.shard.is_some() {
         let text = montecarlo::run(
             spec,
@@ -420,6 +428,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let ((scenario, costs), loaded, used) =
         load_by(spec, args.data.as_deref(), inputs::Loaded::parse_costed)?;
     limits::check_single_run(&scenario, args.mc.allow)?;
+    let horizon = &scenario.settings;
+    progress::start(
+        u64::from(horizon.reported_days()),
+        "days",
+        u64::from(horizon.report_from),
+    );
     let seed = args.seed.unwrap_or(scenario.settings.seed);
     let dir = args.out.unwrap_or_else(|| {
         default_out(&loaded, args.data.as_deref(), &used, &format!("seed{seed}"))

@@ -34,12 +34,12 @@ pub fn typed_args() -> Vec<String> {
 pub fn single_run_args() -> Vec<String> {
     typed_args()
         .into_iter()
-        .filter(|a| a != "--table")
+        .filter(|a| a != "--table" && a != "--progress-lines")
         .collect()
 }
 
 /// [`typed_args`] without the ones that cannot change a Monte Carlo result (`--threads`,
-/// `--quiet`, `--table`), so that its folder is byte-identical for any thread count.
+/// `--quiet`, `--table`, `--progress-lines`), so that its folder is byte-identical for any thread count.
 pub fn recorded_args() -> Vec<String> {
     let mut out = Vec::new();
     let mut skip = false;
@@ -52,7 +52,12 @@ pub fn recorded_args() -> Vec<String> {
             skip = true;
             continue;
         }
-        if a.starts_with("--threads=") || a == "--quiet" || a == "-q" || a == "--table" {
+        if a.starts_with("--threads=")
+            || a == "--quiet"
+            || a == "-q"
+            || a == "--table"
+            || a == "--progress-lines"
+        {
             continue;
         }
         out.push(a);

@@ -638,6 +638,7 @@ pub fn run(
     let mut headline = String::new();
     let write = || -> anyhow::Result<()> {
         let pb = progress_bar(todo.len() as u64, quiet);
+        crate::progress::start(todo.len() as u64, "paths", 0);
         let acc = montecarlo::run(
             &scenario,
             &unc,
@@ -645,7 +646,10 @@ pub fn run(
             seed,
             &todo,
             threads(mc.threads),
-            &|d| pb.set_position(d),
+            &|d| {
+                pb.set_position(d);
+                crate::progress::advance(d);
+            },
         );
         pb.finish_and_clear();
         if !quiet && mc.shard.is_none() {

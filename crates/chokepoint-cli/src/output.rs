@@ -119,6 +119,7 @@ impl<'a> CsvSink<'a> {
 
 impl Sink for CsvSink<'_> {
     fn record(&mut self, record: &Record) {
+        crate::progress::advance(u64::from(record.day) + 1);
         if self.error.is_none()
             && let Err(e) = self.write_record(record)
         {

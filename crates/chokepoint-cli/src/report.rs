@@ -674,7 +674,7 @@ fn stockout_section(run: &Run, nodes: &[Node]) -> Result<String, Failure> {
 fn licence_section(run: &Run) -> Result<String, Failure> {
     let mut s = String::from("<h2>Licence queue</h2>");
     if run.mc {
-        s.push_str("<p class=\"note\">A Monte Carlo folder keeps no per-application record: report on a single run of the scenario to see its licence queue.</p>");
+        s.push_str(&mc_licence_queue(run)?);
         return Ok(s);
     }
     let days = run.manifest.days as usize;
@@ -745,6 +745,175 @@ fn licence_section(run: &Run) -> Result<String, Failure> {
             &edges,
             &counts,
         ));
+    }
+    Ok(s)
+}
+
+/// The licence series of a Monte Carlo run's bands, by (variable, destination, exporter,
+/// product): the day's five quantiles and mean.
+type LicenceBands = BTreeMap<LicenceKey, Daily>;
+type LicenceKey = (String, String, String, String);
+
+const LICENCE_COUNTS: [(&str, &str); 3] = [
+    ("licences_applied", "applied"),
+    ("licences_approved", "approved"),
+    ("licences_denied", "denied"),
+];
+
+/// The licence queue of a Monte Carlo run from its bands: per destination, a chart of the
+/// applications awaiting a decision at each day's end (`licences_pending`, in the default
+/// headline set: a median line and a P5-P95 band per exporter and product), and, when the run
+/// banded the day's counts (`licences_applied`, `_approved`, `_denied`: filed, approved and
+/// denied that day), the expected applications to date (the running sum of the counts' means:
+/// a mean to date is the sum of the daily means, a median is not) with the mean wait by
+/// Little's law:
+///
+///     mean wait ≈ Σ_d E[pending_d] / Σ_d E[applied_d]
+///
+/// (the expected application-days spent waiting inside the horizon over the expected number
+/// filed; an application still pending at the end counts the days it has waited so far).
+fn mc_licence_queue(run: &Run) -> Result<String, Failure> {
+    let days = run.manifest.days as usize;
+    let mut bands: LicenceBands = BTreeMap::new();
+    let mut r = run.csv("bands.csv")?;
+    let mut rec = csv::StringRecord::new();
+    while r
+        .read_record(&mut rec)
+        .map_err(|e| Failure::Run(e.into()))?
+    {
+        if !rec[4].starts_with("licences_") {
+            continue;
+        }
+        let Some(d) = run.day(&rec[0]) else { continue };
+        let key = (
+            rec[4].to_string(),
+            rec[2].to_string(),
+            rec[1].to_string(),
+            rec[3].to_string(),
+        );
+        let daily = bands
+            .entry(key)
+            .or_insert_with(|| vec![[f64::NAN; 6]; days]);
+        daily[d] = std::array::from_fn(|k| rec[6 + k].parse().unwrap_or(f64::NAN));
+    }
+    let no_record = "A Monte Carlo folder keeps no per-application record, so the distribution of waits is drawn in a single run's report only.";
+    let of = |variable: &str| -> Vec<(&LicenceKey, &Daily)> {
+        bands.iter().filter(|(k, _)| k.0 == variable).collect()
+    };
+    let pending = of("licences_pending");
+    if pending.is_empty() {
+        return Ok(format!(
+            "<p class=\"note\">No licence queue bands in this run: the scenario licenses no link, or its band choice leaves out <code>licences_pending</code> (in the default headline set; <code>--bands all</code> leaves it out: run with <code>--bands all,licences_pending</code>). {no_record}</p>"
+        ));
+    }
+    let counted = LICENCE_COUNTS.iter().any(|(v, _)| !of(v).is_empty());
+    let mut s = format!(
+        "<p class=\"note\">Licence applications by destination: per exporter and product, awaiting a decision at each day's end (the line is the median over paths, the shaded band P5-P95){}. {no_record}</p>",
+        if counted {
+            ", and the expected applications filed, approved and denied to date (the running sum of the daily means)"
+        } else {
+            "; the run banded no counts to date: add <code>licences_applied,licences_approved,licences_denied</code> to its bands to draw them"
+        }
+    );
+    let col = |daily: &Daily, q: usize| daily.iter().map(|v| v[q]).collect::<Vec<f64>>();
+    let chart = |title: String, lines: Vec<Line>, bands: Vec<Band>| TimeChart {
+        title,
+        unit: "applications".into(),
+        start: run.start,
+        days: run.manifest.days,
+        lines,
+        bands,
+        marks: marks(run),
+        unit_interval: false,
+        x_steps: false,
+    };
+    let mut waits = String::new();
+    for dest in unique(pending.iter().map(|(k, _)| k.1.clone())) {
+        let links: Vec<_> = pending.iter().filter(|(k, _)| k.1 == dest).collect();
+        let lines = links
+            .iter()
+            .map(|((_, _, from, product), daily)| Line {
+                name: format!("{from} {product} P50"),
+                values: col(daily, 2),
+                step: true,
+            })
+            .collect();
+        let fans = links
+            .iter()
+            .enumerate()
+            .map(|(k, ((_, _, from, product), daily))| Band {
+                name: format!("{from} {product} P5-P95"),
+                lo: col(daily, 0),
+                hi: col(daily, 4),
+                colour: k,
+                opacity: 0.18,
+            })
+            .collect();
+        s.push_str(
+            &chart(
+                format!("Licence applications pending, to {dest}"),
+                lines,
+                fans,
+            )
+            .render(),
+        );
+        if !counted {
+            continue;
+        }
+        let mut lines = Vec::new();
+        for ((_, _, from, product), pend) in &links {
+            for (variable, word) in LICENCE_COUNTS {
+                let key = (
+                    variable.to_string(),
+                    dest.clone(),
+                    from.clone(),
+                    product.clone(),
+                );
+                let Some(daily) = bands.get(&key) else {
+                    continue;
+                };
+                let to_date: Vec<f64> = daily
+                    .iter()
+                    .scan(0.0, |sum, v| {
+                        *sum += if v[5].is_finite() { v[5] } else { 0.0 };
+                        Some(*sum)
+                    })
+                    .collect();
+                let filed = to_date.last().copied().unwrap_or(0.0);
+                lines.push(Line {
+                    name: format!("{from} {product} {word}"),
+                    values: to_date,
+                    step: true,
+                });
+                if variable == "licences_applied" {
+                    let waited: f64 = pend.iter().map(|v| v[5]).filter(|x| x.is_finite()).sum();
+                    if filed > 0.0 {
+                        let _ = write!(
+                            waits,
+                            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{filed:.1}</td><td>{:.1}</td></tr>",
+                            esc(from),
+                            esc(&dest),
+                            esc(product),
+                            waited / filed
+                        );
+                    }
+                }
+            }
+        }
+        s.push_str(
+            &chart(
+                format!("Licence applications to date (expected), to {dest}"),
+                lines,
+                Vec::new(),
+            )
+            .render(),
+        );
+    }
+    if !waits.is_empty() {
+        let _ = write!(
+            s,
+            "<table id=\"licence-waits\"><tr><th>exporter</th><th>destination</th><th>product</th><th>applications filed (mean)</th><th>mean wait, days (Little's law)</th></tr>{waits}</table>"
+        );
     }
     Ok(s)
 }

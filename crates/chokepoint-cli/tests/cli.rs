@@ -29,6 +29,10 @@ mod issue18_decisions;
 mod issue19_browser;
 #[path = "cli/issue19_headline.rs"]
 mod issue19_headline;
+#[path = "cli/issue19_mc_licences.rs"]
+mod issue19_mc_licences;
+#[path = "cli/issue19_parameters.rs"]
+mod issue19_parameters;
 #[path = "cli/issue19_report.rs"]
 mod issue19_report;
 #[path = "cli/issue19_serve.rs"]

@@ -25,10 +25,16 @@ pub enum BandVariable {
     /// Licence applications awaiting a decision at the end of the day, per (exporter,
     /// destination, product) link that a licensing regime governs on some day.
     LicencesPending,
+    /// Licence applications filed, approved and denied that day on such a link: with the
+    /// queue, the licence section of a Monte Carlo report (none is in `all` or `headline`:
+    /// named to be added, so that today's band sets keep their bytes).
+    LicencesApplied,
+    LicencesApproved,
+    LicencesDenied,
 }
 
 impl BandVariable {
-    pub const ALL: [BandVariable; 7] = [
+    pub const ALL: [BandVariable; 10] = [
         BandVariable::Production,
         BandVariable::Shipments,
         BandVariable::Inventory,
@@ -36,6 +42,9 @@ impl BandVariable {
         BandVariable::UnmetDemand,
         BandVariable::Price,
         BandVariable::LicencesPending,
+        BandVariable::LicencesApplied,
+        BandVariable::LicencesApproved,
+        BandVariable::LicencesDenied,
     ];
 
     /// The name in `timeseries.csv` and `bands.csv`.
@@ -48,7 +57,21 @@ impl BandVariable {
             BandVariable::UnmetDemand => "unmet_demand",
             BandVariable::Price => "price",
             BandVariable::LicencesPending => "licences_pending",
+            BandVariable::LicencesApplied => "licences_applied",
+            BandVariable::LicencesApproved => "licences_approved",
+            BandVariable::LicencesDenied => "licences_denied",
         }
+    }
+
+    /// A licence series: never in `all` (the bands every run had before they could be chosen).
+    pub fn is_licence(self) -> bool {
+        matches!(
+            self,
+            BandVariable::LicencesPending
+                | BandVariable::LicencesApplied
+                | BandVariable::LicencesApproved
+                | BandVariable::LicencesDenied
+        )
     }
 
     fn parse(s: &str) -> Option<BandVariable> {
@@ -351,7 +374,7 @@ impl Bands {
         product: &str,
         stage: &str,
     ) -> bool {
-        let in_all = variable != BandVariable::LicencesPending;
+        let in_all = !variable.is_licence();
         match self {
             Bands::All => in_all,
             Bands::Terms {

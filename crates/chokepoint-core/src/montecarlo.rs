@@ -64,6 +64,10 @@ enum Src {
     Shipments(usize),
     /// Licence applications pending on a link.
     Pending(usize),
+    /// Licence applications filed, approved and denied that day on a link.
+    Applied(usize),
+    Approved(usize),
+    Denied(usize),
 }
 
 /// The distinct sources, grouped by kind in the order of [`Src`] (the order of a day's cells),
@@ -76,6 +80,9 @@ struct Sources {
     production: Vec<usize>,
     shipments: Vec<usize>,
     pending: Vec<usize>,
+    applied: Vec<usize>,
+    approved: Vec<usize>,
+    denied: Vec<usize>,
 }
 
 impl Sources {
@@ -89,6 +96,9 @@ impl Sources {
                 Src::Production(n) => g.production.push(n),
                 Src::Shipments(l) => g.shipments.push(l),
                 Src::Pending(l) => g.pending.push(l),
+                Src::Applied(l) => g.applied.push(l),
+                Src::Approved(l) => g.approved.push(l),
+                Src::Denied(l) => g.denied.push(l),
             }
         }
         g
@@ -101,6 +111,9 @@ impl Sources {
             + self.production.len()
             + self.shipments.len()
             + self.pending.len()
+            + self.applied.len()
+            + self.approved.len()
+            + self.denied.len()
     }
 }
 
@@ -373,13 +386,35 @@ impl SeriesSet {
         for l in licensed_links(scenario, &net) {
             let link = &world.links[l];
             let n = net.node(link.from, link.product);
-            let v = Variable::LicencesPending;
+            let to = Some(link.to);
+            use BandVariable as B;
             push(
-                BandVariable::LicencesPending,
-                v,
+                B::LicencesPending,
+                Variable::LicencesPending,
                 n,
-                Some(link.to),
+                to,
                 Src::Pending(l),
+            );
+            push(
+                B::LicencesApplied,
+                Variable::LicencesApplied,
+                n,
+                to,
+                Src::Applied(l),
+            );
+            push(
+                B::LicencesApproved,
+                Variable::LicencesApproved,
+                n,
+                to,
+                Src::Approved(l),
+            );
+            push(
+                B::LicencesDenied,
+                Variable::LicencesDenied,
+                n,
+                to,
+                Src::Denied(l),
             );
         }
         series.sort_by_key(|s| (s.variable, s.region, s.partner, s.product));
@@ -932,7 +967,10 @@ fn observe(
     let (unmet, row) = row.split_at_mut(g.unmet.len());
     let (price, row) = row.split_at_mut(g.price.len());
     let (production, row) = row.split_at_mut(g.production.len());
-    let (shipments, pending) = row.split_at_mut(g.shipments.len());
+    let (shipments, row) = row.split_at_mut(g.shipments.len());
+    let (pending, row) = row.split_at_mut(g.pending.len());
+    let (applied, row) = row.split_at_mut(g.applied.len());
+    let (approved, denied) = row.split_at_mut(g.approved.len());
     for (v, &n) in stock.iter_mut().zip(&g.stock) {
         *v = st.stocks.stock[n];
     }
@@ -952,6 +990,18 @@ fn observe(
         let queued = engine.licences_pending();
         for (v, &l) in pending.iter_mut().zip(&g.pending) {
             *v = f64::from(queued[l]);
+        }
+    }
+    if g.applied.len() + g.approved.len() + g.denied.len() > 0 {
+        let [filed, granted, refused] = engine.licence_counts();
+        for (out, (ls, counts)) in [applied, approved, denied].into_iter().zip([
+            (&g.applied, filed),
+            (&g.approved, granted),
+            (&g.denied, refused),
+        ]) {
+            for (v, &l) in out.iter_mut().zip(ls) {
+                *v = f64::from(counts[l]);
+            }
         }
     }
     for (c, &n) in stockouts.iter_mut().zip(&set.stock_nodes) {

@@ -188,3 +188,56 @@ fn issue_20_bad_band_terms_are_all_reported_where_they_are() {
     };
     assert!(parse_scenario_uncertain(src, &NoBases).is_err());
 }
+
+/// Issue 19: a Monte Carlo report draws the licence queue as a single run's does, so the
+/// applications filed, approved and denied to date per licensed link are series too; with one
+/// path every quantile is what a single run of the same path records, and none of them is in
+/// `all` or the headline set (today's band sets keep their bytes).
+#[test]
+fn issue_19_licence_counts_are_those_of_a_run() {
+    let (s, u) = parse(END_USE);
+    let seed = 3;
+    let terms = "licences_applied,licences_approved,licences_denied";
+    let set = SeriesSet::with_bands(&s, &u, &choice(terms));
+    let variables: Vec<&str> = set.series.iter().map(|k| k.variable.as_str()).collect();
+    for v in ["licences_applied", "licences_approved", "licences_denied"] {
+        assert!(variables.contains(&v), "{v} missing from {variables:?}");
+    }
+    let acc = run(&s, &u, &set, seed, &[0], 1, &|_| {});
+    let (path0, _) = s.for_path(&u, seed, 0);
+    let mut sink = VecSink::default();
+    simulate(&path0, seed, &mut sink);
+    let mut nonzero = [0usize; 3];
+    for (k, key) in set.series.iter().enumerate() {
+        for d in 0..acc.days {
+            let recorded = sink
+                .records
+                .iter()
+                .find(|r| {
+                    (r.day, r.variable, r.region, r.partner, r.product)
+                        == (d, key.variable, key.region, key.partner, key.product)
+                })
+                .map_or(0.0, |r| r.value);
+            let (q, mean) = acc.band(d, k).expect("one path");
+            assert_eq!(q, [recorded; 5], "{key:?} day {d}");
+            assert_eq!(mean, recorded);
+            let i = ["licences_applied", "licences_approved", "licences_denied"]
+                .iter()
+                .position(|v| *v == key.variable.as_str())
+                .expect("only licence counts chosen");
+            nonzero[i] += usize::from(recorded > 0.0);
+        }
+    }
+    assert!(
+        nonzero.iter().all(|&n| n > 0),
+        "filed, approved and denied on some day: {nonzero:?}"
+    );
+    let default = SeriesSet::with_bands(&s, &u, &choice("headline"));
+    let all = SeriesSet::with_bands(&s, &u, &choice("all"));
+    for set in [default, all] {
+        assert!(set.series.iter().all(|k| !matches!(
+            k.variable.as_str(),
+            "licences_applied" | "licences_approved" | "licences_denied"
+        )));
+    }
+}

@@ -6,7 +6,7 @@ use super::{chokepoint, crate_dir, temp_dir};
 use std::fs;
 
 /// Every `<svg class="chart">` of `html` with the series it promises in `data-series`.
-fn charts(html: &str) -> Vec<(String, Vec<String>, &str)> {
+pub(crate) fn charts(html: &str) -> Vec<(String, Vec<String>, &str)> {
     html.match_indices("<svg class=\"chart\"")
         .map(|(at, _)| {
             let svg = &html[at..at + html[at..].find("</svg>").expect("closed svg")];
@@ -27,7 +27,7 @@ fn between<'a>(s: &'a str, open: &str, close: &str) -> &'a str {
 
 /// Each promised series is drawn by an element that names it: a path with points or a group
 /// with shapes in it.
-fn assert_series_drawn(title: &str, series: &[String], svg: &str) {
+pub(crate) fn assert_series_drawn(title: &str, series: &[String], svg: &str) {
     assert!(
         !series.is_empty() && !series[0].is_empty(),
         "{title}: no series"
@@ -50,7 +50,7 @@ fn assert_series_drawn(title: &str, series: &[String], svg: &str) {
     }
 }
 
-fn assert_self_contained(html: &str) {
+pub(crate) fn assert_self_contained(html: &str) {
     for banned in [
         "<script", " src=", "href=", "@import", "url(", "<link", "<iframe",
     ] {

@@ -11,9 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The server, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Drop for Server {
@@ -23,7 +23,7 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &std::path::Path, extra: &[&str]) -> Server {
+pub(crate) fn start(dir: &std::path::Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
         .args(["serve", "--bind", "127.0.0.1:0", "--runs", "runs"])
         .args(extra)
@@ -45,7 +45,7 @@ fn start(dir: &std::path::Path, extra: &[&str]) -> Server {
 }
 
 /// One HTTP/1.1 request; returns (status, headers in lower case, body).
-fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+pub(crate) fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let head = format!(
@@ -66,7 +66,7 @@ fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, String, Vec<
     (status, head, out[split + 4..].to_vec())
 }
 
-fn json(body: &[u8]) -> serde_json::Value {
+pub(crate) fn json(body: &[u8]) -> serde_json::Value {
     serde_json::from_slice(body)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)))
 }
@@ -80,7 +80,7 @@ fn run_request(text: &str, seed: u64) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "text": text, "seed": seed })).unwrap()
 }
 
-fn wait_done(addr: &str, id: u64) -> serde_json::Value {
+pub(crate) fn wait_done(addr: &str, id: u64) -> serde_json::Value {
     let t = Instant::now();
     loop {
         let (code, _, body) = http(addr, "GET", &format!("/api/runs/{id}"), b"");

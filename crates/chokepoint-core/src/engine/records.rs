@@ -352,6 +352,13 @@ impl Engine<'_> {
         &self.state.records.pending
     }
 
+    /// Licence applications filed, approved and denied today, per link (the counts
+    /// `licences_applied`, `_approved` and `_denied` record).
+    pub fn licence_counts(&self) -> [&[u32]; 3] {
+        let r = &self.state.records;
+        [&r.applied, &r.approved, &r.denied]
+    }
+
     /// Shortfall and price peak of node (`r`, `p`) so far, as [`Engine::finish`] reports them,
     /// without its pass over every licence (Monte Carlo reads these for every path); `None`
     /// for a node that `finish` leaves out (no facility, demand or link).
