@@ -210,7 +210,7 @@ fn table_csv(c: &Comparison, world: &World) -> anyhow::Result<Vec<u8>> {
             &paths,
         ])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow!(e.to_string()))?)
+    w.into_inner().map_err(|e| anyhow!(e.to_string()))
 }
 
 /// Per focus, one line per strategy: spending, expected and P95 shortfall, P(stoppage), USD
