@@ -22,6 +22,7 @@ mod run_folder;
 mod serve;
 mod signals;
 mod stockpile;
+mod strategies;
 mod svg;
 mod table;
 mod tabular;
@@ -93,12 +94,25 @@ enum Command {
     },
     /// Print a Slurm array script or a Kubernetes Indexed Job for a sharded Monte Carlo run
     Emit(EmitArgs),
-    /// Run two scenarios on common random numbers and report per-metric differences (B - A)
+    /// Run two scenarios on common random numbers and report per-metric differences (B - A);
+    /// with --strategies, compare strategies against no action (see docs/decisions.md)
     Compare {
-        /// Scenario A (file or `builtin:NAME`)
+        /// Scenario A (file or `builtin:NAME`); with --strategies, the no-action reference
         a: String,
         /// Scenario B
         b: String,
+        /// With --strategies: further strategies (scenario variants of A)
+        #[arg(value_name = "MORE")]
+        more: Vec<String>,
+        /// Compare strategies: per strategy its spending (each lever and in all), expected and
+        /// P95 shortfall per end use, P(stoppage) and USD per unit of shortfall avoided, with
+        /// the P5-P95 of each per-path difference from A (strategies.csv)
+        #[arg(long)]
+        strategies: bool,
+        /// With --strategies: a region the table is about (repeat for one table each; its
+        /// buyer cohorts included) [default: every region together]
+        #[arg(long = "region", value_name = "CODE", requires = "strategies")]
+        regions: Vec<String>,
         #[arg(long, value_name = "N", default_value_t = 1000, value_parser = montecarlo::parse_paths)]
         paths: u64,
         #[arg(long, value_name = "N")]
@@ -276,6 +290,9 @@ fn main() -> ExitCode {
         Command::Compare {
             a,
             b,
+            more,
+            strategies,
+            regions,
             paths,
             seed,
             threads,
@@ -289,6 +306,32 @@ fn main() -> ExitCode {
                 allow_long_run,
                 ..limits::Allow::default()
             };
+            if strategies {
+                let specs: Vec<String> = [a, b].into_iter().chain(more).collect();
+                let args = strategies::StrategyArgs {
+                    paths,
+                    seed,
+                    threads,
+                    quiet,
+                    allow,
+                    out,
+                    table,
+                    regions,
+                };
+                return match strategies::compare(&specs, args).and_then(|t| print_out(&t)) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(f) => f.report(),
+                };
+            }
+            if !more.is_empty() {
+                return Failure::input(
+                    anyhow::anyhow!("`compare` takes two scenarios, {} given", 2 + more.len()),
+                    Some(
+                        "give --strategies to compare several strategies against the first".into(),
+                    ),
+                )
+                .report();
+            }
             let args = montecarlo::CompareArgs {
                 paths,
                 seed,

@@ -1189,8 +1189,9 @@ spec:
 /// Refuses, before any work, a comparison whose two runs together break the [`limits`]: the
 /// first run's result is held while the second runs, so their memory adds up, and so do their
 /// times; the output is a table on stdout.
-fn check_compare_limits(
-    runs: [(&Scenario, &Uncertainty); 2],
+/// The limits of a comparison of `runs` (two for `compare A B`, more for `--strategies`).
+pub(crate) fn check_compare_limits(
+    runs: &[(&Scenario, &Uncertainty)],
     paths: u64,
     t: Option<usize>,
     allow: Allow,
@@ -1206,19 +1207,27 @@ fn check_compare_limits(
         allow,
     };
     let mut needs = Needs::default();
-    for (s, u) in runs {
+    let every = if runs.len() == 2 {
+        "both runs, the second"
+    } else {
+        "every run, the last"
+    };
+    for &(s, u) in runs {
         let set = SeriesSet::new(s, u);
         let (_, _, one) = mc_needs(s, &set, &Labels::new(s, &set), paths, &mc);
         needs.memory += one.memory;
         needs.seconds += one.seconds;
-        needs.memory_parts = format!("both runs, the second {}", one.memory_parts);
-        needs.time_basis = format!("both runs, the second {}", one.time_basis);
+        needs.memory_parts = format!("{every} {}", one.memory_parts);
+        needs.time_basis = format!("{every} {}", one.time_basis);
         needs.impossible = one.impossible;
     }
-    let what = format!(
-        "comparing {paths} paths of {} and {}",
-        runs[0].0.settings.name, runs[1].0.settings.name
-    );
+    let names: Vec<&str> = runs.iter().map(|(s, _)| s.settings.name.as_str()).collect();
+    let what = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("comparing {paths} paths of {} and {last}", rest.join(", "))
+        }
+        _ => format!("comparing {paths} paths of {}", names.join("")),
+    };
     limits::check(&what, &needs, allow, |over, _| {
         if over.impossible {
             format!("use at most {MAX_PATHS} paths")
@@ -1262,7 +1271,7 @@ struct CompareManifest {
 
 /// The name a scenario spec gives a folder: `builtin:april-2025` → `april-2025`, a file → its
 /// stem.
-fn spec_stem(spec: &str) -> String {
+pub(crate) fn spec_stem(spec: &str) -> String {
     spec.strip_prefix("builtin:").map_or_else(
         || {
             Path::new(spec)
@@ -1283,7 +1292,7 @@ const COMPARE_HEADLINE_ROWS: usize = 12;
 pub fn compare(a: &str, b: &str, c: CompareArgs) -> Result<String, Failure> {
     let (sa, ua, _, used_a) = load(a, None)?;
     let (sb, ub, _, used_b) = load(b, None)?;
-    check_compare_limits([(&sa, &ua), (&sb, &ub)], c.paths, c.threads, c.allow)?;
+    check_compare_limits(&[(&sa, &ua), (&sb, &ub)], c.paths, c.threads, c.allow)?;
     let seed = c.seed.unwrap_or(sa.settings.seed);
     let paths = c.paths;
     let all: Vec<u64> = (0..paths.max(1)).collect();

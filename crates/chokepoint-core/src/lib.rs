@@ -34,6 +34,7 @@ pub mod scenario;
 pub mod shard;
 pub mod sizing;
 pub mod sketch;
+pub mod strategy;
 pub mod summary;
 pub mod uncertain;
 mod wire;

@@ -264,6 +264,58 @@ pub fn size_at_levels(
     Ok(samples.sizing(&w, volumes, target, false))
 }
 
+/// The out-of-sample calibration of per-product levels: for each candidate j, a bisection on
+/// its in-sample level ℓ_j (the probability its volume is sized at, [`size_at_levels`]) for the
+/// level whose volume meets the target in the full engine. Volumes grow with ℓ, and so does the
+/// share of fresh paths that meet the target share, so the level sought lies in a bracket
+/// [lo_j, hi_j] that each round halves:
+///
+/// ```text
+/// met_j > α + tol  ⇒  hi_j = ℓ_j        met_j < α − tol  ⇒  lo_j = ℓ_j        ℓ_j ← (lo_j + hi_j) / 2
+/// ```
+///
+/// and a candidate within α ± tol keeps its level (it is settled). The bracket starts at [0, 1]
+/// and the first level at α: where the engine meets the target more often than the open-loop
+/// sample promised (or less), the level moves by half the remaining bracket, not by the gap,
+/// which a feedback much stronger than the gap would make too slow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelSearch {
+    pub levels: Vec<f64>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    target: f64,
+    tolerance: f64,
+}
+
+impl LevelSearch {
+    /// `candidates` levels at `target`, settled within `tolerance` of it.
+    pub fn new(candidates: usize, target: f64, tolerance: f64) -> LevelSearch {
+        LevelSearch {
+            levels: vec![target; candidates],
+            lo: vec![0.0; candidates],
+            hi: vec![1.0; candidates],
+            target,
+            tolerance,
+        }
+    }
+
+    /// Moves every unsettled level after a round in which candidate j met the target share on
+    /// a share `met[j]` of fresh paths at `self.levels[j]`.
+    pub fn update(&mut self, met: &[f64]) {
+        for (j, &m) in met.iter().enumerate().take(self.levels.len()) {
+            let level = self.levels[j];
+            if m > self.target + self.tolerance {
+                self.hi[j] = level;
+            } else if m < self.target - self.tolerance {
+                self.lo[j] = level;
+            } else {
+                continue;
+            }
+            self.levels[j] = 0.5 * (self.lo[j] + self.hi[j]);
+        }
+    }
+}
+
 /// The ALSO-X LP at cost level `t`: the volumes that minimise the paths' total excess.
 fn also_x(samples: &Samples, w: &[f64], scale: &[f64], t: f64) -> Result<Vec<f64>, SizingError> {
     let (n, j) = (samples.n(), samples.j());
