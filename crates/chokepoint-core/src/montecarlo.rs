@@ -28,7 +28,7 @@
 //! so that shards run on other machines can be merged ([`Accumulator::merge`]).
 
 use crate::bands::{BandVariable, Bands};
-use crate::engine::{Engine, Network};
+use crate::engine::{Engine, Network, Spare};
 use crate::event::Day;
 use crate::event::{Controls, Rules};
 pub use crate::exact::ExactSum;
@@ -1038,7 +1038,11 @@ fn baseline_production(net: &Network) -> Vec<f64> {
 /// its own generator. The shared days' values are added to the summaries once, counted for
 /// every path. Bin counts, exact sums and stockout counts are the same as if each path had
 /// added them itself, so results do not change. Only for scenarios without uncertain
-/// parameters (with them, every path has its own scenario from day 0).
+/// parameters, or whose uncertain parameters are all approval odds
+/// ([`Uncertainty::only_decision_odds`]): those are read only when a decision is drawn, so the
+/// opening runs the central scenario and each path starts from it with its own scenario's
+/// licensing regimes ([`Engine::start_path_of`]). With any other uncertain parameter every path
+/// has its own scenario from day 0.
 struct Opening<'a> {
     /// The engine at the start of the first day on which a deferred application could be
     /// decided.
@@ -1054,7 +1058,7 @@ struct Opening<'a> {
 
 impl<'a> Opening<'a> {
     fn new(central: &'a Scenario, unc: &Uncertainty, set: &SeriesSet, seed: u64) -> Option<Self> {
-        if !unc.is_empty() {
+        if !unc.only_decision_odds() {
             return None;
         }
         let mut engine = Engine::new(central, seed, 0)
@@ -1139,15 +1143,15 @@ struct Study<'a> {
     opening: Option<Opening<'a>>,
 }
 
-/// Runs path `path` of `study` into `acc` and the next row of `batch`. `spare` is the
-/// worker's engine from its previous path started from the opening: restarting it reuses its
+/// Runs path `path` of `study` into `acc` and the next row of `batch`. `spare` is what the
+/// worker's previous path started from the opening left: starting from it reuses its
 /// allocations.
 fn run_path_into<'a>(
     study: &Study<'a>,
     path: u64,
     acc: &mut Accumulator,
     batch: &mut Batch,
-    spare: &mut Option<Engine<'a>>,
+    spare: &mut Option<Spare>,
 ) {
     let Study {
         central,
@@ -1166,10 +1170,7 @@ fn run_path_into<'a>(
     };
     let scenario = owned.as_ref().unwrap_or(central);
     let started = opening.and_then(|o| {
-        let engine = match spare.take() {
-            Some(mut e) => e.restart_from(&o.engine, seed, path).then_some(e),
-            None => o.engine.for_path(seed, path),
-        }?;
+        let engine = o.engine.start_path_of(scenario, seed, path, spare.take())?;
         Some((engine, o))
     });
     let row = &mut batch.vals[b * cells..(b + 1) * cells];
@@ -1196,7 +1197,7 @@ fn run_path_into<'a>(
             let tally = run_days(set, &mut engine, &o.prod0, o.tally.clone(), row, acc);
             tally.count_stops(set, acc);
             let values = metrics(&engine, &tally.lost);
-            *spare = Some(engine);
+            *spare = Some(engine.into_spare());
             values
         }
         None => {
@@ -1345,7 +1346,7 @@ fn run_batched(
         return acc;
     };
     let mut total = Accumulator::new(set);
-    let mut workers: Vec<(Accumulator, Batch, Option<Engine>)> = (0..threads)
+    let mut workers: Vec<(Accumulator, Batch, Option<Spare>)> = (0..threads)
         .map(|_| {
             let mut batch = Batch::new(set, cap);
             batch.skip = skip;

@@ -90,6 +90,16 @@ impl Uncertainty {
         self.params.is_empty()
     }
 
+    /// Whether every parameter is a number read only when a licence decision is drawn (the
+    /// approval odds of a licensing regime, [`crate::event::EventParam::read_at_decision`]):
+    /// a path's scenario then differs from the central one in nothing the days before its
+    /// first decision read, so Monte Carlo paths can share those days.
+    pub fn only_decision_odds(&self) -> bool {
+        self.params
+            .iter()
+            .all(|p| matches!(&p.target, Target::Event(t) if t.param.read_at_decision()))
+    }
+
     /// Draws every parameter in order from `rng`; returns the values (aligned with `params`).
     pub fn draw(&self, rng: &mut Pcg64) -> Vec<f64> {
         self.params.iter().map(|p| p.dist.sample(rng)).collect()

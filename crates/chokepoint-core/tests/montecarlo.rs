@@ -340,11 +340,27 @@ fn issue_4_shared_opening_days_change_nothing() {
     assert_eq!(shared_opening_days(&s, &u, &SeriesSet::new(&s, &u), 3), 0);
 }
 
-/// Runs of `text` (without uncertain parameters) from the shared opening equal each path run
-/// from day 0, for 1, 2 and 7 threads and 4 shards.
+/// Issue 20 (speed): uncertain approval odds are read only when a decision is drawn, so paths
+/// that differ only in them still share the days before their first decision: the opening runs
+/// the central scenario and each path starts from it with its own regimes' odds. The result
+/// must be exactly each path's own run from day 0 (its own scenario throughout).
+#[test]
+fn issue_20_uncertain_approval_odds_share_the_opening() {
+    let approval_only = TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12");
+    let (_, u) = parse(&approval_only);
+    assert_eq!(u.params.len(), 1, "the approval odds alone are uncertain");
+    assert!(u.only_decision_odds());
+    opening_changes_nothing(&approval_only);
+    // A drawn world number (TINY's demand) changes the opening days themselves: none shared.
+    let (_, u) = parse(TINY);
+    assert!(!u.only_decision_odds());
+}
+
+/// Runs of `text` (without uncertain parameters, or with only uncertain approval odds) from
+/// the shared opening equal each path run from day 0, for 1, 2 and 7 threads and 4 shards.
 fn opening_changes_nothing(text: &str) {
     let (s, u) = parse(text);
-    assert!(u.is_empty());
+    assert!(u.only_decision_odds());
     let set = SeriesSet::with_bands(&s, &u, &Bands::All);
     // Licensing starts on 2025-01-15, day 14: the first application is filed that day, and
     // with lead times of 10 to 30 days none can be decided before day 24.

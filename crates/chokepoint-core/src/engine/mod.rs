@@ -60,8 +60,8 @@ use crate::summary::RunSummary;
 pub use records::NodeTotals;
 use state::{DemandTerms, Scratch};
 pub use state::{
-    Draws, Engine, Licences, Market, NodeDay, Orders, Origins, Plants, Policy, Records, State,
-    Stocks, Today,
+    Draws, Engine, Licences, Market, NodeDay, Orders, Origins, Plants, Policy, Records, Spare,
+    State, Stocks, Today,
 };
 use std::collections::VecDeque;
 
@@ -185,6 +185,64 @@ impl<'a> Engine<'a> {
         self.state.copy_from(&from.state);
         self.begin_path(seed, path);
         true
+    }
+
+    /// [`Engine::for_path`] of `scenario`, which is this engine's scenario or one that differs
+    /// from it only in numbers read when a licence decision is drawn (a Monte Carlo path's
+    /// draws of approval odds, [`crate::uncertain::Uncertainty::only_decision_odds`]): the
+    /// network, the state and everything else derived from the world and settings are this
+    /// engine's, the licensing regimes (whose terms the deferred draws read) `scenario`'s.
+    /// `spare`, what a previous path from this engine left ([`Engine::into_spare`]), lends its
+    /// allocations. `None` when this engine cannot start paths.
+    pub fn start_path_of<'b>(
+        &self,
+        scenario: &'b Scenario,
+        seed: u64,
+        path: u64,
+        spare: Option<Spare>,
+    ) -> Option<Engine<'b>> {
+        if !self.can_start_paths(seed) {
+            return None;
+        }
+        debug_assert_eq!(scenario.events.len(), self.scenario.events.len());
+        let Spare {
+            net,
+            mut state,
+            need_den,
+            demand_terms,
+            origin_index,
+            qualification,
+        } = match spare {
+            Some(s) => s,
+            None => self.clone().into_spare(),
+        };
+        state.copy_from(&self.state);
+        let mut e = Engine {
+            scenario,
+            net,
+            state,
+            controls: Controls::declare(&scenario.events),
+            seed,
+            need_den,
+            demand_terms,
+            origin_index,
+            qualification,
+        };
+        e.begin_path(seed, path);
+        Some(e)
+    }
+
+    /// What this engine leaves for the next path started from the same engine
+    /// ([`Engine::start_path_of`]): everything but the scenario it borrows and its controls.
+    pub fn into_spare(self) -> Spare {
+        Spare {
+            net: self.net,
+            state: self.state,
+            need_den: self.need_den,
+            demand_terms: self.demand_terms,
+            origin_index: self.origin_index,
+            qualification: self.qualification,
+        }
     }
 
     /// Whether any of this path's random numbers has been used yet: until then the state does

@@ -10,6 +10,7 @@
 //! generator and the Monte Carlo opening's deferred draws). Each phase of the day
 //! (`engine/*.rs`) reads and writes the parts it names.
 //!
+//! [`Spare`] is an engine without the scenario it borrowed, kept between Monte Carlo paths.
 //! [`State::copy_from`] copies a state into another's allocations (a Monte Carlo path restarted
 //! from the shared opening); each part lists its fields in an exhaustive pattern, so a field
 //! added to a part must be copied too.
@@ -42,6 +43,20 @@ pub struct Engine<'a> {
     pub(super) origin_index: OriginIndex,
     /// Per link: days before a new supplier takes orders (0 for links with a baseline share);
     /// empty when no product has a qualification time.
+    pub(super) qualification: Vec<u32>,
+}
+
+/// An engine without its scenario: what a finished Monte Carlo path leaves to the next path
+/// started from the same opening (`Engine::into_spare`, `Engine::start_path_of`), so that the
+/// next path reuses its allocations (order books, licences, per-link vectors) and its network
+/// instead of building them again. It borrows nothing, so it outlives the path's scenario.
+#[derive(Debug)]
+pub struct Spare {
+    pub(super) net: Network,
+    pub(super) state: State,
+    pub(super) need_den: Vec<f64>,
+    pub(super) demand_terms: DemandTerms,
+    pub(super) origin_index: OriginIndex,
     pub(super) qualification: Vec<u32>,
 }
 

@@ -196,6 +196,12 @@ impl Kind for Licensing {
         }
     }
 
+    /// Approval odds are read by `draw_decision` alone: not by the rules, the lead times or
+    /// the earliest day a decision can come.
+    fn read_at_decision(param: &Param) -> bool {
+        matches!(param, Param::Approval(_))
+    }
+
     fn declare<'a>(&'a self, start: Day, controls: &mut Controls<'a>) -> Option<u32> {
         Some(controls.add_regime(Regime {
             licensing: self,

@@ -25,6 +25,13 @@ pub(crate) trait Kind: Sized {
     /// Sets number `param` to a path's draw `value`.
     fn set(&mut self, param: &Self::Param, value: f64);
 
+    /// Whether number `param` is read only when a licence application's decision is drawn
+    /// (approval odds): then every path runs the same days until its first decision, whatever
+    /// the draw, and Monte Carlo can share them (`montecarlo::Opening`).
+    fn read_at_decision(_param: &Self::Param) -> bool {
+        false
+    }
+
     /// Declares what outlives the event's active days (a licensing regime, a quota) once,
     /// before the first day, for an event starting on day `start`; returns its index.
     fn declare<'a>(&'a self, _start: Day, _controls: &mut Controls<'a>) -> Option<u32> {

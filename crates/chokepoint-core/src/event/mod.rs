@@ -121,6 +121,16 @@ macro_rules! event_kinds {
             }
         })*
 
+        impl EventParam {
+            /// Whether this number is read only when a licence decision is drawn
+            /// (`Kind::read_at_decision`).
+            pub fn read_at_decision(&self) -> bool {
+                match self {
+                    $(EventParam::$variant(p) => <$kind as Kind>::read_at_decision(p),)*
+                }
+            }
+        }
+
         /// Every kind's name and own keys, in the order the kinds are listed.
         pub(crate) const KINDS: &[(&str, &[&str])] = &[$((<$kind as Kind>::NAME, <$kind as Kind>::KEYS),)*];
 
