@@ -12,9 +12,9 @@ mod limits;
 mod manifest;
 mod montecarlo;
 mod output;
+mod parameters;
 #[cfg(feature = "parquet")]
 mod parquet_file;
-mod parameters;
 mod progress;
 mod report;
 mod risk;
