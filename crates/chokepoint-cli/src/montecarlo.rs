@@ -1440,23 +1440,7 @@ fn compare_headline(
             format!("{}..{}", short_num(d.p5_diff), short_num(d.p95_diff)),
         ]);
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|k| {
-            table
-                .iter()
-                .map(|r| r[k].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in &table {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(&format!("  {}\n", line.join("  ").trim_end()));
-    }
+    out.push_str(&crate::table::indented(&table, "  "));
     if rows.len() > COMPARE_HEADLINE_ROWS {
         out.push_str(&format!(
             "  and {} more differences in compare.csv\n",

@@ -234,7 +234,13 @@ pub fn run(a: Args) -> Result<String, Failure> {
             search.update(&met);
             sized = size_at_levels(&samples, target, &search.levels)?;
         }
-        let levels = search.levels;
+        let levels = if a.calibrate > 0 {
+            let best = search.best_levels();
+            sized = size_at_levels(&samples, target, &best)?;
+            best
+        } else {
+            search.levels
+        };
         let checked = (a.check_paths > 0).then(|| {
             let (s, u) = with_stockpiles(
                 &d.scenario,

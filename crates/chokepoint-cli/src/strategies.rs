@@ -255,23 +255,7 @@ fn headline(c: &Comparison, seed: u64) -> String {
                 ),
             ]);
         }
-        let widths: Vec<usize> = (0..7)
-            .map(|k| {
-                table
-                    .iter()
-                    .map(|r| r[k].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        for r in &table {
-            let cells: Vec<String> = r
-                .iter()
-                .zip(&widths)
-                .map(|(cell, w)| format!("{cell:<w$}"))
-                .collect();
-            out.push_str(&format!("    {}\n", cells.join("  ").trim_end()));
-        }
+        out.push_str(&crate::table::indented(&table, "    "));
     }
     out.push_str(&format!(
         "  spending: {} (strategies.csv has each, every end use and the spreads)\n",

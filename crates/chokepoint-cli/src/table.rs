@@ -89,6 +89,27 @@ pub fn render(scenario: &Scenario, summary: &RunSummary) -> String {
     out
 }
 
+/// Lays out `rows` (the first is the header) in left-aligned columns two spaces apart, each
+/// line after `indent`; trailing spaces trimmed.
+pub fn indented<const N: usize>(rows: &[[String; N]], indent: &str) -> String {
+    let mut width = [0usize; N];
+    for row in rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&width)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{indent}{}", cells.join("  ").trim_end());
+    }
+    out
+}
+
 /// Lays out `rows` under `header` in aligned columns, two spaces apart: text columns (`left`)
 /// aligned left, numbers right; trailing spaces trimmed.
 pub fn aligned(header: &[&str], left: &[bool], rows: &[Vec<String>]) -> String {

@@ -283,6 +283,9 @@ pub struct LevelSearch {
     pub levels: Vec<f64>,
     lo: Vec<f64>,
     hi: Vec<f64>,
+    /// Per candidate, the checked level whose share met came closest to the target, and how
+    /// close (`f64::INFINITY` before the first round).
+    best: Vec<(f64, f64)>,
     target: f64,
     tolerance: f64,
 }
@@ -294,6 +297,7 @@ impl LevelSearch {
             levels: vec![target; candidates],
             lo: vec![0.0; candidates],
             hi: vec![1.0; candidates],
+            best: vec![(target, f64::INFINITY); candidates],
             target,
             tolerance,
         }
@@ -304,6 +308,9 @@ impl LevelSearch {
     pub fn update(&mut self, met: &[f64]) {
         for (j, &m) in met.iter().enumerate().take(self.levels.len()) {
             let level = self.levels[j];
+            if (m - self.target).abs() < self.best[j].1 {
+                self.best[j] = (level, (m - self.target).abs());
+            }
             if m > self.target + self.tolerance {
                 self.hi[j] = level;
             } else if m < self.target - self.tolerance {
@@ -313,6 +320,17 @@ impl LevelSearch {
             }
             self.levels[j] = 0.5 * (self.lo[j] + self.hi[j]);
         }
+    }
+
+    /// The levels to size at after the last round: each candidate's checked level closest to
+    /// the target (a settled candidate's is its current one). The last round's bisection step
+    /// of an unsettled candidate is a level no round has checked, so it is not used.
+    pub fn best_levels(&self) -> Vec<f64> {
+        self.best
+            .iter()
+            .zip(&self.levels)
+            .map(|(&(level, gap), &now)| if gap.is_finite() { level } else { now })
+            .collect()
     }
 }
 

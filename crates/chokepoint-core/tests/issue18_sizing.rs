@@ -226,5 +226,19 @@ proptest::proptest! {
         for (j, mj) in met(&search.levels).iter().enumerate() {
             proptest::prop_assert!((mj - target).abs() <= tol, "k {} level {} met {}", ks[j], search.levels[j], mj);
         }
+        // The levels to size at are checked ones: none is further from the target than the
+        // closest share met that any round saw for it.
+        let mut search = LevelSearch::new(ks.len(), target, tol);
+        let mut closest = vec![f64::INFINITY; ks.len()];
+        for _ in 0..3 {
+            let m = met(&search.levels);
+            for (c, mj) in closest.iter_mut().zip(&m) {
+                *c = c.min((mj - target).abs());
+            }
+            search.update(&m);
+        }
+        for (j, mj) in met(&search.best_levels()).iter().enumerate() {
+            proptest::prop_assert!((mj - target).abs() <= closest[j] + 1e-12, "k {} met {}", ks[j], mj);
+        }
     }
 }
