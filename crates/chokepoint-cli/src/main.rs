@@ -317,6 +317,7 @@ fn main() -> ExitCode {
                     out,
                     table,
                     regions,
+                    format,
                 };
                 return match strategies::compare(&specs, args).and_then(|t| print_out(&t)) {
                     Ok(()) => ExitCode::SUCCESS,

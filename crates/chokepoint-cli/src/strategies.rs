@@ -29,6 +29,8 @@ pub struct StrategyArgs {
     pub table: bool,
     /// `--region`: one focus each; none means every region together.
     pub regions: Vec<String>,
+    /// `--format`: strategies.csv or its Parquet twin.
+    pub format: crate::tabular::Format,
 }
 
 /// The manifest of a strategies folder: every strategy's scenario and inputs.
@@ -97,7 +99,7 @@ pub fn compare(specs: &[String], a: StrategyArgs) -> Result<String, Failure> {
     let dir = a.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("strategies-{}-seed{seed}", loaded[0].0))
     });
-    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?;
+    let mut folder = RunFolder::create(&dir, &RUN_FOLDER)?.with_format(a.format);
     let mut all_inputs: Vec<InputDigest> = Vec::new();
     for (name, _, used) in &loaded {
         all_inputs.extend(used.iter().cloned().map(|mut i| {
@@ -106,7 +108,7 @@ pub fn compare(specs: &[String], a: StrategyArgs) -> Result<String, Failure> {
         }));
     }
     let write = || -> anyhow::Result<()> {
-        folder.write("strategies.csv", &bytes)?;
+        folder.write_table("strategies.csv", &bytes)?;
         folder.seal(|outputs| StrategiesManifest {
             schema_version: SCHEMA_VERSION,
             kind: "strategies".into(),

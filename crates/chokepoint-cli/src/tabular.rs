@@ -310,6 +310,24 @@ pub const TABLES: &[Table] = &[
         ],
         more: None,
     },
+    // `compare --strategies` (the difference columns are empty for the no-action rows)
+    Table {
+        file: "strategies.csv",
+        columns: &[
+            req("focus", Text),
+            req("strategy", Text),
+            req("measure", Text),
+            opt("end_use", Text),
+            opt("unit", Text),
+            num("mean"),
+            num("p95"),
+            num("mean_diff"),
+            num("p5_diff"),
+            num("p95_diff"),
+            req("paths", Int),
+        ],
+        more: None,
+    },
     // `stockpile` (the last row of stockpile.csv is the total: region and product `*`)
     Table {
         file: "stockpile.csv",
