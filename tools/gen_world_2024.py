@@ -116,6 +116,11 @@ SOURCES = [
     ("acma-2025-05", "Moneycontrol - No visibility on magnet imports, may stock out in next 2 months: ACMA president",
      "https://www.moneycontrol.com/automobile/no-visibility-on-magnet-imports-may-stock-out-in-next-2-months-acma-president-article-13246582.html",
      "issue 17 facts section 4: OEM stocks may run dry in about 2 months (late May 2025)"),
+    ("icra-2025-06", "NewsDrum (PTI, ICRA) - Rare earth magnet supplies for certain applications may taper off by mid-July, 12 Jun 2025",
+     "https://www.newsdrum.in/business/rare-earth-magnet-supplies-for-certain-applications-may-taper-off-by-mid-july-report-9357136",
+     "issue 17 facts section 4: Indian passenger-vehicle and two-wheeler inventories last until mid-July 2025"),
+    ("siam-2025-06", "Pravasi Samwad (Reuters, SIAM documents) - Indian component makers may run out of inventory by end of May, ~1 Jun 2025",
+     "https://pravasisamwad.com/?p=39546", "issue 17 facts section 4: Indian tier suppliers' stock-out date end of May 2025"),
     ("zvei-2025-06", "dpa/Reuters - German electrical industry (ZVEI): some companies' inventories last only a few weeks or months, 4 Jun 2025",
      "https://letschatstars.com/en/article/482", "issue 17 facts section 4"),
     ("heim-2023", "Heim & Vander Wal (2023) NdFeB Permanent Magnet Uses..., Minerals 13(10):1274 (encyclopedia.pub entry 50309)",
@@ -759,6 +764,28 @@ COHORTS = [
      "small buyers: one to four weeks (ZVEI: some companies' inventories last only a few weeks); share assumed"),
 ]
 
+# India's cohorts from India's own statements, read at their dates (issue 17, fifth stop). Every
+# statement above was made in late May or June, two months into the controls, about the inventory
+# left on that day; the defaults read them as the cover held on 4 April. For India that reading
+# can be undone: no Indian application was approved before June (CRISIL/PTI, 10 Jun: ~30 requests
+# endorsed, none approved; ACMA: "no imports since early April"), so a cohort's stock fell by a day
+# a day after the magnets in transit on 4 April (18 days) had arrived, and the cover it held then is
+#     cover(4 Apr) = stated stock-out date - 4 Apr - 18 days.
+# OEMs: stock-outs 8-22 July (CRISIL, 10 Jun: 4-6 weeks), mid-July (ICRA, 12 Jun), late July
+# (ACMA, late May: ~2 months) -> 95, 102 and 112 days after 4 April -> cover [77, 84, 94].
+# Component makers, tier and small alike (the one statement on them does not split by size): end of
+# May (SIAM documents via Reuters) -> 57 days -> 39, with a week either side (assumption).
+# Other regions have no dated statement of their own with a known supply in between; they keep the
+# defaults.
+COHORT_COVER_BY_REGION = {
+    ("IND", "oem"): ((77, 84, 94), "crisil-2025-06", "medium",
+                     "Indian automakers: stock-outs 8-22 Jul (CRISIL, 10 Jun: 4-6 weeks left), mid-Jul (ICRA, 12 Jun), late Jul (ACMA, late May: ~2 months) with no approvals before June, less 18 days in transit on 4 Apr; share assumed"),
+    ("IND", "suppliers"): ((32, 39, 46), "siam-2025-06", "medium",
+                           "Indian component makers: stock-out by end of May (SIAM documents via Reuters) with no approvals before June (CRISIL), less 18 days in transit on 4 Apr; +-7 days assumed; share assumed"),
+    ("IND", "small"): ((32, 39, 46), "siam-2025-06", "medium",
+                       "Indian component makers: stock-out by end of May (SIAM documents via Reuters) with no approvals before June (CRISIL), less 18 days in transit on 4 Apr; +-7 days assumed; share assumed"),
+}
+
 # Supply contracts (issue 17): the firms that stopped first in 2025 were single-sourced from
 # China while their region also bought elsewhere: Ford's Chicago plant stopped because one magnet
 # supplier ran out (Bloomberg Tax, 2025-06-13), Suzuki's Swift because a part from China did not
@@ -1177,6 +1204,7 @@ for (b, ox) in sorted(OTHER_DEM, key=lambda k: (RIDS.index(k[0]), (OXIDES + ['sc
 w = W("65-cohorts.toml", "world-2024 dataset: buyer cohorts (issue 17): the firms of a region that make the HRE-magnet\ncomponents, in three groups with their own stocks, orders and licence applications\n(docs/model.md, Buyer cohorts). Cover days apply to every stock a cohort holds (its magnets and\nits components).")
 for r in COHORT_REGIONS:
     for name, share, cover, src, conf, note in COHORTS:
+        cover, src, conf, note = COHORT_COVER_BY_REGION.get((r, name), (cover, src, conf, note))
         w("[[cohort]]")
         w(f'region = "{r}"')
         w(f'name = "{name}"')
