@@ -4,6 +4,7 @@
 //! product's level on fresh paths, `--calibrate`), checks the sizing out of sample on other
 //! fresh paths in the full engine and writes the folder: `stockpile.csv` (one row per
 //! candidate and a `*` row for the joint figures), `frontier.csv` (cost against the target),
+//! `stockpile.toml` (the sized stockpiles and their release rule as scenario sections),
 //! `manifest.json`.
 
 use crate::inputs::{self, Decision};
@@ -254,6 +255,8 @@ pub fn run(a: Args) -> Result<String, Failure> {
             met_share(&sample(&s, &u, c, check_seed, &fresh, threads), a.share)
         });
         write_sizing(&mut folder, &d, &samples, &sized, &levels, checked.as_ref())?;
+        let fragment = scenario_fragment(&d, &samples, &sized, rule, &a, seed);
+        folder.write("stockpile.toml", fragment.as_bytes())?;
         let frontier = write_frontier(&mut folder, &samples, &a)?;
         text = render(&d, &samples, &sized, checked.as_ref(), &frontier, &a);
         Ok(())
@@ -325,6 +328,62 @@ fn write_sizing(
         &checked.map(|c| num(c.1)).unwrap_or_default(),
     ])?;
     folder.finish_csv(out)
+}
+
+/// `stockpile.toml`: the sized stockpiles as scenario sections, each `[[stockpile]]` held from
+/// the first simulated day (at a buyer cohort where the candidate is one) with the release event
+/// the out-of-sample check ran it by, so that appending the text to the scenario runs what was
+/// checked.
+fn scenario_fragment(
+    d: &Decision,
+    samples: &Samples,
+    sized: &Sizing,
+    rule: ReleaseRule,
+    a: &Args,
+    seed: u64,
+) -> String {
+    let w = &d.scenario.world;
+    let net = Network::new(w);
+    let mut t = format!(
+        "# The stockpiles `chokepoint stockpile` sized for `{}` (seed {seed}, {} in-sample paths):\n\
+         # at most {} of each product's need unmet with probability {}{}. Append to the scenario to\n\
+         # hold them from the first day and release them by the rule of the out-of-sample check:\n\
+         # while the node's commercial cover is below {} days, up to {} days of its baseline need a day.\n",
+        d.scenario.settings.name,
+        a.paths,
+        num(a.share),
+        num(a.target),
+        if a.joint || a.budget.is_some() {
+            " (all products at once)"
+        } else {
+            " (each product)"
+        },
+        num(rule.trigger_days),
+        num(rule.rate_days),
+    );
+    let start = d.scenario.settings.start;
+    for (c, &v) in samples.candidates.iter().zip(&sized.volumes) {
+        if v <= 0.0 {
+            continue;
+        }
+        let (region, p) = (&w.regions[c.region.ix()].code, &w.products[c.product.ix()]);
+        t.push_str(&format!(
+            "\n[[stockpile]]\nregion = \"{region}\"\nproduct = \"{}\"\n\
+             quantity = {{ value = {}, unit = \"{}\" }}\n\n\
+             [[event]]\nname = \"release of the sized stockpile {region}:{}\"\ndate = {start}\n\
+             kind = \"stockpile-release\"\nregion = \"{region}\"\nproduct = \"{}\"\n\
+             rate = {{ value = {}, unit = \"{}/day\" }}\ntrigger-days-of-cover = {}\n",
+            p.code,
+            num(v),
+            p.unit,
+            p.code,
+            p.code,
+            num(rule.rate(&net, c)),
+            p.unit,
+            num(rule.trigger_days),
+        ));
+    }
+    t
 }
 
 /// One frontier row: target, cost, risk achieved in sample, the CVaR bound's cost, feasible.

@@ -479,6 +479,14 @@ pub struct ReleaseRule {
     pub rate_days: f64,
 }
 
+impl ReleaseRule {
+    /// The release rate at candidate `c` of the network `net` (units a day): `rate_days` times
+    /// its node's baseline daily need (a floor of 1e-9 keeps the rate valid at a node with none).
+    pub fn rate(&self, net: &crate::network::Network, c: &Candidate) -> f64 {
+        (self.rate_days * net.need0[net.node(c.region, c.product)]).max(1e-9)
+    }
+}
+
 /// `central` and `unc` with a strategic stockpile of `volumes[j]` at each candidate (added to
 /// any it holds) and a release event by `rule` over the whole run. Events are appended, so the
 /// uncertain parameters keep their targets.
@@ -500,7 +508,6 @@ pub fn with_stockpiles(
             product: c.product,
             quantity: v,
         });
-        let need0 = net.need0[net.node(c.region, c.product)];
         let label = format!(
             "sized stockpile {}:{}",
             central.world.regions[c.region.ix()].code,
@@ -509,7 +516,7 @@ pub fn with_stockpiles(
         let release = StockpileRelease {
             region: c.region,
             product: c.product,
-            rate: (rule.rate_days * need0).max(1e-9),
+            rate: rule.rate(&net, c),
             trigger_days: Some(rule.trigger_days),
         };
         let event = Event::release_for_the_whole_run(release, 0, label);

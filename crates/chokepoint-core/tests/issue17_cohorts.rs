@@ -1099,3 +1099,108 @@ fn issue_17_a_supplier_short_of_output_serves_cohorts_of_higher_priority_first()
         assert!(err.to_string().contains(expect), "{bad}: {err}");
     }
 }
+
+/// `two_cohorts(80, 10)` with a strategic stockpile of `quantity` t of magnets held by the thin
+/// cohort and released from the first day while its cover is under 5 days.
+fn small_cohort_stockpile(quantity: f64) -> String {
+    format!(
+        r#"{}
+[[stockpile]]
+region = "USA/small"
+product = "magnet"
+quantity = {quantity}
+
+[[event]]
+date = 2025-01-01
+kind = "stockpile-release"
+region = "USA/small"
+product = "magnet"
+rate = {{ value = 1, unit = "t product/day" }}
+trigger-days-of-cover = 5
+"#,
+        two_cohorts(80.0, 10.0)
+    )
+}
+
+#[test]
+fn issue_18_a_buyer_cohort_holds_a_strategic_stockpile() {
+    // Issue 18: `chokepoint stockpile` sizes volumes at cohort nodes; a scenario must be able to
+    // hold them there from the first day (the thin cohort's magnets: 0.3 · 30 · 0.05 = 0.45 t a
+    // day, so 100 t outlasts the 200-day run).
+    let without = parse(&small_cohort_stockpile(0.0));
+    let with = parse(&small_cohort_stockpile(100.0));
+    let small = with.world.region("USA/small").unwrap();
+    let held = with.world.stockpiles.last().unwrap();
+    assert_eq!((held.region, held.quantity), (small, 100.0));
+    assert_eq!(held.product, with.world.product("magnet").unwrap());
+    let (_, bare) = run(&without);
+    let (sink, stocked) = run(&with);
+    let (b, s) = (
+        row(&without, &bare, "USA/small", "motor"),
+        row(&with, &stocked, "USA/small", "motor"),
+    );
+    assert!(b.first_stockout.is_some() && b.shortfall > 0.0, "{b:?}");
+    assert!(
+        s.shortfall < 0.05 * b.shortfall,
+        "with the stockpile {} t short, without {} t",
+        s.shortfall,
+        b.shortfall
+    );
+    // The cohort drew on it: its strategic stock fell below what it held on day 0.
+    let magnet = with.world.product("magnet").unwrap();
+    let last = with.settings.days - 1;
+    let left = series_at(&sink, Variable::Stockpile, small, magnet, last);
+    assert!(left < 100.0 && left > 0.0, "{left}");
+    // The other cohort holds none (no stockpile record, or 0).
+    let oem = with.world.region("USA/oem").unwrap();
+    let other = series_at(&sink, Variable::Stockpile, oem, magnet, 0);
+    assert!(other.is_nan() || other == 0.0, "{other}");
+}
+
+#[test]
+fn issue_18_cohort_stockpile_problems_are_reported_at_their_place() {
+    let text = format!(
+        r#"{}
+[[product]]
+id = "oxide"
+unit = "t REO"
+stage = "separation"
+content = {{ Nd = 0.8 }}
+price = 60
+
+[[stockpile]]
+region = "USA/nope"
+product = "magnet"
+quantity = 1
+
+[[stockpile]]
+region = "USA/oem"
+product = "oxide"
+quantity = 1
+
+[[stockpile]]
+region = "USA/small"
+product = "magnet"
+quantity = -1
+"#,
+        two_cohorts(80.0, 10.0)
+    );
+    let err = validate_scenario(
+        SourceText {
+            name: "cohorts.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .unwrap_err();
+    let shown = err.to_string();
+    for e in [
+        "unknown region `USA/nope`",
+        "cohort `USA/oem` holds no stock of `oxide`: nothing would draw on this stockpile",
+        "hint: `USA/oem` holds magnet, motor",
+        "`quantity` must be",
+    ] {
+        assert!(shown.contains(e), "missing `{e}` in:\n{shown}");
+    }
+    assert!(err.0.iter().all(|d| d.file == "cohorts.toml" && d.line > 1));
+}

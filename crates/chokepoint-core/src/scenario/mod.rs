@@ -323,12 +323,13 @@ pub fn validate_scenario(
     let mut docs: Vec<(usize, &DeTable)> = base_docs.iter().map(|(f, d)| (*f, d)).collect();
     docs.push((sf, &doc));
 
-    let places = world::walk_world(&mut cx, &docs);
+    let (places, cohort_stockpiles) = world::walk_world(&mut cx, &docs);
     let declared = walk_cohorts(&mut cx, &docs);
     if !cx.has_errors() {
         supply::check(&mut cx, &places, true);
     }
     cohorts::expand_into(&mut cx, &declared);
+    world::cohort_stockpiles(&mut cx, &cohort_stockpiles);
     let settings = world::walk_settings(&mut cx, scen.as_ref());
     let events = match doc.get("event") {
         Some(v) => {
@@ -408,12 +409,13 @@ pub fn parse_world(srcs: &[SourceText]) -> Result<World, Diagnostics> {
         return Err(Diagnostics(cx.finish().1));
     }
     let refs: Vec<(usize, &DeTable)> = docs.iter().map(|(f, d)| (*f, d)).collect();
-    let places = world::walk_world(&mut cx, &refs);
+    let (places, cohort_stockpiles) = world::walk_world(&mut cx, &refs);
     let declared = walk_cohorts(&mut cx, &refs);
     if !cx.has_errors() {
         supply::check(&mut cx, &places, false);
     }
     cohorts::expand_into(&mut cx, &declared);
+    world::cohort_stockpiles(&mut cx, &cohort_stockpiles);
     cx.world.default_cover_days = world::DEFAULT_COVER_DAYS;
     // Distributions in a dataset are checked here and sampled when a scenario uses the dataset.
     let _ = cx.take_uncertain();

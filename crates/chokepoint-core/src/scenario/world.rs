@@ -3,7 +3,7 @@
 use crate::bands::Bands;
 use crate::model::{
     Demand, Facility, InventoryPolicy, Link, Product, ProductId, Recipe, Region, RegionId, Segment,
-    Settings, Source, Stage, Stockpile,
+    Settings, Source, Stage, Stockpile, World,
 };
 use crate::uncertain::Target;
 use crate::wire::{DIST_FORMS, Dim, Entry, MAX_DAYS, Sp, fmt_num, rationing, suggest};
@@ -157,8 +157,13 @@ fn is_element(s: &str) -> bool {
 }
 
 /// Walks and validates every world section of `docs` (base first) into `cx.world`; returns
-/// where the entities that whole-world checks report at were written.
-pub(super) fn walk_world<'t>(cx: &mut Cx<'t>, docs: &[(usize, &DeTable<'t>)]) -> Places {
+/// where the entities that whole-world checks report at were written, and the `[[stockpile]]`
+/// entries that name a buyer cohort (`USA/oem`): a cohort is a region only once the cohorts
+/// are expanded, so those are walked after it ([`cohort_stockpiles`]).
+pub(super) fn walk_world<'a, 't>(
+    cx: &mut Cx<'t>,
+    docs: &[(usize, &'a DeTable<'t>)],
+) -> (Places, Vec<Entry<'a, 't>>) {
     let mut at = Places::default();
     cx.world.default_cover_days = DEFAULT_COVER_DAYS;
     let es = merged(cx, docs, "source");
@@ -178,10 +183,68 @@ pub(super) fn walk_world<'t>(cx: &mut Cx<'t>, docs: &[(usize, &DeTable<'t>)]) ->
     let es = merged(cx, docs, "inventory");
     inventories(cx, &es);
     let es = merged(cx, docs, "stockpile");
+    let (of_cohorts, es): (Vec<_>, Vec<_>) = es.into_iter().partition(|e| {
+        e.tbl
+            .get("region")
+            .and_then(|v| v.get_ref().as_str())
+            .is_some_and(|r| r.contains('/'))
+    });
     stockpiles(cx, &es);
     let es = merged(cx, docs, "segment");
     segments(cx, &es);
-    at
+    (at, of_cohorts)
+}
+
+/// The `[[stockpile]]` entries of buyer cohorts, walked once the cohorts are expanded: the
+/// cohort must exist and hold a stock of the product (its final demand, its facility or a link
+/// into it), or the stockpile would sit where nothing draws on it.
+pub(super) fn cohort_stockpiles(cx: &mut Cx, es: &[Entry]) {
+    let first = cx.world.stockpiles.len();
+    stockpiles(cx, es);
+    let w = &cx.world;
+    let unheld: Vec<(usize, String, String, Vec<String>)> = w.stockpiles[first..]
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !holds(w, s.region, s.product))
+        .map(|(i, s)| {
+            let held: Vec<String> = w
+                .products
+                .iter()
+                .enumerate()
+                .filter(|(p, _)| holds(w, s.region, ProductId(*p as u32)))
+                .map(|(_, p)| p.code.clone())
+                .collect();
+            let (r, p) = (
+                &w.regions[s.region.ix()].code,
+                &w.products[s.product.ix()].code,
+            );
+            (i, r.clone(), p.clone(), held)
+        })
+        .collect();
+    // Entries that failed to parse pushed no stockpile, so map pushed stockpiles back to their
+    // entries by (region, product): the key of the section, unique within it.
+    for (_, r, p, held) in unheld {
+        let Some(e) = es.iter().find(|e| {
+            let get = |k: &str| e.tbl.get(k).and_then(|v| v.get_ref().as_str());
+            get("region") == Some(r.as_str()) && get("product") == Some(p.as_str())
+        }) else {
+            continue;
+        };
+        let span = e.tbl.get("product").map_or(e.span.clone(), |v| v.span());
+        cx.err(
+            e.f,
+            span,
+            format!("cohort `{r}` holds no stock of `{p}`: nothing would draw on this stockpile"),
+            Some(format!("`{r}` holds {}", held.join(", "))),
+        );
+    }
+}
+
+/// Whether (region, product) is a node that holds stock: final demand, a facility or a link in.
+fn holds(w: &World, r: RegionId, p: ProductId) -> bool {
+    w.demands.iter().any(|d| d.region == r && d.product == p)
+        || w.facilities.iter().any(|f| f.region == r && f.product == p)
+        || w.links.iter().any(|l| l.to == r && l.product == p)
 }
 
 fn sources(cx: &mut Cx, es: &[Entry]) {
