@@ -131,6 +131,11 @@ fn parse(text: &str) -> Scenario {
     }
 }
 
+/// The diagnostics of a scenario the validator refuses.
+fn refused(name: &str, text: &str) -> chokepoint_core::scenario::Diagnostics {
+    validate_scenario(SourceText { name, text }, &NoBases).unwrap_err()
+}
+
 fn run(s: &Scenario) -> (VecSink, RunSummary) {
     let mut sink = VecSink::default();
     let summary = simulate(s, s.settings.seed, &mut sink);
@@ -359,14 +364,7 @@ share = 0.1
 colour = "red"
 "#
     );
-    let err = validate_scenario(
-        SourceText {
-            name: "cohorts.toml",
-            text: &text,
-        },
-        &NoBases,
-    )
-    .unwrap_err();
+    let err = refused("cohorts.toml", &text);
     let shown = err.to_string();
     let expect = [
         "unknown region `USB`",
@@ -704,15 +702,7 @@ fn issue_17_uncertain_numbers_that_cohorts_split_are_refused() {
         )
     };
     let split = cohort(0.5);
-    let err = validate_scenario(
-        SourceText {
-            name: "u.toml",
-            text: &split,
-        },
-        &NoBases,
-    )
-    .unwrap_err()
-    .to_string();
+    let err = refused("u.toml", &split).to_string();
     assert!(
         err.contains("facility USA motor capacity cannot be uncertain: cohorts split it"),
         "{err}"
@@ -778,15 +768,7 @@ fn issue_17_an_offtake_names_the_cohort_that_holds_the_trade() {
          product = \"magnet\"\nrate = 1\n",
         two_cohorts(60.0, 60.0)
     );
-    let err = validate_scenario(
-        SourceText {
-            name: "offtake.toml",
-            text: &text,
-        },
-        &NoBases,
-    )
-    .unwrap_err()
-    .to_string();
+    let err = refused("offtake.toml", &text).to_string();
     assert!(
         err.contains("no link CHN->USA for `magnet`: buyer cohorts hold this trade")
             && err.contains("name a cohort as `buyer`: `USA/oem`, `USA/small`"),
@@ -883,15 +865,7 @@ fn issue_17_cohort_cover_days_may_be_uncertain() {
     }
     // The share stays plain.
     let bad = text.replace("share = 0.3", "share = { uniform = [0.2, 0.4] }");
-    let err = validate_scenario(
-        SourceText {
-            name: "u.toml",
-            text: &bad,
-        },
-        &NoBases,
-    )
-    .unwrap_err()
-    .to_string();
+    let err = refused("u.toml", &bad).to_string();
     assert!(
         err.contains("a cohort's share cannot be uncertain"),
         "{err}"
@@ -975,14 +949,7 @@ fn issue_17_a_cohort_buys_from_its_sources_and_the_others_take_the_rest() {
 fn issue_17_cohort_sources_problems_are_reported_at_their_place() {
     // 90% of the region's firms cannot all buy from China when the region imports 80% there.
     let text = contracted("sources = [\"CHN\"]", 0.9, 30.0);
-    let err = validate_scenario(
-        SourceText {
-            name: "cohorts.toml",
-            text: &text,
-        },
-        &NoBases,
-    )
-    .unwrap_err();
+    let err = refused("cohorts.toml", &text);
     let shown = err.to_string();
     assert!(
         shown.contains("the cohorts of USA with `sources` would import 1.125x what USA imports of `magnet` from CHN"),
@@ -1001,14 +968,7 @@ fn issue_17_cohort_sources_problems_are_reported_at_their_place() {
         ("sources = \"CHN\"", "`sources` must be an array of strings"),
     ] {
         let text = contracted(sources, 0.3, 30.0);
-        let err = validate_scenario(
-            SourceText {
-                name: "cohorts.toml",
-                text: &text,
-            },
-            &NoBases,
-        )
-        .unwrap_err();
+        let err = refused("cohorts.toml", &text);
         assert!(err.to_string().contains(expect), "{sources}: {err}");
         assert!(err.0.iter().all(|d| d.line == line), "{sources}: {err:?}");
     }
@@ -1088,14 +1048,7 @@ fn issue_17_a_supplier_short_of_output_serves_cohorts_of_higher_priority_first()
         ),
     ] {
         let text = prioritised(0).replace("priority = 0", &format!("priority = {bad}"));
-        let err = validate_scenario(
-            SourceText {
-                name: "cohorts.toml",
-                text: &text,
-            },
-            &NoBases,
-        )
-        .unwrap_err();
+        let err = refused("cohorts.toml", &text);
         assert!(err.to_string().contains(expect), "{bad}: {err}");
     }
 }
@@ -1185,14 +1138,7 @@ quantity = -1
 "#,
         two_cohorts(80.0, 10.0)
     );
-    let err = validate_scenario(
-        SourceText {
-            name: "cohorts.toml",
-            text: &text,
-        },
-        &NoBases,
-    )
-    .unwrap_err();
+    let err = refused("cohorts.toml", &text);
     let shown = err.to_string();
     for e in [
         "unknown region `USA/nope`",
