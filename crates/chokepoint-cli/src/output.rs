@@ -261,7 +261,7 @@ fn write_origins(folder: &mut RunFolder, world: &World, summary: &RunSummary) ->
             code(r.origin),
             code(r.exporter),
             code(r.importer),
-            r.product.map_or("", |p| world.products[p.ix()].code.as_str()),
+            world.products[r.product.ix()].code.as_str(),
             &num(r.shipped),
             &num(r.origin_content),
             &share(r.origin_content, r.shipped),

@@ -105,6 +105,7 @@ fn thrift(usa: RegionId, m: ProductId, price: f64, ramp_days: u32) -> Thrifting 
     Thrifting {
         region: usa,
         product: m,
+        price_of: m,
         price,
         lag_days: 10,
         share: 0.25,

@@ -127,7 +127,7 @@ impl Engine<'_> {
                     continue;
                 }
                 let k = t as usize * nd + i;
-                let p = price[self.net.price_of[self.net.node(d.region, d.product)]];
+                let p = price[self.net.price_of[self.net.node(d.region, lever.price_of)]];
                 thrift_run[k] = if p > lever.price { thrift_run[k] + 1 } else { 0 };
                 if thrift_since[k] == Day::MAX && thrift_run[k] > lever.lag_days {
                     thrift_since[k] = day;

@@ -1,8 +1,9 @@
 //! `thrifting`: buyers use less of a product once its price has stayed high ([`Thrifting`]):
 //! thrifting (less magnet per motor) or substitution by a design that does without it. When the
-//! price of `product` at a final-demand row of `region` (or of one of its buyer cohorts) has
-//! been above `price` on `lag-days` + 1 consecutive days, the row is triggered, and its final
-//! demand falls by `share`, ramping linearly over `ramp-days`:
+//! price of `price-of` (default: `product` itself) in the region of a final-demand row of
+//! `product` in `region` (or in one of its buyer cohorts) has been above `price` on
+//! `lag-days` + 1 consecutive days, the row is triggered, and its final demand falls by
+//! `share`, ramping linearly over `ramp-days`:
 //!
 //! ```text
 //! t*  = first day d with P_d' > p̄ for every d' in d − L ..= d   (L = lag-days)
@@ -14,8 +15,10 @@
 //! (the price falling back does not restore demand); outside the event's days demand is not
 //! cut. Days before the event do not count towards the lag.
 //!
-//! Wire keys: `region`, `product`, `price` (USD/kg, > 0), `lag-days` (default 0), `share`
-//! (in (0, 1]), `ramp-days` (default 0). Uncertain numbers: `price` and `share` ([`Param`]).
+//! Wire keys: `region`, `product`, `price-of` (a product, default `product`), `price` (USD/kg,
+//! > 0), `lag-days` (default 0), `share` (in (0, 1]), `ramp-days` (default 0). With
+//! world-2024's components, whose unit is the magnet fitted, `product = "ev-traction-motor"`
+//! and `price-of = "ndfeb-magnet-hre"` is less magnet per motor once magnets are dear. Uncertain numbers: `price` and `share` ([`Param`]).
 //! Declared once in `Controls::thrifts` (the engine keeps its trigger per demand row);
 //! compiled: its index in `Rules::thrifts` on its active days.
 
@@ -30,6 +33,8 @@ use crate::wire::Dim;
 pub struct Thrifting {
     pub region: RegionId,
     pub product: ProductId,
+    /// The product whose price triggers the lever (`product` unless `price-of` says).
+    pub price_of: ProductId,
     /// Price threshold p̄, USD/kg.
     pub price: f64,
     pub lag_days: u32,
@@ -65,6 +70,7 @@ impl Kind for Thrifting {
     const KEYS: &'static [&'static str] = &[
         "region",
         "product",
+        "price-of",
         "price",
         "lag-days",
         "share",
@@ -75,6 +81,10 @@ impl Kind for Thrifting {
     fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
         let region = t.req_region("region");
         let product = t.req_product("product");
+        let price_of = match t.e.tbl.get("price-of") {
+            Some(_) => t.req_product("price-of"),
+            None => product,
+        };
         let price = t.req_num("price", &Dim::Price).and_then(|n| {
             t.keep("price", &n, Param::Price);
             t.cx.gt0("price", &n).then_some(n.value)
@@ -114,6 +124,7 @@ impl Kind for Thrifting {
         Some(Thrifting {
             region,
             product,
+            price_of: price_of?,
             price: price?,
             lag_days: lag?,
             share: share?,
