@@ -285,7 +285,8 @@ fn write_costs(folder: &mut RunFolder, world: &World, report: &CostReport) -> Re
             r.lever.as_str(),
             code(r.region),
             r.partner.map_or("", code),
-            r.product.map_or("", |p| world.products[p.ix()].code.as_str()),
+            r.product
+                .map_or("", |p| world.products[p.ix()].code.as_str()),
             r.end_use.as_deref().unwrap_or(""),
             &num(r.units),
             &num(r.usd),

@@ -319,9 +319,10 @@ impl Ledger {
         let day = st.day.saturating_sub(1);
         let (world, controls) = (&engine.scenario.world, engine.controls());
         for (c, days) in self.uplifts.iter().zip(&mut self.uplift_days) {
-            let on = controls.uplifts.iter().any(|u| {
-                u.active(day) && u.uplift.covers(world, c.exporter, c.destination)
-            });
+            let on = controls
+                .uplifts
+                .iter()
+                .any(|u| u.active(day) && u.uplift.covers(world, c.exporter, c.destination));
             if on {
                 *days += 1;
             }
@@ -451,26 +452,54 @@ impl Ledger {
             if self.recycled[n] > 0.0 {
                 let capex = self.recycle_cost[n].0 * self.recycled_peak[n] * 365.0 * 1000.0;
                 let usd = self.recycled_usd[n] + capex;
-                push(Lever::Recycling, region, None, product, self.recycled[n], usd);
+                push(
+                    Lever::Recycling,
+                    region,
+                    None,
+                    product,
+                    self.recycled[n],
+                    usd,
+                );
             }
             if self.thrifted[n] > 0.0 {
                 let (per_kg, redesign) = self.thrift_cost[n];
                 let usd = self.thrifted[n] * per_kg * 1000.0 + redesign;
-                push(Lever::Thrifting, region, None, product, self.thrifted[n], usd);
+                push(
+                    Lever::Thrifting,
+                    region,
+                    None,
+                    product,
+                    self.thrifted[n],
+                    usd,
+                );
             }
         }
         for (l, link) in world.links.iter().enumerate() {
             if self.exempt_shipped[l] > 0.0 {
                 let (units, usd) = (self.exempt_shipped[l], self.forgone[l]);
                 let product = Some(link.product);
-                push(Lever::TariffExemption, link.to, Some(link.from), product, units, usd);
+                push(
+                    Lever::TariffExemption,
+                    link.to,
+                    Some(link.from),
+                    product,
+                    units,
+                    usd,
+                );
             }
         }
         for (c, &days) in self.uplifts.iter().zip(&self.uplift_days) {
             if days > 0 {
                 let usd = c.usd_per_year * f64::from(days) / 365.0 + c.one_off_usd;
                 let units = f64::from(days);
-                push(Lever::ApprovalUplift, c.destination, Some(c.exporter), None, units, usd);
+                push(
+                    Lever::ApprovalUplift,
+                    c.destination,
+                    Some(c.exporter),
+                    None,
+                    units,
+                    usd,
+                );
             }
         }
     }

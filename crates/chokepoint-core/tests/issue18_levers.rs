@@ -148,7 +148,11 @@ fn issue_18_thrifting_cuts_demand_by_its_share_after_the_lag() {
     let (b, _, usa, m) = world();
     let s = b.scenario(
         H,
-        vec![event(5, None, EventKind::Thrifting(thrift(usa, m, 50.0, 4)))],
+        vec![event(
+            5,
+            None,
+            EventKind::Thrifting(thrift(usa, m, 50.0, 4)),
+        )],
     );
     let (need, _) = thrift_run(&s, &Costs::default(), n);
     let ramped = D * 0.25 * (0.25 + 0.5 + 0.75 + f64::from(H - 18));
@@ -158,7 +162,11 @@ fn issue_18_thrifting_cuts_demand_by_its_share_after_the_lag() {
     let (b, _, usa, m) = world();
     let s = b.scenario(
         H,
-        vec![event(5, None, EventKind::Thrifting(thrift(usa, m, 150.0, 0)))],
+        vec![event(
+            5,
+            None,
+            EventKind::Thrifting(thrift(usa, m, 150.0, 0)),
+        )],
     );
     let (need, report) = thrift_run(&s, &costs, n);
     assert!(close(need, D * f64::from(H)), "{need}");
@@ -294,8 +302,7 @@ fn issue_18_approval_uplift_approves_what_is_filed_in_its_window_and_costs_its_d
         e.step(&mut NullSink);
     }
     assert!(
-        e.licences()
-            .all(|l| l.outcome != LicenceOutcome::Denied),
+        e.licences().all(|l| l.outcome != LicenceOutcome::Denied),
         "an uplifted 0.5 · 2 denied a licence"
     );
 }

@@ -128,7 +128,11 @@ impl Engine<'_> {
                 }
                 let k = t as usize * nd + i;
                 let p = price[self.net.price_of[self.net.node(d.region, lever.price_of)]];
-                thrift_run[k] = if p > lever.price { thrift_run[k] + 1 } else { 0 };
+                thrift_run[k] = if p > lever.price {
+                    thrift_run[k] + 1
+                } else {
+                    0
+                };
                 if thrift_since[k] == Day::MAX && thrift_run[k] > lever.lag_days {
                     thrift_since[k] = day;
                 }

@@ -210,7 +210,9 @@ impl Engine<'_> {
         let uplifted = (!self.controls.uplifts.is_empty())
             .then(|| {
                 let world = &self.scenario.world;
-                let p = self.controls.uplifted(world, regime.exporter, to, lic.filed, terms.approval);
+                let p =
+                    self.controls
+                        .uplifted(world, regime.exporter, to, lic.filed, terms.approval);
                 (p != terms.approval).then(|| LicenceTerms {
                     approval: p,
                     ..terms.clone()

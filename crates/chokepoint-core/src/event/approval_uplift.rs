@@ -18,48 +18,17 @@
 
 use super::controls::{Controls, Uplift};
 use super::kind::Kind;
+pub use super::levers::{ApprovalUplift, UpliftTo};
 use super::rules::{At, Rules};
-use super::selectors::RegionSelector;
 use super::table::{KindTable, ParamOf};
-use crate::model::{Day, RegionId, World};
+use crate::model::Day;
 use crate::wire::Dim;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApprovalUplift {
-    pub exporter: RegionId,
-    pub destinations: RegionSelector,
-    pub to: UpliftTo,
-}
-
-/// How an uplift changes the odds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum UpliftTo {
-    /// Multiplies them, capped at 1.
-    Factor(f64),
-    /// Raises them to at least this value.
-    Approval(f64),
-}
 
 /// The numbers of an uplift that a distribution may set.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
     Factor,
     Approval,
-}
-
-impl ApprovalUplift {
-    /// Whether the uplift covers applications under `exporter`'s regimes from `importer`.
-    pub fn covers(&self, _world: &World, exporter: RegionId, importer: RegionId) -> bool {
-        self.exporter == exporter && self.destinations.contains(importer)
-    }
-
-    /// p', the odds after the uplift (module docs).
-    pub fn apply(&self, p: f64) -> f64 {
-        match self.to {
-            UpliftTo::Factor(f) => (p * f).min(1.0),
-            UpliftTo::Approval(a) => p.max(a),
-        }
-    }
 }
 
 impl Kind for ApprovalUplift {

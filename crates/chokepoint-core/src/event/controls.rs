@@ -7,9 +7,8 @@
 //! decided). Each kind declares its own
 //! (`Kind::declare`); the day's rules refer to them by index.
 
-use super::approval_uplift::ApprovalUplift;
+use super::levers::{ApprovalUplift, Thrifting};
 use super::licensing::{LicenceTerms, Licensing};
-use super::thrifting::Thrifting;
 use crate::model::{Day, RegionId, World};
 
 /// The controls of a scenario that outlive their days, declared once per run.

@@ -17,9 +17,9 @@
 //! phases read the result.
 //!
 //! The modules form layers (each uses only those before it): `selectors` (who and what an
-//! event applies to), `licensing` (a regime's terms and the draws of a decision), `table` (how a
-//! kind reads its table), `rules`, `controls`, `kind` (the trait), then the kinds, then this
-//! registry.
+//! event applies to), `licensing` (a regime's terms and the draws of a decision), `levers` (the
+//! thrifting and approval-uplift values the controls hold), `table` (how a kind reads its
+//! table), `rules`, `controls`, `kind` (the trait), then the kinds, then this registry.
 
 pub mod approval_uplift;
 pub mod capacity;
@@ -30,6 +30,7 @@ pub mod export_licence;
 pub mod export_quota;
 pub mod general_licence;
 mod kind;
+pub mod levers;
 pub mod licensing;
 pub mod offtake;
 pub mod rationing;

@@ -16,53 +16,26 @@
 //! cut. Days before the event do not count towards the lag.
 //!
 //! Wire keys: `region`, `product`, `price-of` (a product, default `product`), `price` (USD/kg,
-//! > 0), `lag-days` (default 0), `share` (in (0, 1]), `ramp-days` (default 0). With
+//! above 0), `lag-days` (default 0), `share` (in (0, 1]), `ramp-days` (default 0). With
 //! world-2024's components, whose unit is the magnet fitted, `product = "ev-traction-motor"`
-//! and `price-of = "ndfeb-magnet-hre"` is less magnet per motor once magnets are dear. Uncertain numbers: `price` and `share` ([`Param`]).
-//! Declared once in `Controls::thrifts` (the engine keeps its trigger per demand row);
-//! compiled: its index in `Rules::thrifts` on its active days.
+//! and `price-of = "ndfeb-magnet-hre"` is less magnet per motor once magnets are dear.
+//! Uncertain numbers: `price` and `share` ([`Param`]). Declared once in `Controls::thrifts`
+//! (the engine keeps its trigger per demand row); compiled: its index in `Rules::thrifts` on
+//! its active days.
 
 use super::controls::Controls;
 use super::kind::Kind;
+pub use super::levers::Thrifting;
 use super::rules::{At, Rules};
 use super::table::{KindTable, ParamOf};
-use crate::model::{Day, Demand, ProductId, RegionId, World};
+use crate::model::Day;
 use crate::wire::Dim;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Thrifting {
-    pub region: RegionId,
-    pub product: ProductId,
-    /// The product whose price triggers the lever (`product` unless `price-of` says).
-    pub price_of: ProductId,
-    /// Price threshold p̄, USD/kg.
-    pub price: f64,
-    pub lag_days: u32,
-    /// Share s of demand avoided at full effect.
-    pub share: f64,
-    pub ramp_days: u32,
-}
 
 /// The numbers of a thrifting lever that a distribution may set.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
     Price,
     Share,
-}
-
-impl Thrifting {
-    /// Whether final-demand row `d` is one the lever acts on: of `product`, in `region` or one
-    /// of its buyer cohorts.
-    pub fn covers(&self, world: &World, d: &Demand) -> bool {
-        d.product == self.product && (d.region == self.region || world.home(d.region) == self.region)
-    }
-
-    /// f_d, the share of demand kept on day `day` by a row triggered on day `since`.
-    pub fn kept(&self, since: Day, day: Day) -> f64 {
-        let ramp = f64::from(self.ramp_days.max(1));
-        let done = f64::from(day.saturating_sub(since) + 1);
-        1.0 - self.share * (done / ramp).min(1.0)
-    }
 }
 
 impl Kind for Thrifting {
@@ -91,8 +64,7 @@ impl Kind for Thrifting {
         });
         let share = t.req_num("share", &Dim::One).and_then(|n| {
             t.keep("share", &n, Param::Share);
-            t.cx
-                .range_ok("share", &n, |x| x > 0.0 && x <= 1.0, "in (0, 1]")
+            t.cx.range_ok("share", &n, |x| x > 0.0 && x <= 1.0, "in (0, 1]")
                 .then_some(n.value)
         });
         let e = t.e;
