@@ -285,7 +285,8 @@ fn write_costs(folder: &mut RunFolder, world: &World, report: &CostReport) -> Re
             r.lever.as_str(),
             code(r.region),
             r.partner.map_or("", code),
-            world.products[r.product.ix()].code.as_str(),
+            r.product
+                .map_or("", |p| world.products[p.ix()].code.as_str()),
             r.end_use.as_deref().unwrap_or(""),
             &num(r.units),
             &num(r.usd),
@@ -303,6 +304,10 @@ pub fn cost_lines(report: &CostReport) -> String {
         Lever::StockpileHolding,
         Lever::OfftakeFloor,
         Lever::BuildOut,
+        Lever::Recycling,
+        Lever::Thrifting,
+        Lever::TariffExemption,
+        Lever::ApprovalUplift,
     ] {
         let t = report.total(lever);
         if t != 0.0 {

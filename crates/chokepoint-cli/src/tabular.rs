@@ -203,7 +203,7 @@ pub const TABLES: &[Table] = &[
             req("lever", Text),
             req("region", Text),
             opt("partner", Text),
-            req("product", Text),
+            opt("product", Text),
             opt("end_use", Text),
             num("units"),
             num("usd"),

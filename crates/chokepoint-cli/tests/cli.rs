@@ -25,6 +25,8 @@ mod issue17_cohorts;
 mod issue17_origins;
 #[path = "cli/issue18_decisions.rs"]
 mod issue18_decisions;
+#[path = "cli/issue18_levers.rs"]
+mod issue18_levers;
 #[path = "cli/issue18_sized.rs"]
 mod issue18_sized;
 #[path = "cli/issue18_strategies.rs"]

@@ -13,6 +13,13 @@
 //! stockpile holding   = Σ_d strategic_d · P_0 · 1000 · h / 365      (h = holding-rate, /yr)
 //! offtake floor       = Σ_d Σ_lines max(0, floor − P_d) · shipped · 1000   (the top-up)
 //! build-out           = c · 365 · 1000 · max_d max(0, K_d − K_0)   (c = capex, USD per kg/yr)
+//! recycling           = Σ_d r_d · max(0, o − P_d) · 1000 + c_r · 365 · 1000 · max_d r_d
+//!                       (r_d recycled t/day, o = opex USD/kg, c_r = capex USD per kg/yr)
+//! thrifting           = Σ_d a_d · c_a · 1000 + R · [a triggered]   (a_d demand avoided t/day,
+//!                       c_a = per-kg-avoided, R = redesign, once per buyer node)
+//! tariff exemption    = Σ_d Σ_links τ_l,d · P_seller,d · shipped_l,d · 1000   (τ the rate removed)
+//! approval uplift     = y · days / 365 + U · [days > 0]   (y = per-year, U = one-off; days in
+//!                       force among the reported days)
 //! output lost (e)     = Σ_d unmet_d · σ_e · v_e · 1000
 //! ```
 //!
@@ -22,7 +29,7 @@
 //! lost is counted on end-use nodes only ([`crate::montecarlo::is_end_use`]: components with
 //! final demand), whose needs are all final demand.
 
-use crate::costs::Costs;
+use crate::costs::{Costs, UpliftCost};
 use crate::engine::Engine;
 use crate::model::{Day, ProductId, RegionId};
 use crate::montecarlo::is_end_use;
@@ -43,6 +50,18 @@ pub enum Lever {
     OfftakeFloor,
     /// Capex of capacity added (units: t/yr added at the peak).
     BuildOut,
+    /// Recycled supply: the operating cost the market price does not cover, and the capex of
+    /// the largest daily supply (units: tonnes recycled).
+    Recycling,
+    /// Thrifting or substitution: per kg of demand avoided, and the one-off redesign (units:
+    /// tonnes of demand avoided).
+    Thrifting,
+    /// Tariff revenue forgone on exempted flows (partner: the exporter; units: tonnes shipped
+    /// while exempt).
+    TariffExemption,
+    /// Diplomacy buying an approval uplift (partner: the exporter; no product; units: days in
+    /// force).
+    ApprovalUplift,
     /// Value of end-use output lost (units: tonnes of end-use product not served).
     OutputLost,
 }
@@ -55,6 +74,10 @@ impl Lever {
             Lever::StockpileRelease => "stockpile-release",
             Lever::OfftakeFloor => "offtake-floor",
             Lever::BuildOut => "build-out",
+            Lever::Recycling => "recycling",
+            Lever::Thrifting => "thrifting",
+            Lever::TariffExemption => "tariff-exemption",
+            Lever::ApprovalUplift => "approval-uplift",
             Lever::OutputLost => "output-lost",
         }
     }
@@ -71,9 +94,10 @@ impl Lever {
 pub struct CostRow {
     pub lever: Lever,
     pub region: RegionId,
-    /// The supplier of an offtake.
+    /// The supplier of an offtake, the exporter of an exempted flow or of an uplift.
     pub partner: Option<RegionId>,
-    pub product: ProductId,
+    /// None for an approval uplift, which covers every product of the exporter's regimes.
+    pub product: Option<ProductId>,
     /// The end use of output lost.
     pub end_use: Option<String>,
     pub units: f64,
@@ -146,6 +170,21 @@ pub struct Ledger {
     /// End-use nodes with, per end use, its share σ_e and value v_e.
     lost_nodes: Vec<(usize, Vec<EndUseValue>)>,
     lost: Vec<f64>,
+    /// Per node: recycling (capex, opex) and thrifting (per kg avoided, redesign) unit costs.
+    recycle_cost: Vec<(f64, f64)>,
+    thrift_cost: Vec<(f64, f64)>,
+    /// Per node: tonnes recycled, the opex the price did not cover (USD), the largest day.
+    recycled: Vec<f64>,
+    recycled_usd: Vec<f64>,
+    recycled_peak: Vec<f64>,
+    /// Per node: tonnes of demand avoided by thrifting.
+    thrifted: Vec<f64>,
+    /// Per link: tonnes shipped while exempt and the tariff revenue forgone (USD).
+    exempt_shipped: Vec<f64>,
+    forgone: Vec<f64>,
+    /// Per `[costs] approval-uplift` entry: days in force.
+    uplifts: Vec<UpliftCost>,
+    uplift_days: Vec<u32>,
 }
 
 impl Ledger {
@@ -190,7 +229,45 @@ impl Ledger {
                 .collect();
             lost_nodes.push((n, shares));
         }
+        let node_of = |n: usize| {
+            let (r, p) = (
+                RegionId((n / net.np) as u32),
+                ProductId((n % net.np) as u32),
+            );
+            (p, move |region: RegionId| region == r || region == home(r))
+        };
+        let recycle_cost = (0..nn)
+            .map(|n| {
+                let (p, is) = node_of(n);
+                costs
+                    .recycling
+                    .iter()
+                    .find(|c| c.product == p && is(c.region))
+                    .map_or((0.0, 0.0), |c| (c.capex_usd_per_kg_year, c.opex_usd_per_kg))
+            })
+            .collect();
+        let thrift_cost = (0..nn)
+            .map(|n| {
+                let (p, is) = node_of(n);
+                costs
+                    .thrifting
+                    .iter()
+                    .find(|c| c.product == p && is(c.region))
+                    .map_or((0.0, 0.0), |c| (c.usd_per_kg_avoided, c.redesign_usd))
+            })
+            .collect();
+        let nl = world.links.len();
         Ledger {
+            recycle_cost,
+            thrift_cost,
+            recycled: vec![0.0; nn],
+            recycled_usd: vec![0.0; nn],
+            recycled_peak: vec![0.0; nn],
+            thrifted: vec![0.0; nn],
+            exempt_shipped: vec![0.0; nl],
+            forgone: vec![0.0; nl],
+            uplifts: costs.approval_uplift.clone(),
+            uplift_days: vec![0; costs.approval_uplift.len()],
             holding_rate: costs.holding_rate,
             price0,
             bought: vec![0.0; nn],
@@ -222,6 +299,33 @@ impl Ledger {
                 self.held_usd[n] += held * self.price0[n] * 1000.0 * self.holding_rate / 365.0;
             }
             self.released[n] += nd.release;
+            if nd.recycled > 0.0 {
+                let opex = self.recycle_cost[n].1;
+                self.recycled[n] += nd.recycled;
+                self.recycled_usd[n] += nd.recycled * (opex - price).max(0.0) * 1000.0;
+                self.recycled_peak[n] = self.recycled_peak[n].max(nd.recycled);
+            }
+            self.thrifted[n] += nd.thrifted;
+        }
+        for (l, rule) in st.policy.rules.links.iter().enumerate() {
+            let shipped = st.today.shipped[l];
+            if rule.forgone != 0.0 && shipped > 0.0 {
+                let seller = st.market.price[net.price_of[net.seller_node[l]]];
+                self.exempt_shipped[l] += shipped;
+                self.forgone[l] += rule.forgone * seller * shipped * 1000.0;
+            }
+        }
+        // The day just run: the engine's day has moved on.
+        let day = st.day.saturating_sub(1);
+        let (world, controls) = (&engine.scenario.world, engine.controls());
+        for (c, days) in self.uplifts.iter().zip(&mut self.uplift_days) {
+            let on = controls
+                .uplifts
+                .iter()
+                .any(|u| u.active(day) && u.uplift.covers(world, c.exporter, c.destination));
+            if on {
+                *days += 1;
+            }
         }
         for (t, v) in self.topup.iter_mut().zip(engine.offtake_topups()) {
             *t += v;
@@ -255,7 +359,7 @@ impl Ledger {
                     lever,
                     region,
                     partner: None,
-                    product,
+                    product: Some(product),
                     end_use: None,
                     units,
                     usd,
@@ -278,7 +382,7 @@ impl Ledger {
                     lever: Lever::OfftakeFloor,
                     region: link.to,
                     partner: Some(link.from),
-                    product: link.product,
+                    product: Some(link.product),
                     end_use: None,
                     units: 0.0,
                     usd: self.topup[l],
@@ -292,13 +396,14 @@ impl Ledger {
                     lever: Lever::BuildOut,
                     region: fac.region,
                     partner: None,
-                    product: fac.product,
+                    product: Some(fac.product),
                     end_use: None,
                     units: per_year,
                     usd: per_year * 1000.0 * self.capex[f],
                 });
             }
         }
+        self.report_levers(engine, &mut rows);
         for (n, shares) in &self.lost_nodes {
             let (region, product) = ids(*n);
             for &(e, share, value) in shares {
@@ -308,7 +413,7 @@ impl Ledger {
                         lever: Lever::OutputLost,
                         region,
                         partner: None,
-                        product,
+                        product: Some(product),
                         end_use: Some(net.end_uses[e].clone()),
                         units,
                         usd: units * value * 1000.0,
@@ -321,6 +426,82 @@ impl Ledger {
                 .cmp(&(b.lever, b.region, b.partner, b.product, &b.end_use))
         });
         CostReport { rows }
+    }
+}
+
+impl Ledger {
+    /// The rows of recycling, thrifting, tariff exemptions and approval uplifts.
+    fn report_levers(&self, engine: &Engine, rows: &mut Vec<CostRow>) {
+        let (world, net) = (&engine.scenario.world, &engine.net);
+        let mut push = |lever, region, partner, product, units: f64, usd: f64| {
+            rows.push(CostRow {
+                lever,
+                region,
+                partner,
+                product,
+                end_use: None,
+                units,
+                usd,
+            });
+        };
+        for n in 0..self.recycled.len() {
+            let (region, product) = (
+                RegionId((n / net.np) as u32),
+                Some(ProductId((n % net.np) as u32)),
+            );
+            if self.recycled[n] > 0.0 {
+                let capex = self.recycle_cost[n].0 * self.recycled_peak[n] * 365.0 * 1000.0;
+                let usd = self.recycled_usd[n] + capex;
+                push(
+                    Lever::Recycling,
+                    region,
+                    None,
+                    product,
+                    self.recycled[n],
+                    usd,
+                );
+            }
+            if self.thrifted[n] > 0.0 {
+                let (per_kg, redesign) = self.thrift_cost[n];
+                let usd = self.thrifted[n] * per_kg * 1000.0 + redesign;
+                push(
+                    Lever::Thrifting,
+                    region,
+                    None,
+                    product,
+                    self.thrifted[n],
+                    usd,
+                );
+            }
+        }
+        for (l, link) in world.links.iter().enumerate() {
+            if self.exempt_shipped[l] > 0.0 {
+                let (units, usd) = (self.exempt_shipped[l], self.forgone[l]);
+                let product = Some(link.product);
+                push(
+                    Lever::TariffExemption,
+                    link.to,
+                    Some(link.from),
+                    product,
+                    units,
+                    usd,
+                );
+            }
+        }
+        for (c, &days) in self.uplifts.iter().zip(&self.uplift_days) {
+            if days > 0 {
+                let usd = c.usd_per_year * f64::from(days) / 365.0 + c.one_off_usd;
+                let units = f64::from(days);
+                push(
+                    Lever::ApprovalUplift,
+                    c.destination,
+                    Some(c.exporter),
+                    None,
+                    units,
+                    usd,
+                );
+            }
+        }
     }
 }
 

@@ -81,12 +81,16 @@ pub enum Item {
 }
 
 /// The items in table order.
-pub const ITEMS: [Item; 5] = [
+pub const ITEMS: [Item; 9] = [
     Item::StockpileOpening,
     Item::Lever(Lever::StockpilePurchase),
     Item::Lever(Lever::StockpileHolding),
     Item::Lever(Lever::OfftakeFloor),
     Item::Lever(Lever::BuildOut),
+    Item::Lever(Lever::Recycling),
+    Item::Lever(Lever::Thrifting),
+    Item::Lever(Lever::TariffExemption),
+    Item::Lever(Lever::ApprovalUplift),
 ];
 
 impl Item {

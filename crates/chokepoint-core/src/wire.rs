@@ -136,6 +136,10 @@ pub(crate) enum Dim {
     Days,
     /// Dimensionless.
     One,
+    /// USD (a one-off amount).
+    Usd,
+    /// USD a year.
+    UsdPerYear,
 }
 
 /// A number in canonical units with its provenance.
@@ -681,6 +685,8 @@ impl<'t, B: Clone> Cx<'t, B> {
                 Dim::Price => "USD/kg".into(),
                 Dim::Days => "days".into(),
                 Dim::One => "1".into(),
+                Dim::Usd => "USD".into(),
+                Dim::UsdPerYear => "USD/yr".into(),
             }
         };
         match v.get_ref() {
@@ -1131,6 +1137,8 @@ impl<'t, B: Clone> Cx<'t, B> {
             Dim::Price => return simple(&["USD/kg"], "USD/kg", self),
             Dim::Days => return simple(&["days", "day", "d"], "days", self),
             Dim::One => return simple(&["1", ""], "1", self),
+            Dim::Usd => return simple(&["USD"], "USD", self),
+            Dim::UsdPerYear => return simple(&["USD/yr", "USD/year"], "USD/yr", self),
             Dim::Qty(ps) => (ps, false),
             Dim::Rate(ps) => (ps, true),
         };

@@ -356,6 +356,37 @@ fn issue_20_uncertain_approval_odds_share_the_opening() {
     assert!(!u.only_decision_odds());
 }
 
+/// Issue 18: an approval uplift is read when a decision is drawn, for the day the application
+/// was filed, so a Monte Carlo run still shares the opening (its draws deferred past the
+/// uplift's first days) and gives exactly each path's own run from day 0; and the uplift
+/// changes the result (the US, denied by TINY, gets licences filed in its window).
+#[test]
+fn issue_18_approval_uplift_shares_the_opening() {
+    let approval_only = TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12");
+    let uplifted = format!(
+        "{approval_only}
+[[event]]
+name = \"US uplift\"
+date = 2025-01-16
+until = 2025-02-10
+kind = \"approval-uplift\"
+exporter = \"CHN\"
+destinations = [\"USA\"]
+approval = {{ uniform = [0.5, 1.0] }}
+"
+    );
+    let (_, u) = parse(&uplifted);
+    assert_eq!(u.params.len(), 2);
+    assert!(u.only_decision_odds());
+    opening_changes_nothing(&uplifted);
+    let result = |text: &str| {
+        let (s, u) = parse(text);
+        let set = SeriesSet::with_bands(&s, &u, &Bands::All);
+        bytes(&run(&s, &u, &set, 3, &[0, 1, 2, 3], 1, &|_| {}))
+    };
+    assert!(result(&uplifted) != result(&approval_only));
+}
+
 /// Runs of `text` (without uncertain parameters, or with only uncertain approval odds) from
 /// the shared opening equal each path run from day 0, for 1, 2 and 7 threads and 4 shards.
 fn opening_changes_nothing(text: &str) {

@@ -236,11 +236,13 @@ fn check_invariants(s: &Scenario) -> Result<(), TestCaseError> {
             let throughput = nd.stock_start.abs()
                 + nd.arrivals
                 + nd.release
+                + nd.recycled
                 + nd.consumption
                 + nd.purchase
                 + 1.0;
-            let residual =
-                stock - nd.stock_start - (nd.arrivals + nd.release - nd.consumption - nd.purchase);
+            let residual = stock
+                - nd.stock_start
+                - (nd.arrivals + nd.release + nd.recycled - nd.consumption - nd.purchase);
             prop_assert!(
                 residual.abs() <= 1e-9 * throughput,
                 "day {day} node {n}: mass balance residual {residual}"

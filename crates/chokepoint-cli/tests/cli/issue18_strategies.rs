@@ -174,6 +174,8 @@ fn issue_18_strategy_variants_are_april_2025_with_their_levers() {
         "offtake-buildout",
         "allied",
         "korea-middle-path",
+        "thrift-recycle",
+        "diplomacy",
     ] {
         let file = dir.join(format!("{name}.toml"));
         let text = fs::read_to_string(&file).unwrap();

@@ -1,17 +1,18 @@
-//! Step 6, stockpiles and final demand. Active releases move up to their rate from the
-//! strategic stockpile into stock (only while days of cover are below the trigger, if one is
-//! set). Final demand
+//! Step 6, stockpiles, recycling and final demand. Active releases move up to their rate from
+//! the strategic stockpile into stock (only while days of cover are below the trigger, if one
+//! is set); active recycling adds its day's supply to stock (`Recycle::on`). Thrifting levers
+//! in force then update their triggers from today's prices (`event::thrifting`). Final demand
 //!
 //! ```text
-//! D = D0 · (1 + growth)^(t/365) · Π shocks · (P / P_start)^(−ε)
+//! D = D0 · (1 + growth)^(t/365) · Π shocks · (P / P_start)^(−ε) · Π_levers f_d
 //! ```
 //!
-//! is served from stock; what cannot be served is lost (recorded as unmet demand). Active
+//! (f_d = 1 without a triggered thrifting lever) is served from stock; what cannot be served is lost (recorded as unmet demand). Active
 //! purchases then move up to their rate from stock into the stockpile. [`DemandTerms`] takes
 //! each power once per distinct growth rate and (price, elasticity) pair a day.
 
-use super::state::{DemandTerms, Engine};
-use crate::model::World;
+use super::state::{DemandTerms, Engine, Policy};
+use crate::model::{Day, RegionId, World};
 use crate::network::Network;
 
 impl DemandTerms {
@@ -52,6 +53,12 @@ impl DemandTerms {
 impl Engine<'_> {
     pub(super) fn serve_final_demand(&mut self) {
         self.release_stockpiles();
+        if !self.state.policy.rules.recycling.is_empty() {
+            self.recycle();
+        }
+        if !self.controls.thrifts.is_empty() {
+            self.trigger_thrifts();
+        }
         self.serve_demand();
         self.buy_stockpiles();
     }
@@ -74,6 +81,64 @@ impl Engine<'_> {
                 stocks.strategic[n] -= q;
                 stocks.stock[n] += q;
                 self.state.today.nodes[n].release += q;
+            }
+        }
+    }
+
+    fn recycle(&mut self) {
+        let day = self.state.day;
+        for i in 0..self.state.policy.rules.recycling.len() {
+            let r = self.state.policy.rules.recycling[i];
+            let q = r.on(day);
+            if q <= 0.0 {
+                continue;
+            }
+            let n = r.node;
+            let st = &mut self.state;
+            if st.origins.no > 0 {
+                let region = RegionId((n / self.net.np) as u32);
+                let home = self.origin_index.slot_of[self.scenario.world.home(region).ix()];
+                st.origins.recycle(n, st.stocks.stock[n], home, q);
+            }
+            st.stocks.stock[n] += q;
+            st.today.nodes[n].recycled += q;
+        }
+    }
+
+    /// Updates each thrifting lever in force from today's prices and sets f_d per demand row
+    /// (module docs, `event::thrifting`).
+    fn trigger_thrifts(&mut self) {
+        let world = &self.scenario.world;
+        let nd = world.demands.len();
+        let day = self.state.day;
+        let price = &self.state.market.price;
+        let Policy {
+            rules,
+            thrift_run,
+            thrift_since,
+            thrift_kept,
+            ..
+        } = &mut self.state.policy;
+        thrift_kept.iter_mut().for_each(|k| *k = 1.0);
+        for &t in &rules.thrifts {
+            let lever = self.controls.thrifts[t as usize];
+            for (i, d) in world.demands.iter().enumerate() {
+                if !lever.covers(world, d) {
+                    continue;
+                }
+                let k = t as usize * nd + i;
+                let p = price[self.net.price_of[self.net.node(d.region, lever.price_of)]];
+                thrift_run[k] = if p > lever.price {
+                    thrift_run[k] + 1
+                } else {
+                    0
+                };
+                if thrift_since[k] == Day::MAX && thrift_run[k] > lever.lag_days {
+                    thrift_since[k] = day;
+                }
+                if thrift_since[k] != Day::MAX {
+                    thrift_kept[i] *= lever.kept(thrift_since[k], day);
+                }
             }
         }
     }
@@ -103,10 +168,17 @@ impl Engine<'_> {
             }
         }));
         let mult = &st.policy.rules.demand;
+        let kept = &st.policy.thrift_kept;
         for (i, d) in world.demands.iter().enumerate() {
             let n = self.net.node(d.region, d.product);
             let grown = growth[terms.rate_of[i] as usize];
-            let q = d.quantity * grown * mult[i] * response[terms.pair_of[i] as usize];
+            let mut q = d.quantity * grown * mult[i] * response[terms.pair_of[i] as usize];
+            if let Some(&f) = kept.get(i)
+                && f < 1.0
+            {
+                st.today.nodes[n].thrifted += q * (1.0 - f);
+                q *= f;
+            }
             wanted[n] += q;
         }
         sc.growth = growth;

@@ -281,6 +281,7 @@ impl<'a> Engine<'a> {
         } else {
             for nd in &mut st.today.nodes {
                 (nd.need, nd.unmet, nd.production) = (0.0, 0.0, 0.0);
+                (nd.recycled, nd.thrifted) = (0.0, 0.0);
             }
         }
         st.today.shipped.iter_mut().for_each(|v| *v = 0.0);
@@ -359,6 +360,9 @@ fn initial_state(
     change_days.dedup();
     change_days.reverse();
     let nq = controls.quotas.len();
+    // Thrifting state only where a scenario has thrifting: per (lever, demand row).
+    let (nt, nd) = (controls.thrifts.len(), world.demands.len());
+    let thrift_rows = if nt > 0 { nt * nd } else { 0 };
     State {
         day: 0,
         stocks: Stocks {
@@ -405,6 +409,9 @@ fn initial_state(
             change_days,
             quota_used: vec![0.0; nq],
             quota_period: vec![0; nq],
+            thrift_run: vec![0; thrift_rows],
+            thrift_since: vec![Day::MAX; thrift_rows],
+            thrift_kept: vec![1.0; if nt > 0 { nd } else { 0 }],
         },
         market: Market {
             price: price0.clone(),

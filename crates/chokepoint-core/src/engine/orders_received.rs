@@ -9,7 +9,7 @@
 
 use super::state::{EPS, Engine, Licence};
 use crate::event::Day;
-use crate::event::licensing::{draw_decision, earliest_delay};
+use crate::event::licensing::{LicenceTerms, draw_decision, earliest_delay};
 use crate::order_book::Order;
 use crate::record::LicenceOutcome;
 
@@ -207,6 +207,19 @@ impl Engine<'_> {
         let to = self.scenario.world.links[lic.link].to;
         let home = self.scenario.world.home(to);
         let terms = regime.terms_for(to, home, self.end_use_name(lic.end_use));
+        let uplifted = (!self.controls.uplifts.is_empty())
+            .then(|| {
+                let world = &self.scenario.world;
+                let p =
+                    self.controls
+                        .uplifted(world, regime.exporter, to, lic.filed, terms.approval);
+                (p != terms.approval).then(|| LicenceTerms {
+                    approval: p,
+                    ..terms.clone()
+                })
+            })
+            .flatten();
+        let terms = uplifted.as_ref().unwrap_or(terms);
         let draws = &mut self.state.draws;
         draws.drawn += 1;
         let (approve, wait) = draw_decision(terms, &mut draws.rng);

@@ -275,6 +275,25 @@ impl Origins {
         mix(&mut stock[n * no..(n + 1) * no], have, src, q);
     }
 
+    /// `q` recycled in node `n`'s region (slot `home`) enters its stock (holding `have`):
+    /// recycled material is of the recycler's origin, as a facility without element inputs'
+    /// output is.
+    pub(super) fn recycle(&mut self, n: usize, have: f64, home: usize, q: f64) {
+        let no = self.no;
+        self.inflow[n * no + home] += q;
+        let stock = &mut self.stock[n * no..(n + 1) * no];
+        let total = have + q;
+        if have <= 0.0 || total <= 0.0 {
+            stock.iter_mut().for_each(|s| *s = 0.0);
+            stock[home] = 1.0;
+            return;
+        }
+        for (k, s) in stock.iter_mut().enumerate() {
+            let own = if k == home { q } else { 0.0 };
+            *s = (have * *s + own) / total;
+        }
+    }
+
     /// `q` leaves node `n`'s stock into its stockpile (holding `have` before).
     pub(super) fn purchase(&mut self, n: usize, have: f64, q: f64) {
         let no = self.no;

@@ -19,7 +19,7 @@ pub struct NodeTotals {
     pub need: f64,
 }
 
-impl Engine<'_> {
+impl<'a> Engine<'a> {
     /// Accumulates the day into the run's totals and emits its records when `sink` wants them;
     /// the days of a spin-up count in neither.
     pub(super) fn record(&mut self, sink: &mut dyn Sink) {
@@ -373,6 +373,12 @@ impl Engine<'_> {
     }
 
     /// Offtake top-ups paid today, USD per link (kept only by an engine with records).
+    /// The controls declared for the run (licensing regimes, quotas, thrifting levers,
+    /// approval uplifts).
+    pub fn controls(&self) -> &crate::event::Controls<'a> {
+        &self.controls
+    }
+
     pub fn offtake_topups(&self) -> &[f64] {
         &self.state.records.topup
     }

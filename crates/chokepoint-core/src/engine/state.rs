@@ -156,6 +156,13 @@ pub struct Policy {
     /// Per quota: quantity accepted in the current period, and that period's number.
     pub(super) quota_used: Vec<f64>,
     pub(super) quota_period: Vec<u32>,
+    /// Per (thrifting lever, final-demand row), empty without thrifting: consecutive active
+    /// days with the row's price above the lever's threshold, and the day the row was
+    /// triggered (`Day::MAX`: not yet).
+    pub(super) thrift_run: Vec<u32>,
+    pub(super) thrift_since: Vec<Day>,
+    /// Per final-demand row, empty without thrifting: f_d, the share of demand kept today.
+    pub(super) thrift_kept: Vec<f64>,
 }
 
 /// Prices per (segment, product), and at the start of the run.
@@ -266,6 +273,10 @@ pub struct NodeDay {
     pub shipped: f64,
     pub need: f64,
     pub unmet: f64,
+    /// Recycled supply added to stock today (a `recycling` lever).
+    pub recycled: f64,
+    /// Final demand a `thrifting` lever avoided today (before it was served).
+    pub thrifted: f64,
     /// Largest capacity in force today (for the flow ≤ capacity invariant).
     pub capacity: f64,
 }
@@ -326,7 +337,7 @@ copy_from! {
     Plants { capacity, ramps, cap_before, mix }
     Orders { inbox, book, on_order, shares, ordered_avg, shipped_avg, need_avg, tried }
     Licences { filed, decisions, batches, batches_open, decided_today }
-    Policy { rules, change_days, quota_used, quota_period }
+    Policy { rules, change_days, quota_used, quota_period, thrift_run, thrift_since, thrift_kept }
     Market { price, price0 }
     Today { nodes, shipped }
     Origins {

@@ -2,17 +2,25 @@
 //! their active days: the licensing regimes ([`Regime`]: an application filed under one is
 //! decided under its terms after it ends; batch windows count from its start) and the export
 //! quotas ([`Quota`]: counted per period from their own start, released as their [`Pacing`] and
-//! [`QuotaBatch`]es say). Each kind declares its own
+//! [`QuotaBatch`]es say), the thrifting levers (whose triggers the engine keeps per demand row)
+//! and the approval uplifts ([`Uplift`]: read when an application filed in their window is
+//! decided). Each kind declares its own
 //! (`Kind::declare`); the day's rules refer to them by index.
 
+use super::levers::{ApprovalUplift, Thrifting};
 use super::licensing::{LicenceTerms, Licensing};
-use crate::model::{Day, RegionId};
+use crate::model::{Day, RegionId, World};
 
 /// The controls of a scenario that outlive their days, declared once per run.
 #[derive(Debug, Clone, Default)]
 pub struct Controls<'a> {
     pub regimes: Vec<Regime<'a>>,
     pub quotas: Vec<Quota<'a>>,
+    /// The thrifting levers: the engine keeps each one's trigger per demand row across days.
+    pub thrifts: Vec<&'a Thrifting>,
+    /// The approval uplifts with their windows: an application is decided with the uplift in
+    /// force on the day it was filed, which may be after the uplift ended (deferred draws).
+    pub uplifts: Vec<Uplift<'a>>,
     /// Per event: its index in `regimes` or `quotas` (by its kind), if it declared one.
     pub(crate) of_event: Vec<Option<u32>>,
 }
@@ -99,10 +107,51 @@ impl Quota<'_> {
     }
 }
 
+/// An approval uplift active on days `start..end`.
+#[derive(Debug, Clone, Copy)]
+pub struct Uplift<'a> {
+    pub uplift: &'a ApprovalUplift,
+    pub start: Day,
+    pub end: Option<Day>,
+}
+
+impl Uplift<'_> {
+    pub fn active(&self, day: Day) -> bool {
+        day >= self.start && self.end.is_none_or(|e| day < e)
+    }
+}
+
 impl<'a> Controls<'a> {
+    /// The approval odds of an application filed on day `filed` under `exporter`'s regime
+    /// from `importer` (of home `home`) whose terms say `approval`: each uplift in force on
+    /// that day and covering the destination applies in scenario order.
+    pub fn uplifted(
+        &self,
+        world: &World,
+        exporter: RegionId,
+        importer: RegionId,
+        filed: Day,
+        approval: f64,
+    ) -> f64 {
+        self.uplifts
+            .iter()
+            .filter(|u| u.active(filed) && u.uplift.covers(world, exporter, importer))
+            .fold(approval, |p, u| u.uplift.apply(p))
+    }
+
     pub(crate) fn add_regime(&mut self, regime: Regime<'a>) -> u32 {
         self.regimes.push(regime);
         self.regimes.len() as u32 - 1
+    }
+
+    pub(crate) fn add_thrift(&mut self, thrift: &'a Thrifting) -> u32 {
+        self.thrifts.push(thrift);
+        self.thrifts.len() as u32 - 1
+    }
+
+    pub(crate) fn add_uplift(&mut self, uplift: Uplift<'a>) -> u32 {
+        self.uplifts.push(uplift);
+        self.uplifts.len() as u32 - 1
     }
 
     pub(crate) fn add_quota(&mut self, quota: Quota<'a>) -> u32 {

@@ -202,7 +202,12 @@ impl Kind for Licensing {
         matches!(param, Param::Approval(_))
     }
 
-    fn declare<'a>(&'a self, start: Day, controls: &mut Controls<'a>) -> Option<u32> {
+    fn declare<'a>(
+        &'a self,
+        start: Day,
+        _end: Option<Day>,
+        controls: &mut Controls<'a>,
+    ) -> Option<u32> {
         Some(controls.add_regime(Regime {
             licensing: self,
             start,

@@ -124,7 +124,12 @@ impl Kind for ExportQuota {
         }
     }
 
-    fn declare<'a>(&'a self, start: Day, controls: &mut Controls<'a>) -> Option<u32> {
+    fn declare<'a>(
+        &'a self,
+        start: Day,
+        _end: Option<Day>,
+        controls: &mut Controls<'a>,
+    ) -> Option<u32> {
         Some(controls.add_quota(Quota {
             quantity: self.quantity,
             period_days: self.period_days,

@@ -32,9 +32,16 @@ pub(crate) trait Kind: Sized {
         false
     }
 
-    /// Declares what outlives the event's active days (a licensing regime, a quota) once,
-    /// before the first day, for an event starting on day `start`; returns its index.
-    fn declare<'a>(&'a self, _start: Day, _controls: &mut Controls<'a>) -> Option<u32> {
+    /// Declares what outlives the event's active days (a licensing regime, a quota) or what
+    /// the engine keeps state for across them (a thrifting trigger, an approval uplift's
+    /// window) once, before the first day, for an event active on days `start..end`; returns
+    /// its index.
+    fn declare<'a>(
+        &'a self,
+        _start: Day,
+        _end: Option<Day>,
+        _controls: &mut Controls<'a>,
+    ) -> Option<u32> {
         None
     }
 

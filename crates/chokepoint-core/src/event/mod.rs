@@ -17,10 +17,11 @@
 //! phases read the result.
 //!
 //! The modules form layers (each uses only those before it): `selectors` (who and what an
-//! event applies to), `licensing` (a regime's terms and the draws of a decision), `table` (how a
-//! kind reads its table), `rules`, `controls`, `kind` (the trait), then the kinds, then this
-//! registry.
+//! event applies to), `licensing` (a regime's terms and the draws of a decision), `levers` (the
+//! thrifting and approval-uplift values the controls hold), `table` (how a kind reads its
+//! table), `rules`, `controls`, `kind` (the trait), then the kinds, then this registry.
 
+pub mod approval_uplift;
 pub mod capacity;
 pub mod controls;
 pub mod demand_shock;
@@ -29,21 +30,26 @@ pub mod export_licence;
 pub mod export_quota;
 pub mod general_licence;
 mod kind;
+pub mod levers;
 pub mod licensing;
 pub mod offtake;
 pub mod rationing;
+pub mod recycling;
 pub mod rules;
 pub mod selectors;
 pub mod stockpile_purchase;
 pub mod stockpile_release;
 mod table;
 pub mod tariff;
+pub mod tariff_exemption;
+pub mod thrifting;
 
 pub use crate::model::Day;
 use crate::model::{Rationing, RegionId, World};
 use crate::network::Network;
+pub use approval_uplift::{ApprovalUplift, UpliftTo};
 pub use capacity::Capacity;
-pub use controls::{Controls, Pacing, Quota, QuotaBatch, Regime};
+pub use controls::{Controls, Pacing, Quota, QuotaBatch, Regime, Uplift};
 pub use demand_shock::DemandShock;
 pub use export_ban::ExportBan;
 pub use export_licence::TermsSlot;
@@ -53,13 +59,16 @@ use kind::Kind;
 pub use licensing::{LeadTime, LicenceTerms, Licensing};
 pub use offtake::Offtake;
 pub use rationing::RationingChange;
-pub use rules::{At, ReExport, Rules};
+pub use recycling::Recycling;
+pub use rules::{At, ReExport, Recycle, Rules};
 pub use selectors::{Exports, ProductSelector, ReExportClause, RegionSelector};
 pub use stockpile_purchase::StockpilePurchase;
 pub use stockpile_release::StockpileRelease;
 pub(crate) use table::KindTable;
 pub use table::ParamOf;
 pub use tariff::Tariff;
+pub use tariff_exemption::TariffExemption;
+pub use thrifting::Thrifting;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -162,9 +171,9 @@ macro_rules! event_kinds {
                 }
             }
 
-            fn declare<'a>(&'a self, start: Day, controls: &mut Controls<'a>) -> Option<u32> {
+            fn declare<'a>(&'a self, start: Day, end: Option<Day>, controls: &mut Controls<'a>) -> Option<u32> {
                 match self {
-                    $(EventKind::$variant(k) => k.declare(start, controls),)*
+                    $(EventKind::$variant(k) => k.declare(start, end, controls),)*
                 }
             }
 
@@ -196,6 +205,10 @@ event_kinds! {
     StockpilePurchase(StockpilePurchase, stockpile_purchase::Param),
     Offtake(Offtake, offtake::Param),
     Rationing(RationingChange, rationing::Param),
+    Recycling(Recycling, recycling::Param),
+    Thrifting(Thrifting, thrifting::Param),
+    TariffExemption(TariffExemption, tariff_exemption::Param),
+    ApprovalUplift(ApprovalUplift, approval_uplift::Param),
 }
 
 impl<'a> Controls<'a> {
@@ -203,7 +216,7 @@ impl<'a> Controls<'a> {
     pub fn declare(events: &'a [Event]) -> Controls<'a> {
         let mut c = Controls::default();
         for e in events {
-            let id = e.kind.declare(e.start, &mut c);
+            let id = e.kind.declare(e.start, e.end, &mut c);
             c.of_event.push(id);
         }
         c
@@ -229,6 +242,7 @@ impl Rules {
                 world,
                 net,
                 day,
+                start: e.start,
                 active: e.active(day),
                 starts: e.start == day,
                 ends: e.end == Some(day),

@@ -8,12 +8,14 @@
 //!
 //! - per link ([`LinkRule`]): banned; the licensing regime that governs it (none under a general
 //!   licence); the quotas that count it; tariff = baseline + Σ active tariff events; the
-//!   offtake price floor; the re-export clauses of other exporters' controls that reach it
+//!   offtake price floor; a tariff exemption (the tariff it removes, set to 0 last); the
+//!   re-export clauses of other exporters' controls that reach it
 //!   ([`ReExport`]);
 //! - per final-demand row: the product of the active demand shocks' factors;
 //! - per supplier region: its rationing rule;
 //! - the active stockpile releases and purchases and offtake orders, in event order;
-//! - the capacity ramps that start today.
+//! - the capacity ramps that start today, the recycling in force and the thrifting levers
+//!   in force.
 //!
 //! Derived for the phases: whether any link is banned, the links with a tariff (in the order the
 //! need-weighted tariff adds them), and the links where no ban, quota or licensing applies.
@@ -33,6 +35,10 @@ pub struct LinkRule {
     /// The quotas that count the link (indices in [`Controls::quotas`]).
     pub quotas: Vec<u32>,
     pub tariff: f64,
+    /// A tariff exemption covers the link: its tariff is 0 and `forgone` is the rate it
+    /// removed (baseline plus tariff events), the revenue the ledger prices.
+    pub exempt: bool,
+    pub forgone: f64,
     /// Highest price floor (USD/kg) of the active offtakes on the link; 0 without one.
     pub offtake_floor: f64,
     /// Re-export clauses of other exporters' controls covering this third-country link, in
@@ -87,6 +93,27 @@ pub struct OfftakeOrder {
     pub rate: f64,
 }
 
+/// A recycling lever in force: recycled `product` enters node `node`'s stock at `rate` a day
+/// at full scale, reached linearly over `ramp_days` from its first day `start`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recycle {
+    pub node: usize,
+    pub rate: f64,
+    pub start: Day,
+    pub ramp_days: u32,
+}
+
+impl Recycle {
+    /// Recycled supply on day `day` (on or after `start`):
+    /// `r_d = R · min(1, (d − d0 + 1) / max(ramp, 1))`, so the full rate is reached on the
+    /// ramp's last day and a ramp of 0 or 1 day starts at full rate.
+    pub fn on(&self, day: Day) -> f64 {
+        let ramp = f64::from(self.ramp_days.max(1));
+        let done = f64::from(day.saturating_sub(self.start) + 1);
+        self.rate * (done / ramp).min(1.0)
+    }
+}
+
 /// Where a capacity ramp that starts today goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RampTo {
@@ -117,6 +144,10 @@ pub struct Rules {
     pub offtakes: Vec<OfftakeOrder>,
     /// Capacity ramps starting today, in event order.
     pub ramps: Vec<RampStart>,
+    /// Recycling in force, in event order.
+    pub recycling: Vec<Recycle>,
+    /// Thrifting levers in force (indices in [`Controls::thrifts`]).
+    pub thrifts: Vec<u32>,
     /// Whether any link is banned.
     pub any_banned: bool,
     /// Whether any link carries a re-export clause.
@@ -134,6 +165,8 @@ pub struct At<'w> {
     pub world: &'w World,
     pub net: &'w Network,
     pub day: Day,
+    /// The event's first day.
+    pub start: Day,
     /// Active on `day`.
     pub active: bool,
     /// Starts on `day`.
@@ -224,6 +257,8 @@ impl Rules {
         self.purchases.clear();
         self.offtakes.clear();
         self.ramps.clear();
+        self.recycling.clear();
+        self.thrifts.clear();
     }
 
     /// Once every event has added its part: a general licence lifts licensing, and the fields
@@ -232,6 +267,11 @@ impl Rules {
         for rule in &mut self.links {
             if rule.general {
                 rule.licensing = None;
+            }
+            // After every tariff event has added its rate, whatever the scenario order.
+            if rule.exempt {
+                rule.forgone = rule.tariff;
+                rule.tariff = 0.0;
             }
         }
         self.any_banned = self.links.iter().any(|r| r.banned);
