@@ -1144,8 +1144,8 @@ struct Study<'a> {
 }
 
 /// Runs path `path` of `study` into `acc` and the next row of `batch`. `spare` is what the
-/// worker's previous path started from the opening left: starting from it reuses its
-/// allocations.
+/// worker's previous path left: a path started from the opening reuses its allocations, a path
+/// with its own engine its licence list's ([`Engine::reuse_allocations`]).
 fn run_path_into<'a>(
     study: &Study<'a>,
     path: u64,
@@ -1202,11 +1202,16 @@ fn run_path_into<'a>(
         }
         None => {
             let mut engine = Engine::new(scenario, seed, path).without_records();
+            if let Some(s) = spare.take() {
+                engine.reuse_allocations(s);
+            }
             let prod0 = baseline_production(&engine.net);
             let tally = PathTally::new(set, prod0.len());
             let tally = run_days(set, &mut engine, &prod0, tally, row, acc);
             tally.count_stops(set, acc);
-            metrics(&engine, &tally.lost)
+            let values = metrics(&engine, &tally.lost);
+            *spare = Some(engine.into_spare());
+            values
         }
     };
     acc.paths += 1;
