@@ -70,6 +70,10 @@ pub(super) struct DemandTerms {
     pub rates: Vec<f64>,
     /// (segment price index, elasticity).
     pub pairs: Vec<(usize, f64)>,
+    /// Per demand row: its node; and the nodes with a demand row, ascending (the only nodes
+    /// whose wanted quantity can be positive).
+    pub node_of: Vec<u32>,
+    pub nodes: Vec<usize>,
 }
 
 /// Mutable state of one path.
