@@ -1136,6 +1136,8 @@ pub fn shared_opening_days(
 /// What the paths of one run share: the scenario and its uncertainty, the summarised series,
 /// the seed and, when there is one, the opening they all start from.
 struct Study<'a> {
+    /// The scenario each path draws its parameters into (in [`run`], without its
+    /// documentation: [`without_documentation`]).
     central: &'a Scenario,
     unc: &'a Uncertainty,
     set: &'a SeriesSet,
@@ -1299,14 +1301,26 @@ pub fn run(
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
     let cap = batch_paths(set.cells(), threads, paths.len());
+    let lean = (!unc.is_empty()).then(|| without_documentation(central));
     let study = Study {
-        central,
+        central: lean.as_ref().unwrap_or(central),
         unc,
         set,
         seed,
         opening: Opening::new(central, unc, set, seed),
     };
     run_batched(&study, paths, threads, cap, progress)
+}
+
+/// `scenario` without the world's provenance and sources, which only documentation and
+/// checks read (not the engine, nor the uncertain parameters' targets): each path with uncertain
+/// parameters clones the central scenario's world, and their thousands of strings were most of
+/// that clone and its drop.
+fn without_documentation(scenario: &Scenario) -> Scenario {
+    let mut lean = scenario.clone();
+    lean.world.provenance = Vec::new();
+    lean.world.sources = Vec::new();
+    lean
 }
 
 /// [`run`] of `study` with `cap` paths buffered per worker.
