@@ -142,9 +142,9 @@ impl<'a> Engine<'a> {
     /// This engine without the bookkeeping that only records, summaries and audits read. Of
     /// each node's day only need, unmet demand and production are kept (not its opening stock,
     /// arrivals, consumption, shipments, releases, purchases or capacity); per-link arrivals
-    /// and top-ups are not kept, nor an approved licence's remainder and shipping day (a
-    /// pending licence keeps its quantity, which its decision reads), nor the summary's total
-    /// need, first stockout and lowest cover. What drives the simulation and what Monte Carlo
+    /// and top-ups are not kept, nor a decided licence's outcome, nor an approved licence's
+    /// remainder and shipping day (its decision reads the quantity queued with it), nor the
+    /// summary's total need, first stockout and lowest cover. What drives the simulation and what Monte Carlo
     /// reads (stock, need, unmet demand, production, prices, shipments, order books, licence
     /// decisions, [`Engine::node_totals`]) is computed exactly as with it, and a Monte Carlo
     /// path runs ~5% faster. Such an engine cannot emit records, finish, audit or list its
