@@ -1136,6 +1136,8 @@ pub fn shared_opening_days(
 /// What the paths of one run share: the scenario and its uncertainty, the summarised series,
 /// the seed and, when there is one, the opening they all start from.
 struct Study<'a> {
+    /// The scenario each path draws its parameters into (in [`run`], without its
+    /// documentation: [`without_documentation`]).
     central: &'a Scenario,
     unc: &'a Uncertainty,
     set: &'a SeriesSet,
@@ -1144,8 +1146,8 @@ struct Study<'a> {
 }
 
 /// Runs path `path` of `study` into `acc` and the next row of `batch`. `spare` is what the
-/// worker's previous path started from the opening left: starting from it reuses its
-/// allocations.
+/// worker's previous path left: a path started from the opening reuses its allocations, a path
+/// with its own engine its licence list's ([`Engine::reuse_allocations`]).
 fn run_path_into<'a>(
     study: &Study<'a>,
     path: u64,
@@ -1202,11 +1204,16 @@ fn run_path_into<'a>(
         }
         None => {
             let mut engine = Engine::new(scenario, seed, path).without_records();
+            if let Some(s) = spare.take() {
+                engine.reuse_allocations(s);
+            }
             let prod0 = baseline_production(&engine.net);
             let tally = PathTally::new(set, prod0.len());
             let tally = run_days(set, &mut engine, &prod0, tally, row, acc);
             tally.count_stops(set, acc);
-            metrics(&engine, &tally.lost)
+            let values = metrics(&engine, &tally.lost);
+            *spare = Some(engine.into_spare());
+            values
         }
     };
     acc.paths += 1;
@@ -1294,14 +1301,26 @@ pub fn run(
 ) -> Accumulator {
     let threads = threads.max(1).min(paths.len().max(1));
     let cap = batch_paths(set.cells(), threads, paths.len());
+    let lean = (!unc.is_empty()).then(|| without_documentation(central));
     let study = Study {
-        central,
+        central: lean.as_ref().unwrap_or(central),
         unc,
         set,
         seed,
         opening: Opening::new(central, unc, set, seed),
     };
     run_batched(&study, paths, threads, cap, progress)
+}
+
+/// `scenario` without the world's provenance and sources, which only documentation and
+/// checks read (not the engine, nor the uncertain parameters' targets): each path with uncertain
+/// parameters clones the central scenario's world, and their thousands of strings were most of
+/// that clone and its drop.
+fn without_documentation(scenario: &Scenario) -> Scenario {
+    let mut lean = scenario.clone();
+    lean.world.provenance = Vec::new();
+    lean.world.sources = Vec::new();
+    lean
 }
 
 /// [`run`] of `study` with `cap` paths buffered per worker.

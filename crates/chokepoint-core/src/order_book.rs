@@ -189,6 +189,30 @@ impl OrderBook {
         } else {
             i128::MAX
         };
+        // The usual rationed day: the oldest segment alone holds more than is given. The loop
+        // below would take `left` from it and stop; this takes the same without the loop.
+        if let Some(s) = self.segments.front_mut()
+            && left > 0
+            && left < s.qty
+            && (s.offtake || !offtake_only)
+        {
+            s.qty -= left;
+            self.all -= left;
+            let total = to_f64(left);
+            let offtake = if s.offtake {
+                self.offtake -= left;
+                total
+            } else {
+                0.0
+            };
+            if let Some(licence) = s.licence {
+                took(LicenceTaken {
+                    licence: licence as usize,
+                    remaining: to_f64(s.qty),
+                });
+            }
+            return Shipped { total, offtake };
+        }
         let (mut sent, mut sent_offtake) = (0i128, 0i128);
         let mut i = 0;
         while left > 0 && i < self.segments.len() {

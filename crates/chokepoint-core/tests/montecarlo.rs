@@ -387,6 +387,31 @@ approval = {{ uniform = [0.5, 1.0] }}
     assert!(result(&uplifted) != result(&approval_only));
 }
 
+/// Issue 20 (speed): with uncertain world numbers each path builds its own engine, from a copy of
+/// the scenario without its provenance and sources, and takes over the previous path's licence
+/// list; a run must still equal each path run alone from the full scenario with a fresh engine
+/// (`run_path`), for 1, 2 and 7 threads.
+#[test]
+fn issue_20_paths_with_their_own_engines_equal_each_path_alone() {
+    let (s, u) = parse(TINY);
+    assert!(!u.is_empty() && !u.only_decision_odds());
+    assert!(
+        !s.world.provenance.is_empty(),
+        "the copy leaves something out"
+    );
+    let set = SeriesSet::with_bands(&s, &u, &Bands::All);
+    let paths: Vec<u64> = (0..12).collect();
+    let mut each = Accumulator::new(&set);
+    for &p in &paths {
+        run_path(&s, &u, &set, 3, p, &mut each);
+    }
+    let each = bytes(&each);
+    for t in [1, 2, 7] {
+        let run = run(&s, &u, &set, 3, &paths, t, &|_| {});
+        assert!(bytes(&run) == each, "{t} threads");
+    }
+}
+
 /// Runs of `text` (without uncertain parameters, or with only uncertain approval odds) from
 /// the shared opening equal each path run from day 0, for 1, 2 and 7 threads and 4 shards.
 fn opening_changes_nothing(text: &str) {

@@ -14,24 +14,31 @@ impl Engine<'_> {
         let Some(mut due) = st.licences.decisions.pop_front() else {
             return;
         };
-        for &idx in &due {
-            let lic = &mut st.licences.filed[idx];
-            debug_assert_eq!(lic.decide, st.day);
-            let l = lic.link;
+        for d in &due {
+            let l = d.link;
             st.records.pending[l] -= 1;
-            if lic.approve {
-                lic.outcome = LicenceOutcome::Approved;
+            // Only records read a licence's outcome and remainder after its decision.
+            if st.draws.records {
+                let lic = &mut st.licences.filed[d.licence];
+                debug_assert_eq!(lic.decide, st.day);
+                debug_assert_eq!(lic.remaining.to_bits(), d.quantity.to_bits());
+                if d.approve {
+                    lic.outcome = LicenceOutcome::Approved;
+                } else {
+                    lic.outcome = LicenceOutcome::Denied;
+                    lic.remaining = 0.0;
+                }
+            }
+            if d.approve {
                 st.records.approved[l] += 1;
                 st.orders.book[l].push(Order {
-                    qty: lic.remaining,
-                    licence: Some(idx),
+                    qty: d.quantity,
+                    licence: Some(d.licence),
                     offtake: false,
                 });
             } else {
-                lic.outcome = LicenceOutcome::Denied;
                 st.records.denied[l] += 1;
-                st.orders.on_order[l] -= lic.remaining;
-                lic.remaining = 0.0;
+                st.orders.on_order[l] -= d.quantity;
             }
         }
         // Today's list, emptied, serves a later day (no allocation per decision day).

@@ -45,7 +45,12 @@ impl DemandTerms {
             };
             t.rate_of.push(rate as u32);
             t.pair_of.push(pair as u32);
+            let n = net.node(d.region, d.product);
+            t.node_of.push(n as u32);
+            t.nodes.push(n);
         }
+        t.nodes.sort_unstable();
+        t.nodes.dedup();
         t
     }
 }
@@ -150,7 +155,7 @@ impl Engine<'_> {
         let years = st.day as f64 / 365.0;
         let sc = &mut st.scratch;
         let mut wanted = std::mem::take(&mut sc.wanted);
-        wanted.clear();
+        // All zero between days: only the demand nodes are written, and they are reset below.
         wanted.resize(self.net.nr * self.net.np, 0.0);
         let terms = &self.demand_terms;
         let mut growth = std::mem::take(&mut sc.growth);
@@ -170,7 +175,7 @@ impl Engine<'_> {
         let mult = &st.policy.rules.demand;
         let kept = &st.policy.thrift_kept;
         for (i, d) in world.demands.iter().enumerate() {
-            let n = self.net.node(d.region, d.product);
+            let n = terms.node_of[i] as usize;
             let grown = growth[terms.rate_of[i] as usize];
             let mut q = d.quantity * grown * mult[i] * response[terms.pair_of[i] as usize];
             if let Some(&f) = kept.get(i)
@@ -183,7 +188,9 @@ impl Engine<'_> {
         }
         sc.growth = growth;
         sc.response = response;
-        for (n, &w) in wanted.iter().enumerate() {
+        // The demand nodes in node order: every other node wants nothing and was skipped.
+        for &n in &terms.nodes {
+            let w = std::mem::take(&mut wanted[n]);
             if w <= 0.0 {
                 continue;
             }

@@ -7,7 +7,7 @@
 //! opening defers the draw, [`Engine::deferring_draws`]); otherwise it joins the order book.
 //! Batches are filed at the end of each batch window since their regime started.
 
-use super::state::{EPS, Engine, Licence};
+use super::state::{Decision, EPS, Engine, Licence};
 use crate::event::Day;
 use crate::event::licensing::{LicenceTerms, draw_decision, earliest_delay};
 use crate::order_book::Order;
@@ -235,10 +235,16 @@ impl Engine<'_> {
             lic.decide = lic.decide.max(first);
         }
         let k = (lic.decide - first) as usize;
+        let decision = Decision {
+            licence: idx,
+            link: lic.link,
+            approve,
+            quantity: lic.remaining,
+        };
         while licences.decisions.len() <= k {
             licences.decisions.push_back(Vec::new());
         }
-        licences.decisions[k].push(idx);
+        licences.decisions[k].push(decision);
     }
 
     /// The end use of slot `slot` (`any` for none).

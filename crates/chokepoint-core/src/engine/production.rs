@@ -159,8 +159,18 @@ impl Engine<'_> {
             }
         };
         let mut made = 0.0;
-        let mut avail = std::mem::take(&mut sc.avail);
-        avail.clear();
+        // Availability per recipe: on the stack for the usual one to four recipes (a `Vec`
+        // push per facility and day cost more than the arithmetic), else in the scratch buffer.
+        let mut few = [0.0; 4];
+        let mut many = Vec::new();
+        let avail: &mut [f64] = if mix0.len() <= few.len() {
+            &mut few[..mix0.len()]
+        } else {
+            many = std::mem::take(&mut sc.avail);
+            many.clear();
+            many.resize(mix0.len(), 0.0);
+            &mut many
+        };
         for (k, &(rec, m0)) in mix0.iter().enumerate() {
             let m = st.plants.mix[f][k];
             let plan = target * m;
@@ -178,7 +188,7 @@ impl Engine<'_> {
                 });
                 frac = frac.min(phi(&sc.input_claims, &sc.claim_stock, ni));
             }
-            avail.push(a);
+            avail[k] = a;
             if plan <= EPS {
                 continue;
             }
@@ -205,7 +215,8 @@ impl Engine<'_> {
             made += q;
         }
         let lambda = self.scenario.settings.adaptation_rate;
-        let a_total: f64 = mix0.iter().zip(&avail).map(|(&(_, m0), a)| m0 * a).sum();
+        let avail = &*avail;
+        let a_total: f64 = mix0.iter().zip(avail).map(|(&(_, m0), a)| m0 * a).sum();
         let good = avail.iter().filter(|&&a| a >= 0.5).count();
         if good > 0 && lambda > 0.0 {
             let mix = &mut st.plants.mix[f];
@@ -219,7 +230,9 @@ impl Engine<'_> {
                 mix[k] = (1.0 - lambda) * mix[k] + lambda * w;
             }
         }
-        sc.avail = avail;
+        if !many.is_empty() {
+            sc.avail = many;
+        }
         made
     }
 

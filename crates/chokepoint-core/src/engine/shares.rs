@@ -20,18 +20,28 @@ impl Engine<'_> {
             return;
         }
         let st = &mut self.state;
-        let (orders, fill) = (&mut st.orders, &mut st.scratch.fill);
+        let (orders, spill) = (&mut st.orders, &mut st.scratch.fill);
+        // Fill rates on the stack for up to eight suppliers (a `Vec` per node and day cost more
+        // than the arithmetic), else in the scratch buffer.
+        let mut few = [0.0; 8];
         for &n in &self.net.lists.multi_sourced {
             let links = &self.net.links_into[n];
-            fill.clear();
-            fill.extend(links.iter().map(|&l| {
+            let fill: &mut [f64] = if links.len() <= few.len() {
+                &mut few[..links.len()]
+            } else {
+                spill.resize(links.len(), 0.0);
+                &mut spill[..]
+            };
+            let idle = 1e-9 * (1.0 + self.net.need0[n]);
+            for (f, &l) in fill.iter_mut().zip(links) {
                 let o = orders.ordered_avg[l];
-                if o <= 1e-9 * (1.0 + self.net.need0[n]) {
+                *f = if o <= idle {
                     1.0
                 } else {
                     (orders.shipped_avg[l] / o).min(1.0)
-                }
-            }));
+                };
+            }
+            let fill = &*fill;
             let big_f: f64 = links
                 .iter()
                 .zip(fill.iter())
@@ -41,13 +51,13 @@ impl Engine<'_> {
             if good == 0 {
                 continue;
             }
-            for (k, &l) in links.iter().enumerate() {
-                let bonus = if fill[k] >= 0.5 {
+            for (&l, &f) in links.iter().zip(fill) {
+                let bonus = if f >= 0.5 {
                     (1.0 - big_f) / good as f64
                 } else {
                     0.0
                 };
-                let w = orders.shares[l] * fill[k] + bonus;
+                let w = orders.shares[l] * f + bonus;
                 orders.shares[l] = (1.0 - lambda) * orders.shares[l] + lambda * w;
             }
         }

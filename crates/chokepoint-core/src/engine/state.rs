@@ -70,6 +70,10 @@ pub(super) struct DemandTerms {
     pub rates: Vec<f64>,
     /// (segment price index, elasticity).
     pub pairs: Vec<(usize, f64)>,
+    /// Per demand row: its node; and the nodes with a demand row, ascending (the only nodes
+    /// whose wanted quantity can be positive).
+    pub node_of: Vec<u32>,
+    pub nodes: Vec<usize>,
 }
 
 /// Mutable state of one path.
@@ -136,8 +140,8 @@ pub struct Orders {
 #[derive(Debug, Clone)]
 pub struct Licences {
     pub(super) filed: Vec<Licence>,
-    /// Pending licence indices by decision day (front = today).
-    pub(super) decisions: VecDeque<Vec<usize>>,
+    /// Pending decisions by decision day (front = today).
+    pub(super) decisions: VecDeque<Vec<Decision>>,
     /// Batched applications per (link, end-use slot): quantity.
     pub(super) batches: Vec<f64>,
     /// Non-zero entries of `batches` (most days none: the batch pass is skipped).
@@ -238,6 +242,18 @@ pub(super) struct Licence {
     /// Day the last of the licensed quantity shipped.
     pub shipped: Option<Day>,
     pub remaining: f64,
+}
+
+/// A pending licence decision as queued for its day: what step 4 needs of the licence, kept
+/// beside its index so that deciding does not fetch the licence (filed weeks before, far away in
+/// a list of tens of thousands) unless records want its outcome.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Decision {
+    pub licence: usize,
+    pub link: usize,
+    pub approve: bool,
+    /// The licensed quantity (a pending licence's remainder: none of it ships before approval).
+    pub quantity: f64,
 }
 
 /// A capacity ramp in progress: linear from `from` to `to` over `days` from `start`.

@@ -208,6 +208,8 @@ fn ship_on(st: &mut State, net: &Network, l: usize, q: f64) {
         return;
     }
     st.orders.on_order[l] -= q;
+    // The link's first shipment today: its arrival slot is still empty (see below).
+    let first = st.today.shipped[l] == 0.0;
     st.today.shipped[l] += q;
     let records = st.draws.records;
     if records {
@@ -237,7 +239,16 @@ fn ship_on(st: &mut State, net: &Network, l: usize, q: f64) {
             st.origins
                 .dispatch(net.seller_node[l], entry, stocks.ring[entry], q);
         }
-        stocks.ring[entry] += q;
+        // A link's shipments of one day all arrive on one day, whose slot last held the
+        // arrivals of `ring_len` days before and was emptied then, so the day's first shipment
+        // finds +0.0 and 0.0 + q = q: a store, without waiting for the entry's old value (the
+        // ring is large and that load missed the cache more often than any other in the step).
+        if first {
+            debug_assert_eq!(stocks.ring[entry].to_bits(), 0);
+            stocks.ring[entry] = q;
+        } else {
+            stocks.ring[entry] += q;
+        }
         stocks.in_transit[l] += q;
     }
 }
