@@ -283,9 +283,10 @@ pub struct LevelSearch {
     pub levels: Vec<f64>,
     lo: Vec<f64>,
     hi: Vec<f64>,
-    /// Per candidate, the checked level whose share met came closest to the target, and how
-    /// close (`f64::INFINITY` before the first round).
-    best: Vec<(f64, f64)>,
+    /// The levels of the round whose shares met came closest to the target for every
+    /// candidate at once (the least largest gap), and that gap (`f64::INFINITY` before the
+    /// first round).
+    best: (Vec<f64>, f64),
     target: f64,
     tolerance: f64,
 }
@@ -297,7 +298,7 @@ impl LevelSearch {
             levels: vec![target; candidates],
             lo: vec![0.0; candidates],
             hi: vec![1.0; candidates],
-            best: vec![(target, f64::INFINITY); candidates],
+            best: (vec![target; candidates], f64::INFINITY),
             target,
             tolerance,
         }
@@ -306,11 +307,16 @@ impl LevelSearch {
     /// Moves every unsettled level after a round in which candidate j met the target share on
     /// a share `met[j]` of fresh paths at `self.levels[j]`.
     pub fn update(&mut self, met: &[f64]) {
+        let gap = met
+            .iter()
+            .take(self.levels.len())
+            .map(|m| (m - self.target).abs())
+            .fold(0.0, f64::max);
+        if gap < self.best.1 {
+            self.best = (self.levels.clone(), gap);
+        }
         for (j, &m) in met.iter().enumerate().take(self.levels.len()) {
             let level = self.levels[j];
-            if (m - self.target).abs() < self.best[j].1 {
-                self.best[j] = (level, (m - self.target).abs());
-            }
             if m > self.target + self.tolerance {
                 self.hi[j] = level;
             } else if m < self.target - self.tolerance {
@@ -322,15 +328,17 @@ impl LevelSearch {
         }
     }
 
-    /// The levels to size at after the last round: each candidate's checked level closest to
-    /// the target (a settled candidate's is its current one). The last round's bisection step
-    /// of an unsettled candidate is a level no round has checked, so it is not used.
+    /// The levels to size at after the last round: those of the round that came closest to the
+    /// target for every candidate at once (the current levels before any round). A round's
+    /// shares were measured together, and the candidates' stockpiles act on each other (they
+    /// draw on the same suppliers), so levels taken from different rounds were never measured
+    /// as a set; and the last round's bisection step is a level no round has checked.
     pub fn best_levels(&self) -> Vec<f64> {
-        self.best
-            .iter()
-            .zip(&self.levels)
-            .map(|(&(level, gap), &now)| if gap.is_finite() { level } else { now })
-            .collect()
+        if self.best.1.is_finite() {
+            self.best.0.clone()
+        } else {
+            self.levels.clone()
+        }
     }
 }
 
