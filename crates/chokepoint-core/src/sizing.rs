@@ -526,6 +526,7 @@ pub fn with_stockpiles(
             product: c.product,
             rate: rule.rate(&net, c),
             trigger_days: Some(rule.trigger_days),
+            trigger_price: None,
         };
         let event = Event::release_for_the_whole_run(release, 0, label);
         s.events.push(event.clone());

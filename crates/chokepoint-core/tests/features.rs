@@ -199,6 +199,7 @@ fn stockpile_release_waits_for_its_trigger() {
             product: m,
             rate: 0.5,
             trigger_days: Some(5.0),
+            trigger_price: None,
         }),
     );
     let sink = run(&b.scenario(60, vec![ban, release]));

@@ -60,6 +60,7 @@ fn cut(k: u32, volume: f64) -> (Scenario, RegionId, ProductId) {
                 product: m,
                 rate: D,
                 trigger_days: Some(1.0),
+                trigger_price: None,
             }),
         ));
     }

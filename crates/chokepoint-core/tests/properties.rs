@@ -159,11 +159,14 @@ fn build(spec: &EventSpec, nr: usize, np: usize) -> Event {
             product: p,
             rate: spec.a * 5.0,
             trigger_days: Some(spec.b * 30.0),
+            trigger_price: spec.r2.is_multiple_of(2).then_some(spec.b * 100.0 + 1.0),
         }),
         8 => EventKind::StockpilePurchase(StockpilePurchase {
             region: r1,
             product: p,
             rate: spec.a * 5.0,
+            refill_to: spec.r2.is_multiple_of(3).then_some(spec.a * 50.0),
+            below_price: spec.r2.is_multiple_of(2).then_some(spec.b * 200.0 + 1.0),
         }),
         9 => EventKind::Offtake(Offtake {
             buyer: r1,

@@ -71,11 +71,9 @@ impl Engine<'_> {
     fn release_stockpiles(&mut self) {
         for rel in &self.state.policy.rules.releases {
             let n = rel.node;
-            if let Some(t) = rel.trigger_days {
-                let cover = self.cover(n, self.state.stocks.stock[n]);
-                if cover >= t {
-                    continue;
-                }
+            let cover = self.cover(n, self.state.stocks.stock[n]);
+            if !rel.triggered(cover, self.state.market.price[self.net.price_of[n]]) {
+                continue;
             }
             let stocks = &mut self.state.stocks;
             let q = rel.rate.min(stocks.strategic[n]);
@@ -212,8 +210,9 @@ impl Engine<'_> {
     fn buy_stockpiles(&mut self) {
         for buy in &self.state.policy.rules.purchases {
             let n = buy.node;
+            let price = self.state.market.price[self.net.price_of[n]];
             let stocks = &mut self.state.stocks;
-            let q = buy.rate.min(stocks.stock[n]);
+            let q = buy.wanted(stocks.strategic[n], price).min(stocks.stock[n]);
             if q > 0.0 {
                 if self.state.origins.no > 0 {
                     self.state.origins.purchase(n, stocks.strategic[n], q);

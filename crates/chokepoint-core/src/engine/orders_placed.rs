@@ -36,7 +36,8 @@ impl Engine<'_> {
             let mut usage = st.today.nodes[n].need;
             for buy in &rules.purchases {
                 if buy.node == n {
-                    usage += buy.rate;
+                    let price = st.market.price[self.net.price_of[n]];
+                    usage += buy.wanted(st.stocks.strategic[n], price);
                 }
             }
             orders.need_avg[n] += alpha * (usage - orders.need_avg[n]);

@@ -69,20 +69,55 @@ impl ReExport {
     }
 }
 
-/// A stockpile release in force: up to `rate` a day from the strategic stockpile into stock,
-/// only while days of cover are below `trigger_days` when given.
+/// A stockpile release in force: up to `rate` a day from the strategic stockpile into stock;
+/// with triggers, only on days when one holds: days of cover below `trigger_days`, or the
+/// node's price at or above `trigger_price` (USD/kg).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Release {
     pub node: usize,
     pub rate: f64,
     pub trigger_days: Option<f64>,
+    pub trigger_price: Option<f64>,
 }
 
-/// A stockpile purchase in force: up to `rate` a day from stock into the strategic stockpile.
+impl Release {
+    /// Whether the release runs today at days of cover `cover` and price `price`: always
+    /// without a trigger, else when any of its triggers holds.
+    pub fn triggered(&self, cover: f64, price: f64) -> bool {
+        match (self.trigger_days, self.trigger_price) {
+            (None, None) => true,
+            (days, at) => days.is_some_and(|t| cover < t) || at.is_some_and(|p| price >= p),
+        }
+    }
+}
+
+/// A stockpile purchase in force: up to `rate` a day from stock into the strategic stockpile;
+/// only up to `refill_to` units held and only while the node's price is at most `below_price`
+/// (USD/kg), when given (a refill rule).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Purchase {
     pub node: usize,
     pub rate: f64,
+    pub refill_to: Option<f64>,
+    pub below_price: Option<f64>,
+}
+
+impl Purchase {
+    /// What the purchase wants today with `held` units in the stockpile at price `price`:
+    ///
+    /// ```text
+    /// want = 0                                  if price > below_price
+    ///      = min(rate, max(0, refill_to − held))  otherwise (rate without refill_to)
+    /// ```
+    pub fn wanted(&self, held: f64, price: f64) -> f64 {
+        if self.below_price.is_some_and(|p| price > p) {
+            return 0.0;
+        }
+        match self.refill_to {
+            Some(to) => self.rate.min((to - held).max(0.0)),
+            None => self.rate,
+        }
+    }
 }
 
 /// An offtake in force: node `node` orders `rate` a day on link `link` ahead of other orders.

@@ -1,10 +1,12 @@
 //! `stockpile-release`: moves up to `rate` units/day from a region's strategic stockpile of a
-//! product into its commercial stock while active, only while commercial days of cover are
-//! below `trigger-days-of-cover` when given ([`StockpileRelease`]).
+//! product into its commercial stock while active; with triggers, only on days when commercial
+//! days of cover are below `trigger-days-of-cover` or the node's price is at or above
+//! `trigger-price` (either suffices when both are given) ([`StockpileRelease`]).
 //!
-//! Wire keys: `region`, `product`, `rate` (units/day, > 0), `trigger-days-of-cover`. Uncertain
-//! numbers: `rate` and the trigger ([`Param`]). Compiled: a [`Release`] in force, in scenario
-//! order (the engine applies releases before final demand).
+//! Wire keys: `region`, `product`, `rate` (units/day, > 0), `trigger-days-of-cover` (days, at
+//! least 0), `trigger-price` (USD/kg, > 0). Uncertain numbers: `rate` and the triggers
+//! ([`Param`]). Compiled: a [`Release`] in force, in scenario order (the engine applies
+//! releases before final demand).
 
 use super::kind::Kind;
 use super::rules::{At, Release, Rules};
@@ -18,6 +20,7 @@ pub struct StockpileRelease {
     pub product: ProductId,
     pub rate: f64,
     pub trigger_days: Option<f64>,
+    pub trigger_price: Option<f64>,
 }
 
 /// The numbers of a release that a distribution may set.
@@ -25,11 +28,18 @@ pub struct StockpileRelease {
 pub enum Param {
     Rate,
     TriggerDays,
+    TriggerPrice,
 }
 
 impl Kind for StockpileRelease {
     const NAME: &'static str = "stockpile-release";
-    const KEYS: &'static [&'static str] = &["region", "product", "rate", "trigger-days-of-cover"];
+    const KEYS: &'static [&'static str] = &[
+        "region",
+        "product",
+        "rate",
+        "trigger-days-of-cover",
+        "trigger-price",
+    ];
     type Param = Param;
 
     fn parse<B: Clone + From<ParamOf<Param>>>(t: &mut KindTable<'_, '_, '_, B>) -> Option<Self> {
@@ -43,11 +53,19 @@ impl Kind for StockpileRelease {
             }
             None => None,
         };
+        let trigger_price = match t.opt_num("trigger-price", &Dim::Price) {
+            Some(n) => {
+                t.keep("trigger-price", &n, Param::TriggerPrice);
+                Some(t.cx.gt0("trigger-price", &n).then_some(n.value)?)
+            }
+            None => None,
+        };
         Some(StockpileRelease {
             region: region?,
             product: product?,
             rate: rate?,
             trigger_days: trigger,
+            trigger_price,
         })
     }
 
@@ -55,6 +73,7 @@ impl Kind for StockpileRelease {
         match param {
             Param::Rate => self.rate = value,
             Param::TriggerDays => self.trigger_days = Some(value),
+            Param::TriggerPrice => self.trigger_price = Some(value),
         }
     }
 
@@ -64,6 +83,7 @@ impl Kind for StockpileRelease {
                 node: at.net.node(self.region, self.product),
                 rate: self.rate,
                 trigger_days: self.trigger_days,
+                trigger_price: self.trigger_price,
             });
         }
     }
