@@ -603,7 +603,7 @@ fn check_contracts(world: &World, cohorts: &[Cohort]) -> Result<(), TestCaseErro
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, rng_seed: proptest::test_runner::RngSeed::Fixed(171), ..ProptestConfig::default() })]
 
     #[test]
     fn issue_17_cohorts_keep_mass_balance_on_random_networks(
@@ -620,7 +620,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(172), ..ProptestConfig::default() })]
 
     #[test]
     fn issue_17_contracts_keep_flows_between_regions(

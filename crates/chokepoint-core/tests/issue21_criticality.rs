@@ -380,7 +380,7 @@ fn issue_21_world_2024_regions_have_a_supply_risk() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, rng_seed: proptest::test_runner::RngSeed::Fixed(211), ..ProptestConfig::default() })]
 
     /// HHI lies in [1/n, 1] and HHI_WGI,t in [0, 10 · max t] for any shares; IR in [0, 1].
     #[test]

@@ -331,9 +331,17 @@ impl Origins {
         let acc = &mut self.drawn[f * (no + 1)..(f + 1) * (no + 1)];
         let out = &mut self.output[n * no..(n + 1) * no];
         let total = acc[no];
-        if total > 0.0 {
+        // A subnormal draw (a few 1e-310 t): its products w·q·s lost their relative precision,
+        // so the tally no longer sums to `total` (a regression case summed to 1.00003);
+        // normalise by what the slots hold instead, or take the home slot if they hold none.
+        let held = if total < f64::MIN_POSITIVE {
+            acc[..no].iter().sum()
+        } else {
+            total
+        };
+        if total > 0.0 && held > 0.0 {
             for (o, a) in out.iter_mut().zip(acc.iter()) {
-                *o = a / total;
+                *o = a / held;
             }
         } else {
             out.iter_mut().for_each(|o| *o = 0.0);
