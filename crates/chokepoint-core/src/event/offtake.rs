@@ -92,13 +92,10 @@ impl Kind for Offtake {
         let supplier = t.req_region("supplier");
         let product = t.req_product("product");
         let rate = t.rate(product, "rate", Param::Rate);
-        let floor = match t.opt_num("floor", &Dim::Price) {
-            Some(n) => {
-                t.keep("floor", &n, Param::Floor);
-                t.cx.ge0("floor", &n).then_some(n.value)
-            }
-            None => Some(0.0),
-        };
+        let floor = t
+            .opt_checked("floor", &Dim::Price, Param::Floor, false)
+            .ok()
+            .map(|f| f.unwrap_or(0.0));
         let (buyer, supplier, product) = (buyer?, supplier?, product?);
         cohorts_hold(t, buyer, supplier, product);
         Some(Offtake {

@@ -42,26 +42,14 @@ impl Kind for StockpilePurchase {
         let product = t.req_product("product");
         let rate = t.rate(product, "rate", Param::Rate);
         let units = t.cx.units_of(&product.into_iter().collect::<Vec<_>>());
-        let refill_to = match t.opt_num("refill-to", &Dim::Qty(units)) {
-            Some(n) => {
-                t.keep("refill-to", &n, Param::RefillTo);
-                Some(t.cx.ge0("refill-to", &n).then_some(n.value)?)
-            }
-            None => None,
-        };
-        let below_price = match t.opt_num("below-price", &Dim::Price) {
-            Some(n) => {
-                t.keep("below-price", &n, Param::BelowPrice);
-                Some(t.cx.gt0("below-price", &n).then_some(n.value)?)
-            }
-            None => None,
-        };
+        let refill_to = t.opt_checked("refill-to", &Dim::Qty(units), Param::RefillTo, false);
+        let below_price = t.opt_checked("below-price", &Dim::Price, Param::BelowPrice, true);
         Some(StockpilePurchase {
             region: region?,
             product: product?,
             rate: rate?,
-            refill_to,
-            below_price,
+            refill_to: refill_to.ok()?,
+            below_price: below_price.ok()?,
         })
     }
 

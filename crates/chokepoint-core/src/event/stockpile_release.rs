@@ -46,26 +46,19 @@ impl Kind for StockpileRelease {
         let region = t.req_region("region");
         let product = t.req_product("product");
         let rate = t.rate(product, "rate", Param::Rate);
-        let trigger = match t.opt_num("trigger-days-of-cover", &Dim::Days) {
-            Some(n) => {
-                t.keep("trigger-days-of-cover", &n, Param::TriggerDays);
-                Some(t.cx.ge0("trigger-days-of-cover", &n).then_some(n.value)?)
-            }
-            None => None,
-        };
-        let trigger_price = match t.opt_num("trigger-price", &Dim::Price) {
-            Some(n) => {
-                t.keep("trigger-price", &n, Param::TriggerPrice);
-                Some(t.cx.gt0("trigger-price", &n).then_some(n.value)?)
-            }
-            None => None,
-        };
+        let trigger = t.opt_checked(
+            "trigger-days-of-cover",
+            &Dim::Days,
+            Param::TriggerDays,
+            false,
+        );
+        let trigger_price = t.opt_checked("trigger-price", &Dim::Price, Param::TriggerPrice, true);
         Some(StockpileRelease {
             region: region?,
             product: product?,
             rate: rate?,
-            trigger_days: trigger,
-            trigger_price,
+            trigger_days: trigger.ok()?,
+            trigger_price: trigger_price.ok()?,
         })
     }
 

@@ -64,6 +64,31 @@ impl<B: Clone> KindTable<'_, '_, '_, B> {
         self.cx.number(self.e.f, key, v, dim)
     }
 
+    /// An optional number of dimension `dim` that must be at least 0 (above 0 when
+    /// `positive`), its provenance kept and bound to `param` when uncertain: `Ok(None)` when
+    /// absent (or unreadable, which is reported), `Err(())` when out of range (reported).
+    pub fn opt_checked<P>(
+        &mut self,
+        key: &str,
+        dim: &Dim,
+        param: P,
+        positive: bool,
+    ) -> Result<Option<f64>, ()>
+    where
+        B: From<ParamOf<P>>,
+    {
+        let Some(n) = self.opt_num(key, dim) else {
+            return Ok(None);
+        };
+        self.keep(key, &n, param);
+        let ok = if positive {
+            self.cx.gt0(key, &n)
+        } else {
+            self.cx.ge0(key, &n)
+        };
+        if ok { Ok(Some(n.value)) } else { Err(()) }
+    }
+
     pub fn req_num(&mut self, key: &str, dim: &Dim) -> Option<Num> {
         let v = self.cx.req(self.e, key)?;
         self.cx.number(self.e.f, key, v, dim)

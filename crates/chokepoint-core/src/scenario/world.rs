@@ -199,45 +199,7 @@ pub(super) fn walk_world<'a, 't>(
 /// cohort must exist and hold a stock of the product (its final demand, its facility or a link
 /// into it), or the stockpile would sit where nothing draws on it.
 pub(super) fn cohort_stockpiles(cx: &mut Cx, es: &[Entry]) {
-    let first = cx.world.stockpiles.len();
-    stockpiles(cx, es);
-    let w = &cx.world;
-    let unheld: Vec<(usize, String, String, Vec<String>)> = w.stockpiles[first..]
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !holds(w, s.region, s.product))
-        .map(|(i, s)| {
-            let held: Vec<String> = w
-                .products
-                .iter()
-                .enumerate()
-                .filter(|(p, _)| holds(w, s.region, ProductId(*p as u32)))
-                .map(|(_, p)| p.code.clone())
-                .collect();
-            let (r, p) = (
-                &w.regions[s.region.ix()].code,
-                &w.products[s.product.ix()].code,
-            );
-            (i, r.clone(), p.clone(), held)
-        })
-        .collect();
-    // Entries that failed to parse pushed no stockpile, so map pushed stockpiles back to their
-    // entries by (region, product): the key of the section, unique within it.
-    for (_, r, p, held) in unheld {
-        let Some(e) = es.iter().find(|e| {
-            let get = |k: &str| e.tbl.get(k).and_then(|v| v.get_ref().as_str());
-            get("region") == Some(r.as_str()) && get("product") == Some(p.as_str())
-        }) else {
-            continue;
-        };
-        let span = e.tbl.get("product").map_or(e.span.clone(), |v| v.span());
-        cx.err(
-            e.f,
-            span,
-            format!("cohort `{r}` holds no stock of `{p}`: nothing would draw on this stockpile"),
-            Some(format!("`{r}` holds {}", held.join(", "))),
-        );
-    }
+    stockpiles_held(cx, es, true);
 }
 
 /// Whether (region, product) is a node that holds stock: final demand, a facility or a link in.
@@ -765,6 +727,12 @@ fn inventories(cx: &mut Cx, es: &[Entry]) {
 }
 
 fn stockpiles(cx: &mut Cx, es: &[Entry]) {
+    stockpiles_held(cx, es, false);
+}
+
+/// Walks `[[stockpile]]` entries; with `need_stock`, one whose node holds no stock of its
+/// product is an error at `product` listing what the region holds.
+fn stockpiles_held(cx: &mut Cx, es: &[Entry], need_stock: bool) {
     for e in es {
         cx.keys(e, &["region", "product", "quantity"]);
         let (r, p) = region_product(cx, e, "region");
@@ -778,6 +746,21 @@ fn stockpiles(cx: &mut Cx, es: &[Entry]) {
         let (Some(r), Some(p), Some(q)) = (r, p, q) else {
             continue;
         };
+        if need_stock && !holds(&cx.world, r, p) {
+            let w = &cx.world;
+            let held: Vec<&str> = (0..w.products.len())
+                .filter(|&i| holds(w, r, ProductId(i as u32)))
+                .map(|i| w.products[i].code.as_str())
+                .collect();
+            let (rc, pc) = (&w.regions[r.ix()].code, &w.products[p.ix()].code);
+            let msg = format!(
+                "cohort `{rc}` holds no stock of `{pc}`: nothing would draw on this stockpile"
+            );
+            let hint = format!("`{rc}` holds {}", held.join(", "));
+            let span = e.tbl.get("product").map_or(e.span.clone(), |v| v.span());
+            cx.err(e.f, span, msg, Some(hint));
+            continue;
+        }
         let name = format!(
             "stockpile {} {} quantity",
             cx.world.regions[r.ix()].code,
