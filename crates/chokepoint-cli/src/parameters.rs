@@ -214,15 +214,19 @@ pub fn parameters(
     }
     for (i, cohort) in tables(root, "cohort") {
         let (region, name) = (code(cohort, "region"), code(cohort, "name"));
-        if let Some(item) = cohort.get("cover-days") {
-            let label = format!("cohort {region}/{name}: cover");
-            found.push((
-                format!("cohort.{i}.cover-days"),
-                label,
-                &COVER,
-                "days".into(),
-                item,
-            ));
+        for (field, what) in [
+            ("cover-days", "cover"),
+            ("products-cover-days", "cover of its products"),
+        ] {
+            if let Some(item) = cohort.get(field) {
+                found.push((
+                    format!("cohort.{i}.{field}"),
+                    format!("cohort {region}/{name}: {what}"),
+                    &COVER,
+                    "days".into(),
+                    item,
+                ));
+            }
         }
     }
     Ok(found

@@ -113,9 +113,14 @@ pub struct Cohort {
     pub products: Vec<ProductId>,
     /// Fraction in [0, 1] of the region's final demand and capacity of each of `products`.
     pub share: f64,
-    /// Initial and target days of cover of the cohort's input stocks; the region's
-    /// [`InventoryPolicy`] (or the default) when `None`.
+    /// Initial and target days of cover of the cohort's stocks (of its inputs, and of its
+    /// `products` unless `products_cover_days` is set); the region's [`InventoryPolicy`] (or
+    /// the default) when `None`.
     pub cover_days: Option<f64>,
+    /// Initial and target days of cover of the cohort's stocks of its `products` (the
+    /// components it makes or buys: finished goods and parts waiting for the line), when they
+    /// differ from its inputs' `cover_days`; `cover_days` when `None`.
+    pub products_cover_days: Option<f64>,
     /// The regions the cohort's firms have supply contracts with (`sources`): they import
     /// their products and inputs from these only, and the region's other buyers take the rest
     /// of its imports. Empty: the region's suppliers in the region's proportions.

@@ -30,13 +30,14 @@ pub enum Target {
     StockpileQuantity(usize),
     ProductPrice(usize),
     ProductPriceResponse(usize),
-    /// A buyer cohort's days of cover: the initial and target days of every stock the cohort
-    /// (sub-region index) holds. Bound by the cohort's code while the world is read
-    /// ([`Target::CohortCoverOf`]) and re-pointed to the sub-region once cohorts are expanded.
-    CohortCover(usize),
+    /// A buyer cohort's days of cover: the initial and target days of the stocks the cohort
+    /// (sub-region index) holds that [`CohortStocks`] names. Bound by the cohort's code while
+    /// the world is read ([`Target::CohortCoverOf`]) and re-pointed to the sub-region once
+    /// cohorts are expanded.
+    CohortCover(usize, CohortStocks),
     /// A cohort's cover days before expansion, by the cohort's code (`USA/small`); never left
     /// in a parsed scenario.
-    CohortCoverOf(String),
+    CohortCoverOf(String, CohortStocks),
     /// A number of an event's kind; the kind's module says which field it sets
     /// ([`crate::event::EventParam`]).
     Event(EventTarget),
@@ -47,6 +48,27 @@ pub enum Target {
     /// The scenario's `adaptation-rate` (how fast buyers move their orders toward suppliers
     /// that deliver): the calibration does not pin it down (docs/calibration.md).
     AdaptationRate,
+}
+
+/// Which of a buyer cohort's stocks one of its cover numbers sets: `cover-days` sets every
+/// stock, or, beside `products-cover-days`, every stock but those of the cohort's `products`,
+/// which `products-cover-days` sets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CohortStocks {
+    All,
+    Of(Vec<crate::model::ProductId>),
+    Except(Vec<crate::model::ProductId>),
+}
+
+impl CohortStocks {
+    /// Whether the cohort's stock of `p` is one of these.
+    pub fn holds(&self, p: crate::model::ProductId) -> bool {
+        match self {
+            CohortStocks::All => true,
+            CohortStocks::Of(ps) => ps.contains(&p),
+            CohortStocks::Except(ps) => !ps.contains(&p),
+        }
+    }
 }
 
 impl<P> From<ParamOf<P>> for Target
@@ -133,13 +155,15 @@ impl Uncertainty {
                 Target::StockpileQuantity(i) => w.stockpiles[*i].quantity = v,
                 Target::ProductPrice(i) => w.products[*i].price = v,
                 Target::ProductPriceResponse(i) => w.products[*i].price_response = v,
-                Target::CohortCover(c) => {
-                    for inv in w.inventories.iter_mut().filter(|i| i.region.ix() == *c) {
-                        inv.initial_days = v;
-                        inv.target_days = v;
+                Target::CohortCover(c, stocks) => {
+                    for inv in w.inventories.iter_mut() {
+                        if inv.region.ix() == *c && stocks.holds(inv.product) {
+                            inv.initial_days = v;
+                            inv.target_days = v;
+                        }
                     }
                 }
-                Target::CohortCoverOf(code) => {
+                Target::CohortCoverOf(code, _) => {
                     unreachable!("cohort {code}'s cover was not re-pointed after expansion")
                 }
                 Target::Event(t) => events[t.event].kind.set(&t.param, v),

@@ -415,6 +415,8 @@ fn random_cohorts(world: &World, picks: &[(u8, u8, f64, f64, u8)]) -> Vec<Cohort
             products: vec![product],
             share,
             cover_days: (cover > 0.5).then_some(cover * 40.0),
+            // Some hold their own products at a shorter cover (just in time).
+            products_cover_days: (cover > 0.75).then_some(cover * 4.0),
             // Some cohorts buy from one region only (0: from the region's suppliers).
             sources: match source {
                 0 | 1 => Vec::new(),
@@ -835,7 +837,10 @@ fn issue_17_cohort_cover_days_may_be_uncertain() {
     assert_eq!(p.label, "cohort USA/small cover-days");
     assert_eq!(
         p.target,
-        chokepoint_core::uncertain::Target::CohortCover(small.ix())
+        chokepoint_core::uncertain::Target::CohortCover(
+            small.ix(),
+            chokepoint_core::uncertain::CohortStocks::All
+        )
     );
     // Central value: the mode, as a plain 10 would give.
     let held: Vec<_> = v
@@ -870,6 +875,104 @@ fn issue_17_cohort_cover_days_may_be_uncertain() {
         err.contains("a cohort's share cannot be uncertain"),
         "{err}"
     );
+}
+
+/// `products-cover-days` sets a cohort's stocks of its listed products (finished components,
+/// held just in time) apart from its inputs' `cover-days`; both may be uncertain, each draw
+/// setting its own stocks only; a negative one is refused. With the components held for a few
+/// days instead of as long as the magnets, the thin cohort runs short sooner.
+#[test]
+fn issue_17_products_cover_days_sets_the_listed_products_apart() {
+    let text = two_cohorts(80.0, 10.0).replace(
+        "share = 0.3\ncover-days = 10",
+        "share = 0.3\ncover-days = 10\nproducts-cover-days = { triangular = [1, 3, 7] }",
+    );
+    assert!(text.contains("products-cover-days"));
+    let v = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &text,
+        },
+        &NoBases,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let w = &v.scenario.world;
+    let (small, motor, magnet) = (
+        w.region("USA/small").unwrap(),
+        w.product("motor").unwrap(),
+        w.product("magnet").unwrap(),
+    );
+    let days = |w: &chokepoint_core::model::World, p| {
+        let held: Vec<_> = w
+            .inventories
+            .iter()
+            .filter(|i| i.region == small && i.product == p)
+            .map(|i| (i.initial_days, i.target_days))
+            .collect();
+        assert_eq!(held.len(), 1, "one policy per stock");
+        held[0]
+    };
+    assert_eq!(days(w, motor), (3.0, 3.0), "the mode on a single run");
+    assert_eq!(days(w, magnet), (10.0, 10.0));
+    use chokepoint_core::uncertain::{CohortStocks, Target};
+    let targets: Vec<_> = v
+        .uncertainty
+        .params
+        .iter()
+        .map(|p| (p.label.as_str(), p.target.clone()))
+        .collect();
+    assert_eq!(
+        targets,
+        [(
+            "cohort USA/small products-cover-days",
+            Target::CohortCover(small.ix(), CohortStocks::Of(vec![motor]))
+        )]
+    );
+    let mut world = w.clone();
+    let (mut events, mut settings) = (v.uncertainty.events.clone(), v.scenario.settings.clone());
+    v.uncertainty
+        .apply_to(&mut world, &mut events, &mut settings, &[6.0]);
+    assert_eq!(days(&world, motor), (6.0, 6.0));
+    assert_eq!(days(&world, magnet), (10.0, 10.0));
+    for (before, after) in w.inventories.iter().zip(&world.inventories) {
+        if !(before.region == small && before.product == motor) {
+            assert_eq!(before, after);
+        }
+    }
+    // An uncertain cover-days beside it sets the other stocks only.
+    let both = text.replace(
+        "cover-days = 10\nproducts",
+        "cover-days = { uniform = [8, 12] }\nproducts",
+    );
+    let v2 = validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text: &both,
+        },
+        &NoBases,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        v2.uncertainty.params[0].target,
+        Target::CohortCover(small.ix(), CohortStocks::Except(vec![motor]))
+    );
+    let mut world = v2.scenario.world.clone();
+    v2.uncertainty
+        .apply_to(&mut world, &mut events, &mut settings, &[11.0, 2.0]);
+    assert_eq!(days(&world, motor), (2.0, 2.0));
+    assert_eq!(days(&world, magnet), (11.0, 11.0));
+    // Thin finished stocks: the small cohort's motors run short sooner.
+    let (_, slow) = run(&parse(&two_cohorts(80.0, 10.0)));
+    let (_, fast) = run(&v.scenario);
+    let first = |s: &Scenario, sum: &RunSummary| row(s, sum, "USA/small", "motor").first_stockout;
+    let (a, b) = (
+        first(&parse(&two_cohorts(80.0, 10.0)), &slow),
+        first(&v.scenario, &fast),
+    );
+    assert!(b.unwrap() < a.unwrap(), "{b:?} not before {a:?}");
+    let bad = text.replace("{ triangular = [1, 3, 7] }", "-2");
+    let err = refused("u.toml", &bad).to_string();
+    assert!(err.contains("products-cover-days"), "{err}");
 }
 
 /// BASE's United States with a 70% cohort buying from anyone and a 30% cohort whose firms

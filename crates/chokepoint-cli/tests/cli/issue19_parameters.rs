@@ -78,6 +78,12 @@ fn issue_19_parameters_of_a_scenario_with_units_ranges_and_lines() {
     let server = start(&dir, &[]);
     let addr = server.addr.as_str();
     let cohorts = std::fs::read_to_string(crate_dir().join("tests/fixtures/cohorts.toml")).unwrap();
+    let jit = "small buyers hold weeks, not months\" }\n";
+    let just_in_time = cohorts.replace(
+        jit,
+        &format!("{jit}products-cover-days = {{ triangular = [1, 3, 7] }}\n"),
+    );
+    assert_ne!(just_in_time, cohorts);
     // (scenario, key, kind, unit, value, form, [min, max], line)
     type Row = (
         &'static str,
@@ -196,6 +202,18 @@ fn issue_19_parameters_of_a_scenario_with_units_ranges_and_lines() {
                     124,
                 ),
             ],
+        ),
+        (
+            just_in_time,
+            vec![(
+                "cohort.1.products-cover-days",
+                "cover",
+                "days",
+                "{ triangular = [1, 3, 7] }",
+                "distribution",
+                36500.0,
+                125,
+            )],
         ),
     ];
     for (scenario, rows) in cases {

@@ -19,7 +19,7 @@ use crate::model::{
     Cohort, Demand, Facility, InventoryPolicy, Link, ProductId, Region, RegionId, World,
 };
 use crate::network::recipe_applies;
-use crate::uncertain::Target;
+use crate::uncertain::{CohortStocks, Target};
 use crate::wire::{Dim, Entry, Num, fmt_num};
 use std::ops::Range;
 
@@ -73,6 +73,7 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
             "products",
             "share",
             "cover-days",
+            "products-cover-days",
             "sources",
             "priority",
         ],
@@ -129,13 +130,16 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
     if let Some(s) = &share {
         cx.unit_interval("share", s);
     }
-    let cover = e
-        .tbl
-        .get("cover-days")
-        .and_then(|v| cx.number(e.f, "cover-days", v, &Dim::Days));
-    if let Some(c) = &cover {
-        cx.ge0("cover-days", c);
-    }
+    let [cover, products_cover] = ["cover-days", "products-cover-days"].map(|key| {
+        let n = e
+            .tbl
+            .get(key)
+            .and_then(|v| cx.number(e.f, key, v, &Dim::Days));
+        if let Some(c) = &n {
+            cx.ge0(key, c);
+        }
+        n
+    });
     let (sources, sources_span) = sources(cx, e);
     let priority = e.tbl.get("priority").map_or(0, |v| priority(cx, e.f, v));
     let (Some(region), Some((name, _)), Some(share)) = (region, name, share) else {
@@ -160,14 +164,30 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
         }
     }
     cx.prov(format!("cohort {code} share"), &share, true);
-    if let Some(c) = &cover {
-        cx.prov(format!("cohort {code} cover-days"), c, true);
-        // Days of cover may vary by path (they set stock levels, not the network's shape).
-        cx.bind(
-            c,
-            format!("cohort {code} cover-days"),
-            Target::CohortCoverOf(code.clone()),
-        );
+    // Days of cover may vary by path (they set stock levels, not the network's shape).
+    let (all, listed, unlisted) = (
+        CohortStocks::All,
+        CohortStocks::Of(products.clone()),
+        CohortStocks::Except(products.clone()),
+    );
+    let covers = [
+        (
+            "cover-days",
+            &cover,
+            if products_cover.is_some() {
+                unlisted
+            } else {
+                all
+            },
+        ),
+        ("products-cover-days", &products_cover, listed),
+    ];
+    for (key, n, stocks) in covers {
+        if let Some(c) = n {
+            let label = format!("cohort {code} {key}");
+            cx.prov(label.clone(), c, true);
+            cx.bind(c, label, Target::CohortCoverOf(code.clone(), stocks));
+        }
     }
     if share.dist.is_some() {
         // Uncertain shares would change the network's shape from path to path.
@@ -185,6 +205,7 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
             products,
             share: share.value,
             cover_days: cover.map(|c| c.value),
+            products_cover_days: products_cover.map(|c| c.value),
             sources,
             priority,
         },
@@ -357,11 +378,33 @@ struct Family {
     members: Vec<RegionId>,
 }
 
+/// A sub-region's own days of cover (none: it copies its region's `[[inventory]]`).
+#[derive(Debug, Clone, Default)]
+struct StockCover {
+    /// `cover-days`: every stock, or every stock but those of `listed` when `products` is set.
+    inputs: Option<f64>,
+    /// `products-cover-days`: the stocks of `listed`.
+    products: Option<f64>,
+    /// The cohort's `products`.
+    listed: Vec<ProductId>,
+}
+
+impl StockCover {
+    /// The days of cover of the stock of `p`.
+    fn of(&self, p: ProductId) -> Option<f64> {
+        if self.listed.contains(&p) {
+            self.products.or(self.inputs)
+        } else {
+            self.inputs
+        }
+    }
+}
+
 /// Who holds what after the split: per region of the expanded world its share of each product
 /// (σ) and its cover days, and per region of the original world its cohorts.
 struct Members {
     sigma: Vec<Vec<f64>>,
-    cover: Vec<Option<f64>>,
+    cover: Vec<StockCover>,
     /// Per region of the expanded world: the regions its firms buy from (empty: any), and
     /// the declared cohort it is (index into the cohorts expanded).
     sources: Vec<Vec<RegionId>>,
@@ -379,7 +422,7 @@ impl Members {
         let nr0 = world.regions.len();
         let mut m = Members {
             sigma: vec![vec![0.0; np]; nr0],
-            cover: vec![None; nr0],
+            cover: vec![StockCover::default(); nr0],
             sources: vec![Vec::new(); nr0],
             cohort_of: vec![None; nr0],
             made: vec![vec![false; np]; nr0],
@@ -443,7 +486,12 @@ impl Members {
             priority: c.map_or(0, |(_, c)| c.priority),
         });
         self.sigma.push(shares);
-        self.cover.push(c.and_then(|(_, c)| c.cover_days));
+        self.cover
+            .push(c.map_or_else(StockCover::default, |(_, c)| StockCover {
+                inputs: c.cover_days,
+                products: c.products_cover_days,
+                listed: c.products.clone(),
+            }));
         self.sources
             .push(c.map_or_else(Vec::new, |(_, c)| c.sources.clone()));
         self.cohort_of.push(c.map(|(i, _)| i));
@@ -867,8 +915,9 @@ fn split_link(m: &Members, needs: &[Vec<bool>], l: &Link) -> Option<Vec<(Link, f
 }
 
 /// Inventory policies: the region keeps a policy where it still needs the product; each member
-/// without cover days of its own copies it; members with cover days get theirs for every stock
-/// they hold (after the others).
+/// without cover days of its own for the product copies it; members with cover days get theirs
+/// for every stock they hold (after the others): `products-cover-days` for the stocks of their
+/// listed products where given, `cover-days` for the others.
 fn inventories(
     world: &World,
     m: &Members,
@@ -882,7 +931,7 @@ fn inventories(
             out.push((inv.clone(), 1.0));
         }
         for &c in &f.members {
-            if m.cover[c.ix()].is_none() && needs[c.ix()][p] {
+            if m.cover[c.ix()].of(inv.product).is_none() && needs[c.ix()][p] {
                 out.push((
                     InventoryPolicy {
                         region: c,
@@ -899,9 +948,11 @@ fn inventories(
         Some(out)
     });
     let nr0 = world.regions.len();
-    for (c, days) in m.cover.iter().enumerate().skip(nr0) {
-        let Some(days) = *days else { continue };
+    for (c, cover) in m.cover.iter().enumerate().skip(nr0) {
         for (p, _) in needs[c].iter().enumerate().filter(|(_, held)| **held) {
+            let Some(days) = cover.of(ProductId(p as u32)) else {
+                continue;
+            };
             inventories.push(InventoryPolicy {
                 region: RegionId(c as u32),
                 product: ProductId(p as u32),
@@ -1003,11 +1054,11 @@ pub(super) fn expand_into(cx: &mut Cx, declared: &[Declared]) {
     }
     let mut problems = Vec::new();
     for p in &mut cx.pending {
-        if let Some((label, Target::CohortCoverOf(code))) = &p.bound {
+        if let Some((label, Target::CohortCoverOf(code, stocks))) = &p.bound {
             // Every cohort expanded is a sub-region coded `REGION/name`; one dropped for an
             // error (shares above one) has nothing left to set.
             let c = ex.world.regions.iter().position(|r| r.code == *code);
-            p.bound = c.map(|c| (label.clone(), Target::CohortCover(c)));
+            p.bound = c.map(|c| (label.clone(), Target::CohortCover(c, stocks.clone())));
             continue;
         }
         let Some((label, target)) = &mut p.bound else {
