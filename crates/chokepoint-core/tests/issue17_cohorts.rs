@@ -136,6 +136,17 @@ fn refused(name: &str, text: &str) -> chokepoint_core::scenario::Diagnostics {
     validate_scenario(SourceText { name, text }, &NoBases).unwrap_err()
 }
 
+fn accepted(text: &str) -> chokepoint_core::scenario::Validated {
+    validate_scenario(
+        SourceText {
+            name: "u.toml",
+            text,
+        },
+        &NoBases,
+    )
+    .unwrap_or_else(|d| panic!("{d}"))
+}
+
 fn run(s: &Scenario) -> (VecSink, RunSummary) {
     let mut sink = VecSink::default();
     let summary = simulate(s, s.settings.seed, &mut sink);
@@ -823,14 +834,7 @@ fn issue_17_cohort_cover_days_may_be_uncertain() {
         "share = 0.3\ncover-days = { triangular = [5, 10, 30] }",
     );
     assert!(text.contains("triangular"));
-    let v = validate_scenario(
-        SourceText {
-            name: "u.toml",
-            text: &text,
-        },
-        &NoBases,
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
+    let v = accepted(&text);
     let small = v.scenario.world.region("USA/small").unwrap();
     assert_eq!(v.uncertainty.params.len(), 1);
     let p = &v.uncertainty.params[0];
@@ -888,14 +892,7 @@ fn issue_17_products_cover_days_sets_the_listed_products_apart() {
         "share = 0.3\ncover-days = 10\nproducts-cover-days = { triangular = [1, 3, 7] }",
     );
     assert!(text.contains("products-cover-days"));
-    let v = validate_scenario(
-        SourceText {
-            name: "u.toml",
-            text: &text,
-        },
-        &NoBases,
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
+    let v = accepted(&text);
     let w = &v.scenario.world;
     let (small, motor, magnet) = (
         w.region("USA/small").unwrap(),
