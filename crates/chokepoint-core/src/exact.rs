@@ -61,10 +61,11 @@ pub(crate) fn to_f64(x: i128) -> f64 {
 
 /// `(v · 2⁶⁴).round() as i128` for finite `v`, without the slow generic float-to-i128
 /// conversion in the common cases: below 2⁵² the product fits an `i64`; from 2⁵² on it is an
-/// integer already, its mantissa shifted left.
+/// integer already, converted as an `i64` below 2⁶³ and as its mantissa shifted left above.
 #[inline]
 pub(crate) fn fixed(v: f64) -> i128 {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     const TWO_126: f64 = 85_070_591_730_234_615_865_843_651_857_942_052_864.0;
     let x = v * SCALE;
     let a = x.abs();
@@ -81,6 +82,9 @@ pub(crate) fn fixed(v: f64) -> i128 {
             t
         };
         r as i128
+    } else if a < TWO_63 {
+        // An integer already, and one conversion instruction fits it.
+        x as i64 as i128
     } else if a < TWO_126 {
         let bits = x.to_bits();
         let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
@@ -163,6 +167,10 @@ mod tests {
             -0.5,
             1.5,
             2.5,
+            // Either side of 2⁶³ in fixed point (the end of the `i64` conversion).
+            0.49999999999999994,
+            -0.49999999999999994,
+            0.2500000000000001,
             1e20,
             -1e20,
             9e18,

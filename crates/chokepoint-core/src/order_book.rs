@@ -178,13 +178,16 @@ impl OrderBook {
     /// Ships up to `give` (`f64::INFINITY`: all it can) first in, first out, from offtake lines
     /// only when `offtake_only`, calling `took` for every licensed line it takes from; returns
     /// what shipped. The quantity given is `fixed(give)`: what leaves the book is exact.
+    // Inlined for the usual rationed day (a third of the shipments of `april-2025`), which
+    // takes from the oldest segment alone; the walk over segments is a call.
+    #[inline(always)]
     pub fn ship_fifo(
         &mut self,
         give: f64,
         offtake_only: bool,
         mut took: impl FnMut(LicenceTaken),
     ) -> Shipped {
-        let mut left = if give.is_finite() {
+        let left = if give.is_finite() {
             fixed(give)
         } else {
             i128::MAX
@@ -213,6 +216,17 @@ impl OrderBook {
             }
             return Shipped { total, offtake };
         }
+        self.ship_segments(left, offtake_only, took)
+    }
+
+    /// [`OrderBook::ship_fifo`] of fixed-point quantity `left`, segment by segment.
+    #[inline(never)]
+    fn ship_segments(
+        &mut self,
+        mut left: i128,
+        offtake_only: bool,
+        mut took: impl FnMut(LicenceTaken),
+    ) -> Shipped {
         let (mut sent, mut sent_offtake) = (0i128, 0i128);
         let mut i = 0;
         while left > 0 && i < self.segments.len() {

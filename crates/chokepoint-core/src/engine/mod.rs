@@ -338,6 +338,7 @@ fn initial_state(
     let mut ring = vec![0.0; nl * ring_len];
     let mut in_transit = vec![0.0; nl];
     let mut inbox = vec![Vec::new(); nl];
+    let mut inbox_open = vec![0u64; nl.div_ceil(64)];
     let mut on_order = vec![0.0; nl];
     for (l, link) in world.links.iter().enumerate() {
         // Pipeline full of baseline shipments arriving on days 0..transit-1.
@@ -351,6 +352,7 @@ fn initial_state(
                 licence: None,
                 offtake: false,
             });
+            inbox_open[l / 64] |= 1 << (l % 64);
             on_order[l] = net.flow0[l];
         }
     }
@@ -399,6 +401,7 @@ fn initial_state(
         },
         orders: Orders {
             inbox,
+            inbox_open,
             book: vec![OrderBook::default(); nl],
             on_order,
             shares: world.links.iter().map(|l| l.share).collect(),

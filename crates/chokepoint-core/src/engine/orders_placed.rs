@@ -102,6 +102,7 @@ fn send_order(orders: &mut Orders, policy: &Policy, l: usize, o: Order, book_now
         orders.book[l].push(o);
     } else {
         orders.inbox[l].push(o);
+        orders.inbox_open[l / 64] |= 1 << (l % 64);
     }
 }
 

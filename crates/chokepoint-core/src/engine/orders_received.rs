@@ -15,18 +15,21 @@ use crate::record::LicenceOutcome;
 
 impl Engine<'_> {
     pub(super) fn receive_orders(&mut self) {
-        let nl = self.net.transit_days.len();
-        for l in 0..nl {
-            if self.state.orders.inbox[l].is_empty() {
-                continue;
+        // The links whose inbox holds orders, ascending; receiving files or books orders but
+        // puts none in an inbox, so a word is cleared before its links are visited.
+        for w in 0..self.state.orders.inbox_open.len() {
+            let mut bits = std::mem::take(&mut self.state.orders.inbox_open[w]);
+            while bits != 0 {
+                let l = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                // Taken out while filing (which needs the whole state) and put back empty, so
+                // that tomorrow's orders reuse its allocation.
+                let mut orders = std::mem::take(&mut self.state.orders.inbox[l]);
+                for o in orders.drain(..) {
+                    self.receive(l, o);
+                }
+                self.state.orders.inbox[l] = orders;
             }
-            // Taken out while filing (which needs the whole state) and put back empty, so that
-            // tomorrow's orders reuse its allocation.
-            let mut orders = std::mem::take(&mut self.state.orders.inbox[l]);
-            for o in orders.drain(..) {
-                self.receive(l, o);
-            }
-            self.state.orders.inbox[l] = orders;
         }
         if self.state.licences.batches_open > 0 {
             self.file_due_batches();

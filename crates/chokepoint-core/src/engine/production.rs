@@ -141,15 +141,6 @@ impl Engine<'_> {
         let keep = self.keeps_draws();
         let st = &mut self.state;
         let sc = &mut st.scratch;
-        // The stock each input had when the level started (first facility to look fixes it).
-        for &(rec, _) in mix0 {
-            for &(i, _) in &world.recipes[rec].inputs {
-                let ni = base + i.ix();
-                if sc.claim_stock[ni].is_nan() {
-                    sc.claim_stock[ni] = st.stocks.stock[ni];
-                }
-            }
-        }
         let phi = |claims: &[f64], claim_stock: &[f64], ni: usize| -> f64 {
             let claim = claims[ni];
             if claim > 0.0 {
@@ -159,6 +150,8 @@ impl Engine<'_> {
             }
         };
         let mut made = 0.0;
+        // `Σ m0_k a_k` and the recipes with `a_k ≥ ½`, as the availabilities are found.
+        let (mut a_total, mut good) = (0.0, 0);
         // Availability per recipe: on the stack for the usual one to four recipes (a `Vec`
         // push per facility and day cost more than the arithmetic), else in the scratch buffer.
         let mut few = [0.0; 4];
@@ -179,6 +172,11 @@ impl Engine<'_> {
             let mut frac: f64 = 1.0;
             for &(i, c) in inputs {
                 let ni = base + i.ix();
+                // The stock the input had when the level started: the first facility to look
+                // fixes it (this one's earlier recipes only used inputs already fixed).
+                if sc.claim_stock[ni].is_nan() {
+                    sc.claim_stock[ni] = st.stocks.stock[ni];
+                }
                 let reference = sc.input_claims[ni].max(c * target * m.max(m0));
                 let have = sc.claim_stock[ni];
                 a = a.min(if reference > 0.0 {
@@ -189,6 +187,8 @@ impl Engine<'_> {
                 frac = frac.min(phi(&sc.input_claims, &sc.claim_stock, ni));
             }
             avail[k] = a;
+            a_total += m0 * a;
+            good += usize::from(a >= 0.5);
             if plan <= EPS {
                 continue;
             }
@@ -216,8 +216,6 @@ impl Engine<'_> {
         }
         let lambda = self.scenario.settings.adaptation_rate;
         let avail = &*avail;
-        let a_total: f64 = mix0.iter().zip(avail).map(|(&(_, m0), a)| m0 * a).sum();
-        let good = avail.iter().filter(|&&a| a >= 0.5).count();
         if good > 0 && lambda > 0.0 {
             let mix = &mut st.plants.mix[f];
             for (k, &(_, m0)) in mix0.iter().enumerate() {

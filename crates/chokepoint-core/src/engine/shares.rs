@@ -33,6 +33,8 @@ impl Engine<'_> {
                 &mut spill[..]
             };
             let idle = 1e-9 * (1.0 + self.net.need0[n]);
+            // Fill rates, their share-weighted sum and the delivering links in one pass.
+            let (mut big_f, mut good) = (0.0, 0);
             for (f, &l) in fill.iter_mut().zip(links) {
                 let o = orders.ordered_avg[l];
                 *f = if o <= idle {
@@ -40,14 +42,10 @@ impl Engine<'_> {
                 } else {
                     (orders.shipped_avg[l] / o).min(1.0)
                 };
+                big_f += orders.shares[l] * *f;
+                good += usize::from(*f >= 0.5);
             }
             let fill = &*fill;
-            let big_f: f64 = links
-                .iter()
-                .zip(fill.iter())
-                .map(|(&l, f)| orders.shares[l] * f)
-                .sum();
-            let good = fill.iter().filter(|&&f| f >= 0.5).count();
             if good == 0 {
                 continue;
             }

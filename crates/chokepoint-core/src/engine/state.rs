@@ -122,6 +122,10 @@ pub struct Plants {
 pub struct Orders {
     /// Orders placed yesterday, reaching their supplier today (step 3).
     pub(super) inbox: Vec<Vec<Order>>,
+    /// Bit `l % 64` of word `l / 64` set while link `l`'s inbox holds orders: step 3 visits
+    /// those links in ascending order without looking at the others (most links book their
+    /// orders when placed).
+    pub(super) inbox_open: Vec<u64>,
     pub(super) book: Vec<OrderBook>,
     /// Outstanding quantity per link: inbox + order book + pending licences and batches.
     pub on_order: Vec<f64>,
@@ -351,7 +355,9 @@ macro_rules! copy_from {
 copy_from! {
     Stocks { stock, strategic, ring, ring_len, day_slot, in_transit }
     Plants { capacity, ramps, cap_before, mix }
-    Orders { inbox, book, on_order, shares, ordered_avg, shipped_avg, need_avg, tried }
+    Orders {
+        inbox, inbox_open, book, on_order, shares, ordered_avg, shipped_avg, need_avg, tried,
+    }
     Licences { filed, decisions, batches, batches_open, decided_today }
     Policy { rules, change_days, quota_used, quota_period, thrift_run, thrift_since, thrift_kept }
     Market { price, price0 }
