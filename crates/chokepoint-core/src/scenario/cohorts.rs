@@ -164,23 +164,20 @@ fn cohort(cx: &mut Cx, e: &Entry) -> Option<Declared> {
         }
     }
     cx.prov(format!("cohort {code} share"), &share, true);
-    // Days of cover may vary by path (they set stock levels, not the network's shape).
-    let (all, listed, unlisted) = (
-        CohortStocks::All,
-        CohortStocks::Of(products.clone()),
-        CohortStocks::Except(products.clone()),
-    );
+    // Days of cover may vary by path (they set stock levels, not the network's shape). Beside
+    // `products-cover-days`, `cover-days` sets the stocks of everything but the products.
+    let others = if products_cover.is_some() {
+        CohortStocks::Except(products.clone())
+    } else {
+        CohortStocks::All
+    };
     let covers = [
+        ("cover-days", &cover, others),
         (
-            "cover-days",
-            &cover,
-            if products_cover.is_some() {
-                unlisted
-            } else {
-                all
-            },
+            "products-cover-days",
+            &products_cover,
+            CohortStocks::Of(products.clone()),
         ),
-        ("products-cover-days", &products_cover, listed),
     ];
     for (key, n, stocks) in covers {
         if let Some(c) = n {
