@@ -172,6 +172,18 @@ SOURCES = [
      "https://todayheadline.co/european-auto-supplier-plants-shut-081958659-html/", "row E014"),
     ("stoichiometry", "Stoichiometric metal fraction of rare-earth oxides (from standard atomic weights; the source-fact notes list Nd2O3, Pr6O11, Dy2O3, Tb4O7, La2O3, CeO2, Y2O3)",
      "data/README.md#stoichiometry", "physics, not a market fact"),
+    ("freight-china-chicago", "CNYT Logistics - China to Chicago freight: cost, transit time and route options (forwarder guide, 2026-06-03)",
+     "https://www.cnytlogistics.com/news/china-to-chicago-freight-solutions-cost-transit-time-and-route-options-explained-332872.html",
+     "sea freight China -> Chicago: 15-25 days to the US West Coast, 3-7 days rail or truck inland, 20-35 days door to door"),
+    ("freight-transit-lanes", "56ok - Global ocean freight transit times, port to port and door to door (forwarder guide)",
+     "https://en-test.56ok.com/topic/detail-593856-global-ocean-freight-transit-times-key-insights.html",
+     "door to door from China: US West Coast 20-25 days, US East Coast 35-40, NW Europe 35-45, Southeast Asia 7-12"),
+    ("freight-intra-asia", "Top China Freight - Ocean freight shipping times from China (forwarder guide)",
+     "https://topchinafreight.com/ocean-freight-shipping-times-from-china-and-beyond",
+     "port to port: intra-Asia (e.g. China -> Japan) 3-10 days, China -> Europe 30-45, China -> US West Coast 15-25"),
+    ("freight-china-india", "FreightMango - Ocean freight transit time, country-wise shipping guide",
+     "https://www.freightmango.com/blog/ocean-freight-transit-time-country-wise-shipping-guide",
+     "worked example Shanghai -> Nhava Sheva (India): about 25-28 days in all"),
     (A, "chokepoint modelling assumption (reasoning in the note of each number)",
      "data/README.md#world-2024-assumptions", "no fact row gives this number; override it in a scenario"),
 ]
@@ -201,9 +213,9 @@ RIDS = [r[0] for r in REGIONS]
 ZONE = {"CHN": "ea", "JPN": "ea", "KOR": "ea", "VNM": "sea", "THA": "sea", "MYS": "sea", "MMR": "sea",
         "IND": "sa", "AUS": "oc", "EUU": "eu", "EST": "eu", "GBR": "eu", "RUS": "eu", "USA": "na",
         "CAN": "na", "BRA": "la", "XRW": "xw"}
-ZT = {("ea", "ea"): 7, ("ea", "sea"): 10, ("sea", "sea"): 5, ("ea", "sa"): 18, ("sea", "sa"): 14,
+ZT = {("ea", "ea"): 7, ("ea", "sea"): 10, ("sea", "sea"): 5, ("ea", "sa"): 26, ("sea", "sa"): 14,
       ("ea", "oc"): 14, ("sea", "oc"): 10, ("ea", "eu"): 40, ("sea", "eu"): 35, ("eu", "eu"): 5,
-      ("ea", "na"): 35, ("sea", "na"): 35, ("na", "na"): 5, ("eu", "na"): 14, ("ea", "la"): 40,
+      ("ea", "na"): 28, ("sea", "na"): 35, ("na", "na"): 5, ("eu", "na"): 14, ("ea", "la"): 40,
       ("na", "la"): 14, ("eu", "la"): 21, ("ea", "xw"): 30, ("sea", "xw"): 30, ("eu", "xw"): 21,
       ("na", "xw"): 21, ("oc", "oc"): 5, ("sa", "sa"): 5, ("la", "la"): 5, ("xw", "xw"): 10,
       ("oc", "na"): 25, ("oc", "eu"): 35, ("sa", "eu"): 25, ("la", "ea"): 40, ("xw", "eu"): 21,
@@ -212,11 +224,45 @@ ZT = {("ea", "ea"): 7, ("ea", "sea"): 10, ("sea", "sea"): 5, ("ea", "sa"): 18, (
       ("na", "eu"): 14, ("la", "na"): 14, ("sa", "ea"): 18, ("xw", "na"): 21, ("la", "eu"): 21}
 
 
+# Lanes out of East Asia (China, Japan, Korea) with a source: door to door (customs and inland
+# haulage included, as a shipment in the model goes from the supplier's stock to the buyer's),
+# each the middle of the range its forwarder guide gives (low confidence: guides, not statistics).
+# The US figure is taken to the inland plants where the US's HRE magnets are used (autos in the
+# Midwest and South: China -> Chicago 20-35 days), between the West Coast's 20-25 and the East
+# Coast's 35-40. The other lanes (from North America, Europe, Australia, ...) carry few magnets
+# and keep the zone assumptions of ZT.
+SOURCED_TRANSIT = {
+    ("ea", "na"): (28, "freight-china-chicago", "low",
+                   "China -> US inland (Chicago) door to door 20-35 days: 15-25 at sea to the West Coast, 3-7 by rail; West Coast 20-25, East Coast 35-40 (freight-transit-lanes)"),
+    ("ea", "eu"): (40, "freight-transit-lanes", "low",
+                   "China -> NW Europe door to door 35-45 days (port to port 28-35); Schaeffler: four to six weeks by container ship (Politico, June 2025)"),
+    ("ea", "ea"): (7, "freight-intra-asia", "low",
+                   "intra-Asia (China -> Japan, Korea) 3-10 days port to port; Shanghai -> Tokyo about 3 days at sea, customs and haulage on top"),
+    ("ea", "sea"): (10, "freight-transit-lanes", "low",
+                    "China -> Southeast Asia door to door 7-12 days (Shenzhen -> Singapore 3 days port to port)"),
+    ("ea", "sa"): (26, "freight-china-india", "low",
+                   "Shanghai -> Nhava Sheva (India) about 25-28 days in all"),
+}
+
+
 def transit(a, b):
     if a == b:
         return 2
     za, zb = ZONE[a], ZONE[b]
+    if (za, zb) in SOURCED_TRANSIT:
+        return SOURCED_TRANSIT[(za, zb)][0]
     return ZT.get((za, zb)) or ZT.get((zb, za)) or 30
+
+
+def transit_q(a, b):
+    """A link's transit days with its source: a sourced lane's, or the zone assumption."""
+    td = transit(a, b)
+    if a == b:
+        return q(td, A, "assumption", "domestic haulage", unit="days")
+    lane = SOURCED_TRANSIT.get((ZONE[a], ZONE[b]))
+    if lane:
+        return q(td, lane[1], lane[2], lane[3], unit="days")
+    return q(td, A, "assumption", "sea freight incl. port time, zone-to-zone (no transit facts for this lane)", unit="days")
 
 
 # ============================================================================ facts
@@ -769,21 +815,25 @@ COHORTS = [
 # left on that day; the defaults read them as the cover held on 4 April. For India that reading
 # can be undone: no Indian application was approved before June (CRISIL/PTI, 10 Jun: ~30 requests
 # endorsed, none approved; ACMA: "no imports since early April"), so a cohort's stock fell by a day
-# a day after the magnets in transit on 4 April (18 days) had arrived, and the cover it held then is
-#     cover(4 Apr) = stated stock-out date - 4 Apr - 18 days.
+# a day after the magnets in transit on 4 April (T = transit("CHN", "IND") days) had arrived, and
+# the cover it held then is
+#     cover(4 Apr) = stated stock-out date - 4 Apr - T.
 # OEMs: stock-outs 8-22 July (CRISIL, 10 Jun: 4-6 weeks), mid-July (ICRA, 12 Jun), late July
-# (ACMA, late May: ~2 months) -> 95, 102 and 112 days after 4 April -> cover [77, 84, 94].
+# (ACMA, late May: ~2 months) -> 95, 102 and 112 days after 4 April.
 # Component makers, tier and small alike (the one statement on them does not split by size): end of
-# May (SIAM documents via Reuters) -> 57 days -> 39, with a week either side (assumption).
+# May (SIAM documents via Reuters) -> 57 days, with a week either side (assumption).
 # Other regions have no dated statement of their own with a known supply in between; they keep the
 # defaults.
+T_IND = transit("CHN", "IND")
+IND_OEM_COVER = (95 - T_IND, 102 - T_IND, 112 - T_IND)
+IND_COMPONENT_COVER = (57 - T_IND - 7, 57 - T_IND, 57 - T_IND + 7)
 COHORT_COVER_BY_REGION = {
-    ("IND", "oem"): ((77, 84, 94), "crisil-2025-06", "medium",
-                     "Indian automakers: stock-outs 8-22 Jul (CRISIL, 10 Jun: 4-6 weeks left), mid-Jul (ICRA, 12 Jun), late Jul (ACMA, late May: ~2 months) with no approvals before June, less 18 days in transit on 4 Apr; share assumed"),
-    ("IND", "suppliers"): ((32, 39, 46), "siam-2025-06", "medium",
-                           "Indian component makers: stock-out by end of May (SIAM documents via Reuters) with no approvals before June (CRISIL), less 18 days in transit on 4 Apr; +-7 days assumed; share assumed"),
-    ("IND", "small"): ((32, 39, 46), "siam-2025-06", "medium",
-                       "Indian component makers: stock-out by end of May (SIAM documents via Reuters) with no approvals before June (CRISIL), less 18 days in transit on 4 Apr; +-7 days assumed; share assumed"),
+    ("IND", "oem"): (IND_OEM_COVER, "crisil-2025-06", "medium",
+                     f"Indian automakers: stock-outs 8-22 Jul (CRISIL, 10 Jun: 4-6 weeks left), mid-Jul (ICRA, 12 Jun), late Jul (ACMA, late May: ~2 months) with no approvals before June, less {T_IND} days in transit on 4 Apr; share assumed"),
+    ("IND", "suppliers"): (IND_COMPONENT_COVER, "siam-2025-06", "medium",
+                           f"Indian component makers: stock-out by end of May (SIAM documents via Reuters) with no approvals before June (CRISIL), less {T_IND} days in transit on 4 Apr; +-7 days assumed; share assumed"),
+    ("IND", "small"): (IND_COMPONENT_COVER, "siam-2025-06", "medium",
+                       f"Indian component makers: stock-out by end of May (SIAM documents via Reuters) with no approvals before June (CRISIL), less {T_IND} days in transit on 4 Apr; +-7 days assumed; share assumed"),
 }
 
 # Supply contracts (issue 17): the firms that stopped first in 2025 were single-sourced from
@@ -986,7 +1036,7 @@ for r, dem in MAG_DEM.items():
         facility(r, pid, CAPS[(r, pid)], "t product", A, "assumption", f"component assembly sized on demand {dem * s:,.0f} t/yr / {UTIL}")
 
 # ---------------------------------------------------------------- links
-w = W("50-links.toml", "world-2024 dataset: links (supplier -> buyer, product). Shares into each (to, product) sum to 1;\nzero shares are candidate routes buyers may switch to. Baseline tariffs 0 (no 2024 tariff facts).\nTransit days are zone-to-zone assumptions (CHN->USA 35, CHN->EU 40, within East Asia 7, domestic 2).")
+w = W("50-links.toml", "world-2024 dataset: links (supplier -> buyer, product). Shares into each (to, product) sum to 1;\nzero shares are candidate routes buyers may switch to. Baseline tariffs 0 (no 2024 tariff facts).\nTransit days door to door: out of East Asia from forwarders' guides (CHN->USA 28, CHN->EU 40, CHN->IND 26,\nwithin East Asia 7, to Southeast Asia 10); other lanes zone-to-zone assumptions; domestic 2.")
 LINKS = []
 
 
@@ -997,8 +1047,7 @@ def link(frm, to, product_, share, source, conf, note):
     w(f'to = "{to}"')
     w(f'product = "{product_}"')
     w(f"share = {q(share, source, conf, note)}")
-    td = transit(frm, to)
-    w(f"transit-days = {q(td, A, 'assumption', 'domestic haulage' if frm == to else 'sea freight incl. port time, zone-to-zone (no transit facts in the files)', unit='days')}")
+    w(f"transit-days = {transit_q(frm, to)}")
     w(f"tariff = {q(0.0, A, 'assumption', 'baseline 2024: no additional tariff modelled')}")
     w()
 
