@@ -331,8 +331,12 @@ fn issue_17_fit_chooses_on_the_window_and_reports_the_held_out_months() {
     for p in &f.points {
         assert!(objective(&f.points[best].fit) <= objective(&p.fit));
     }
-    // The calibrated 0.002 is the choice on Mar-Aug as on the whole year.
-    assert_eq!(f.points[best].value, 0.002);
+    // Since a waiting application takes the odds of the regime in force on its day, Mar-Aug
+    // prefers the fast switching of 0.02, which does worse on the held-out months than the
+    // shipped 0.002 (docs/calibration.md, "Decisions under the regime in force on their day").
+    assert_eq!(f.points[best].value, 0.02);
+    let shipped = f.points.iter().find(|p| p.value == 0.002).unwrap();
+    assert!(objective(&shipped.held_out) < objective(&f.points[best].held_out));
 }
 
 /// Issue 17: `--fit` sets a setting, or an uncertain parameter by its label with every other

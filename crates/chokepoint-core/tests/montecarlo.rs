@@ -412,15 +412,48 @@ fn issue_20_paths_with_their_own_engines_equal_each_path_alone() {
     }
 }
 
+/// Issue 17: a waiting application takes the odds of a regime that replaces its own, so one
+/// that replaces it before the first decision could come ends the shared opening (the deferred
+/// draws are made when a path starts, under the regime they were filed under): the paths start
+/// on the day it does, and still equal each path run from day 0. A regime that replaces its
+/// own with the same odds changes no outcome, but the opening cannot know that.
+#[test]
+fn issue_17_a_regime_replaced_inside_the_opening_ends_it() {
+    let approval_only = TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12");
+    let replaced = format!(
+        "{approval_only}
+[[event]]
+name = \"Dy licensing, the US approved\"
+date = 2025-01-20
+kind = \"export-licence\"
+exporter = \"CHN\"
+products = {{ elements = [\"Dy\"] }}
+approval = {{ uniform = [0.3, 0.9] }}
+lead-time-days = {{ uniform = [10, 30] }}
+lead-time-cap = 45
+destination.USA = {{ approval = {{ uniform = [0.5, 1.0] }} }}
+"
+    );
+    let (_, u) = parse(&replaced);
+    assert!(u.only_decision_odds());
+    // 2025-01-20 is day 19, before the first decision could come (day 24).
+    opening_is_exact(&replaced, 19);
+}
+
 /// Runs of `text` (without uncertain parameters, or with only uncertain approval odds) from
 /// the shared opening equal each path run from day 0, for 1, 2 and 7 threads and 4 shards.
 fn opening_changes_nothing(text: &str) {
+    // Licensing starts on 2025-01-15, day 14: the first application is filed that day, and
+    // with lead times of 10 to 30 days none can be decided before day 24.
+    opening_is_exact(text, 24);
+}
+
+/// [`opening_changes_nothing`] with an opening of `days` days.
+fn opening_is_exact(text: &str, days: u32) {
     let (s, u) = parse(text);
     assert!(u.only_decision_odds());
     let set = SeriesSet::with_bands(&s, &u, &Bands::All);
-    // Licensing starts on 2025-01-15, day 14: the first application is filed that day, and
-    // with lead times of 10 to 30 days none can be decided before day 24.
-    assert_eq!(shared_opening_days(&s, &u, &set, 3), 24);
+    assert_eq!(shared_opening_days(&s, &u, &set, 3), days);
     let paths: Vec<u64> = (0..12).collect();
     let mut each = Accumulator::new(&set);
     for &p in &paths {

@@ -1,7 +1,8 @@
 //! Step 1, events: on day 0 and on each day where an event starts or ends, the events are
 //! compiled into the day's [`Rules`](crate::event::Rules) (what each kind contributes is its own
-//! module's business, in `crate::event`), and the capacity ramps that start that day begin;
-//! every day, ramps in progress move capacity.
+//! module's business, in `crate::event`), the capacity ramps that start that day begin, and the
+//! pending licence applications take the approval odds now in force
+//! ([`Engine::reconsider_pending`]); every day, ramps in progress move capacity.
 
 use super::state::{Engine, Ramp};
 use crate::event::rules::RampTo;
@@ -13,6 +14,7 @@ impl Engine<'_> {
         if self.state.policy.change_days.last() == Some(&day) {
             self.state.policy.change_days.pop();
             self.compile_rules();
+            self.reconsider_pending();
         }
         self.advance_ramps();
     }

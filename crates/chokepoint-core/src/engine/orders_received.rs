@@ -181,6 +181,7 @@ impl Engine<'_> {
             filed: day,
             decide: Day::MAX,
             approve: false,
+            draw: 0.0,
             outcome: LicenceOutcome::Pending,
             shipped: None,
             remaining: qty,
@@ -225,10 +226,12 @@ impl Engine<'_> {
         let terms = uplifted.as_ref().unwrap_or(terms);
         let draws = &mut self.state.draws;
         draws.drawn += 1;
-        let (approve, wait) = draw_decision(terms, &mut draws.rng);
+        let (u, wait) = draw_decision(terms, &mut draws.rng);
+        let approve = u < terms.approval;
         let licences = &mut self.state.licences;
         let lic = &mut licences.filed[idx];
         lic.approve = approve;
+        lic.draw = u;
         lic.decide = lic.filed + wait;
         // The queue starts at today, or at tomorrow once today's decisions are made; a licence
         // filed today waits `wait` days (at least until tomorrow when filed after them).

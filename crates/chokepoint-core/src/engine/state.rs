@@ -232,16 +232,20 @@ pub struct Draws {
 #[derive(Debug, Clone)]
 pub(super) struct Licence {
     pub link: usize,
-    /// The regime it was filed under (index in `Controls::regimes`).
+    /// The regime it was filed under (index in `Controls::regimes`), or the one of the same
+    /// exporter that governs its link since.
     pub regime: u32,
     /// End-use slot in `Network::end_uses`; `u32::MAX` when the regime has no end-use rules.
     pub end_use: u32,
     pub quantity: f64,
     pub filed: Day,
     /// Decision day and outcome as drawn when filed (`Day::MAX` and `false` while the draw is
-    /// deferred, see [`super::Engine::deferring_draws`]).
+    /// deferred, see [`super::Engine::deferring_draws`]); the outcome follows the approval
+    /// odds of a later regime while it waits ([`super::Engine::reconsider_pending`]).
     pub decide: Day,
     pub approve: bool,
+    /// The uniform draw of its outcome: approved when below the approval odds in force.
+    pub draw: f64,
     pub outcome: LicenceOutcome,
     /// Day the last of the licensed quantity shipped.
     pub shipped: Option<Day>,

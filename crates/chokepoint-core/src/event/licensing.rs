@@ -94,10 +94,11 @@ pub(crate) fn earliest_delay(terms: &LicenceTerms) -> Day {
     days as Day
 }
 
-/// Draws approval and decision delay (whole days, capped) for one application.
-pub(crate) fn draw_decision(terms: &LicenceTerms, rng: &mut Pcg64) -> (bool, Day) {
+/// Draws one application's decision: a uniform `u` in [0, 1), approved when `u < p` for the
+/// approval odds `p` in force (the filing terms' `approval`, or the odds a later regime gives
+/// it while it waits), and the decision delay (whole days, capped) from `terms`' lead time.
+pub(crate) fn draw_decision(terms: &LicenceTerms, rng: &mut Pcg64) -> (f64, Day) {
     let u: f64 = rng.random();
-    let approve = u < terms.approval;
     let raw = match terms.lead_time {
         LeadTime::Fixed(v) => v,
         LeadTime::Uniform(a, b) => {
@@ -116,7 +117,7 @@ pub(crate) fn draw_decision(terms: &LicenceTerms, rng: &mut Pcg64) -> (bool, Day
     if let Some(cap) = terms.cap_days {
         days = days.min(cap as f64);
     }
-    (approve, days as Day)
+    (u, days as Day)
 }
 
 #[cfg(test)]
