@@ -62,35 +62,31 @@ region = "USA"
 product = "ndfeb-magnet"
 initial-days = 30
 target-days = 30
+{first}{then}"#,
+        first = regime("2025-01-11", 30, first)
+    )
+}
 
+/// China's licensing of magnets from `date`, with lead time `lead` days and US odds `odds`.
+fn regime(date: &str, lead: u32, odds: f64) -> String {
+    format!(
+        r#"
 [[event]]
-name = "licensing"
-date = 2025-01-11
+name = "licensing from {date}"
+date = {date}
 kind = "export-licence"
 exporter = "CHN"
 products = ["ndfeb-magnet"]
 approval = 0.5
-lead-time-days = 30
-destination.USA = {{ approval = {first} }}
-{then}"#
+lead-time-days = {lead}
+destination.USA = {{ approval = {odds} }}
+"#
     )
 }
 
 /// A second regime from day 25 (2025-01-26) with US odds `odds` and lead time 5 days.
 fn replaced_by(odds: f64) -> String {
-    format!(
-        r#"
-[[event]]
-name = "licensing, second regime"
-date = 2025-01-26
-kind = "export-licence"
-exporter = "CHN"
-products = ["ndfeb-magnet"]
-approval = 0.5
-lead-time-days = 5
-destination.USA = {{ approval = {odds} }}
-"#
-    )
+    regime("2025-01-26", 5, odds)
 }
 
 fn licences(text: &str) -> Vec<LicenceRecord> {
