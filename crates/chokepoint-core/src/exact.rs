@@ -26,7 +26,7 @@ impl ExactSum {
             self.0 = self.0.saturating_add(fixed(v).saturating_mul(n as i128));
         }
     }
-    /// Adds a fixed-point quantity (`Σ fixed(v) · n` of values from [`small`]).
+    /// Adds a fixed-point quantity (a sum of [`small_times`] products).
     #[inline]
     pub fn add_fixed(&mut self, x: i128) {
         self.0 = self.0.saturating_add(x);
@@ -39,16 +39,30 @@ impl ExactSum {
     }
 }
 
-/// `fixed(v)` when `v` is finite and below 2³⁰ (about 10⁹) in magnitude, `None` otherwise.
-/// Such a value is below 2⁹⁴ in fixed point, so up to 2¹⁶ runs of up to 2¹⁶ such values add up
-/// below 2¹²⁶: a caller can add a batch of them in a plain `i128` and hand the total to
+/// `fixed(v) · n` when `v` is finite and below 2³⁰ (about 10⁹) in magnitude, `None` otherwise.
+/// Such a value is below 2⁹⁴ in fixed point, so up to 2¹⁶ runs of up to 2⁸ such values add up
+/// below 2¹¹⁸: a caller can add a batch of them in a plain `i128` and hand the total to
 /// [`ExactSum::add_fixed`], the same sum as adding each run with [`ExactSum::add_n`] (while the
 /// sum stays in range) without the 128-bit overflow tests of a saturating product and sum.
+/// The product takes one 64-bit multiplication: from 2⁵² on, `fixed(v)` is the 53-bit mantissa
+/// shifted left, and below it a rounded integer under 2⁵², so either times `n` stays below 2⁶¹.
 #[inline]
-pub fn small(v: f64) -> Option<i128> {
-    const LIMIT: u128 = 1 << 94;
-    let x = fixed(v);
-    (v.is_finite() && x.unsigned_abs() < LIMIT).then_some(x)
+pub fn small_times(v: f64, n: u8) -> Option<i128> {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    const TWO_94: f64 = 19_807_040_628_566_084_398_385_987_584.0;
+    let x = v * SCALE;
+    let a = x.abs();
+    if a < TWO_52 {
+        Some(i128::from(round_small(x) * i64::from(n)))
+    } else if a < TWO_94 {
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as u32 - 1075;
+        let mag = (((bits & ((1 << 52) - 1)) | (1 << 52)) * u64::from(n)) as i64;
+        let signed = if x < 0.0 { -mag } else { mag };
+        Some(i128::from(signed) << exp)
+    } else {
+        None
+    }
 }
 
 /// `x · 2⁻⁶⁴` (a fixed-point value back to `f64`) as the integer part plus the fraction: within
@@ -70,18 +84,7 @@ pub(crate) fn fixed(v: f64) -> i128 {
     let x = v * SCALE;
     let a = x.abs();
     if a < TWO_52 {
-        // `x.round()` (half away from zero) without the library call: the truncation `t` is
-        // exact below 2⁵², and so is `x − t`.
-        let t = x as i64;
-        let frac = x - t as f64;
-        let r = if frac >= 0.5 {
-            t + 1
-        } else if frac <= -0.5 {
-            t - 1
-        } else {
-            t
-        };
-        r as i128
+        round_small(x) as i128
     } else if a < TWO_63 {
         // An integer already, and one conversion instruction fits it.
         x as i64 as i128
@@ -92,6 +95,21 @@ pub(crate) fn fixed(v: f64) -> i128 {
         if x < 0.0 { -mag } else { mag }
     } else {
         x.round() as i128
+    }
+}
+
+/// `x.round() as i64` (half away from zero) for `|x| < 2⁵²`, without the library call: the
+/// truncation `t` is exact there, and so is `x − t`.
+#[inline]
+fn round_small(x: f64) -> i64 {
+    let t = x as i64;
+    let frac = x - t as f64;
+    if frac >= 0.5 {
+        t + 1
+    } else if frac <= -0.5 {
+        t - 1
+    } else {
+        t
     }
 }
 
@@ -114,8 +132,8 @@ mod tests {
         assert!((a.value() - xs.iter().sum::<f64>()).abs() < 1e-9);
     }
 
-    /// Small values added in a plain `i128` give what adding each does, and larger ones are
-    /// left to `add_n`.
+    /// Small values' products added in a plain `i128` give what adding each does, and larger
+    /// ones are left to `add_n`.
     #[test]
     fn small_values_add_as_add_n_does() {
         let runs = [
@@ -127,24 +145,55 @@ mod tests {
             (f64::NAN, 4),
             (f64::INFINITY, 1),
             (1e-30, 7),
-            (6.0, 1 << 16),
+            (6.0, 255),
         ];
         let mut one_by_one = ExactSum::default();
-        runs.iter().for_each(|&(v, n)| one_by_one.add_n(v, n));
+        runs.iter()
+            .for_each(|&(v, n)| one_by_one.add_n(v, u32::from(n)));
         let (mut sum, mut part) = (ExactSum::default(), 0i128);
         for &(v, n) in &runs {
-            match small(v) {
-                Some(x) => part += x * i128::from(n),
-                None => sum.add_n(v, n),
+            match small_times(v, n) {
+                Some(x) => part += x,
+                None => sum.add_n(v, u32::from(n)),
             }
         }
         sum.add_fixed(part);
         assert_eq!(sum, one_by_one);
-        assert_eq!(small(1.08e9), None);
-        assert_eq!(small(f64::NAN), None);
+        assert_eq!(small_times(1.08e9, 1), None);
+        assert_eq!(small_times(f64::NAN, 1), None);
         let mut full = ExactSum(i128::MAX - 5);
-        full.add_fixed(small(1.0).unwrap_or_default() * 3);
+        full.add_fixed(small_times(1.0, 3).unwrap_or_default());
         assert_eq!(full, ExactSum(i128::MAX));
+    }
+
+    /// `small_times(v, n)` is `v` added `n` times, on both sides of each of its ranges' ends
+    /// (2⁵² and 2⁹⁴ in fixed point), at exact halves and for every count up to 255.
+    #[test]
+    fn small_times_is_the_repeated_sum() {
+        let two_30 = (1u64 << 30) as f64;
+        let mut vs = vec![0.0, -0.0, 0.1, -2.5, 1e-30, 1e9, -1e9, two_30, -two_30];
+        vs.extend([1.0 - f64::EPSILON / 2.0, 1.0].map(|f| f * two_30));
+        for k in [0.5, 1.5, 4_503_599_627_370_495.5, 4_503_599_627_370_496.0] {
+            vs.extend([
+                k / SCALE,
+                -k / SCALE,
+                (k + 0.25) / SCALE,
+                -(k - 0.25) / SCALE,
+            ]);
+        }
+        let mut x = 1e-22_f64;
+        while x < 2e9 {
+            vs.extend([x, -x * 1.37, x * 0.77 + 1e-9]);
+            x *= 2.9;
+        }
+        for v in vs {
+            for n in [0u8, 1, 2, 3, 7, 63, 64, 100, 255] {
+                let mut repeated = ExactSum::default();
+                (0..n).for_each(|_| repeated.add(v));
+                let small = v.abs() < two_30;
+                assert_eq!(small_times(v, n), small.then_some(repeated.0), "{v} x {n}");
+            }
+        }
     }
 
     #[test]

@@ -40,10 +40,11 @@ const MIN_VALUE: f64 = 1.0e-9;
 /// Keys are a non-decreasing step function of `v`, so they are fixed by the first value of each
 /// key (its threshold). `KeyTable` holds the thresholds for values in
 /// [`MIN_VALUE`, `KeyTable::MAX`), found once by bisection over the bit patterns of positive
-/// `f64`s (whose order is their numeric order) with the crate's own `Config::key`. A value's key
-/// is then estimated from its exponent and the top 10 bits of its mantissa (a table of
-/// `log₂(1 + m)`, off by at most 0.03 keys) and corrected by comparing it with the thresholds
-/// next to the estimate. Outside the table's range the crate's function is used.
+/// `f64`s (whose order is their numeric order) with the crate's own `Config::key`. A value's
+/// exponent and top [`KeyTable::MANTISSA_BITS`] mantissa bits pick a bucket of values narrower
+/// than a key (1.6% against γ − 1 ≈ 2%), so at most one threshold falls inside it: the bucket's
+/// table entry is the key of its lowest value, and one comparison with the next threshold
+/// settles the key. Outside the table's range the crate's function is used.
 #[inline]
 pub fn key(v: f64) -> i32 {
     KeyTable::get().key(v)
@@ -54,14 +55,17 @@ struct KeyTable {
     first: i32,
     /// `thresholds[i]`: the smallest `f64` whose key is `first + i`.
     thresholds: Vec<f64>,
-    /// `log₂(1 + (j + ½)/1024)` for the top 10 mantissa bits `j`.
-    log2_mantissa: Vec<f64>,
-    /// `ln 2 / ln γ`: keys per doubling.
-    keys_per_octave: f64,
+    /// Bucket of [`MIN_VALUE`]: bucket `b` is index `b - base` of `bucket_key`.
+    base: usize,
+    /// Per bucket, the index in `thresholds` of its lowest value's key (0 below [`MIN_VALUE`]).
+    bucket_key: Vec<u16>,
 }
 
 impl KeyTable {
     const MAX: f64 = 1.0e18;
+    /// Mantissa bits of a bucket: 2⁻⁶ of a value at most, less than one key.
+    const MANTISSA_BITS: u32 = 6;
+    const SHIFT: u32 = 52 - Self::MANTISSA_BITS;
 
     fn get() -> &'static KeyTable {
         static TABLE: OnceLock<KeyTable> = OnceLock::new();
@@ -96,13 +100,24 @@ impl KeyTable {
             lo = t.to_bits();
             thresholds.push(t);
         }
+        let base = (MIN_VALUE.to_bits() >> Self::SHIFT) as usize;
+        let end = (Self::MAX.to_bits() >> Self::SHIFT) as usize + 1;
+        // Index of the key of `v` in `thresholds` (the last threshold at or below it).
+        let index = |v: f64| thresholds.partition_point(|&t| t <= v).saturating_sub(1);
+        let bucket_key = (base..end)
+            .map(|b| {
+                let low = f64::from_bits((b as u64) << Self::SHIFT);
+                let high = f64::from_bits(((b as u64 + 1) << Self::SHIFT) - 1);
+                let i = index(low);
+                assert!(index(high) <= i + 1, "a bucket spans two keys");
+                u16::try_from(i).expect("keys fit a u16")
+            })
+            .collect();
         KeyTable {
             first,
             thresholds,
-            log2_mantissa: (0..1024)
-                .map(|j| (1.0 + (j as f64 + 0.5) / 1024.0).log2())
-                .collect(),
-            keys_per_octave: std::f64::consts::LN_2 / c.gamma.ln(),
+            base,
+            bucket_key,
         }
     }
 
@@ -111,18 +126,12 @@ impl KeyTable {
         if !(MIN_VALUE..Self::MAX).contains(&v) {
             return config().key(v);
         }
-        let bits = v.to_bits();
-        let exp = ((bits >> 52) & 0x7ff) as i32 - 1023;
-        let log2 = exp as f64 + self.log2_mantissa[((bits >> 42) & 0x3ff) as usize];
-        // ⌊x⌋ as a truncation of a positive number (`floor` is a library call on baseline x86-64).
-        let guess = (log2 * self.keys_per_octave + 65536.0) as i32 - 65536;
-        let i = (guess - self.first).clamp(0, self.thresholds.len() as i32 - 2) as usize;
-        if v < self.thresholds[i] {
-            self.first + i as i32 - 1
-        } else if v >= self.thresholds[i + 1] {
-            self.first + i as i32 + 1
+        let i = self.bucket_key[(v.to_bits() >> Self::SHIFT) as usize - self.base] as usize;
+        let k = self.first + i as i32;
+        if v >= self.thresholds[i + 1] {
+            k + 1
         } else {
-            self.first + i as i32
+            k
         }
     }
 }
@@ -282,6 +291,7 @@ impl Cell {
 
     /// [`Cell::add_runs`] for at most [`RUNS`] runs.
     fn add_few_runs(&mut self, runs: &[(f64, u32)]) {
+        // Keys a histogram spans: one bit each of a `u64`.
         const SPAN: usize = 64;
         let table = KeyTable::get();
         let mut keys = [(0i32, 0u32); RUNS];
@@ -311,20 +321,24 @@ impl Cell {
             }
             return;
         }
+        // Counts per key from `lo`, and a bit per key with a count still to be placed.
         let mut hist = [0u32; SPAN];
+        let mut fresh = 0u64;
         for &(k, n) in &keys[..nk] {
-            hist[(k - lo) as usize] += n;
+            let j = (k - lo) as usize;
+            hist[j] += n;
+            fresh |= 1 << j;
         }
         let pos = &mut self.pos;
         let start = pos.partition_point(|b| b.0 < lo);
         let mut end = start;
         while end < pos.len() && pos[end].0 <= hi {
-            let h = &mut hist[(pos[end].0 - lo) as usize];
-            pos[end].1 += *h;
-            *h = 0;
+            let j = (pos[end].0 - lo) as usize;
+            pos[end].1 += hist[j];
+            fresh &= !(1 << j);
             end += 1;
         }
-        let new = hist[..span].iter().filter(|&&h| h > 0).count();
+        let new = fresh.count_ones() as usize;
         if new == 0 {
             return;
         }
@@ -333,10 +347,9 @@ impl Cell {
         pos.resize(len + new, (0, 0));
         pos.copy_within(end..len, end + new);
         let (mut read, mut write) = (end, end + new);
-        for j in (0..span).rev() {
-            if hist[j] == 0 {
-                continue;
-            }
+        while fresh != 0 {
+            let j = 63 - fresh.leading_zeros() as usize;
+            fresh &= !(1 << j);
             let k = lo + j as i32;
             while read > start && pos[read - 1].0 > k {
                 read -= 1;
@@ -739,6 +752,16 @@ mod tests {
             }
             for up in 0..3 {
                 let v = f64::from_bits(th.to_bits() + up);
+                assert_eq!(key(v), c.key(v), "{v:e}");
+            }
+        }
+        // Both ends of every bucket.
+        for b in t.base..t.base + t.bucket_key.len() {
+            for bits in [
+                (b as u64) << KeyTable::SHIFT,
+                ((b as u64 + 1) << KeyTable::SHIFT) - 1,
+            ] {
+                let v = f64::from_bits(bits);
                 assert_eq!(key(v), c.key(v), "{v:e}");
             }
         }
