@@ -62,6 +62,15 @@ pub struct Network {
 }
 
 impl Network {
+    /// The name of end-use slot `slot` (`any` for `u32::MAX`, no end use).
+    pub fn end_use_name(&self, slot: u32) -> &str {
+        if slot == u32::MAX {
+            "any"
+        } else {
+            &self.end_uses[slot as usize]
+        }
+    }
+
     pub fn node(&self, r: RegionId, p: ProductId) -> usize {
         r.ix() * self.np + p.ix()
     }

@@ -93,14 +93,10 @@ impl Engine<'_> {
             let Some(r) = successor(d.link, lic.regime) else {
                 continue;
             };
+            let terms = controls.terms_on(world, &self.net, r, d.link, lic.end_use);
+            let exporter = controls.regimes[r as usize].licensing.exporter;
             let to = world.links[d.link].to;
-            let end_use = match lic.end_use {
-                u32::MAX => "any",
-                e => &self.net.end_uses[e as usize],
-            };
-            let regime = controls.regimes[r as usize].licensing;
-            let approval = regime.terms_for(to, world.home(to), end_use).approval;
-            let p = controls.uplifted(world, regime.exporter, to, lic.filed, approval);
+            let p = controls.uplifted(world, exporter, to, lic.filed, terms.approval);
             lic.regime = r;
             lic.approve = lic.draw < p;
             d.approve = lic.approve;

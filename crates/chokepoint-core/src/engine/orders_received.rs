@@ -9,7 +9,7 @@
 
 use super::state::{Decision, EPS, Engine, Licence};
 use crate::event::Day;
-use crate::event::licensing::{LicenceTerms, draw_decision, earliest_delay};
+use crate::event::licensing::{draw_decision, earliest_delay};
 use crate::order_book::Order;
 use crate::record::LicenceOutcome;
 
@@ -187,9 +187,10 @@ impl Engine<'_> {
             remaining: qty,
         });
         if self.state.draws.defer {
-            let to = self.scenario.world.links[link].to;
-            let home = self.scenario.world.home(to);
-            let terms = lic.terms_for(to, home, self.end_use_name(end_use));
+            let world = &self.scenario.world;
+            let terms = self
+                .controls
+                .terms_on(world, &self.net, regime, link, end_use);
             let earliest = day.saturating_add(earliest_delay(terms));
             let draws = &mut self.state.draws;
             draws.earliest_decision = draws.earliest_decision.min(earliest);
@@ -206,28 +207,16 @@ impl Engine<'_> {
     /// Draws licence `idx`'s outcome and decision day from the path's generator and queues it
     /// for that day.
     pub(super) fn decide_later(&mut self, idx: usize) {
+        let (world, controls) = (&self.scenario.world, &self.controls);
         let lic = &self.state.licences.filed[idx];
-        let regime = self.controls.regimes[lic.regime as usize].licensing;
-        let to = self.scenario.world.links[lic.link].to;
-        let home = self.scenario.world.home(to);
-        let terms = regime.terms_for(to, home, self.end_use_name(lic.end_use));
-        let uplifted = (!self.controls.uplifts.is_empty())
-            .then(|| {
-                let world = &self.scenario.world;
-                let p =
-                    self.controls
-                        .uplifted(world, regime.exporter, to, lic.filed, terms.approval);
-                (p != terms.approval).then(|| LicenceTerms {
-                    approval: p,
-                    ..terms.clone()
-                })
-            })
-            .flatten();
-        let terms = uplifted.as_ref().unwrap_or(terms);
+        let terms = controls.terms_on(world, &self.net, lic.regime, lic.link, lic.end_use);
+        let exporter = controls.regimes[lic.regime as usize].licensing.exporter;
+        let to = world.links[lic.link].to;
+        let p = controls.uplifted(world, exporter, to, lic.filed, terms.approval);
         let draws = &mut self.state.draws;
         draws.drawn += 1;
         let (u, wait) = draw_decision(terms, &mut draws.rng);
-        let approve = u < terms.approval;
+        let approve = u < p;
         let licences = &mut self.state.licences;
         let lic = &mut licences.filed[idx];
         lic.approve = approve;
@@ -251,14 +240,5 @@ impl Engine<'_> {
             licences.decisions.push_back(Vec::new());
         }
         licences.decisions[k].push(decision);
-    }
-
-    /// The end use of slot `slot` (`any` for none).
-    pub(super) fn end_use_name(&self, slot: u32) -> &str {
-        if slot == u32::MAX {
-            "any"
-        } else {
-            &self.net.end_uses[slot as usize]
-        }
     }
 }

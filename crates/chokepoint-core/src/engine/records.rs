@@ -393,7 +393,7 @@ impl<'a> Engine<'a> {
             importer: link.to,
             product: link.product,
             quantity: lic.quantity,
-            end_use: self.end_use_name(lic.end_use).to_string(),
+            end_use: self.net.end_use_name(lic.end_use).to_string(),
             filed: lic.filed,
             // A pending licence's decision day is drawn but not yet known to anyone.
             decided: (lic.outcome != LicenceOutcome::Pending).then_some(lic.decide),

@@ -10,6 +10,7 @@
 use super::levers::{ApprovalUplift, Thrifting};
 use super::licensing::{LicenceTerms, Licensing};
 use crate::model::{Day, RegionId, World};
+use crate::network::Network;
 
 /// The controls of a scenario that outlive their days, declared once per run.
 #[derive(Debug, Clone, Default)]
@@ -31,13 +32,6 @@ pub struct Regime<'a> {
     pub licensing: &'a Licensing,
     /// Day the regime starts (batch windows count from it).
     pub start: Day,
-}
-
-impl Regime<'_> {
-    /// The terms for an application to `importer` for end use `end_use`.
-    pub fn terms(&self, importer: RegionId, home: RegionId, end_use: &str) -> &LicenceTerms {
-        self.licensing.terms_for(importer, home, end_use)
-    }
 }
 
 /// How an allocation becomes available within its period.
@@ -122,6 +116,22 @@ impl Uplift<'_> {
 }
 
 impl<'a> Controls<'a> {
+    /// The terms regime `regime` gives an application on `link` for `net`'s end-use slot
+    /// `end_use` (`u32::MAX`: none), before approval uplifts: its destination is the link's
+    /// buyer (a cohort's home region's override applies after its own).
+    pub fn terms_on(
+        &self,
+        world: &World,
+        net: &Network,
+        regime: u32,
+        link: usize,
+        end_use: u32,
+    ) -> &'a LicenceTerms {
+        let to = world.links[link].to;
+        let licensing = self.regimes[regime as usize].licensing;
+        licensing.terms_for(to, world.home(to), net.end_use_name(end_use))
+    }
+
     /// The approval odds of an application filed on day `filed` under `exporter`'s regime
     /// from `importer` (of home `home`) whose terms say `approval`: each uplift in force on
     /// that day and covering the destination applies in scenario order.
