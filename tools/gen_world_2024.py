@@ -213,9 +213,10 @@ RIDS = [r[0] for r in REGIONS]
 ZONE = {"CHN": "ea", "JPN": "ea", "KOR": "ea", "VNM": "sea", "THA": "sea", "MYS": "sea", "MMR": "sea",
         "IND": "sa", "AUS": "oc", "EUU": "eu", "EST": "eu", "GBR": "eu", "RUS": "eu", "USA": "na",
         "CAN": "na", "BRA": "la", "XRW": "xw"}
-ZT = {("ea", "ea"): 7, ("ea", "sea"): 10, ("sea", "sea"): 5, ("ea", "sa"): 26, ("sea", "sa"): 14,
-      ("ea", "oc"): 14, ("sea", "oc"): 10, ("ea", "eu"): 40, ("sea", "eu"): 35, ("eu", "eu"): 5,
-      ("ea", "na"): 28, ("sea", "na"): 35, ("na", "na"): 5, ("eu", "na"): 14, ("ea", "la"): 40,
+# Zone-to-zone assumptions; the lanes out of East Asia that a guide gives are in SOURCED_TRANSIT.
+ZT = {("sea", "sea"): 5, ("sea", "sa"): 14,
+      ("ea", "oc"): 14, ("sea", "oc"): 10, ("sea", "eu"): 35, ("eu", "eu"): 5,
+      ("sea", "na"): 35, ("na", "na"): 5, ("eu", "na"): 14, ("ea", "la"): 40,
       ("na", "la"): 14, ("eu", "la"): 21, ("ea", "xw"): 30, ("sea", "xw"): 30, ("eu", "xw"): 21,
       ("na", "xw"): 21, ("oc", "oc"): 5, ("sa", "sa"): 5, ("la", "la"): 5, ("xw", "xw"): 10,
       ("oc", "na"): 25, ("oc", "eu"): 35, ("sa", "eu"): 25, ("la", "ea"): 40, ("xw", "eu"): 21,
