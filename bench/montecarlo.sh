@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Monte Carlo throughput and peak memory (issue 4): the built-in `april-2025` scenario
-# (world-2024, 429 links, 365 days) at 1,000 and 10,000 paths on 1 and 2 threads.
+# (world-2024 with buyer cohorts: 41 regions, 720 links, 365 days) at 1,000 and 10,000 paths on 1 and 2 threads.
 #
 #   bench/montecarlo.sh                  # the full table (~6 min on the 2-core machine)
 #   bench/montecarlo.sh 1000             # only the 1,000-path rows
@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LINKS=${LINKS:-429}
+LINKS=${LINKS:-720}
 DAYS=${DAYS:-365}
 SEED=${SEED:-1}
 read -r -a THREAD_COUNTS <<<"${THREADS:-1 2}"
