@@ -11,6 +11,8 @@
 pub struct ExactSum(pub i128);
 
 pub(crate) const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64
+/// 2⁵²: from here on every `f64` is an integer.
+const TWO_52: f64 = 4_503_599_627_370_496.0;
 
 impl ExactSum {
     #[inline]
@@ -48,7 +50,6 @@ impl ExactSum {
 /// shifted left, and below it a rounded integer under 2⁵², so either times `n` stays below 2⁶¹.
 #[inline]
 pub fn small_times(v: f64, n: u8) -> Option<i128> {
-    const TWO_52: f64 = 4_503_599_627_370_496.0;
     const TWO_94: f64 = 19_807_040_628_566_084_398_385_987_584.0;
     let x = v * SCALE;
     let a = x.abs();
@@ -78,7 +79,6 @@ pub(crate) fn to_f64(x: i128) -> f64 {
 /// integer already, converted as an `i64` below 2⁶³ and as its mantissa shifted left above.
 #[inline]
 pub(crate) fn fixed(v: f64) -> i128 {
-    const TWO_52: f64 = 4_503_599_627_370_496.0;
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     const TWO_126: f64 = 85_070_591_730_234_615_865_843_651_857_942_052_864.0;
     let x = v * SCALE;

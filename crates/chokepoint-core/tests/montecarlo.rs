@@ -135,6 +135,12 @@ lead-time-cap = 45
 destination.USA = { approval = 0.0 }
 "#;
 
+/// TINY with its uncertain demand fixed, so that its approval odds are its only uncertain
+/// parameter (what a shared opening needs).
+fn tiny_with_only_approval_odds() -> String {
+    TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12")
+}
+
 /// TINY with motor and generator assembly (stage `component` and `end-use`) over 150 days: the
 /// first end-use shortfall falls on different days on different paths.
 const END_USE: &str = include_str!("../../chokepoint-cli/tests/fixtures/end-use-mc.toml");
@@ -346,7 +352,7 @@ fn issue_4_shared_opening_days_change_nothing() {
 /// must be exactly each path's own run from day 0 (its own scenario throughout).
 #[test]
 fn issue_20_uncertain_approval_odds_share_the_opening() {
-    let approval_only = TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12");
+    let approval_only = tiny_with_only_approval_odds();
     let (_, u) = parse(&approval_only);
     assert_eq!(u.params.len(), 1, "the approval odds alone are uncertain");
     assert!(u.only_decision_odds());
@@ -362,7 +368,7 @@ fn issue_20_uncertain_approval_odds_share_the_opening() {
 /// changes the result (the US, denied by TINY, gets licences filed in its window).
 #[test]
 fn issue_18_approval_uplift_shares_the_opening() {
-    let approval_only = TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12");
+    let approval_only = tiny_with_only_approval_odds();
     let uplifted = format!(
         "{approval_only}
 [[event]]
@@ -419,7 +425,7 @@ fn issue_20_paths_with_their_own_engines_equal_each_path_alone() {
 /// own with the same odds changes no outcome, but the opening cannot know that.
 #[test]
 fn issue_17_a_regime_replaced_inside_the_opening_ends_it() {
-    let approval_only = TINY.replace("quantity = { triangular = [10, 12, 15] }", "quantity = 12");
+    let approval_only = tiny_with_only_approval_odds();
     let replaced = format!(
         "{approval_only}
 [[event]]

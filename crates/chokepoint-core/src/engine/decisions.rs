@@ -93,10 +93,7 @@ impl Engine<'_> {
             let Some(r) = successor(d.link, lic.regime) else {
                 continue;
             };
-            let terms = controls.terms_on(world, &self.net, r, d.link, lic.end_use);
-            let exporter = controls.regimes[r as usize].licensing.exporter;
-            let to = world.links[d.link].to;
-            let p = controls.uplifted(world, exporter, to, lic.filed, terms.approval);
+            let (_, p) = controls.odds_on(world, &self.net, r, d.link, lic.end_use, lic.filed);
             lic.regime = r;
             lic.approve = lic.draw < p;
             d.approve = lic.approve;

@@ -209,10 +209,14 @@ impl Engine<'_> {
     pub(super) fn decide_later(&mut self, idx: usize) {
         let (world, controls) = (&self.scenario.world, &self.controls);
         let lic = &self.state.licences.filed[idx];
-        let terms = controls.terms_on(world, &self.net, lic.regime, lic.link, lic.end_use);
-        let exporter = controls.regimes[lic.regime as usize].licensing.exporter;
-        let to = world.links[lic.link].to;
-        let p = controls.uplifted(world, exporter, to, lic.filed, terms.approval);
+        let (terms, p) = controls.odds_on(
+            world,
+            &self.net,
+            lic.regime,
+            lic.link,
+            lic.end_use,
+            lic.filed,
+        );
         let draws = &mut self.state.draws;
         draws.drawn += 1;
         let (u, wait) = draw_decision(terms, &mut draws.rng);

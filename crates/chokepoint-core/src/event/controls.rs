@@ -132,6 +132,26 @@ impl<'a> Controls<'a> {
         licensing.terms_for(to, world.home(to), net.end_use_name(end_use))
     }
 
+    /// [`Controls::terms_on`] and the approval odds they give an application filed on day
+    /// `filed`, after the uplifts in force on that day ([`Controls::uplifted`]).
+    pub fn odds_on(
+        &self,
+        world: &World,
+        net: &Network,
+        regime: u32,
+        link: usize,
+        end_use: u32,
+        filed: Day,
+    ) -> (&'a LicenceTerms, f64) {
+        let terms = self.terms_on(world, net, regime, link, end_use);
+        let exporter = self.regimes[regime as usize].licensing.exporter;
+        let to = world.links[link].to;
+        (
+            terms,
+            self.uplifted(world, exporter, to, filed, terms.approval),
+        )
+    }
+
     /// The approval odds of an application filed on day `filed` under `exporter`'s regime
     /// from `importer` (of home `home`) whose terms say `approval`: each uplift in force on
     /// that day and covering the destination applies in scenario order.
